@@ -1,0 +1,1 @@
+"""Share Links event contracts: one model per Kafka topic, topic names, auth helpers."""

@@ -1,0 +1,1 @@
+"""Kafka and Redis delivery machinery shared by every service: broker, outbox, idempotency, DLQ."""

@@ -1,0 +1,161 @@
+"""At-least-once consumption with a dead-letter topic (docs/decisions/0002-delivery-and-dlq.md).
+
+Every subscriber runs with `AckPolicy.MANUAL`; this broker middleware commits after the
+handler succeeds, sends a message that does not parse or keeps failing to `<topic>.dlq`
+and commits, and on an infrastructure outage seeks back so the message comes again.
+A message is never left neither committed nor rewound: the next commit would skip it.
+"""
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from contracts.topics import dlq
+from faststream import AckPolicy, BaseMiddleware
+from faststream.kafka import KafkaBroker
+from faststream.message import StreamMessage
+from pydantic import ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from messaging.context import event_id_var
+from messaging.metrics import CONSUMED
+
+log = logging.getLogger(__name__)
+
+
+class RetryLater(Exception):
+    """Raised by a handler when a dependency is unavailable: redeliver, never dead-letter."""
+
+
+POISON = (ValidationError, json.JSONDecodeError, UnicodeDecodeError)
+OUTAGE = (
+    RetryLater,
+    RedisConnectionError,
+    RedisTimeoutError,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How often a failing message is retried before it is dead-lettered."""
+
+    max_attempts: int = 3
+    retry_backoff_s: float = 0.2
+    outage_backoff_s: float = 1.0
+
+
+class ReliableDelivery:
+    """Broker middleware factory applying one `DeliveryPolicy` to every subscriber."""
+
+    def __init__(self, policy: DeliveryPolicy) -> None:
+        self.policy = policy
+
+    def __call__(self, msg: Any, /, *, context: Any) -> "_ReliableDelivery":
+        return _ReliableDelivery(msg, context=context, policy=self.policy)
+
+
+class _ReliableDelivery(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, context: Any, policy: DeliveryPolicy) -> None:
+        super().__init__(msg, context=context)
+        self.policy = policy
+
+    async def consume_scope(
+        self, call_next: Callable[[StreamMessage[Any]], Any], msg: StreamMessage[Any]
+    ) -> Any:
+        records = _records(msg)
+        topic = records[0].topic
+        token = event_id_var.set(_event_id(msg.body))
+        try:
+            for attempt in range(1, self.policy.max_attempts + 1):
+                try:
+                    result = await call_next(msg)
+                except POISON as error:
+                    return await self._dead_letter(msg, error, attempt, "poison")
+                except OUTAGE as error:
+                    log.warning("dependency unavailable, will redeliver: %r", error)
+                    CONSUMED.labels(topic, "redelivered").inc()
+                    await asyncio.sleep(self.policy.outage_backoff_s)
+                    await msg.nack()
+                    return None
+                except Exception as error:
+                    if attempt == self.policy.max_attempts:
+                        return await self._dead_letter(msg, error, attempt, "failed")
+                    log.warning("handler failed (attempt %d), retrying: %r", attempt, error)
+                    await asyncio.sleep(self.policy.retry_backoff_s * 2 ** (attempt - 1))
+                else:
+                    await msg.ack()
+                    CONSUMED.labels(topic, "ok").inc()
+                    return result
+            return None
+        finally:
+            event_id_var.reset(token)
+
+    async def _dead_letter(
+        self, msg: StreamMessage[Any], error: Exception, attempts: int, outcome: str
+    ) -> None:
+        broker: KafkaBroker = self.context.get("broker")
+        try:
+            for record in _records(msg):
+                await broker.publish(
+                    record.value,
+                    topic=dlq(record.topic),
+                    key=record.key,
+                    headers=_dlq_headers(record, error, attempts),
+                )
+        except Exception as publish_error:  # the DLQ is unreachable: keep the message
+            log.error("dead-letter publish failed, will redeliver: %r", publish_error)
+            await asyncio.sleep(self.policy.outage_backoff_s)
+            await msg.nack()
+            return
+        log.error(
+            "sent to %s after %d attempt(s): %r", dlq(_records(msg)[0].topic), attempts, error
+        )
+        CONSUMED.labels(_records(msg)[0].topic, outcome).inc()
+        await msg.ack()
+
+
+def _records(msg: StreamMessage[Any]) -> tuple[Any, ...]:
+    raw = msg.raw_message
+    return raw if isinstance(raw, tuple) else (raw,)
+
+
+def _event_id(body: bytes) -> str | None:
+    try:
+        value = json.loads(body).get("event_id")
+    except (ValueError, AttributeError, TypeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _dlq_headers(record: Any, error: Exception, attempts: int) -> dict[str, str]:
+    return {
+        "x-dlq-topic": record.topic,
+        "x-dlq-partition": str(record.partition),
+        "x-dlq-offset": str(record.offset),
+        "x-dlq-error-type": type(error).__name__,
+        "x-dlq-error": str(error)[:2000],
+        "x-dlq-attempts": str(attempts),
+        "x-dlq-failed-at": datetime.now(UTC).isoformat(),
+        "content-type": "application/octet-stream",
+    }
+
+
+def subscriber(broker: KafkaBroker, topic: str, *, group_id: str, **options: Any) -> Any:
+    """Register a handler the only supported way: manual commit, one group per service."""
+    return broker.subscriber(
+        topic,
+        group_id=group_id,
+        ack_policy=AckPolicy.MANUAL,
+        auto_offset_reset="earliest",
+        **options,
+    )

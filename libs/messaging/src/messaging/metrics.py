@@ -1,0 +1,12 @@
+"""Prometheus metrics of the delivery machinery (served by each service at /metrics)."""
+
+from prometheus_client import Counter, Gauge
+
+CONSUMED = Counter(
+    "messages_consumed_total", "Kafka messages handled, by outcome", ["topic", "outcome"]
+)
+OUTBOX_PUBLISHED = Counter("outbox_published_total", "Events relayed from the outbox to Kafka")
+OUTBOX_BACKLOG = Gauge("outbox_backlog", "Events waiting in the outbox at the last relay pass")
+DUPLICATES_SKIPPED = Counter(
+    "events_duplicate_skipped_total", "Redelivered events recognised and skipped", ["consumer"]
+)

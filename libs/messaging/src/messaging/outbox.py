@@ -1,0 +1,167 @@
+"""Transactional outbox in Redis (docs/decisions/0001-outbox.md).
+
+A service stages an event in the same MULTI/EXEC as the change it announces; the relay
+publishes staged events to Kafka in order and deletes them only once Kafka has them.
+A relay killed after publishing and before deleting publishes again on restart: the
+event id is unchanged, and consumers apply each id once.
+"""
+
+import asyncio
+import logging
+import zlib
+from typing import Any
+
+from contracts.events import Event
+from faststream.kafka import KafkaBroker
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+
+from messaging.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
+
+log = logging.getLogger(__name__)
+
+# Take the shard's lease, or extend it if we already hold it.
+_HOLD_LEASE = """
+local holder = redis.call('GET', KEYS[1])
+if holder == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"""
+
+_RELEASE_LEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+class Outbox:
+    """Where a service stages events; sharded so that each shard lives in one hash slot."""
+
+    def __init__(
+        self, *, service: str, key_prefix: str = "", topic_prefix: str = "", shards: int = 1
+    ) -> None:
+        if shards < 1:
+            raise ValueError("shards must be at least 1")
+        self.service = service
+        self.key_prefix = key_prefix
+        self.topic_prefix = topic_prefix
+        self.shards = shards
+
+    def shard_of(self, aggregate_id: str) -> int:
+        """The shard an aggregate's events go to (stable across processes)."""
+        return zlib.crc32(aggregate_id.encode()) % self.shards
+
+    def tag(self, aggregate_id: str) -> str:
+        """The hash tag an aggregate's own keys carry, so they share a slot with its outbox."""
+        return self._shard_tag(self.shard_of(aggregate_id))
+
+    def stream(self, shard: int) -> str:
+        """The Redis Stream holding shard `shard`'s staged events."""
+        return f"{self.key_prefix}outbox:{self._shard_tag(shard)}"
+
+    def lease(self, shard: int) -> str:
+        """The key naming the relay instance that may publish shard `shard`."""
+        return f"{self.key_prefix}outbox-lease:{self._shard_tag(shard)}"
+
+    def stage(self, pipe: Pipeline, event: Event, *, aggregate_id: str | None = None) -> None:
+        """Queue `event` on `pipe` (a MULTI pipeline), in the aggregate's shard."""
+        key = event.key().decode()
+        pipe.xadd(
+            self.stream(self.shard_of(aggregate_id or key)),
+            {
+                "topic": self.topic_prefix + event.topic,
+                "key": key,
+                "event_id": str(event.event_id),
+                "value": event.model_dump_json(),
+            },
+        )
+
+    def _shard_tag(self, shard: int) -> str:
+        return "{" + f"{self.service}:{shard}" + "}"
+
+
+class OutboxRelay:
+    """Publishes every shard's events in order; one instance per shard holds a lease at a time."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        broker: KafkaBroker,
+        outbox: Outbox,
+        *,
+        instance_id: str,
+        lease_ms: int = 5000,
+        batch_size: int = 200,
+        idle_block_ms: int = 1000,
+    ) -> None:
+        self.redis = redis
+        self.broker = broker
+        self.outbox = outbox
+        self.instance_id = instance_id
+        self.lease_ms = lease_ms
+        self.batch_size = batch_size
+        self.idle_block_ms = idle_block_ms
+
+    async def run(self) -> None:
+        """Relay every shard until cancelled."""
+        try:
+            await asyncio.gather(*(self._relay_shard(s) for s in range(self.outbox.shards)))
+        finally:
+            await asyncio.shield(self._release_leases())
+
+    async def relay_once(self, shard: int, *, block_ms: int | None = None) -> int:
+        """Publish the oldest staged events of `shard` and delete them; answer how many."""
+        stream = self.outbox.stream(shard)
+        answer: Any = await self.redis.xread({stream: "0-0"}, count=self.batch_size, block=block_ms)
+        if not answer:
+            return 0
+        entries: list[tuple[Any, dict[Any, Any]]] = answer[0][1]
+        pending = [await self._send(fields) for _, fields in entries]
+        await asyncio.gather(*pending)  # every event acknowledged by all in-sync replicas
+        await self.redis.xdel(stream, *(entry_id for entry_id, _ in entries))
+        OUTBOX_PUBLISHED.inc(len(entries))
+        OUTBOX_BACKLOG.set(await self.redis.xlen(stream))
+        return len(entries)
+
+    async def _send(self, fields: dict[Any, Any]) -> Any:
+        text = {_str(k): _str(v) for k, v in fields.items()}
+        return await self.broker.publish(
+            text["value"].encode(),
+            topic=text["topic"],
+            key=text["key"].encode(),
+            headers={"content-type": "application/json", "event-id": text["event_id"]},
+            no_confirm=True,
+        )
+
+    async def _relay_shard(self, shard: int) -> None:
+        lease = self.outbox.lease(shard)
+        while True:
+            try:
+                if await self.redis.eval(_HOLD_LEASE, 1, lease, self.instance_id, self.lease_ms):
+                    await self.relay_once(shard, block_ms=self.idle_block_ms)
+                else:
+                    await asyncio.sleep(self.lease_ms / 2000)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # Kafka or Redis away: events stay staged, try again
+                log.warning("outbox relay of shard %d paused: %r", shard, error)
+                await asyncio.sleep(1.0)
+
+    async def _release_leases(self) -> None:
+        for shard in range(self.outbox.shards):
+            try:
+                await self.redis.eval(_RELEASE_LEASE, 1, self.outbox.lease(shard), self.instance_id)
+            except Exception as error:  # the lease expires by itself
+                log.warning("could not release outbox lease: %r", error)
+
+
+def _str(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,203 @@
+"""Consumption against real Kafka and Redis: commit after work, DLQ, redelivery, duplicates."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from contracts.events import ShareViewed
+from contracts.topics import dlq
+from faststream.kafka import KafkaBroker
+from messaging.delivery import DeliveryPolicy, RetryLater, subscriber
+from messaging.idempotency import apply_once
+from messaging.kafka import ensure_topics, make_broker, with_dead_letters
+from messaging.testing import read_topic, wait_until
+from redis.asyncio import Redis
+
+pytestmark = pytest.mark.integration
+
+FAST = DeliveryPolicy(max_attempts=3, retry_backoff_s=0.01, outage_backoff_s=0.05)
+
+
+def _view(link_id: str = "lnk_1") -> ShareViewed:
+    return ShareViewed(link_id=link_id, owner_id="u-1", visitor_id="v-1")
+
+
+@pytest.fixture
+async def topic(kafka_bootstrap: str, unique_prefix: str) -> str:
+    name = unique_prefix + ShareViewed.topic
+    await ensure_topics(
+        kafka_bootstrap, with_dead_letters([name]), partitions=1, replication_factor=1
+    )
+    return name
+
+
+@pytest.fixture
+async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
+    broker = make_broker(kafka_bootstrap, client_id="test-publisher")
+    await broker.start()
+    yield broker
+    await broker.stop()
+
+
+async def _committed(bootstrap: str, group: str, topic: str) -> int | None:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await consumer.start()
+    try:
+        return await consumer.committed(TopicPartition(topic, 0))
+    finally:
+        await consumer.stop()
+
+
+async def test_malformed_message_goes_to_dlq_and_consumer_carries_on(
+    kafka_bootstrap: str, topic: str, publisher: KafkaBroker, unique_prefix: str
+):
+    handled: list[ShareViewed] = []
+    consumer = make_broker(kafka_bootstrap, client_id="test", policy=FAST)
+    group = unique_prefix + "views"
+
+    @subscriber(consumer, topic, group_id=group)
+    async def count_view(event: ShareViewed) -> None:
+        handled.append(event)
+
+    good = _view()
+    await publisher.publish(b"{not json", topic=topic, key=b"lnk_1")
+    await publisher.publish(b'{"link_id": "missing fields"}', topic=topic, key=b"lnk_1")
+    await publisher.publish(good, topic=topic, key=good.key())
+    await consumer.start()
+    try:
+        await wait_until(lambda: _true(len(handled) == 1))
+    finally:
+        await consumer.stop()
+
+    assert handled == [good]
+    dead = await read_topic(kafka_bootstrap, dlq(topic), expect=2)
+    assert [r.value for r in dead] == [b"{not json", b'{"link_id": "missing fields"}']
+    headers = dict(dead[1].headers)
+    assert headers["x-dlq-error-type"] == b"ValidationError"
+    assert headers["x-dlq-topic"] == topic.encode()
+    assert headers["x-dlq-offset"] == b"1"
+    assert await _committed(kafka_bootstrap, group, topic) == 3
+
+
+async def test_handler_that_keeps_failing_is_retried_then_dead_lettered(
+    kafka_bootstrap: str, topic: str, publisher: KafkaBroker, unique_prefix: str
+):
+    attempts: dict[str, int] = {}
+    consumer = make_broker(kafka_bootstrap, client_id="test", policy=FAST)
+
+    @subscriber(consumer, topic, group_id=unique_prefix + "views")
+    async def count_view(event: ShareViewed) -> None:
+        attempts[event.link_id] = attempts.get(event.link_id, 0) + 1
+        if event.link_id == "lnk_bad":
+            raise ValueError("cannot apply this one")
+
+    await publisher.publish(_view("lnk_bad"), topic=topic, key=b"lnk_bad")
+    await publisher.publish(_view("lnk_good"), topic=topic, key=b"lnk_good")
+    await consumer.start()
+    try:
+        await wait_until(lambda: _true("lnk_good" in attempts))
+    finally:
+        await consumer.stop()
+
+    assert attempts == {"lnk_bad": 3, "lnk_good": 1}
+    [dead] = await read_topic(kafka_bootstrap, dlq(topic), expect=1)
+    assert dict(dead.headers)["x-dlq-attempts"] == b"3"
+    assert b"cannot apply this one" in dict(dead.headers)["x-dlq-error"]
+
+
+async def test_outage_redelivers_instead_of_dead_lettering(
+    kafka_bootstrap: str, topic: str, publisher: KafkaBroker, unique_prefix: str
+):
+    calls: list[str] = []
+    consumer = make_broker(kafka_bootstrap, client_id="test", policy=FAST)
+
+    @subscriber(consumer, topic, group_id=unique_prefix + "views")
+    async def count_view(event: ShareViewed) -> None:
+        calls.append(event.link_id)
+        if len(calls) <= 5:
+            raise RetryLater("redis is restarting")
+
+    await publisher.publish(_view("lnk_1"), topic=topic, key=b"lnk_1")
+    await publisher.publish(_view("lnk_2"), topic=topic, key=b"lnk_2")
+    await consumer.start()
+    try:
+        await wait_until(lambda: _true("lnk_2" in calls))
+    finally:
+        await consumer.stop()
+
+    assert calls == ["lnk_1"] * 6 + ["lnk_2"], "order kept while the outage lasted"
+    assert await read_topic(kafka_bootstrap, dlq(topic), expect=0, timeout_s=2) == []
+
+
+async def test_redelivered_event_is_applied_once(
+    kafka_bootstrap: str, topic: str, publisher: KafkaBroker, unique_prefix: str, redis: Redis
+):
+    consumer = make_broker(kafka_bootstrap, client_id="test", policy=FAST)
+    group = unique_prefix + "views"
+
+    @subscriber(consumer, topic, group_id=group)
+    async def count_view(event: ShareViewed) -> None:
+        await apply_once(
+            redis,
+            consumer=group,
+            event_id=event.event_id,
+            write=lambda pipe: pipe.incr(unique_prefix + "views"),
+        )
+
+    twice = _view()
+    for event in (twice, twice, _view(), twice):
+        await publisher.publish(event, topic=topic, key=event.key())
+    await consumer.start()
+    try:
+        await wait_until(lambda: _committed_is(kafka_bootstrap, group, topic, 4))
+    finally:
+        await consumer.stop()
+    assert await redis.get(unique_prefix + "views") == "2"
+
+
+async def test_consumer_killed_mid_stream_counts_every_event_exactly_once(
+    kafka_bootstrap: str,
+    topic: str,
+    publisher: KafkaBroker,
+    unique_prefix: str,
+    redis: Redis,
+    start_worker,
+    kill,
+):
+    events = [_view(f"lnk_{i % 5}") for i in range(400)]
+    duplicates = events[::4]  # Kafka may deliver any of them again; so do we
+    for event in events + duplicates:
+        await publisher.publish(event, topic=topic, key=event.key())
+    counter = unique_prefix + "views"
+
+    first = start_worker("consume", 0.005)
+    try:
+        await wait_until(lambda: _count_at_least(redis, counter, 60), timeout_s=60)
+    finally:
+        kill(first)
+    assert int(await redis.get(counter) or 0) < len(events), "killed too late to test anything"
+
+    start_worker("consume", 0.0)
+    await wait_until(lambda: _count_at_least(redis, counter, len(events)), timeout_s=60)
+    await asyncio.sleep(2)  # anything further would be a double count
+    assert int(await redis.get(counter) or 0) == len(events)
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _committed_is(bootstrap: str, group: str, topic: str, offset: int) -> bool:
+    return await _committed(bootstrap, group, topic) == offset
+
+
+async def _count_at_least(redis: Redis, key: str, n: int) -> bool:
+    return int(await redis.get(key) or 0) >= n
+
+
+async def test_producer_waits_for_all_replicas_and_is_idempotent(publisher: KafkaBroker):
+    # aiokafka keeps these private; this guards make_broker's promise (DESIGN §11).
+    producer = publisher.config.broker_config.producer._producer.producer
+    assert producer._sender._acks == -1
+    assert producer._txn_manager is not None

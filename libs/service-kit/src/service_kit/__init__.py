@@ -1,0 +1,1 @@
+"""What every service process shares: settings base, app factory, health, metrics, logs, auth."""

@@ -1,0 +1,110 @@
+"""`create_service_app`: the FastAPI app whose lifespan owns Redis, Kafka and the outbox relay."""
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager, suppress
+
+from contracts import topics
+from fastapi import APIRouter, FastAPI, Request, Response
+from messaging.kafka import ensure_topics, make_broker, with_dead_letters
+from messaging.outbox import Outbox, OutboxRelay
+from redis.asyncio import Redis
+
+from service_kit.log_setup import request_id_var
+from service_kit.routes import router as common_router
+from service_kit.runtime import Runtime
+from service_kit.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+Subscribe = Callable[[Runtime], None]
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    routers: Iterable[APIRouter] = (),
+    subscribe: Subscribe | None = None,
+) -> FastAPI:
+    """Build a service's app; nothing connects until the lifespan starts."""
+    runtime = Runtime(
+        settings=settings,
+        redis=Redis.from_url(str(settings.redis_url), decode_responses=True),
+        broker=make_broker(settings.kafka_bootstrap_servers, client_id=settings.service_name),
+        outbox=Outbox(
+            service=settings.service_name,
+            key_prefix=settings.key_prefix,
+            topic_prefix=settings.topic_prefix,
+            shards=settings.outbox_shards,
+        ),
+    )
+    if subscribe:
+        subscribe(runtime)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await _provision_topics(settings)
+        await runtime.broker.start()
+        relay = OutboxRelay(
+            runtime.redis, runtime.broker, runtime.outbox, instance_id=uuid.uuid4().hex
+        )
+        relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
+        log.info("started", extra={"port": settings.port})
+        try:
+            yield
+        finally:
+            relay_task.cancel()
+            with suppress(asyncio.CancelledError):
+                await relay_task
+            await runtime.broker.stop()
+            await runtime.redis.aclose()
+
+    app = FastAPI(title=title, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.middleware("http")(_request_context)
+    app.include_router(common_router)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+async def _provision_topics(settings: ServiceSettings) -> None:
+    """Create every contract topic and its DLQ, waiting for Kafka up to the start-up timeout."""
+    names = with_dead_letters(settings.topic(name) for name in topics.ALL)
+    deadline = time.monotonic() + settings.startup_timeout_s
+    while True:
+        try:
+            await ensure_topics(
+                settings.kafka_bootstrap_servers,
+                names,
+                partitions=settings.kafka_topic_partitions,
+                replication_factor=settings.kafka_replication_factor,
+            )
+            return
+        except Exception as error:
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"Kafka at {settings.kafka_bootstrap_servers} did not answer within "
+                    f"{settings.startup_timeout_s:.0f}s; start it (make up) or set "
+                    "KAFKA_BOOTSTRAP_SERVERS"
+                ) from error
+            log.warning("waiting for Kafka at %s: %r", settings.kafka_bootstrap_servers, error)
+            await asyncio.sleep(2.0)
+
+
+async def _request_context(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """Tag the request's logs with its id (taken from `X-Request-ID` or made here)."""
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    token = request_id_var.set(request_id[:64])
+    try:
+        response = await call_next(request)
+    finally:
+        request_id_var.reset(token)
+    response.headers["X-Request-ID"] = request_id[:64]
+    return response

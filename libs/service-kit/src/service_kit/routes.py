@@ -1,0 +1,56 @@
+"""Endpoints every service has: health, Prometheus metrics and the AsyncAPI document."""
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from faststream.specification import AsyncAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from service_kit.runtime import RuntimeDep
+
+router = APIRouter()
+
+PROBE_TIMEOUT_S = 2.0
+
+
+@router.get("/health/live", tags=["health"])
+async def live() -> dict[str, str]:
+    """The process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/health/ready", tags=["health"])
+async def ready(runtime: RuntimeDep) -> JSONResponse:
+    """Redis and Kafka both answer: 200, else 503 naming the one that does not."""
+    redis_ok, kafka_ok = await asyncio.gather(
+        _probe(runtime.redis.ping()), _probe(runtime.broker.ping(timeout=PROBE_TIMEOUT_S))
+    )
+    checks = {"redis": "ok" if redis_ok else "down", "kafka": "ok" if kafka_ok else "down"}
+    ok = redis_ok and kafka_ok
+    return JSONResponse(
+        {"status": "ready" if ok else "not_ready", "checks": checks},
+        status_code=200 if ok else 503,
+    )
+
+
+@router.get("/metrics", tags=["health"], include_in_schema=False)
+async def metrics() -> Response:
+    """Prometheus text exposition of this process's metrics."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/asyncapi.json", tags=["health"])
+async def asyncapi(runtime: RuntimeDep) -> dict[str, Any]:
+    """The AsyncAPI document of the topics this service publishes and consumes."""
+    spec = AsyncAPI(runtime.broker, title=runtime.settings.service_name, version="1")
+    document: dict[str, Any] = spec.to_specification().to_jsonable()
+    return document
+
+
+async def _probe(check: Any) -> bool:
+    try:
+        return bool(await asyncio.wait_for(check, PROBE_TIMEOUT_S))
+    except Exception:
+        return False

@@ -1,0 +1,25 @@
+"""Run a service process: JSON logs, then uvicorn on the configured host and port."""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import uvicorn
+from fastapi import FastAPI
+
+from service_kit.log_setup import configure_logging
+from service_kit.settings import ServiceSettings
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def serve(settings: S, create_app: Callable[[S], FastAPI]) -> None:
+    """Build the app from `settings` and serve it until SIGINT/SIGTERM."""
+    configure_logging(settings.service_name, settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )

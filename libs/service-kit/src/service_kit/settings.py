@@ -1,0 +1,73 @@
+"""Settings every service reads from the environment (pydantic-settings)."""
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, RedisDsn, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development defaults; refused when APP_ENV=production.
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
+DEV_INTERNAL_TOKEN = "dev-only-internal-token-change-me-0123456789"
+MIN_SECRET_LENGTH = 32
+
+
+class ServiceSettings(BaseSettings):
+    """Base of every service's `Settings`; a subclass adds `port` with its own env name."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: ClassVar[str]
+
+    app_env: Literal["development", "production"] = "development"
+    http_host: str = "127.0.0.1"
+    port: int
+    kafka_bootstrap_servers: str = "localhost:9092"
+    redis_url: RedisDsn = RedisDsn("redis://localhost:6379/0")
+    auth_jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    internal_api_token: SecretStr = SecretStr(DEV_INTERNAL_TOKEN)
+    kafka_topic_partitions: int = Field(6, ge=1)
+    kafka_replication_factor: int = Field(1, ge=1)
+    outbox_shards: int = Field(1, ge=1)
+    startup_timeout_s: float = Field(120.0, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Isolation of tests sharing one Kafka and one Redis; empty in deployments.
+    topic_prefix: str = ""
+    key_prefix: str = ""
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets_in_production(self) -> "ServiceSettings":
+        if self.app_env != "production":
+            return self
+        for name, dev_value in (
+            ("AUTH_JWT_SECRET", DEV_JWT_SECRET),
+            ("INTERNAL_API_TOKEN", DEV_INTERNAL_TOKEN),
+        ):
+            value = getattr(self, name.lower()).get_secret_value()
+            if value == dev_value or len(value) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"{name} must be set to a secret of at least {MIN_SECRET_LENGTH} "
+                    "characters when APP_ENV=production"
+                )
+        return self
+
+    @property
+    def consumer_group(self) -> str:
+        """One consumer group per service, so that its instances share the partitions."""
+        return self.topic_prefix + self.service_name
+
+    def topic(self, name: str) -> str:
+        """The deployed name of topic `name`."""
+        return self.topic_prefix + name
+
+    @classmethod
+    def required_in_production(cls) -> set[str]:
+        """Environment variables a production deployment must set."""
+        port_env = cls.model_fields["port"].validation_alias
+        return {
+            "APP_ENV",
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "REDIS_URL",
+            "AUTH_JWT_SECRET",
+            "INTERNAL_API_TOKEN",
+            str(port_env),
+        }

@@ -1,0 +1,1 @@
+"""Analytics service: views and downloads, aggregated."""

@@ -1,0 +1,14 @@
+"""Analytics service settings, read from the environment."""
+
+from typing import ClassVar
+
+from pydantic import Field
+from service_kit.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """Settings of the analytics-service."""
+
+    service_name: ClassVar[str] = "analytics-service"
+
+    port: int = Field(8004, validation_alias="ANALYTICS_SERVICE_PORT")

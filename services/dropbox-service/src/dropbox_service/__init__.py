@@ -1,0 +1,1 @@
+"""Dropbox service: Dropbox connection, temporary links, folder and file sharing."""

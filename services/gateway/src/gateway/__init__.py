@@ -1,0 +1,1 @@
+"""Gateway: public share pages, downloads, producer console."""

@@ -1,0 +1,11 @@
+"""The gateway's application."""
+
+from fastapi import FastAPI
+from service_kit.app import create_service_app
+
+from gateway.settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the gateway app from `settings`."""
+    return create_service_app(settings, title="Gateway")

@@ -1,0 +1,1 @@
+"""Link service: catalog, share links, collaborator-share orchestration."""

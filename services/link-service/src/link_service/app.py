@@ -1,0 +1,11 @@
+"""The link-service's application."""
+
+from fastapi import FastAPI
+from service_kit.app import create_service_app
+
+from link_service.settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the link-service app from `settings`."""
+    return create_service_app(settings, title="Link service")

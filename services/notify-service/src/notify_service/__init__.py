@@ -1,0 +1,1 @@
+"""Notify service: e-mail and in-app notifications."""
