@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 
 from contracts import topics
+from contracts.events import Event
 from fastapi import APIRouter, FastAPI, Request, Response
 from messaging.kafka import ensure_topics, make_broker, with_dead_letters
 from messaging.outbox import Outbox, OutboxRelay
@@ -29,8 +30,12 @@ def create_service_app(
     title: str,
     routers: Iterable[APIRouter] = (),
     subscribe: Subscribe | None = None,
+    publishes: Iterable[type[Event]] = (),
 ) -> FastAPI:
-    """Build a service's app; nothing connects until the lifespan starts."""
+    """Build a service's app; nothing connects until the lifespan starts.
+
+    `publishes` lists the events the service relays from its outbox, for its AsyncAPI document.
+    """
     runtime = Runtime(
         settings=settings,
         redis=Redis.from_url(str(settings.redis_url), decode_responses=True),
@@ -44,6 +49,10 @@ def create_service_app(
     )
     if subscribe:
         subscribe(runtime)
+    for event in publishes:
+        runtime.broker.publisher(
+            settings.topic(event.topic), schema=event, description=event.__doc__
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,5 +1,9 @@
 """The gateway's application."""
 
+from contracts.events import (
+    DownloadRecorded,
+    ShareViewed,
+)
 from fastapi import FastAPI
 from service_kit.app import create_service_app
 
@@ -8,4 +12,8 @@ from gateway.settings import Settings
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the gateway app from `settings`."""
-    return create_service_app(settings, title="Gateway")
+    return create_service_app(
+        settings,
+        title="Gateway",
+        publishes=(ShareViewed, DownloadRecorded),
+    )

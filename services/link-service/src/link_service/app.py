@@ -1,5 +1,11 @@
 """The link-service's application."""
 
+from contracts.events import (
+    CollabRevokeRequested,
+    CollabShareRequested,
+    ShareCreated,
+    ShareRevoked,
+)
 from fastapi import FastAPI
 from service_kit.app import create_service_app
 
@@ -8,4 +14,8 @@ from link_service.settings import Settings
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the link-service app from `settings`."""
-    return create_service_app(settings, title="Link service")
+    return create_service_app(
+        settings,
+        title="Link service",
+        publishes=(ShareCreated, ShareRevoked, CollabShareRequested, CollabRevokeRequested),
+    )

@@ -1,0 +1,71 @@
+import time
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from contracts.auth import issue_producer_token
+from fastapi import FastAPI
+from service_kit.auth import CurrentOwner, InternalCaller
+from service_kit.settings import DEV_INTERNAL_TOKEN, DEV_JWT_SECRET
+
+
+@pytest.fixture
+async def client() -> httpx.AsyncClient:
+    app = FastAPI()
+    app.state.runtime = SimpleNamespace(
+        settings=SimpleNamespace(
+            auth_jwt_secret=SimpleNamespace(get_secret_value=lambda: DEV_JWT_SECRET),
+            internal_api_token=SimpleNamespace(get_secret_value=lambda: DEV_INTERNAL_TOKEN),
+        )
+    )
+
+    @app.get("/mine")
+    def mine(owner: CurrentOwner) -> dict[str, str]:
+        return {"owner": owner.user_id}
+
+    @app.get("/internal/x", dependencies=[InternalCaller])
+    def internal() -> dict[str, bool]:
+        return {"ok": True}
+
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+
+
+def _token(secret: str = DEV_JWT_SECRET, ttl: int = 60) -> str:
+    return issue_producer_token("u-1", secret, expires_at=int(time.time()) + ttl)
+
+
+async def test_valid_bearer_names_the_owner(client: httpx.AsyncClient):
+    answer = await client.get("/mine", headers={"Authorization": f"Bearer {_token()}"})
+    assert answer.status_code == 200
+    assert answer.json() == {"owner": "u-1"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic dTpw"}],
+    ids=["missing", "garbage", "wrong-scheme"],
+)
+async def test_missing_or_invalid_bearer_is_401(client: httpx.AsyncClient, headers: dict[str, str]):
+    answer = await client.get("/mine", headers=headers)
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"] == "Bearer"
+
+
+async def test_expired_bearer_is_401(client: httpx.AsyncClient):
+    answer = await client.get("/mine", headers={"Authorization": f"Bearer {_token(ttl=-10)}"})
+    assert answer.status_code == 401
+    assert "expired" in answer.json()["detail"].lower()
+
+
+async def test_internal_endpoint_needs_the_internal_token(client: httpx.AsyncClient):
+    assert (await client.get("/internal/x")).status_code == 401
+    assert (
+        await client.get("/internal/x", headers={"X-Internal-Token": "wrong"})
+    ).status_code == 401
+    ok = await client.get("/internal/x", headers={"X-Internal-Token": DEV_INTERNAL_TOKEN})
+    assert ok.status_code == 200
+
+
+async def test_a_producer_token_is_no_internal_token(client: httpx.AsyncClient):
+    answer = await client.get("/internal/x", headers={"Authorization": f"Bearer {_token()}"})
+    assert answer.status_code == 401

@@ -1,0 +1,38 @@
+import json
+import logging
+
+from messaging.context import event_id_var
+from service_kit.log_setup import JsonFormatter, request_id_var
+
+
+def _format(**extra: object) -> dict[str, object]:
+    record = logging.LogRecord("x.y", logging.INFO, __file__, 1, "hello %s", ("you",), None)
+    record.__dict__.update(extra)
+    return json.loads(JsonFormatter("demo").format(record))
+
+
+def test_a_line_is_json_with_service_level_and_message():
+    line = _format()
+    assert (line["service"], line["level"], line["logger"], line["msg"]) == (
+        "demo",
+        "INFO",
+        "x.y",
+        "hello you",
+    )
+
+
+def test_request_and_event_ids_are_carried():
+    request_token = request_id_var.set("req-1")
+    event_token = event_id_var.set("evt-1")
+    try:
+        line = _format()
+    finally:
+        request_id_var.reset(request_token)
+        event_id_var.reset(event_token)
+    assert (line["request_id"], line["event_id"]) == ("req-1", "evt-1")
+
+
+def test_extra_fields_are_kept_and_uvicorn_colour_dropped():
+    line = _format(topics=["a"], color_message="\x1b[1mhello\x1b[0m")
+    assert line["topics"] == ["a"]
+    assert "color_message" not in line

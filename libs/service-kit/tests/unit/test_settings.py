@@ -1,0 +1,58 @@
+from typing import ClassVar
+
+import pytest
+from pydantic import Field, ValidationError
+from service_kit.settings import DEV_JWT_SECRET, ServiceSettings
+
+STRONG = "x" * 40
+
+
+class DemoSettings(ServiceSettings):
+    service_name: ClassVar[str] = "demo-service"
+    port: int = Field(8123, validation_alias="DEMO_SERVICE_PORT")
+
+
+def test_development_defaults_work_without_any_environment(monkeypatch: pytest.MonkeyPatch):
+    for name in ("APP_ENV", "AUTH_JWT_SECRET", "INTERNAL_API_TOKEN", "DEMO_SERVICE_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = DemoSettings()
+    assert settings.port == 8123
+    assert settings.auth_jwt_secret.get_secret_value() == DEV_JWT_SECRET
+
+
+def test_environment_wins_over_defaults(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("DEMO_SERVICE_PORT", "9001")
+    monkeypatch.setenv("KAFKA_TOPIC_PARTITIONS", "12")
+    settings = DemoSettings()
+    assert (settings.port, settings.kafka_topic_partitions) == (9001, 12)
+
+
+def test_production_refuses_development_secrets():
+    with pytest.raises(ValidationError, match="AUTH_JWT_SECRET must be set"):
+        DemoSettings(app_env="production", internal_api_token=STRONG)
+
+
+def test_production_refuses_short_secrets():
+    with pytest.raises(ValidationError, match="INTERNAL_API_TOKEN must be set"):
+        DemoSettings(app_env="production", auth_jwt_secret=STRONG, internal_api_token="short")
+
+
+def test_production_accepts_real_secrets():
+    settings = DemoSettings(app_env="production", auth_jwt_secret=STRONG, internal_api_token=STRONG)
+    assert settings.app_env == "production"
+
+
+def test_secrets_do_not_show_in_repr():
+    settings = DemoSettings(auth_jwt_secret=STRONG)
+    assert STRONG not in repr(settings)
+
+
+def test_required_in_production_names_the_service_port():
+    assert "DEMO_SERVICE_PORT" in DemoSettings.required_in_production()
+    assert {"AUTH_JWT_SECRET", "INTERNAL_API_TOKEN"} <= DemoSettings.required_in_production()
+
+
+def test_prefixes_isolate_topics_and_consumer_groups():
+    settings = DemoSettings(topic_prefix="t1.")
+    assert settings.topic("share.viewed") == "t1.share.viewed"
+    assert settings.consumer_group == "t1.demo-service"

@@ -1,0 +1,51 @@
+"""Services talk only over Kafka and HTTP: no service imports another's code (DESIGN §1)."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICE_MODULES = {
+    path.name: path.parent.parent.name
+    for path in ROOT.glob("services/*/src/*")
+    if path.is_dir() and (path / "__init__.py").exists()
+}
+
+
+def _imported_roots(source: Path) -> set[str]:
+    tree = ast.parse(source.read_text(), filename=str(source))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_there_are_five_services():
+    assert len(SERVICE_MODULES) == 5
+
+
+@pytest.mark.parametrize("module", sorted(SERVICE_MODULES))
+def test_service_imports_no_other_service(module: str):
+    service_dir = ROOT / "services" / SERVICE_MODULES[module]
+    others = set(SERVICE_MODULES) - {module}
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(_imported_roots(path) & others)
+        for path in service_dir.rglob("*.py")
+        if _imported_roots(path) & others
+    }
+    assert not offenders, f"move shared code to libs/ instead: {offenders}"
+
+
+def test_libs_import_no_service():
+    offenders = {
+        str(path.relative_to(ROOT))
+        for path in ROOT.glob("libs/*/src/**/*.py")
+        if _imported_roots(path) & set(SERVICE_MODULES)
+    }
+    assert not offenders, f"libs are imported by services, never the reverse: {offenders}"
