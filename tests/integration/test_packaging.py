@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,10 @@ def test_service_installs_and_imports_on_its_own(package: str, tmp_path: Path):
     venv = tmp_path / "venv"
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)}
     subprocess.run(
-        ["uv", "sync", "--frozen", "--no-dev", "--package", package, "--quiet"],
-        cwd=ROOT, env=env, check=True,
+        [str(Path(sys.executable).with_name("uv")), "sync", "--frozen", "--no-dev", "--package", package, "--quiet"],
+        cwd=ROOT,
+        env=env,
+        check=True,
     )
     module = PACKAGES[package]
     probe = f"import {module}.app, {module}.settings; {module}.app.create_app"

@@ -33,7 +33,9 @@ def _free_port() -> int:
         return port
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60) -> httpx.Response:
+def _wait_ready(
+    url: str, process: subprocess.Popen[bytes], timeout_s: float = 60
+) -> httpx.Response:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         assert process.poll() is None, f"service exited with {process.returncode}"
@@ -81,9 +83,10 @@ def test_service_process_is_ready_documents_itself_and_stops_on_sigterm(start_se
     assert ready.json() == {"status": "ready", "checks": {"redis": "ok", "kafka": "ok"}}
     assert httpx.get(f"{base}/health/live").json() == {"status": "ok"}
     assert "python_info" in httpx.get(f"{base}/metrics").text
-    assert httpx.get(f"{base}/health/live", headers={"X-Request-ID": "r-1"}).headers[
-        "x-request-id"
-    ] == "r-1"
+    assert (
+        httpx.get(f"{base}/health/live", headers={"X-Request-ID": "r-1"}).headers["x-request-id"]
+        == "r-1"
+    )
     channels = httpx.get(f"{base}/asyncapi.json").json()["channels"]
     addresses = {channel["address"] for channel in channels.values()}
     assert {a.split(".", 1)[1] for a in addresses} >= PUBLISHES.get(name, set())
@@ -106,7 +109,9 @@ def test_production_mode_refuses_to_start_with_development_secrets(start_service
     assert process.wait(timeout=30) != 0
 
 
-def _wait_answer(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60) -> httpx.Response:
+def _wait_answer(
+    url: str, process: subprocess.Popen[bytes], timeout_s: float = 60
+) -> httpx.Response:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         assert process.poll() is None, f"service exited with {process.returncode}"

@@ -1,0 +1,46 @@
+# Share Links: the commands the README names. `make` alone lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTEST_ARGS ?=
+# uv from PATH, else the copy `make uv` installed with pip, whose script folder may not be on PATH.
+UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+
+.PHONY: help uv install run up down test bench lint chaos contracts-snapshot
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-20s %s\n", $$1, $$2}'
+
+uv: ## install uv with pip when it is missing
+	@command -v uv >/dev/null || python3 -m uv --version >/dev/null 2>&1 || { \
+		echo "make: installing uv with pip"; python3 -m pip install --user uv || pip install uv; }
+
+install: uv ## install the workspace and the dev tools exactly as uv.lock pins them
+	$(UV) sync --locked
+
+run: install ## start Kafka, Redis and every service in the foreground; Ctrl-C stops them
+	$(UV) run --locked devstack run
+
+up: install ## start the same in the background; returns once every service is ready
+	$(UV) run --locked devstack up
+
+down: uv ## stop everything `make up` started
+	$(UV) run --locked devstack down
+
+test: install ## run every test; options go in PYTEST_ARGS, e.g. PYTEST_ARGS="-m unit"
+	$(UV) run --locked pytest $(PYTEST_ARGS)
+
+lint: install ## ruff check, ruff format --check and mypy
+	$(UV) run --locked ruff check .
+	$(UV) run --locked ruff format --check .
+	$(UV) run --locked mypy $(wildcard libs/*/src services/*/src tools/*/src)
+
+contracts-snapshot: install ## rewrite libs/contracts/schemas after an additive event change
+	$(UV) run --locked python -m contracts.snapshots
+
+bench: ## run the benchmarks
+	@echo "no benchmarks yet"
+
+chaos: ## run the fault-injection scenarios
+	@echo "no fault runs yet"

@@ -1,0 +1,313 @@
+"""docker-compose.yml, .env.example and the service Dockerfiles agree with each other and the code.
+
+No Docker engine runs here, so the compose file is checked as data (DESIGN.md §2).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft7Validator
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
+COMPOSE_SCHEMA = ROOT / "tests" / "schemas" / "compose-spec.json"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str  # compose service, workspace package and directory under services/
+    module: str
+    port: int
+    port_var: str
+    also_waits_for: tuple[str, ...] = ()
+
+
+SERVICES = [
+    Service("gateway", "gateway", 8000, "GATEWAY_PORT", ("link-service", "dropbox-service")),
+    Service("link-service", "link_service", 8001, "LINK_SERVICE_PORT"),
+    Service("dropbox-service", "dropbox_service", 8002, "DROPBOX_SERVICE_PORT"),
+    Service("notify-service", "notify_service", 8003, "NOTIFY_SERVICE_PORT", ("smtp",)),
+    Service("analytics-service", "analytics_service", 8004, "ANALYTICS_SERVICE_PORT"),
+]
+BY_NAME = pytest.mark.parametrize("service", SERVICES, ids=[s.name for s in SERVICES])
+INFRASTRUCTURE = ("kafka", "redis")
+SECRET_NAME = re.compile(r"(SECRET|TOKEN|PASSWORD|_KEY)$")
+# ${VAR}, ${VAR:-default}, ${VAR:?error} and $VAR; $$ is a literal dollar.
+COMPOSE_VARIABLE = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_]\w*)|([A-Za-z_]\w*))")
+# NAME=value sets a variable; #NAME=value shows an optional one at its default.
+ENV_ASSIGNMENT = re.compile(r"^#?([A-Z][A-Z0-9_]*)=(.*)$")
+PER_SERVICE_DOCKERFILE_LINE = re.compile(r"^(ARG SERVICE=|ARG PORT=|CMD )")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    loaded = yaml.safe_load(COMPOSE_FILE.read_text())
+    assert isinstance(loaded, dict), "docker-compose.yml must be a YAML mapping"
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def env_example() -> list[str]:
+    return ENV_EXAMPLE.read_text().splitlines()
+
+
+def environment_of(compose: dict[str, Any], name: str) -> dict[str, str]:
+    environment = compose["services"][name].get("environment", {})
+    assert isinstance(environment, dict), f"write {name}'s environment as a mapping"
+    return {key: str(value) for key, value in environment.items()}
+
+
+def strings_in(node: Any) -> Iterator[str]:
+    """Every string, key or value, anywhere in a loaded YAML document."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from strings_in(key)
+            yield from strings_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from strings_in(item)
+
+
+def env_example_variables(lines: list[str]) -> dict[str, str]:
+    return {m[1]: m[2] for line in lines if (m := ENV_ASSIGNMENT.match(line))}
+
+
+def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, with continuation lines joined and comments dropped."""
+    instructions: list[tuple[str, str]] = []
+    pending = ""
+    for line in path.read_text().splitlines():
+        if line.lstrip().startswith("#") or not line.strip():
+            continue
+        pending += line.rstrip().removesuffix("\\").strip() + " "
+        if not line.rstrip().endswith("\\"):
+            keyword, _, arguments = pending.strip().partition(" ")
+            instructions.append((keyword.upper(), arguments.strip()))
+            pending = ""
+    return instructions
+
+
+def test_compose_file_validates_against_the_compose_spec(compose: dict[str, Any]) -> None:
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    assert "draft-07" in schema["$schema"], "the compose schema moved on from Draft 7: update here"
+    Draft7Validator.check_schema(schema)
+    errors = sorted(
+        Draft7Validator(schema).iter_errors(compose), key=lambda e: list(map(str, e.path))
+    )
+    problems = [f"{'/'.join(map(str, e.path)) or '<top>'}: {e.message}" for e in errors]
+    assert not problems, "fix docker-compose.yml (schema: tests/schemas/compose-spec.json):\n" + (
+        "\n".join(problems)
+    )
+
+
+def test_compose_runs_every_service_and_its_infrastructure(compose: dict[str, Any]) -> None:
+    expected = {s.name for s in SERVICES} | {*INFRASTRUCTURE, "smtp"}
+    missing = expected - set(compose["services"])
+    assert not missing, f"add {sorted(missing)} to services: in docker-compose.yml"
+
+
+@BY_NAME
+def test_service_builds_from_its_own_dockerfile(compose: dict[str, Any], service: Service) -> None:
+    build = compose["services"][service.name].get("build")
+    expected = {"context": ".", "dockerfile": f"services/{service.name}/Dockerfile"}
+    assert build == expected, f"set {service.name}'s build: to {expected} in docker-compose.yml"
+    assert (ROOT / build["context"] / build["dockerfile"]).is_file(), (
+        f"create {build['dockerfile']} (build context: the repository root)"
+    )
+
+
+@BY_NAME
+def test_service_restarts_and_reports_readiness(compose: dict[str, Any], service: Service) -> None:
+    definition = compose["services"][service.name]
+    assert definition.get("restart") == "unless-stopped", (
+        f"set restart: unless-stopped on {service.name} in docker-compose.yml"
+    )
+    probe = definition.get("healthcheck", {}).get("test", [])
+    assert probe[:2] == ["CMD", "python"], (
+        f"{service.name}'s healthcheck must run python (the images have no curl)"
+    )
+    assert f"http://localhost:{service.port}/health/ready" in " ".join(probe), (
+        f"{service.name}'s healthcheck must GET http://localhost:{service.port}/health/ready"
+    )
+
+
+@BY_NAME
+def test_service_starts_after_what_it_needs_is_healthy(
+    compose: dict[str, Any], service: Service
+) -> None:
+    depends_on = compose["services"][service.name].get("depends_on", {})
+    for needed in (*INFRASTRUCTURE, *service.also_waits_for):
+        condition = depends_on.get(needed, {}).get("condition")
+        assert condition == "service_healthy", (
+            f"give {service.name} depends_on: {needed}: condition: service_healthy"
+        )
+
+
+def test_every_awaited_service_has_a_healthcheck(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name, definition in services.items():
+        for needed, how in definition.get("depends_on", {}).items():
+            if how.get("condition") == "service_healthy":
+                assert "healthcheck" in services[needed], (
+                    f"{name} waits for {needed} to be healthy: give {needed} a healthcheck"
+                )
+
+
+@BY_NAME
+def test_service_is_published_on_its_port(compose: dict[str, Any], service: Service) -> None:
+    environment = environment_of(compose, service.name)
+    assert environment.get(service.port_var) == str(service.port), (
+        f'set {service.port_var}: "{service.port}" in {service.name}\'s environment'
+    )
+    ports = [str(p) for p in compose["services"][service.name].get("ports", [])]
+    published = f"${{{service.port_var}:-{service.port}}}:{service.port}"
+    assert any(p.endswith(published) for p in ports), (
+        f'publish {service.name} with ports: ["{published}"] in docker-compose.yml'
+    )
+
+
+@BY_NAME
+def test_service_environment_has_what_its_settings_require_in_production(
+    compose: dict[str, Any], service: Service
+) -> None:
+    try:
+        settings = importlib.import_module(f"{service.module}.settings")
+    except ImportError as exc:
+        pytest.fail(f"{service.module}.settings must be importable (DESIGN.md §1): {exc}")
+    required = settings.Settings.required_in_production()
+    environment = environment_of(compose, service.name)
+    missing = sorted({name.upper() for name in required} - set(environment))
+    assert not missing, (
+        f"add {missing} to {service.name}'s environment in docker-compose.yml "
+        "and document them in .env.example"
+    )
+    assert environment.get("APP_ENV") == "production", (
+        f"set APP_ENV: production in {service.name}'s environment"
+    )
+
+
+@BY_NAME
+def test_service_secrets_come_from_the_environment(
+    compose: dict[str, Any], service: Service
+) -> None:
+    for name, value in environment_of(compose, service.name).items():
+        if SECRET_NAME.search(name):
+            assert value.startswith(f"${{{name}:?"), (
+                f"{service.name}: write {name}: ${{{name}:?set {name} in .env}} "
+                "so that compose refuses to start without it"
+            )
+
+
+def test_kafka_image_is_the_release_devstack_runs(compose: dict[str, Any]) -> None:
+    kafka_version = importlib.import_module("devstack.kafka").KAFKA_VERSION
+    image = compose["services"]["kafka"]["image"]
+    assert image == f"apache/kafka:{kafka_version}", (
+        f"set the kafka image to apache/kafka:{kafka_version} (devstack.kafka.KAFKA_VERSION), "
+        "or change both together"
+    )
+
+
+def test_kafka_is_one_kraft_node_that_creates_no_topics(compose: dict[str, Any]) -> None:
+    environment = environment_of(compose, "kafka")
+    assert environment.get("KAFKA_PROCESS_ROLES") == "broker,controller", (
+        "run kafka as one combined KRaft node: KAFKA_PROCESS_ROLES: broker,controller"
+    )
+    assert environment.get("KAFKA_AUTO_CREATE_TOPICS_ENABLE") == "false", (
+        'set KAFKA_AUTO_CREATE_TOPICS_ENABLE: "false": the services create their topics'
+    )
+
+
+def test_redis_persists_with_an_append_only_file(compose: dict[str, Any]) -> None:
+    command = " ".join(map(str, compose["services"]["redis"].get("command", [])))
+    assert "--appendonly yes" in command, "run redis with redis-server --appendonly yes"
+
+
+def test_every_compose_variable_is_in_env_example(
+    compose: dict[str, Any], env_example: list[str]
+) -> None:
+    used = {m[1] or m[2] for text in strings_in(compose) for m in COMPOSE_VARIABLE.finditer(text)}
+    missing = sorted(used - set(env_example_variables(env_example)))
+    assert not missing, f"add {missing} to .env.example, each with a comment above it"
+
+
+def test_every_env_example_variable_is_documented(env_example: list[str]) -> None:
+    for index, line in enumerate(env_example):
+        match = ENV_ASSIGNMENT.match(line)
+        if match:
+            above = env_example[index - 1] if index else ""
+            assert above.startswith("# "), (
+                f".env.example line {index + 1}: put a comment line above {match[1]} saying "
+                "what it is, its default and which services read it"
+            )
+
+
+def test_env_example_secrets_are_placeholders(env_example: list[str]) -> None:
+    for name, value in env_example_variables(env_example).items():
+        if SECRET_NAME.search(name):
+            assert value.startswith("change-me"), (
+                f".env.example: give {name} an obviously fake value starting with change-me"
+            )
+
+
+def test_service_dockerfiles_differ_only_in_their_per_service_lines() -> None:
+    def shared_lines(service: Service) -> list[str]:
+        text = (ROOT / "services" / service.name / "Dockerfile").read_text()
+        return [line for line in text.splitlines() if not PER_SERVICE_DOCKERFILE_LINE.match(line)]
+
+    reference = shared_lines(SERVICES[0])
+    for service in SERVICES[1:]:
+        diff = "\n".join(difflib.unified_diff(reference, shared_lines(service), lineterm=""))
+        assert not diff, (
+            f"services/{service.name}/Dockerfile drifted from services/{SERVICES[0].name}/"
+            f"Dockerfile; keep them equal apart from ARG SERVICE, ARG PORT and CMD:\n{diff}"
+        )
+
+
+@BY_NAME
+def test_service_dockerfile_builds_and_runs_that_service(service: Service) -> None:
+    instructions = dockerfile_instructions(ROOT / "services" / service.name / "Dockerfile")
+    for expected in (("ARG", f"SERVICE={service.name}"), ("ARG", f"PORT={service.port}")):
+        assert expected in instructions, f"services/{service.name}/Dockerfile: add {expected}"
+    command = [json.loads(args) for keyword, args in instructions if keyword == "CMD"]
+    assert command[-1:] == [["python", "-m", service.module]], (
+        f'services/{service.name}/Dockerfile: end with CMD ["python", "-m", "{service.module}"]'
+    )
+    assert (ROOT / "services" / service.name / "src" / service.module / "__main__.py").is_file(), (
+        f"add services/{service.name}/src/{service.module}/__main__.py: the image runs "
+        f"python -m {service.module}"
+    )
+
+
+@BY_NAME
+def test_service_dockerfile_copies_only_files_that_exist(service: Service) -> None:
+    for keyword, arguments in dockerfile_instructions(
+        ROOT / "services" / service.name / "Dockerfile"
+    ):
+        arguments = arguments.replace("${SERVICE}", service.name)
+        words = arguments.split()
+        if keyword == "COPY" and not words[0].startswith("--from="):
+            sources = [w for w in words[:-1] if not w.startswith("--")]
+        elif keyword == "RUN":
+            sources = re.findall(r"--mount=type=bind,source=([^,\s]+)", arguments)
+        else:
+            continue
+        for source in sources:
+            assert (ROOT / source).exists(), (
+                f"services/{service.name}/Dockerfile uses {source}, which the build context "
+                "(the repository root) does not have"
+            )

@@ -1,0 +1,1 @@
+"""Kafka, Redis and the services as local processes, for development and tests without Docker."""

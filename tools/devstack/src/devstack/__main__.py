@@ -1,0 +1,7 @@
+"""`python -m devstack`, the same as the `devstack` command."""
+
+import sys
+
+from devstack.cli import main
+
+sys.exit(main())

@@ -1,0 +1,92 @@
+"""A local redis-server from the OS packages, with AOF persistence under .cache/redis."""
+
+import os
+import shutil
+import socket
+import subprocess
+
+from devstack import procs
+from devstack.paths import DevstackError, cache_dir
+
+NAME = "redis"
+
+
+def port() -> int:
+    """Redis's port: REDIS_PORT, default 6379."""
+    return procs.env_port("REDIS_PORT", 6379)
+
+
+def url() -> str:
+    """The URL clients use."""
+    return f"redis://127.0.0.1:{port()}/0"
+
+
+def answers_ping(redis_port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a Redis on host:port answers PING with +PONG (not -LOADING, replaying its AOF)."""
+    try:
+        with socket.create_connection((host, redis_port), timeout=1.0) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def is_ready() -> bool:
+    """Whether Redis answers PING on its port."""
+    return answers_ping(port())
+
+
+def server_executable() -> str:
+    """The redis-server executable; installed with apt-get when missing and we are root."""
+    found = shutil.which("redis-server")
+    if found is not None:
+        return found
+    if os.geteuid() != 0:
+        raise DevstackError(
+            "redis-server is not installed: run `sudo apt-get install -y redis-server` "
+            "(or your OS's redis package), or point REDIS_URL at a running Redis"
+        )
+    print(
+        "devstack: redis-server is missing; installing Debian's redis-server with apt-get",
+        flush=True,
+    )
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "redis-server"]):
+        if subprocess.run(command, check=False).returncode != 0:
+            raise DevstackError(f"`{' '.join(command)}` failed (output above)")
+    found = shutil.which("redis-server")
+    if found is None:
+        raise DevstackError("apt-get installed redis-server but it is not on PATH")
+    return found
+
+
+def ensure_running(timeout: float = 30.0) -> procs.Running:
+    """Start redis-server unless a Redis answers; return its URL and whether we started it."""
+    pid = procs.read_pid(NAME)
+    if is_ready():
+        owner = f"devstack's, pid {pid}" if pid else "not started by devstack"
+        print(f"devstack: Redis already answers on port {port()} ({owner}); reusing it")
+        return procs.Running(url(), started=False)
+    if pid is not None:
+        print(f"devstack: Redis (pid {pid}) is starting; waiting for it")
+        procs.wait_until(NAME, is_ready, pid, timeout)
+        return procs.Running(url(), started=False)
+    server = server_executable()
+    data = cache_dir() / "redis"
+    data.mkdir(parents=True, exist_ok=True)
+    print(f"devstack: starting Redis on port {port()} (log: {procs.log_file(NAME)})")
+    command = [
+        server, "--port", str(port()), "--bind", "127.0.0.1", "--dir", str(data),
+        "--appendonly", "yes", "--save", "", "--daemonize", "no", "--logfile", "",
+    ]  # fmt: skip
+    pid = procs.spawn(NAME, command)
+    procs.wait_until(NAME, is_ready, pid, timeout)
+    print(f"devstack: Redis is ready at {url()}")
+    return procs.Running(url(), started=True)
+
+
+def stop() -> bool:
+    """Stop the Redis devstack started; False when there was none."""
+    stopped = procs.stop(NAME)
+    if stopped:
+        print("devstack: stopped Redis")
+    return stopped

@@ -1,0 +1,86 @@
+"""Our Python services as local processes: the table, their environment, start, readiness, stop."""
+
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from devstack import procs
+
+
+@dataclass(frozen=True)
+class Service:
+    """A process run as `python -m <module>` that answers HTTP on the port named by `port_env`."""
+
+    name: str
+    module: str
+    port_env: str
+    default_port: int
+    ready_path: str = "/health/ready"
+
+    def port(self, env: Mapping[str, str]) -> int:
+        """Its port: `port_env` from `env`, else the default."""
+        return int(env.get(self.port_env, self.default_port))
+
+    def url(self, env: Mapping[str, str]) -> str:
+        """Its base URL."""
+        return f"http://127.0.0.1:{self.port(env)}"
+
+    def argv(self) -> list[str]:
+        """The command line that starts it with this interpreter."""
+        return [sys.executable, "-m", self.module]
+
+
+SERVICES: tuple[Service, ...] = (
+    Service("gateway", "gateway", "GATEWAY_PORT", 8000),
+    Service("link-service", "link_service", "LINK_SERVICE_PORT", 8001),
+    Service("dropbox-service", "dropbox_service", "DROPBOX_SERVICE_PORT", 8002),
+    Service("notify-service", "notify_service", "NOTIFY_SERVICE_PORT", 8003),
+    Service("analytics-service", "analytics_service", "ANALYTICS_SERVICE_PORT", 8004),
+)
+
+
+def service_env(caller: Mapping[str, str], kafka_bootstrap: str, redis_url: str) -> dict[str, str]:
+    """The services' environment: devstack's defaults, overridden by whatever the caller set."""
+    defaults = {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "REDIS_URL": redis_url}
+    defaults.update({s.port_env: str(s.default_port) for s in SERVICES})
+    return {**defaults, **caller}
+
+
+def is_ready(service: Service, env: Mapping[str, str]) -> bool:
+    """Whether GET <ready_path> answers 200."""
+    try:
+        with urllib.request.urlopen(service.url(env) + service.ready_path, timeout=2.0) as response:
+            return int(response.status) == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start(service: Service, env: Mapping[str, str]) -> bool:
+    """Start the service unless it answers or is starting; True when this call started it."""
+    if is_ready(service, env):
+        print(f"devstack: {service.name} already answers at {service.url(env)}")
+        return False
+    if procs.read_pid(service.name) is not None:
+        print(f"devstack: {service.name} is starting; waiting for it")
+        return False
+    if procs.port_answers(service.port(env)):
+        print(f"devstack: port {service.port(env)} is taken; {service.name} will likely fail")
+    print(f"devstack: starting {service.name} on port {service.port(env)}")
+    procs.spawn(service.name, service.argv(), env)
+    return True
+
+
+def wait_ready(service: Service, env: Mapping[str, str], timeout: float) -> None:
+    """Wait until the service answers ready; on failure the error carries its log's tail."""
+    pid = procs.last_pid(service.name)
+    procs.wait_until(service.name, lambda: is_ready(service, env), pid, timeout)
+
+
+def stop(service: Service) -> bool:
+    """Stop the service devstack started; False when there was none."""
+    stopped = procs.stop(service.name)
+    if stopped:
+        print(f"devstack: stopped {service.name}")
+    return stopped

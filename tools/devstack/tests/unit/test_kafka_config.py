@@ -1,0 +1,56 @@
+import base64
+
+import pytest
+from devstack import kafka
+from devstack.paths import DevstackError
+
+
+def _parse(properties: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in properties.splitlines())
+
+
+def test_server_properties_describe_one_kraft_node_on_loopback(tmp_path):
+    settings = _parse(kafka.server_properties(19092, 19093, tmp_path / "data"))
+
+    assert settings["process.roles"] == "broker,controller"
+    assert settings["controller.quorum.voters"] == "1@127.0.0.1:19093"
+    assert settings["listeners"] == "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
+    assert settings["advertised.listeners"] == "PLAINTEXT://127.0.0.1:19092"
+    assert settings["log.dirs"] == str(tmp_path / "data")
+    assert settings["offsets.topic.replication.factor"] == "1"
+    assert settings["group.initial.rebalance.delay.ms"] == "0"
+
+
+def test_server_properties_never_create_topics_implicitly(tmp_path):
+    settings = _parse(kafka.server_properties(9092, 9093, tmp_path))
+
+    assert settings["auto.create.topics.enable"] == "false"
+
+
+def test_cluster_id_is_an_unpadded_base64url_uuid(tmp_path):
+    cluster_id = kafka.cluster_id(tmp_path / "cluster-id")
+
+    assert len(cluster_id) == 22
+    assert "=" not in cluster_id
+    assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
+
+
+def test_cluster_id_is_kept_across_calls(tmp_path):
+    first = kafka.cluster_id(tmp_path / "cluster-id")
+
+    assert kafka.cluster_id(tmp_path / "cluster-id") == first
+
+
+def test_ports_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("KAFKA_PORT", "19092")
+    monkeypatch.setenv("KAFKA_CONTROLLER_PORT", "19093")
+
+    assert kafka.address() == "127.0.0.1:19092"
+    assert kafka.controller_port() == 19093
+
+
+def test_a_port_that_is_not_a_number_is_refused(monkeypatch):
+    monkeypatch.setenv("KAFKA_PORT", "ninety")
+
+    with pytest.raises(DevstackError, match="KAFKA_PORT"):
+        kafka.port()
