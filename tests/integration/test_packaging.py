@@ -10,6 +10,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
+UV = str(Path(sys.executable).with_name("uv"))  # the dev dependency, whatever is on PATH
 PACKAGES = {
     path.parent.parent.name: path.name
     for path in ROOT.glob("services/*/src/*")
@@ -22,7 +23,7 @@ def test_service_installs_and_imports_on_its_own(package: str, tmp_path: Path):
     venv = tmp_path / "venv"
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)}
     subprocess.run(
-        [str(Path(sys.executable).with_name("uv")), "sync", "--frozen", "--no-dev", "--package", package, "--quiet"],
+        [UV, "sync", "--frozen", "--no-dev", "--package", package, "--quiet"],
         cwd=ROOT,
         env=env,
         check=True,
