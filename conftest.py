@@ -2,11 +2,20 @@
 
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from uuid import uuid4
 
 import pytest
 from devstack import kafka, redis
+from dropbox_emulator.testing import RunningEmulator, free_port, running_emulator, sdk_env
+from service_kit.testing import ServiceProcess
+from service_kit.testing import start_service as _start_service
+
+# The dropbox SDK reads its hosts once, at import (tech-notes §1.1): point them at the
+# emulator's port before any test module imports it.
+if "DROPBOX_API_HOST" not in os.environ:
+    os.environ.update(sdk_env(free_port()))
+EMULATOR_ACCESS_TOKEN_TTL_S = 3  # short, so that every test exercises token refresh
 
 LAYERS = frozenset({"unit", "integration", "e2e"})
 
@@ -60,6 +69,40 @@ def redis_url() -> Iterator[str]:
         yield running.address
         if running.started:
             redis.stop()
+
+
+@pytest.fixture(scope="session")
+def dropbox_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    """The Dropbox emulator over HTTPS on the port the SDK was pointed at."""
+    port = int(os.environ["DROPBOX_API_HOST"].rpartition(":")[2])
+    env = {"DROPBOX_EMULATOR_ACCESS_TOKEN_TTL_S": str(EMULATOR_ACCESS_TOKEN_TTL_S)}
+    with running_emulator(port, tmp_path_factory.mktemp("dropbox-emulator"), env) as running:
+        yield running
+
+
+@pytest.fixture
+def service_env(kafka_bootstrap: str, redis_url: str, unique_prefix: str) -> dict[str, str]:
+    """What a service process of this test needs: real Kafka and Redis, this test's prefixes."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "REDIS_URL": redis_url,
+        "TOPIC_PREFIX": unique_prefix,
+        "KEY_PREFIX": unique_prefix,
+    }
+
+
+@pytest.fixture
+def start_service(service_env: dict[str, str]) -> Iterator[Callable[..., ServiceProcess]]:
+    """Start services as processes (`start_service("link-service", EXTRA="1")`); killed after."""
+    started: list[ServiceProcess] = []
+
+    def start(name: str, **env: str) -> ServiceProcess:
+        started.append(_start_service(name, {**service_env, **env}))
+        return started[-1]
+
+    yield start
+    for service in started:
+        service.stop()
 
 
 @pytest.fixture

@@ -144,6 +144,9 @@ class CollabGranted(Event):
     track_title: str
     collaborator: Collaborator
     mode: ShareMode
+    # Added within v1 (optional): where the collaborator opens the content, the owner's note.
+    access_url: str | None = None
+    message: str | None = None
 
 
 class CollabFailed(Event):

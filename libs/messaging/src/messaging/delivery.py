@@ -9,7 +9,7 @@ A message is never left neither committed nor rewound: the next commit would ski
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -150,12 +150,15 @@ def _dlq_headers(record: Any, error: Exception, attempts: int) -> dict[str, str]
     }
 
 
-def subscriber(broker: KafkaBroker, topic: str, *, group_id: str, **options: Any) -> Any:
+def subscriber(
+    broker: KafkaBroker, topic: str, *, group_id: str, **options: Any
+) -> Callable[[Callable[..., Awaitable[None]]], Any]:
     """Register a handler the only supported way: manual commit, one group per service."""
-    return broker.subscriber(
+    decorator: Callable[[Callable[..., Awaitable[None]]], Any] = broker.subscriber(
         topic,
         group_id=group_id,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
         **options,
     )
+    return decorator

@@ -2,15 +2,22 @@
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
 
 async def read_topic(
-    bootstrap_servers: str, topic: str, *, expect: int, timeout_s: float = 30.0, idle_s: float = 1.0
+    bootstrap_servers: str,
+    topic: str,
+    *,
+    expect: int,
+    timeout_s: float = 30.0,
+    idle_s: float = 1.0,
+    match: Callable[[Any], bool] | None = None,
 ) -> list[Any]:
-    """Every record of `topic` from the start: wait for `expect` records, then `idle_s` more."""
+    """The records of `topic` from the start that `match`: wait for `expect`, then `idle_s` more."""
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap_servers,
@@ -25,7 +32,12 @@ async def read_topic(
     try:
         while time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=200)
-            fresh = [record for part in batch.values() for record in part]
+            fresh = [
+                record
+                for part in batch.values()
+                for record in part
+                if match is None or match(record)
+            ]
             records.extend(fresh)
             if fresh:
                 quiet_since = time.monotonic()

@@ -1,6 +1,7 @@
 """`create_service_app`: the FastAPI app whose lifespan owns Redis, Kafka and the outbox relay."""
 
 import asyncio
+import inspect
 import logging
 import time
 import uuid
@@ -21,22 +22,12 @@ from service_kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-Subscribe = Callable[[Runtime], None]
+Closer = Callable[[], Awaitable[None] | None]
 
 
-def create_service_app(
-    settings: ServiceSettings,
-    *,
-    title: str,
-    routers: Iterable[APIRouter] = (),
-    subscribe: Subscribe | None = None,
-    publishes: Iterable[type[Event]] = (),
-) -> FastAPI:
-    """Build a service's app; nothing connects until the lifespan starts.
-
-    `publishes` lists the events the service relays from its outbox, for its AsyncAPI document.
-    """
-    runtime = Runtime(
+def build_runtime(settings: ServiceSettings) -> Runtime:
+    """The service's Redis client, broker and outbox; nothing connects yet."""
+    return Runtime(
         settings=settings,
         redis=Redis.from_url(str(settings.redis_url), decode_responses=True),
         broker=make_broker(settings.kafka_bootstrap_servers, client_id=settings.service_name),
@@ -47,8 +38,23 @@ def create_service_app(
             shards=settings.outbox_shards,
         ),
     )
-    if subscribe:
-        subscribe(runtime)
+
+
+def create_service_app(
+    runtime: Runtime,
+    *,
+    title: str,
+    routers: Iterable[APIRouter] = (),
+    publishes: Iterable[type[Event]] = (),
+    on_shutdown: Iterable[Closer] = (),
+) -> FastAPI:
+    """Build a service's app around `runtime`, whose subscribers are already registered.
+
+    `publishes` lists the events the service relays from its outbox, for its AsyncAPI
+    document; `on_shutdown` closes the service's own resources after the broker stops.
+    """
+    settings = runtime.settings
+    closers = list(on_shutdown)
     for event in publishes:
         runtime.broker.publisher(
             settings.topic(event.topic), schema=event, description=event.__doc__
@@ -70,6 +76,9 @@ def create_service_app(
             with suppress(asyncio.CancelledError):
                 await relay_task
             await runtime.broker.stop()
+            for close in closers:
+                if inspect.isawaitable(result := close()):
+                    await result
             await runtime.redis.aclose()
 
     app = FastAPI(title=title, lifespan=lifespan)

@@ -8,16 +8,32 @@ from contracts.events import (
     DropboxDisconnected,
 )
 from fastapi import FastAPI
-from service_kit.app import create_service_app
+from service_kit.app import build_runtime, create_service_app
 
+from dropbox_service import consumers
+from dropbox_service.api import connection, internal
+from dropbox_service.context import DropboxContext
+from dropbox_service.crypto import TokenCipher
+from dropbox_service.dropbox_api import DropboxCalls
 from dropbox_service.settings import Settings
+from dropbox_service.store import Store
+from dropbox_service.temporary_links import TemporaryLinks
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the dropbox-service app from `settings`."""
-    return create_service_app(
-        settings,
+    runtime = build_runtime(settings)
+    cipher = TokenCipher(settings.dropbox_token_key.get_secret_value())
+    store = Store(runtime.redis, runtime.outbox, cipher, settings.key_prefix)
+    calls = DropboxCalls(settings, store)
+    context = DropboxContext(
+        settings, runtime, store, calls, TemporaryLinks(settings, store, calls)
+    )
+    consumers.register(context)
+    app = create_service_app(
+        runtime,
         title="Dropbox service",
+        routers=(connection.router, internal.router),
         publishes=(
             CollabGranted,
             CollabFailed,
@@ -25,4 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
             DropboxConnected,
             DropboxDisconnected,
         ),
+        on_shutdown=(calls.close,),
     )
+    app.state.dropbox = context
+    return app

@@ -1,9 +1,13 @@
 """Dropbox service settings, read from the environment."""
 
+from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from service_kit.settings import ServiceSettings
+
+# A Fernet key for development only; refused when APP_ENV=production.
+DEV_TOKEN_KEY = "ZGV2LW9ubHktdG9rZW4ta2V5LWNoYW5nZS1tZS0wMTI="
 
 
 class Settings(ServiceSettings):
@@ -12,3 +16,37 @@ class Settings(ServiceSettings):
     service_name: ClassVar[str] = "dropbox-service"
 
     port: int = Field(8002, validation_alias="DROPBOX_SERVICE_PORT")
+    dropbox_app_key: str = "share-links-dev"
+    # PKCE needs no secret; set one when the Dropbox app is a confidential client.
+    dropbox_app_secret: SecretStr | None = None
+    # Fernet key encrypting stored refresh tokens (`Fernet.generate_key()`).
+    dropbox_token_key: SecretStr = SecretStr(DEV_TOKEN_KEY)
+    # CA bundle of a Dropbox look-alike (the emulator); unset for api.dropboxapi.com.
+    dropbox_ca_file: Path | None = None
+    dropbox_redirect_uri: str = "http://localhost:8002/v1/dropbox/callback"
+    console_url: str = "http://localhost:8000/console"
+    dropbox_workers: int = Field(8, ge=1, le=64)
+    # Temporary links live 4 h; one is handed out again while it has this long left.
+    temporary_link_reuse_min_s: int = Field(7200, ge=60, le=14000)
+    dropbox_max_5xx_retries: int = Field(5, ge=0)
+    dropbox_backoff_base_s: float = Field(0.5, gt=0)
+    # Longest wait for a rate limit inside one message; beyond it the message is redelivered.
+    dropbox_rate_limit_budget_s: float = Field(120.0, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_development_token_key_in_production(self) -> "Settings":
+        if self.app_env == "production" and (
+            self.dropbox_token_key.get_secret_value() == DEV_TOKEN_KEY
+        ):
+            raise ValueError("DROPBOX_TOKEN_KEY must be set when APP_ENV=production")
+        return self
+
+    @classmethod
+    def required_in_production(cls) -> set[str]:
+        """Environment variables a production deployment must set."""
+        return super().required_in_production() | {
+            "DROPBOX_APP_KEY",
+            "DROPBOX_TOKEN_KEY",
+            "DROPBOX_REDIRECT_URI",
+            "CONSOLE_URL",
+        }

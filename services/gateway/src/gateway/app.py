@@ -5,7 +5,7 @@ from contracts.events import (
     ShareViewed,
 )
 from fastapi import FastAPI
-from service_kit.app import create_service_app
+from service_kit.app import build_runtime, create_service_app
 
 from gateway.settings import Settings
 
@@ -13,7 +13,7 @@ from gateway.settings import Settings
 def create_app(settings: Settings) -> FastAPI:
     """Build the gateway app from `settings`."""
     return create_service_app(
-        settings,
+        build_runtime(settings),
         title="Gateway",
         publishes=(ShareViewed, DownloadRecorded),
     )

@@ -7,7 +7,7 @@ from contracts.events import (
     ShareRevoked,
 )
 from fastapi import FastAPI
-from service_kit.app import create_service_app
+from service_kit.app import build_runtime, create_service_app
 
 from link_service.settings import Settings
 
@@ -15,7 +15,7 @@ from link_service.settings import Settings
 def create_app(settings: Settings) -> FastAPI:
     """Build the link-service app from `settings`."""
     return create_service_app(
-        settings,
+        build_runtime(settings),
         title="Link service",
         publishes=(ShareCreated, ShareRevoked, CollabShareRequested, CollabRevokeRequested),
     )

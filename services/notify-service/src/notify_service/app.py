@@ -1,11 +1,11 @@
 """The notify-service's application."""
 
 from fastapi import FastAPI
-from service_kit.app import create_service_app
+from service_kit.app import build_runtime, create_service_app
 
 from notify_service.settings import Settings
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the notify-service app from `settings`."""
-    return create_service_app(settings, title="Notify service")
+    return create_service_app(build_runtime(settings), title="Notify service")

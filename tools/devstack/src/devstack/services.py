@@ -1,5 +1,6 @@
 """Our Python services as local processes: the table, their environment, start, readiness, stop."""
 
+import ssl
 import sys
 import urllib.error
 import urllib.request
@@ -7,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from devstack import procs
+from devstack.paths import cache_dir
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,7 @@ class Service:
     port_env: str
     default_port: int
     ready_path: str = "/health/ready"
+    tls: bool = False  # HTTPS with the Dropbox emulator's CA
 
     def port(self, env: Mapping[str, str]) -> int:
         """Its port: `port_env` from `env`, else the default."""
@@ -25,6 +28,8 @@ class Service:
 
     def url(self, env: Mapping[str, str]) -> str:
         """Its base URL."""
+        if self.tls:
+            return f"https://localhost:{self.port(env)}"
         return f"http://127.0.0.1:{self.port(env)}"
 
     def argv(self) -> list[str]:
@@ -32,7 +37,17 @@ class Service:
         return [sys.executable, "-m", self.module]
 
 
+EMULATOR = Service(
+    "dropbox-emulator",
+    "dropbox_emulator",
+    "DROPBOX_EMULATOR_PORT",
+    8443,
+    ready_path="/_emulator/health",
+    tls=True,
+)
+
 SERVICES: tuple[Service, ...] = (
+    EMULATOR,
     Service("gateway", "gateway", "GATEWAY_PORT", 8000),
     Service("link-service", "link_service", "LINK_SERVICE_PORT", 8001),
     Service("dropbox-service", "dropbox_service", "DROPBOX_SERVICE_PORT", 8002),
@@ -45,15 +60,29 @@ def service_env(caller: Mapping[str, str], kafka_bootstrap: str, redis_url: str)
     """The services' environment: devstack's defaults, overridden by whatever the caller set."""
     defaults = {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "REDIS_URL": redis_url}
     defaults.update({s.port_env: str(s.default_port) for s in SERVICES})
+    emulator_ca = str(cache_dir() / "dropbox-emulator" / "ca.pem")
+    emulator_host = f"localhost:{EMULATOR.port({**defaults, **caller})}"
+    # dropbox-service's SDK talks to the emulator (hosts read by the SDK at import).
+    defaults.update(
+        DROPBOX_EMULATOR_CA_FILE=emulator_ca,
+        DROPBOX_CA_FILE=emulator_ca,
+        DROPBOX_API_HOST=emulator_host,
+        DROPBOX_API_CONTENT_HOST=emulator_host,
+        DROPBOX_WEB_HOST=emulator_host,
+    )
     return {**defaults, **caller}
 
 
 def is_ready(service: Service, env: Mapping[str, str]) -> bool:
     """Whether GET <ready_path> answers 200."""
+    context = None
     try:
-        with urllib.request.urlopen(service.url(env) + service.ready_path, timeout=2.0) as response:
+        if service.tls:
+            context = ssl.create_default_context(cafile=env["DROPBOX_EMULATOR_CA_FILE"])
+        url = service.url(env) + service.ready_path
+        with urllib.request.urlopen(url, timeout=2.0, context=context) as response:
             return int(response.status) == 200
-    except (urllib.error.URLError, OSError):
+    except (urllib.error.URLError, OSError, KeyError):
         return False
 
 

@@ -42,3 +42,19 @@ def test_a_service_runs_as_a_module_of_this_interpreter():
 
 def test_repo_root_is_the_uv_workspace():
     assert "[tool.uv.workspace]" in (repo_root() / "pyproject.toml").read_text()
+
+
+def test_dropbox_service_is_pointed_at_the_emulator_unless_the_caller_says_otherwise():
+    env = services.service_env({}, "127.0.0.1:9092", "redis://127.0.0.1:6379/0")
+    assert env["DROPBOX_API_HOST"] == env["DROPBOX_WEB_HOST"] == "localhost:8443"
+    assert env["DROPBOX_CA_FILE"] == env["DROPBOX_EMULATOR_CA_FILE"]
+    moved = services.service_env({"DROPBOX_EMULATOR_PORT": "9443"}, "k:1", "redis://r")
+    assert moved["DROPBOX_API_CONTENT_HOST"] == "localhost:9443"
+    real = services.service_env({"DROPBOX_API_HOST": "api.dropboxapi.com"}, "k:1", "redis://r")
+    assert real["DROPBOX_API_HOST"] == "api.dropboxapi.com"
+
+
+def test_the_emulator_is_started_first_and_checked_over_https():
+    assert services.SERVICES[0] is services.EMULATOR
+    env = services.service_env({}, "k:1", "redis://r")
+    assert services.EMULATOR.url(env) == "https://localhost:8443"

@@ -1,0 +1,90 @@
+"""Start service processes for integration and end-to-end tests (`python -m <module>`)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import httpx
+from contracts.auth import issue_producer_token
+
+from service_kit.settings import DEV_INTERNAL_TOKEN, DEV_JWT_SECRET
+
+# The services, as (module, port variable); the same table as devstack's.
+SERVICES = {
+    "gateway": ("gateway", "GATEWAY_PORT"),
+    "link-service": ("link_service", "LINK_SERVICE_PORT"),
+    "dropbox-service": ("dropbox_service", "DROPBOX_SERVICE_PORT"),
+    "notify-service": ("notify_service", "NOTIFY_SERVICE_PORT"),
+    "analytics-service": ("analytics_service", "ANALYTICS_SERVICE_PORT"),
+}
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class ServiceProcess:
+    """A running service and its base URL."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    base_url: str
+    env: dict[str, str] = field(repr=False)
+
+    def wait_answering(self, path: str = "/health/ready", timeout_s: float = 60) -> httpx.Response:
+        """The first answer to GET `path` (any status), failing if the process dies first."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"{self.name} exited with {self.process.returncode}")
+            try:
+                return httpx.get(self.base_url + path, timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError(f"{self.name} did not answer {path} within {timeout_s}s")
+
+    def wait_ready(self, timeout_s: float = 60) -> httpx.Response:
+        """Wait until GET /health/ready answers 200."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            answer = self.wait_answering(timeout_s=max(1.0, deadline - time.monotonic()))
+            if answer.status_code == 200:
+                return answer
+            time.sleep(0.2)
+        raise AssertionError(f"{self.name} not ready within {timeout_s}s")
+
+    def stop(self) -> None:
+        """Kill the process if it still runs."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def start_service(name: str, env: Mapping[str, str]) -> ServiceProcess:
+    """Start service `name` with `env` over the caller's environment; on a free port unless
+    `env` names one."""
+    module, port_env = SERVICES[name]
+    port = int(env.get(port_env) or free_port())
+    environment = {**os.environ, **env, port_env: str(port)}
+    process = subprocess.Popen([sys.executable, "-m", module], env=environment)
+    return ServiceProcess(name, process, f"http://127.0.0.1:{port}", environment)
+
+
+def bearer(owner_id: str, *, name: str | None = None) -> dict[str, str]:
+    """Headers of a producer's request, signed with the development JWT secret."""
+    token = issue_producer_token(
+        owner_id, DEV_JWT_SECRET, expires_at=int(time.time()) + 600, name=name
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+INTERNAL_HEADERS = {"X-Internal-Token": DEV_INTERNAL_TOKEN}

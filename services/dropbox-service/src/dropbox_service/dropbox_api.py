@@ -1,0 +1,130 @@
+"""The Dropbox SDK, run off the event loop in a bounded pool, with Dropbox's retry rules.
+
+The SDK is synchronous. Its own retry loops are switched off (they would sleep in a
+worker thread, and retry 429s forever); here a 429 waits out `Retry-After` and a 5xx
+or network error backs off with jitter, asynchronously.
+"""
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import dropbox
+import requests  # noqa: TID251 - the SDK's transport; its errors are caught here
+from dropbox.exceptions import AuthError, InternalServerError, RateLimitError
+
+from dropbox_service.settings import Settings
+from dropbox_service.store import Connection, Store
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DEFAULT_RATE_LIMIT_WAIT_S = 5.0  # what the SDK assumes when Dropbox names no Retry-After
+
+
+class NotConnected(Exception):
+    """The owner has no Dropbox connection, or Dropbox no longer accepts its token."""
+
+
+class DropboxUnavailable(Exception):
+    """Dropbox kept answering 5xx (or could not be reached) through every retry."""
+
+
+class RateLimited(Exception):
+    """Dropbox's rate limit outlasted the wait budget; try again after `retry_after` s."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited by Dropbox; retry after {retry_after:.0f}s")
+        self.retry_after = retry_after
+
+
+def make_session(ca_file: Path | None) -> requests.Session:
+    """An HTTP session for the SDK; with a custom CA it ignores the environment's CA bundle."""
+    session: requests.Session = dropbox.create_session(ca_certs=str(ca_file) if ca_file else None)
+    if ca_file:
+        # REQUESTS_CA_BUNDLE would otherwise replace ca_certs (docs/decisions/0004).
+        session.trust_env = False
+    return session
+
+
+class DropboxCalls:
+    """Runs SDK operations for owners in a bounded thread pool."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.session = make_session(settings.dropbox_ca_file)
+        self.pool = ThreadPoolExecutor(settings.dropbox_workers, thread_name_prefix="dropbox")
+        self._clients: dict[str, tuple[str, dropbox.Dropbox]] = {}
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a blocking function in the pool."""
+        return await asyncio.get_running_loop().run_in_executor(self.pool, partial(function, *args))
+
+    async def call(
+        self,
+        owner_id: str,
+        operation: Callable[[dropbox.Dropbox], T],
+        *,
+        rate_limit_budget_s: float | None = None,
+    ) -> T:
+        """Run `operation` with the owner's client, retrying 429s and 5xx as Dropbox asks."""
+        connection = await self.store.connection(owner_id)
+        if connection is None:
+            raise NotConnected(owner_id)
+        client = self.client(owner_id, connection)
+        budget = rate_limit_budget_s or self.settings.dropbox_rate_limit_budget_s
+        waited, failures = 0.0, 0
+        while True:
+            try:
+                return await self.run(operation, client)
+            except AuthError as error:
+                self.forget(owner_id)
+                raise NotConnected(owner_id) from error
+            except RateLimitError as error:
+                wait = float(error.backoff or DEFAULT_RATE_LIMIT_WAIT_S)
+                if waited + wait > budget:
+                    raise RateLimited(wait) from error
+                log.info("Dropbox rate limit: waiting %.1fs", wait)
+                waited += wait
+                await asyncio.sleep(wait)
+            except (InternalServerError, requests.ConnectionError, requests.Timeout) as error:
+                failures += 1
+                if failures > self.settings.dropbox_max_5xx_retries:
+                    raise DropboxUnavailable(str(error)) from error
+                await asyncio.sleep(self._backoff(failures))
+
+    def client(self, owner_id: str, connection: Connection) -> dropbox.Dropbox:
+        """The owner's SDK client, kept while its refresh token is the same."""
+        cached = self._clients.get(owner_id)
+        if cached and cached[0] == connection.refresh_token:
+            return cached[1]
+        secret = self.settings.dropbox_app_secret
+        client = dropbox.Dropbox(
+            oauth2_refresh_token=connection.refresh_token,
+            app_key=self.settings.dropbox_app_key,
+            app_secret=secret.get_secret_value() if secret else None,
+            session=self.session,
+            max_retries_on_error=0,
+            max_retries_on_rate_limit=0,
+            timeout=60,
+        )
+        self._clients[owner_id] = (connection.refresh_token, client)
+        return client
+
+    def forget(self, owner_id: str) -> None:
+        """Drop the owner's cached client (after a disconnect or a refused token)."""
+        self._clients.pop(owner_id, None)
+
+    def close(self) -> None:
+        """Stop the pool; calls in flight are abandoned with the process."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def _backoff(self, failures: int) -> float:
+        ceiling = self.settings.dropbox_backoff_base_s * 2 ** (failures - 1)
+        return random.uniform(ceiling / 2, ceiling)  # jitter spreads retries of many workers

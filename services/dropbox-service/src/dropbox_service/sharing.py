@@ -1,0 +1,206 @@
+"""Collaborator access through Dropbox: folder mode shares the track's folder, files mode
+adds each collaborator to each file. Both are idempotent: a member already there is success.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from contracts.events import Collaborator, CollabRevokeRequested, CollabShareRequested
+from dropbox import sharing as dbx
+from dropbox.exceptions import ApiError
+
+from dropbox_service.dropbox_api import DropboxCalls, DropboxUnavailable, NotConnected
+from dropbox_service.store import Grant
+
+T = TypeVar("T")
+JOB_POLL_S = 0.2
+JOB_TIMEOUT_S = 60.0
+
+
+class ShareFailed(Exception):
+    """Dropbox refused the whole request; `reason` is what collab.failed reports."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Outcome:
+    """Per collaborator: what was granted (and how, to revoke it later) or why it failed."""
+
+    granted: dict[str, Grant] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    access_url: str | None = None
+
+
+async def grant(calls: DropboxCalls, request: CollabShareRequested) -> Outcome:
+    """Give every collaborator of the request viewer access, in the request's mode."""
+    try:
+        if request.mode == "folder":
+            return await _grant_folder(calls, request)
+        return await _grant_files(calls, request)
+    except ShareFailed as failure:
+        return Outcome(failed={c.collaborator_id: failure.reason for c in request.collaborators})
+
+
+async def revoke(calls: DropboxCalls, request: CollabRevokeRequested, recorded: Grant) -> None:
+    """Remove the collaborator's access recorded at grant time; absent already is success."""
+    member = dbx.MemberSelector.email(recorded.email)
+    if recorded.mode == "folder" and recorded.shared_folder_id:
+        folder_id = recorded.shared_folder_id
+        launch = await _dropbox(
+            calls,
+            request.owner_id,
+            lambda c: c.sharing_remove_folder_member(folder_id, member, leave_a_copy=False),
+            already_done=_not_a_folder_member,
+        )
+        if launch and launch.is_async_job_id():
+            job = launch.get_async_job_id()
+            await _wait_for_job(calls, request.owner_id, lambda c: c.sharing_check_job_status(job))
+        return
+    for path in recorded.files:
+        await _dropbox(
+            calls,
+            request.owner_id,
+            _remove_file_member(path, member),
+            already_done=_not_a_file_member,
+        )
+
+
+async def _grant_folder(calls: DropboxCalls, request: CollabShareRequested) -> Outcome:
+    folder = await _shared_folder(calls, request)
+    outcome = Outcome(access_url=folder.preview_url)
+    for person in request.collaborators:
+        add = _add_folder_member(folder.shared_folder_id, person.email, request.message)
+        reason = await _reason_if_fails(_dropbox(calls, request.owner_id, add))
+        _record(outcome, person, reason, Grant("folder", person.email, folder.shared_folder_id, []))
+    return outcome
+
+
+async def _grant_files(calls: DropboxCalls, request: CollabShareRequested) -> Outcome:
+    problems: dict[str, str] = {}
+    members = [dbx.MemberSelector.email(c.email) for c in request.collaborators]
+    for shared in request.files:
+        add = _add_file_members(shared.dropbox_path, members, request.message)
+        results = await _dropbox(calls, request.owner_id, add)
+        for result in results:
+            if not result.result.is_success():
+                problems[result.member.get_email().lower()] = f"dropbox_error:{result.result!r}"
+    outcome = Outcome()
+    paths = [f.dropbox_path for f in request.files]
+    for person in request.collaborators:
+        reason = problems.get(person.email.lower())
+        _record(outcome, person, reason, Grant("files", person.email, None, paths))
+    return outcome
+
+
+async def _shared_folder(calls: DropboxCalls, request: CollabShareRequested) -> Any:
+    launch = await _dropbox(
+        calls,
+        request.owner_id,
+        lambda c: c.sharing_share_folder(request.folder),
+        already_done=_already_shared,
+    )
+    if isinstance(launch, dbx.SharedFolderMetadata):
+        return launch
+    if launch.is_complete():
+        return launch.get_complete()
+    job = launch.get_async_job_id()
+    status = await _wait_for_job(
+        calls, request.owner_id, lambda c: c.sharing_check_share_job_status(job)
+    )
+    return status.get_complete()
+
+
+async def _dropbox(
+    calls: DropboxCalls,
+    owner_id: str,
+    operation: Callable[[Any], T],
+    *,
+    already_done: Callable[[ApiError], Any] = lambda error: None,
+) -> T:
+    """One SDK call; Dropbox's refusals become ShareFailed unless `already_done` accepts them."""
+    try:
+        return await calls.call(owner_id, operation)
+    except NotConnected as error:
+        raise ShareFailed("dropbox_not_connected") from error
+    except DropboxUnavailable as error:
+        raise ShareFailed("dropbox_unavailable") from error
+    except ApiError as error:
+        if (accepted := already_done(error)) is not None:
+            return accepted  # type: ignore[no-any-return]
+        raise ShareFailed(f"dropbox_error:{error.error}") from error
+
+
+async def _wait_for_job(calls: DropboxCalls, owner_id: str, check: Callable[[Any], Any]) -> Any:
+    waited = 0.0
+    while waited < JOB_TIMEOUT_S:
+        status = await _dropbox(calls, owner_id, check)
+        if status.is_failed():
+            raise ShareFailed(f"dropbox_error:{status.get_failed()}")
+        if not status.is_in_progress():
+            return status
+        await asyncio.sleep(JOB_POLL_S)
+        waited += JOB_POLL_S
+    raise ShareFailed("dropbox_job_timeout")
+
+
+async def _reason_if_fails(call: Awaitable[Any]) -> str | None:
+    try:
+        await call
+    except ShareFailed as failure:
+        if failure.reason in ("dropbox_not_connected", "dropbox_unavailable"):
+            raise  # the whole request fails alike
+        return failure.reason
+    return None
+
+
+def _record(outcome: Outcome, person: Collaborator, reason: str | None, grant: Grant) -> None:
+    if reason is None:
+        outcome.granted[person.collaborator_id] = grant
+    else:
+        outcome.failed[person.collaborator_id] = reason
+
+
+Operation = Callable[[Any], Any]
+
+
+def _add_folder_member(folder_id: str, email: str, message: str | None) -> Operation:
+    add = dbx.AddMember(dbx.MemberSelector.email(email), dbx.AccessLevel.viewer)
+    return lambda client: client.sharing_add_folder_member(
+        folder_id, [add], quiet=True, custom_message=message
+    )
+
+
+def _add_file_members(path: str, members: list[Any], message: str | None) -> Operation:
+    return lambda client: client.sharing_add_file_member(
+        path, members, custom_message=message, quiet=True, access_level=dbx.AccessLevel.viewer
+    )
+
+
+def _remove_file_member(path: str, member: Any) -> Operation:
+    return lambda client: client.sharing_remove_file_member_2(path, member)
+
+
+def _already_shared(error: ApiError) -> Any:
+    problem = error.error
+    if problem.is_bad_path() and problem.get_bad_path().is_already_shared():
+        return problem.get_bad_path().get_already_shared()
+    return None
+
+
+def _not_a_folder_member(error: ApiError) -> Any:
+    problem = error.error
+    if problem.is_member_error() and problem.get_member_error().is_not_a_member():
+        return False  # nothing to remove; not None, so the caller takes it as done
+    return None
+
+
+def _not_a_file_member(error: ApiError) -> Any:
+    problem = error.error
+    if problem.is_member_error():
+        return False  # the member has no access to that file any more
+    return None

@@ -1,0 +1,93 @@
+from collections.abc import AsyncIterator, Callable, Iterator
+from urllib.parse import urlsplit
+from uuid import uuid4
+
+import httpx
+import pytest
+from dropbox_emulator.testing import RunningEmulator
+from faststream.kafka import KafkaBroker
+from messaging.kafka import make_broker
+from service_kit.testing import ServiceProcess, bearer, free_port, start_service
+
+CONSOLE = "http://console.test/console"
+
+
+@pytest.fixture
+def control(dropbox_emulator: RunningEmulator) -> Iterator[httpx.Client]:
+    """The emulator's control API."""
+    with httpx.Client(
+        base_url=dropbox_emulator.base_url, verify=dropbox_emulator.ssl_context(), trust_env=False
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def module_prefix() -> str:
+    """One prefix for a module's tests, which share one service process and its topics."""
+    return f"t{uuid4().hex[:10]}."
+
+
+@pytest.fixture(scope="module")
+def dropbox_service(
+    kafka_bootstrap: str, redis_url: str, module_prefix: str, dropbox_emulator: RunningEmulator
+) -> Iterator[ServiceProcess]:
+    """dropbox-service on real Kafka and Redis, its SDK pointed at the emulator."""
+    port = free_port()
+    service = start_service(
+        "dropbox-service",
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "REDIS_URL": redis_url,
+            "TOPIC_PREFIX": module_prefix,
+            "KEY_PREFIX": module_prefix,
+            "DROPBOX_SERVICE_PORT": str(port),
+            "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
+            "DROPBOX_REDIRECT_URI": f"http://127.0.0.1:{port}/v1/dropbox/callback",
+            "CONSOLE_URL": CONSOLE,
+            "DROPBOX_BACKOFF_BASE_S": "0.05",
+        },
+    )
+    try:
+        service.wait_ready()
+        yield service
+    finally:
+        service.stop()
+
+
+@pytest.fixture
+def connect(dropbox_service: ServiceProcess, dropbox_emulator: RunningEmulator):
+    """Run the whole connect flow for `owner_id` as the Dropbox account `email`."""
+
+    def run(owner_id: str, email: str) -> httpx.Response:
+        start = httpx.get(
+            f"{dropbox_service.base_url}/v1/dropbox/connect", headers=bearer(owner_id)
+        )
+        assert start.status_code == 200, start.text
+        with httpx.Client(verify=dropbox_emulator.ssl_context(), trust_env=False) as browser:
+            approval = browser.get(start.json()["authorize_url"] + f"&login_hint={email}")
+        assert approval.status_code == 302, approval.text
+        callback = approval.headers["location"]
+        assert urlsplit(callback).path == "/v1/dropbox/callback"
+        return httpx.get(callback)
+
+    return run
+
+
+@pytest.fixture
+async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
+    broker = make_broker(kafka_bootstrap, client_id="test-publisher")
+    await broker.start()
+    yield broker
+    await broker.stop()
+
+
+@pytest.fixture
+def topic(module_prefix: str) -> Callable[[str], str]:
+    """The deployed name of a topic for this module's service."""
+    return lambda name: module_prefix + name
+
+
+@pytest.fixture
+def owner_id() -> str:
+    """A producer of this test alone."""
+    return f"u-{uuid4().hex[:8]}"

@@ -1,0 +1,188 @@
+"""collab.share.requested / collab.revoke.requested consumed for real: Dropbox members change."""
+
+import json
+from uuid import uuid4
+
+import pytest
+from contracts import topics
+from contracts.events import (
+    Collaborator,
+    CollabRevokeRequested,
+    CollabShareRequested,
+    SharedFile,
+)
+from messaging.testing import read_topic
+
+pytestmark = pytest.mark.integration
+
+FOLDER = "/Producer Dashboard/Night Drive"
+FILES = [f"{FOLDER}/Night Drive (Master).wav", f"{FOLDER}/Night Drive Stems.zip"]
+
+
+@pytest.fixture
+def owner(connect, control, owner_id) -> dict[str, str]:
+    """A connected producer with a track folder of two files."""
+    email = f"p{uuid4().hex[:8]}@example.com"
+    connect(owner_id, email)
+    for path in FILES:
+        control.put("/_emulator/files", params={"account": email, "path": path}, content=b"x")
+    return {"owner_id": owner_id, "email": email}
+
+
+def _people() -> list[Collaborator]:
+    return [
+        Collaborator(
+            collaborator_id="c-1",
+            email=f"ana{uuid4().hex[:6]}@example.com",
+            name="Ana",
+            user_id="u-ana",
+        ),
+        Collaborator(collaborator_id="c-2", email=f"bo{uuid4().hex[:6]}@example.com", name="Bo"),
+    ]
+
+
+def _request(owner_id: str, mode: str, people: list[Collaborator]) -> CollabShareRequested:
+    return CollabShareRequested(
+        request_id=f"r-{uuid4().hex[:6]}",
+        job_id="job-1",
+        owner_id=owner_id,
+        track_id="t-1",
+        track_title="Night Drive",
+        mode=mode,
+        folder=FOLDER,
+        files=[
+            SharedFile(file_id=f"f-{i}", name=p.rsplit("/", 1)[1], dropbox_path=p)
+            for i, p in enumerate(FILES)
+        ],
+        collaborators=people,
+        message="Mixes v3",
+    )
+
+
+def _of(request) -> object:
+    """Records answering `request` (the module's tests share topics)."""
+    return lambda record: json.loads(record.value)["request_id"] == request.request_id
+
+
+def _members(control, email: str, path: str) -> set[str]:
+    answer = control.get("/_emulator/members", params={"account": email, "path": path})
+    assert answer.status_code == 200, answer.text
+    return {m["email"].lower() for m in answer.json()["members"]}
+
+
+@pytest.mark.parametrize("mode", ["folder", "files"])
+async def test_share_then_revoke_changes_dropbox_members(
+    dropbox_service, owner, control, publisher, topic, kafka_bootstrap, mode
+):
+    people = _people()
+    request = _request(owner["owner_id"], mode, people)
+    await publisher.publish(request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key())
+
+    granted = await read_topic(
+        kafka_bootstrap, topic(topics.COLLAB_GRANTED), match=_of(request), expect=2
+    )
+    events = [json.loads(r.value) for r in granted]
+    assert {e["collaborator"]["collaborator_id"] for e in events} == {"c-1", "c-2"}
+    assert {e["owner_name"] for e in events} != {""}
+    assert all(e["message"] == "Mixes v3" and e["mode"] == mode for e in events)
+    emails = {p.email.lower() for p in people}
+    targets = [FOLDER] if mode == "folder" else FILES
+    for path in targets:
+        assert emails <= _members(control, owner["email"], path)
+
+    revoke = CollabRevokeRequested(
+        request_id=f"r-{uuid4().hex[:6]}",
+        owner_id=owner["owner_id"],
+        track_id="t-1",
+        collaborator=people[1],
+    )
+    await publisher.publish(revoke, topic=topic(topics.COLLAB_REVOKE_REQUESTED), key=revoke.key())
+    [revoked] = await read_topic(
+        kafka_bootstrap, topic(topics.COLLAB_REVOKED), match=_of(revoke), expect=1
+    )
+    assert json.loads(revoked.value)["collaborator_id"] == "c-2"
+    for path in targets:
+        members = _members(control, owner["email"], path)
+        assert people[0].email.lower() in members
+        assert people[1].email.lower() not in members
+
+
+async def test_redelivered_request_publishes_no_second_grant(
+    dropbox_service, owner, publisher, topic, kafka_bootstrap
+):
+    request = _request(owner["owner_id"], "folder", _people())
+    for _ in range(3):
+        await publisher.publish(
+            request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key()
+        )
+    granted = await read_topic(
+        kafka_bootstrap, topic(topics.COLLAB_GRANTED), match=_of(request), expect=2, idle_s=3
+    )
+    assert len(granted) == 2
+
+
+async def test_429_and_500_bursts_delay_but_do_not_lose_grants(
+    dropbox_service, owner, control, publisher, topic, kafka_bootstrap
+):
+    control.post(
+        "/_emulator/faults",
+        json={"route": "sharing/add_folder_member", "status": 429, "count": 3, "retry_after": 1},
+    )
+    control.post(
+        "/_emulator/faults", json={"route": "sharing/share_folder", "status": 500, "count": 2}
+    )
+    request = _request(owner["owner_id"], "folder", _people())
+    await publisher.publish(request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key())
+    granted = await read_topic(
+        kafka_bootstrap, topic(topics.COLLAB_GRANTED), match=_of(request), expect=2, timeout_s=60
+    )
+    assert len(granted) == 2
+    assert (
+        await read_topic(
+            kafka_bootstrap, topic(topics.COLLAB_FAILED), match=_of(request), expect=0, timeout_s=1
+        )
+        == []
+    )
+
+
+async def test_persistent_5xx_ends_in_collab_failed(
+    dropbox_service, owner, control, publisher, topic, kafka_bootstrap
+):
+    outage = {"route": "sharing/share_folder", "status": 503, "count": 50}
+    control.post("/_emulator/faults", json=outage)
+    try:
+        request = _request(owner["owner_id"], "folder", _people())
+        await publisher.publish(
+            request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key()
+        )
+        failed = await read_topic(
+            kafka_bootstrap, topic(topics.COLLAB_FAILED), match=_of(request), expect=2
+        )
+    finally:
+        control.delete("/_emulator/faults")
+    assert {json.loads(r.value)["reason"] for r in failed} == {"dropbox_unavailable"}
+
+
+async def test_owner_without_dropbox_gets_collab_failed(
+    dropbox_service, publisher, topic, kafka_bootstrap, owner_id
+):
+    request = _request(owner_id, "files", _people())
+    await publisher.publish(request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key())
+    failed = await read_topic(
+        kafka_bootstrap, topic(topics.COLLAB_FAILED), match=_of(request), expect=2
+    )
+    assert {json.loads(r.value)["reason"] for r in failed} == {"dropbox_not_connected"}
+
+
+async def test_malformed_request_goes_to_the_dlq(
+    dropbox_service, publisher, topic, kafka_bootstrap
+):
+    poison = f'{{"owner_id": 1, "request_id": "{uuid4()}"}}'.encode()
+    await publisher.publish(poison, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=b"t-1")
+    [dead] = await read_topic(
+        kafka_bootstrap,
+        topic(topics.dlq(topics.COLLAB_SHARE_REQUESTED)),
+        expect=1,
+        match=lambda record: record.value == poison,
+    )
+    assert dict(dead.headers)["x-dlq-error-type"] == b"ValidationError"

@@ -1,0 +1,105 @@
+"""The connect flow with the real SDK against the emulator over HTTPS, Kafka and Redis real."""
+
+import json
+from uuid import uuid4
+
+import httpx
+import pytest
+from contracts.topics import DROPBOX_CONNECTED, DROPBOX_DISCONNECTED
+from messaging.testing import read_topic
+from redis.asyncio import Redis
+from service_kit.testing import bearer
+
+pytestmark = pytest.mark.integration
+
+CONSOLE = "http://console.test/console"
+
+
+def _email() -> str:
+    return f"p{uuid4().hex[:8]}@example.com"
+
+
+def _status(service, owner_id: str) -> dict:
+    return httpx.get(f"{service.base_url}/v1/dropbox/status", headers=bearer(owner_id)).json()
+
+
+async def test_connect_flow_stores_an_encrypted_token_and_announces_the_connection(
+    dropbox_service, connect, kafka_bootstrap, redis_url, module_prefix, topic, owner_id
+):
+    email = _email()
+    finished = connect(owner_id, email)
+    assert finished.status_code == 302
+    assert finished.headers["location"] == f"{CONSOLE}?dropbox=connected"
+
+    status = _status(dropbox_service, owner_id)
+    assert status["connected"] is True
+    assert status["account"]["email"] == email
+    assert _status(dropbox_service, owner_id + "-other") == {"connected": False, "account": None}
+
+    [event] = await read_topic(
+        kafka_bootstrap,
+        topic(DROPBOX_CONNECTED),
+        expect=1,
+        match=lambda record: record.key == owner_id.encode(),
+    )
+    payload = json.loads(event.value)
+    assert (payload["owner_id"], payload["account_email"]) == (owner_id, email)
+
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    [key] = await redis.keys(f"{module_prefix}dropbox:conn:*:{owner_id}")
+    stored = await redis.hget(key, "refresh_token")
+    await redis.aclose()
+    assert stored.startswith("gAAAAA"), "the refresh token is stored Fernet-encrypted"
+
+
+def test_callback_state_is_single_use(dropbox_service, dropbox_emulator, owner_id):
+    start = httpx.get(f"{dropbox_service.base_url}/v1/dropbox/connect", headers=bearer(owner_id))
+    with httpx.Client(verify=dropbox_emulator.ssl_context(), trust_env=False) as browser:
+        approval = browser.get(start.json()["authorize_url"] + f"&login_hint={_email()}")
+    callback = approval.headers["location"]
+    assert httpx.get(callback).status_code == 302
+    replay = httpx.get(callback)
+    assert replay.status_code == 400
+    assert "start again" in replay.json()["detail"]
+
+
+def test_callback_with_an_unknown_state_is_400(dropbox_service):
+    answer = httpx.get(f"{dropbox_service.base_url}/v1/dropbox/callback?code=x&state=forged")
+    assert answer.status_code == 400
+
+
+def test_denied_authorization_returns_to_the_console_unconnected(dropbox_service, owner_id):
+    start = httpx.get(f"{dropbox_service.base_url}/v1/dropbox/connect", headers=bearer(owner_id))
+    state = dict(httpx.URL(start.json()["authorize_url"]).params)["state"]
+    denied = httpx.get(
+        f"{dropbox_service.base_url}/v1/dropbox/callback",
+        params={"state": state, "error": "access_denied"},
+    )
+    assert denied.headers["location"] == f"{CONSOLE}?dropbox=denied"
+    assert _status(dropbox_service, owner_id)["connected"] is False
+
+
+def test_connect_needs_a_producer_token(dropbox_service):
+    assert httpx.get(f"{dropbox_service.base_url}/v1/dropbox/connect").status_code == 401
+    assert httpx.get(f"{dropbox_service.base_url}/v1/dropbox/status").status_code == 401
+
+
+async def test_disconnect_revokes_at_dropbox_and_announces_it(
+    dropbox_service, connect, control, kafka_bootstrap, topic, owner_id
+):
+    email = _email()
+    connect(owner_id, email)
+    revocations = control.get("/_emulator/calls").json().get("auth/token/revoke", 0)
+    url = f"{dropbox_service.base_url}/v1/dropbox/connection"
+    assert httpx.delete(url, headers=bearer(owner_id)).json() == {"connected": False}
+    assert _status(dropbox_service, owner_id)["connected"] is False
+    again = httpx.delete(url, headers=bearer(owner_id))
+    assert again.json() == {"connected": False}, "disconnecting twice is harmless"
+    assert control.get("/_emulator/calls").json()["auth/token/revoke"] == revocations + 1
+    [event] = await read_topic(
+        kafka_bootstrap,
+        topic(DROPBOX_DISCONNECTED),
+        expect=1,
+        match=lambda record: record.key == owner_id.encode(),
+    )
+    assert json.loads(event.value)["account_email"] == email
