@@ -61,15 +61,15 @@ class Outbox:
 
     def tag(self, aggregate_id: str) -> str:
         """The hash tag an aggregate's own keys carry, so they share a slot with its outbox."""
-        return self._shard_tag(self.shard_of(aggregate_id))
+        return self.shard_tag(self.shard_of(aggregate_id))
 
     def stream(self, shard: int) -> str:
         """The Redis Stream holding shard `shard`'s staged events."""
-        return f"{self.key_prefix}outbox:{self._shard_tag(shard)}"
+        return f"{self.key_prefix}outbox:{self.shard_tag(shard)}"
 
     def lease(self, shard: int) -> str:
         """The key naming the relay instance that may publish shard `shard`."""
-        return f"{self.key_prefix}outbox-lease:{self._shard_tag(shard)}"
+        return f"{self.key_prefix}outbox-lease:{self.shard_tag(shard)}"
 
     def stage(self, pipe: Pipeline, event: Event, *, aggregate_id: str | None = None) -> None:
         """Queue `event` on `pipe` (a MULTI pipeline), in the aggregate's shard."""
@@ -84,7 +84,8 @@ class Outbox:
             },
         )
 
-    def _shard_tag(self, shard: int) -> str:
+    def shard_tag(self, shard: int) -> str:
+        """The hash tag of shard `shard`."""
         return "{" + f"{self.service}:{shard}" + "}"
 
 

@@ -15,6 +15,7 @@ from messaging.kafka import ensure_topics, make_broker, with_dead_letters
 from messaging.outbox import Outbox, OutboxRelay
 from redis.asyncio import Redis
 
+from service_kit.body_limit import BodyLimit
 from service_kit.log_setup import request_id_var
 from service_kit.routes import router as common_router
 from service_kit.runtime import Runtime
@@ -84,6 +85,7 @@ def create_service_app(
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.runtime = runtime
     app.middleware("http")(_request_context)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(common_router)
     for router in routers:
         app.include_router(router)

@@ -30,6 +30,7 @@ class ServiceSettings(BaseSettings):
     outbox_shards: int = Field(1, ge=1)
     startup_timeout_s: float = Field(120.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
     # Isolation of tests sharing one Kafka and one Redis; empty in deployments.
     topic_prefix: str = ""
     key_prefix: str = ""

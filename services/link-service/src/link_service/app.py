@@ -9,13 +9,31 @@ from contracts.events import (
 from fastapi import FastAPI
 from service_kit.app import build_runtime, create_service_app
 
+from link_service import consumers
+from link_service.api import catalog, internal, links
+from link_service.catalog_store import CatalogStore
+from link_service.context import LinkContext
+from link_service.link_store import LinkStore
+from link_service.links import Links
 from link_service.settings import Settings
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the link-service app from `settings`."""
-    return create_service_app(
-        build_runtime(settings),
+    runtime = build_runtime(settings)
+    store = LinkStore(runtime.redis, runtime.outbox, settings.key_prefix)
+    catalog_store = CatalogStore(runtime.redis, settings.key_prefix)
+    context = LinkContext(
+        runtime,
+        catalog_store,
+        Links(catalog_store, store, runtime.outbox, settings.public_base_url),
+    )
+    consumers.register(context)
+    app = create_service_app(
+        runtime,
         title="Link service",
+        routers=(catalog.router, links.router, internal.router),
         publishes=(ShareCreated, ShareRevoked, CollabShareRequested, CollabRevokeRequested),
     )
+    app.state.links = context
+    return app

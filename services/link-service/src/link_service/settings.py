@@ -12,3 +12,10 @@ class Settings(ServiceSettings):
     service_name: ClassVar[str] = "link-service"
 
     port: int = Field(8001, validation_alias="LINK_SERVICE_PORT")
+    # The gateway as users reach it: share URLs are <public_base_url>/s/<token>.
+    public_base_url: str = "http://localhost:8000"
+
+    @classmethod
+    def required_in_production(cls) -> set[str]:
+        """Environment variables a production deployment must set."""
+        return super().required_in_production() | {"PUBLIC_BASE_URL"}

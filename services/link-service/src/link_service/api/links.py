@@ -1,0 +1,62 @@
+"""Share links: create, list, read, revoke (DESIGN §5)."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, status
+from service_kit.auth import CurrentOwner
+
+from link_service.context import LinkDep
+from link_service.domain import SelectionError
+from link_service.links import NotConnected
+from link_service.models import LinkCreate, LinkPublic, LinksPublic
+
+router = APIRouter(prefix="/v1/links", tags=["links"])
+
+
+@router.post("", response_model=LinkPublic, status_code=status.HTTP_201_CREATED)
+async def create_link(request: LinkCreate, owner: CurrentOwner, context: LinkDep) -> LinkPublic:
+    """Share tracks under a new unguessable URL."""
+    try:
+        link = await context.links.create(owner.user_id, request)
+    except NotConnected as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail="dropbox_not_connected") from error
+    except SelectionError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
+    return LinkPublic(**await context.links.view(link))
+
+
+@router.get("", response_model=LinksPublic)
+async def list_links(
+    owner: CurrentOwner,
+    context: LinkDep,
+    link_status: Annotated[
+        Literal["active", "expired", "revoked"] | None, Query(alias="status")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> LinksPublic:
+    """The caller's links, newest first, a page at a time."""
+    try:
+        links, next_cursor = await context.links.page(owner.user_id, link_status, limit, cursor)
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
+    items = [LinkPublic(**await context.links.view(link)) for link in links]
+    return LinksPublic(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{link_id}", response_model=LinkPublic)
+async def get_link(link_id: str, owner: CurrentOwner, context: LinkDep) -> LinkPublic:
+    """One of the caller's links."""
+    link = await context.links.owned(owner.user_id, link_id)
+    if link is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="link not found")
+    return LinkPublic(**await context.links.view(link))
+
+
+@router.post("/{link_id}/revoke", response_model=LinkPublic)
+async def revoke_link(link_id: str, owner: CurrentOwner, context: LinkDep) -> LinkPublic:
+    """Stop the link at once; revoking again changes nothing."""
+    link = await context.links.owned(owner.user_id, link_id)
+    if link is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="link not found")
+    return LinkPublic(**await context.links.view(await context.links.revoke(link)))

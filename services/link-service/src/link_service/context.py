@@ -1,0 +1,28 @@
+"""What link-service's routes and consumers share."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from service_kit.runtime import Runtime
+
+from link_service.catalog_store import CatalogStore
+from link_service.links import Links
+
+
+@dataclass(frozen=True)
+class LinkContext:
+    """The runtime, the catalog and the links."""
+
+    runtime: Runtime
+    catalog: CatalogStore
+    links: Links
+
+
+def link_context(request: Request) -> LinkContext:
+    """The running service's context (a FastAPI dependency)."""
+    context: LinkContext = request.app.state.links
+    return context
+
+
+LinkDep = Annotated[LinkContext, Depends(link_context)]

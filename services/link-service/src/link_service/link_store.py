@@ -1,0 +1,118 @@
+"""Share links in Redis. A link's record and its owner-index entry carry the outbox tag of
+the link, so a link, its index entry and its event commit together; listing merges the
+owner's index of every outbox shard (docs/decisions/0001-outbox.md).
+"""
+
+import heapq
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from messaging.outbox import Outbox
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+
+PAGE_SCAN = 100  # index entries read per shard and round while filtering by status
+
+
+class LinkStore:
+    """Typed access to link records, the owners' indexes and Dropbox connection flags."""
+
+    def __init__(self, redis: Redis, outbox: Outbox, prefix: str) -> None:
+        self.redis = redis
+        self.outbox = outbox
+        self.prefix = prefix
+
+    def record_key(self, link_id: str) -> str:
+        """Where link `link_id` lives."""
+        return f"{self.prefix}link:{self.outbox.tag(link_id)}:{link_id}"
+
+    def _index_key(self, shard_tag: str, owner_id: str) -> str:
+        return f"{self.prefix}links:{shard_tag}:{owner_id}"
+
+    async def get(self, link_id: str) -> dict[str, Any] | None:
+        """A link record, or None."""
+        value = await self.redis.get(self.record_key(link_id))
+        return json.loads(value) if value else None
+
+    def save(self, pipe: Pipeline, link: dict[str, Any], created_ms: int | None = None) -> None:
+        """Queue the record, and its owner-index entry when it is new."""
+        pipe.set(self.record_key(link["id"]), json.dumps(link))
+        if created_ms is not None:
+            tag = self.outbox.tag(link["id"])
+            pipe.zadd(self._index_key(tag, link["owner_id"]), {link["id"]: created_ms})
+
+    async def newest_first(
+        self, owner_id: str, after: tuple[int, str] | None
+    ) -> AsyncIterator[tuple[int, str]]:
+        """The owner's (created_ms, link_id) after the cursor, newest first, over all shards."""
+        shards = [
+            self._walk(self._index_key(self.outbox.shard_tag(s), owner_id), after)
+            for s in range(self.outbox.shards)
+        ]
+        async for item in _merge_descending(shards):
+            yield item
+
+    async def _walk(
+        self, key: str, after: tuple[int, str] | None
+    ) -> AsyncIterator[tuple[int, str]]:
+        """One shard's index, newest first: Redis orders equal scores by member, descending."""
+        while True:
+            high: float | str = after[0] if after else "+inf"
+            rows: list[tuple[str, float]] = await self.redis.zrevrangebyscore(  # type: ignore[assignment]
+                key, high, "-inf", start=0, num=PAGE_SCAN, withscores=True
+            )
+            fresh = [(int(score), str(member)) for member, score in rows]
+            fresh = [item for item in fresh if after is None or item < after]
+            for item in fresh:
+                yield item
+            if len(rows) < PAGE_SCAN or not fresh:
+                return
+            after = fresh[-1]
+
+    def _dropbox_key(self, owner_id: str) -> str:
+        return f"{self.prefix}dropbox:{self.outbox.tag(owner_id)}:{owner_id}"
+
+    async def dropbox_state(self, owner_id: str) -> tuple[str, datetime] | None:
+        """The owner's last known Dropbox state and when it was reached."""
+        value = await self.redis.get(self._dropbox_key(owner_id))
+        if not value:
+            return None
+        state, _, at = str(value).partition("|")
+        return state, datetime.fromisoformat(at)
+
+    def set_dropbox_state(self, pipe: Pipeline, owner_id: str, state: str, at: datetime) -> None:
+        """Queue the owner's Dropbox state (connected or disconnected) as of `at`."""
+        pipe.set(self._dropbox_key(owner_id), f"{state}|{at.isoformat()}")
+
+    async def dropbox_connected(self, owner_id: str) -> bool:
+        """Whether the owner's Dropbox is connected, as the last event said."""
+        state = await self.dropbox_state(owner_id)
+        return state is not None and state[0] == "connected"
+
+
+@dataclass
+class _Head:
+    """A shard's next item; the heap pops the newest first."""
+
+    item: tuple[int, str]
+    source: int
+
+    def __lt__(self, other: "_Head") -> bool:
+        return self.item > other.item
+
+
+async def _merge_descending(
+    sources: list[AsyncIterator[tuple[int, str]]],
+) -> AsyncIterator[tuple[int, str]]:
+    heads: list[_Head] = []
+    for index, source in enumerate(sources):
+        if (first := await anext(source, None)) is not None:
+            heapq.heappush(heads, _Head(first, index))
+    while heads:
+        head = heapq.heappop(heads)
+        yield head.item
+        if (following := await anext(sources[head.source], None)) is not None:
+            heapq.heappush(heads, _Head(following, head.source))

@@ -1,0 +1,159 @@
+"""HTTP models of link-service (DESIGN §4, §5); every field validated, unknown fields refused."""
+
+from datetime import datetime
+from typing import Literal
+
+from contracts.events import DownloadType, Role
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+Id = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
+Text = Field(min_length=1, max_length=300)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class FileIn(_Strict):
+    """One Dropbox file of a track."""
+
+    file_id: str = Id
+    name: str = Text
+    role: Role
+    dropbox_path: str = Field(min_length=2, max_length=4096, pattern=r"^/")
+    size: int = Field(ge=0, le=2**50)
+
+    @field_validator("dropbox_path")
+    @classmethod
+    def _no_parent_segments(cls, path: str) -> str:
+        if any(part in ("", ".", "..") for part in path[1:].split("/")):
+            raise ValueError("dropbox_path must not contain empty, '.' or '..' segments")
+        return path
+
+
+class CollaboratorIn(_Strict):
+    """Someone who worked on the track."""
+
+    collaborator_id: str = Id
+    email: EmailStr
+    name: str = Text
+    user_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+class TrackIn(_Strict):
+    """A track as the dashboard sends it (PUT /v1/catalog/tracks/{track_id})."""
+
+    title: str = Text
+    artist: str = Text
+    bucket: str | None = Field(default=None, min_length=1, max_length=200)
+    group_id: str | None = Field(default=None, min_length=1, max_length=128)
+    version: int = Field(default=1, ge=1, le=100_000)
+    dropbox_folder: str = Field(min_length=2, max_length=4096, pattern=r"^/")
+    files: list[FileIn] = Field(min_length=1, max_length=100)
+    collaborators: list[CollaboratorIn] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> "TrackIn":
+        for label, ids in (
+            ("file_id", [f.file_id for f in self.files]),
+            ("collaborator_id", [c.collaborator_id for c in self.collaborators]),
+        ):
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"each {label} must be unique within the track")
+        return self
+
+
+class TrackPublic(TrackIn):
+    """A stored track."""
+
+    track_id: str
+
+
+class TracksPublic(BaseModel):
+    """A page of tracks."""
+
+    items: list[TrackPublic]
+    next_cursor: str | None
+
+
+class LinkCreate(_Strict):
+    """What to share, how, and for how long (POST /v1/links)."""
+
+    tracks: list[str] = Field(default_factory=list, max_length=200)
+    buckets: list[str] = Field(default_factory=list, max_length=50)
+    # pydantic copies these defaults for every instance.
+    include: list[Role] = ["bounce", "stem", "project", "other"]
+    downloads: list[DownloadType] = ["audio", "project", "other"]
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650, strict=True)
+    title: str | None = Field(default=None, max_length=200)
+    message: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("include", "downloads")
+    @classmethod
+    def _deduplicate(cls, values: list[str]) -> list[str]:
+        return list(dict.fromkeys(values))
+
+
+class FilePublic(BaseModel):
+    """A file as the link shows it."""
+
+    file_id: str
+    name: str
+    role: Role
+    type: DownloadType
+    format: str
+    size: int
+
+
+class TrackOnLink(BaseModel):
+    """A track as the link shows it: the group's latest version."""
+
+    track_id: str
+    title: str
+    artist: str
+    version: int
+    files: list[FilePublic]
+
+
+class LinkPublic(BaseModel):
+    """A share link, its tracks resolved now."""
+
+    id: str
+    token: str
+    url: str
+    kind: Literal["single", "playlist"]
+    title: str | None
+    message: str | None
+    include: list[Role]
+    downloads: list[DownloadType]
+    tracks: list[TrackOnLink]
+    status: Literal["active", "expired", "revoked"]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class LinksPublic(BaseModel):
+    """A page of links, newest first."""
+
+    items: list[LinkPublic]
+    next_cursor: str | None
+
+
+class InternalFile(FilePublic):
+    """A file as the gateway needs it: with its Dropbox path."""
+
+    dropbox_path: str
+
+
+class InternalTrack(TrackOnLink):
+    """A track for the gateway."""
+
+    files: list[InternalFile]  # type: ignore[assignment]
+
+
+class InternalLink(LinkPublic):
+    """A link for the gateway: whose it is and where its files are."""
+
+    owner_id: str
+    tracks: list[InternalTrack]  # type: ignore[assignment]
