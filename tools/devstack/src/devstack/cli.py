@@ -11,7 +11,7 @@ from functools import partial
 from types import FrameType
 from typing import NoReturn
 
-from devstack import kafka, procs, redis, services
+from devstack import demo, kafka, procs, redis, services
 from devstack.follow import LogFollower
 from devstack.paths import DevstackError
 
@@ -41,6 +41,17 @@ def _up(started: list[Stopper], timeout: float) -> None:
         services.wait_ready(service, env, max(1.0, deadline - time.monotonic()))
         print(f"devstack: {service.name} is ready")
     _print_urls(env)
+    _load_demo(env)
+
+
+def _load_demo(env: dict[str, str]) -> None:
+    """Seed the demo producer; a failure is reported, the services keep running."""
+    print("devstack: loading demo data (producer Mara Vale, Dropbox connected, Demo EP link)")
+    try:
+        for name, value in demo.seed(env).items():
+            print(f"  {name:<18} {value}")
+    except DevstackError as error:
+        print(f"devstack: demo data not loaded: {error}")
 
 
 def _print_urls(env: dict[str, str]) -> None:

@@ -1,0 +1,123 @@
+"""Demo data for `make run` / `make up`: a producer with Dropbox connected, a catalog and a link.
+
+Idempotent: each step looks first (is Dropbox connected? does the link exist?).
+"""
+
+import json
+import re
+import ssl
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from contracts.auth import issue_producer_token
+from service_kit.settings import DEV_JWT_SECRET
+
+from devstack import services
+from devstack.paths import DevstackError
+
+DEMO_OWNER = "u-demo"
+DEMO_NAME = "Mara Vale"
+ROLE_OF_KIND = {"master": "bounce", "mp3": "bounce", "stems": "stem", "project": "project"}
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None
+
+
+def seed(env: Mapping[str, str]) -> dict[str, str]:
+    """Load the demo and return what to print: the producer's token and a share URL."""
+    token = issue_producer_token(
+        DEMO_OWNER, env.get("AUTH_JWT_SECRET", DEV_JWT_SECRET),
+        expires_at=int(time.time()) + 30 * 86400, name=DEMO_NAME,
+    )  # fmt: skip
+    headers = {"Authorization": f"Bearer {token}"}
+    dropbox = _base(env, "dropbox-service")
+    if not _call("GET", f"{dropbox}/v1/dropbox/status", headers)["connected"]:
+        _connect(env, dropbox, headers)
+    catalog = _call("GET", f"{services.EMULATOR.url(env)}/_emulator/catalog", context=_tls(env))
+    link_service = _base(env, "link-service")
+    track_ids = [_put_track(link_service, headers, track) for track in catalog]
+    return {"producer token": token, "share link": _demo_link(link_service, headers, track_ids)}
+
+
+def _connect(env: Mapping[str, str], dropbox: str, headers: dict[str, str]) -> None:
+    authorize = _call("GET", f"{dropbox}/v1/dropbox/connect", headers)["authorize_url"]
+    opener = urllib.request.build_opener(
+        _NoRedirect, urllib.request.HTTPSHandler(context=_tls(env)), urllib.request.ProxyHandler({})
+    )
+    try:
+        opener.open(authorize, timeout=10)
+        raise DevstackError("the Dropbox emulator did not redirect back to dropbox-service")
+    except urllib.error.HTTPError as redirect:
+        callback = redirect.headers["Location"]
+    path = urlsplit(callback)
+    _call("GET", f"{dropbox}{path.path}?{path.query}", expect_redirect=True)
+
+
+def _put_track(link_service: str, headers: dict[str, str], track: Mapping[str, Any]) -> str:
+    track_id = "demo-" + re.sub(r"[^a-z0-9]+", "-", track["title"].lower()).strip("-")
+    files = [
+        {"file_id": f"{track_id}-{i}", "name": f["dropbox_path"].rsplit("/", 1)[1],
+         "role": ROLE_OF_KIND.get(f["kind"], "other"), "dropbox_path": f["dropbox_path"],
+         "size": f["size"]}
+        for i, f in enumerate(track["files"])
+    ]  # fmt: skip
+    body = {"title": track["title"], "artist": track["artist"], "bucket": "Demo EP",
+            "dropbox_folder": track["folder"], "files": files}  # fmt: skip
+    _call("PUT", f"{link_service}/v1/catalog/tracks/{track_id}", headers, body)
+    return track_id
+
+
+def _demo_link(link_service: str, headers: dict[str, str], track_ids: list[str]) -> str:
+    existing = _call("GET", f"{link_service}/v1/links?status=active&limit=1", headers)["items"]
+    if existing:
+        return str(existing[0]["url"])
+    body = {"buckets": ["Demo EP"], "title": "Demo EP", "message": "Mixes v3, feedback welcome"}
+    deadline = time.monotonic() + 30
+    while True:  # link-service learns of the connection from Kafka, a moment later
+        try:
+            return str(_call("POST", f"{link_service}/v1/links", headers, body)["url"])
+        except DevstackError as error:
+            if "dropbox_not_connected" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def _base(env: Mapping[str, str], name: str) -> str:
+    return next(s for s in services.SERVICES if s.name == name).url(env)
+
+
+def _tls(env: Mapping[str, str]) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=env["DROPBOX_EMULATOR_CA_FILE"])
+
+
+def _call(
+    method: str,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    body: Any = None,
+    *,
+    context: ssl.SSLContext | None = None,
+    expect_redirect: bool = False,
+) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
+    request.add_header("Content-Type", "application/json")
+    handlers: list[Any] = [urllib.request.ProxyHandler({})]
+    if expect_redirect:
+        handlers.append(_NoRedirect)
+    if context is not None:
+        handlers.append(urllib.request.HTTPSHandler(context=context))
+    try:
+        with urllib.request.build_opener(*handlers).open(request, timeout=30) as answer:
+            return json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as error:
+        if expect_redirect and error.code in (302, 303):
+            return None
+        reason = f"{method} {url} answered {error.code}: {error.read()!r}"
+        raise DevstackError(f"demo data: {reason}") from error
