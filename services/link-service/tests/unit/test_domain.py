@@ -1,0 +1,109 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from link_service.domain import (
+    MAX_TRACKS,
+    SelectionError,
+    file_format,
+    link_id_of,
+    link_status,
+    looks_like_token,
+    new_token,
+    resolve_selection,
+    shared_files,
+)
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def _track(track_id: str, title: str, group: str | None = None, version: int = 1) -> dict:
+    return {"track_id": track_id, "title": title, "group_id": group, "version": version}
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "revoked_at", "expected"),
+    [
+        (None, None, "active"),
+        (NOW + timedelta(microseconds=1), None, "active"),
+        (NOW, None, "expired"),  # the exact instant counts as expired
+        (NOW - timedelta(days=1), None, "expired"),
+        (NOW + timedelta(days=1), NOW - timedelta(seconds=1), "revoked"),
+        (NOW - timedelta(days=1), NOW - timedelta(days=2), "revoked"),
+    ],
+)
+def test_status_from_the_exact_instants(expires_at, revoked_at, expected):
+    assert link_status(expires_at, revoked_at, NOW) == expected
+
+
+def test_status_does_not_depend_on_the_time_zone_of_the_instants():
+    tokyo = NOW.astimezone(timezone_tokyo())
+    assert link_status(tokyo, None, NOW) == "expired"
+    assert link_status(tokyo + timedelta(seconds=1), None, NOW) == "active"
+
+
+def timezone_tokyo():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Asia/Tokyo")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("Night Drive (Master).WAV", "wav"), ("set.als", "als"), ("song.logicx", "logicx"),
+     ("archive.tar.gz", "gz"), ("README", ""), (".hidden", "")],
+)  # fmt: skip
+def test_format_is_the_lower_case_extension(name: str, expected: str):
+    assert file_format(name) == expected
+
+
+def test_explicit_tracks_first_then_buckets_by_title_without_duplicates():
+    tracks = {t["track_id"]: t for t in (_track("t7", "Zed"), _track("t1", "Alpha"))}
+    ep = [_track("t9", "Mid"), _track("t1", "Alpha"), _track("t3", "Beta")]
+    chosen = resolve_selection(["t7", "t1"], ["EP"], tracks, {"EP": ep})
+    assert [t["track_id"] for t in chosen] == ["t7", "t1", "t3", "t9"]
+
+
+def test_versions_of_one_group_collapse_to_the_first_selected():
+    tracks = {"v1": _track("v1", "Song", "g", 1), "v2": _track("v2", "Song", "g", 2)}
+    chosen = resolve_selection(["v1", "v2"], [], tracks, {})
+    assert [t["track_id"] for t in chosen] == ["v1"]
+
+
+def test_fifty_tracks_pass_and_fifty_one_do_not():
+    tracks = {f"t{i}": _track(f"t{i}", f"Song {i:02}") for i in range(51)}
+    assert len(resolve_selection(list(tracks)[:50], [], tracks, {})) == MAX_TRACKS
+    with pytest.raises(SelectionError, match="at most 50"):
+        resolve_selection(list(tracks), [], tracks, {})
+
+
+@pytest.mark.parametrize(
+    ("explicit", "buckets", "reason"),
+    [([], [], "at least one"), (["t404"], [], "unknown tracks: t404"),
+     ([], ["Nope"], "unknown or empty buckets: Nope")],
+)  # fmt: skip
+def test_bad_selections_say_why(explicit, buckets, reason):
+    with pytest.raises(SelectionError, match=reason):
+        resolve_selection(explicit, buckets, {}, {})
+
+
+def test_shared_files_keep_included_roles_with_type_and_format():
+    track = {"files": [
+        {"file_id": "a", "name": "A.wav", "role": "bounce", "size": 1, "dropbox_path": "/a"},
+        {"file_id": "b", "name": "B.zip", "role": "stem", "size": 2, "dropbox_path": "/b"},
+        {"file_id": "c", "name": "C.als", "role": "project", "size": 3, "dropbox_path": "/c"},
+        {"file_id": "d", "name": "D.pdf", "role": "other", "size": 4, "dropbox_path": "/d"},
+    ]}  # fmt: skip
+    shared = shared_files(track, ["stem", "project", "other"])
+    assert [(f["file_id"], f["type"], f["format"]) for f in shared] == [
+        ("b", "audio", "zip"), ("c", "project", "als"), ("d", "other", "pdf"),
+    ]  # fmt: skip
+
+
+def test_tokens_have_the_shape_we_check_and_ids_that_reveal_nothing():
+    token = new_token()
+    assert looks_like_token(token)
+    assert not looks_like_token(token[:-1])
+    assert not looks_like_token(token[:-1] + "/")
+    assert link_id_of(token).startswith("lnk_")
+    assert token not in link_id_of(token)
+    assert link_id_of(token) == link_id_of(token)
