@@ -154,11 +154,8 @@ def subscriber(
     broker: KafkaBroker, topic: str, *, group_id: str, **options: Any
 ) -> Callable[[Callable[..., Awaitable[None]]], Any]:
     """Register a handler the only supported way: manual commit, one group per service."""
+    options.setdefault("auto_offset_reset", "earliest")
     decorator: Callable[[Callable[..., Awaitable[None]]], Any] = broker.subscriber(
-        topic,
-        group_id=group_id,
-        ack_policy=AckPolicy.MANUAL,
-        auto_offset_reset="earliest",
-        **options,
+        topic, group_id=group_id, ack_policy=AckPolicy.MANUAL, **options
     )
     return decorator

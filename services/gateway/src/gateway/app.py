@@ -1,19 +1,50 @@
-"""The gateway's application."""
+"""The gateway's application: public share pages on top of link-service and dropbox-service."""
 
-from contracts.events import (
-    DownloadRecorded,
-    ShareViewed,
-)
+from pathlib import Path
+
+import httpx
+from contracts.events import DownloadRecorded, ShareViewed
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from service_kit.app import build_runtime, create_service_app
 
+from gateway import consumers, pages
+from gateway.context import GatewayContext
+from gateway.link_source import LinkSource
+from gateway.rate_limit import UnknownTokenLimit
+from gateway.security import security_headers
 from gateway.settings import Settings
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the gateway app from `settings`."""
-    return create_service_app(
-        build_runtime(settings),
-        title="Gateway",
-        publishes=(ShareViewed, DownloadRecorded),
+    runtime = build_runtime(settings)
+    internal = {"X-Internal-Token": settings.internal_api_token.get_secret_value()}
+    link_client = httpx.AsyncClient(
+        base_url=settings.link_service_url, headers=internal, timeout=5.0
     )
+    dropbox_client = httpx.AsyncClient(
+        base_url=settings.dropbox_service_url, headers=internal, timeout=20.0
+    )
+    context = GatewayContext(
+        settings=settings,
+        runtime=runtime,
+        links=LinkSource(link_client, settings.link_cache_ttl_s, settings.link_cache_size),
+        dropbox=dropbox_client,
+        limit=UnknownTokenLimit(
+            runtime.redis, settings.key_prefix,
+            settings.unknown_token_burst, settings.unknown_token_window_s,
+        ),
+    )  # fmt: skip
+    consumers.register(context)
+    app = create_service_app(
+        runtime,
+        title="Gateway",
+        routers=(pages.router,),
+        publishes=(ShareViewed, DownloadRecorded),
+        on_shutdown=(link_client.aclose, dropbox_client.aclose),
+    )
+    app.middleware("http")(security_headers)
+    app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
+    app.state.gateway = context
+    return app

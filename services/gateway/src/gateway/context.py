@@ -1,0 +1,63 @@
+"""What the gateway's routes and consumers share."""
+
+import logging
+from dataclasses import dataclass
+from typing import Annotated
+
+import httpx
+from contracts.events import Event
+from fastapi import Depends, Request
+from redis.exceptions import RedisError
+from service_kit.runtime import Runtime
+
+from gateway.link_source import LinkSource
+from gateway.rate_limit import UnknownTokenLimit
+from gateway.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class DropboxUnavailable(Exception):
+    """dropbox-service could not hand out a temporary link."""
+
+
+@dataclass(frozen=True)
+class GatewayContext:
+    """Settings, links by token, the dropbox-service client, the rate limit, the outbox."""
+
+    settings: Settings
+    runtime: Runtime
+    links: LinkSource
+    dropbox: httpx.AsyncClient
+    limit: UnknownTokenLimit
+
+    async def temporary_link(self, owner_id: str, path: str) -> str:
+        """A Dropbox temporary link to the owner's file, from dropbox-service."""
+        try:
+            answer = await self.dropbox.post(
+                "/internal/temporary-links", json={"owner_id": owner_id, "path": path}
+            )
+        except httpx.TransportError as error:
+            raise DropboxUnavailable(repr(error)) from error
+        if answer.status_code != 200:
+            raise DropboxUnavailable(f"dropbox-service answered {answer.status_code}")
+        url: str = answer.json()["url"]
+        return url
+
+    async def record(self, event: Event) -> None:
+        """Stage an event in the outbox: one Redis write, relayed to Kafka off the request."""
+        try:
+            async with self.runtime.redis.pipeline(transaction=True) as pipe:
+                self.runtime.outbox.stage(pipe, event)
+                await pipe.execute()
+        except RedisError as error:  # the page is served all the same
+            log.error("could not record %s: %r", event.topic, error)
+
+
+def gateway_context(request: Request) -> GatewayContext:
+    """The running gateway's context (a FastAPI dependency)."""
+    context: GatewayContext = request.app.state.gateway
+    return context
+
+
+GatewayDep = Annotated[GatewayContext, Depends(gateway_context)]

@@ -1,0 +1,69 @@
+"""Links read from link-service by token, with a short cache that share.revoked clears."""
+
+import time
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+
+class LinkSource:
+    """`GET /internal/links/by-token/{token}` of link-service, cached for a few seconds."""
+
+    def __init__(self, client: httpx.AsyncClient, ttl_s: float, size: int) -> None:
+        self.client = client
+        self.ttl_s = ttl_s
+        self.size = size
+        self._cache: OrderedDict[str, tuple[float, dict[str, Any] | None]] = OrderedDict()
+        self._token_of: dict[str, str] = {}
+
+    async def get(self, token: str) -> dict[str, Any] | None:
+        """The link behind `token` with its status as of now, or None when there is none."""
+        cached = self._cache.get(token)
+        if cached and time.monotonic() - cached[0] < self.ttl_s:
+            link = cached[1]
+        else:
+            link = await self._fetch(token)
+            self._remember(token, link)
+        return with_current_status(link) if link else None
+
+    def forget_token(self, token: str) -> None:
+        """Drop a token's cached link, so the next read asks link-service."""
+        cached = self._cache.pop(token, None)
+        if cached and cached[1]:
+            self._token_of.pop(cached[1]["id"], None)
+
+    def forget(self, link_id: str) -> None:
+        """Drop a link from the cache (on share.revoked)."""
+        token = self._token_of.pop(link_id, None)
+        if token is not None:
+            self._cache.pop(token, None)
+
+    async def _fetch(self, token: str) -> dict[str, Any] | None:
+        answer = await self.client.get(f"/internal/links/by-token/{token}")
+        if answer.status_code == 404:
+            return None
+        answer.raise_for_status()
+        link: dict[str, Any] = answer.json()
+        return link
+
+    def _remember(self, token: str, link: dict[str, Any] | None) -> None:
+        self._cache[token] = (time.monotonic(), link)
+        self._cache.move_to_end(token)
+        if link:
+            self._token_of[link["id"]] = token
+        while len(self._cache) > self.size:
+            _, (_, old) = self._cache.popitem(last=False)
+            if old:
+                self._token_of.pop(old["id"], None)
+
+
+def with_current_status(link: dict[str, Any]) -> dict[str, Any]:
+    """The link with `status` computed at this instant (a cached copy may have expired)."""
+    if link["revoked_at"]:
+        return link | {"status": "revoked"}
+    expires = link["expires_at"]
+    if expires and datetime.now(UTC) >= datetime.fromisoformat(expires):
+        return link | {"status": "expired"}
+    return link | {"status": "active"}

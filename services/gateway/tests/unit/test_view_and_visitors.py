@@ -1,0 +1,86 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from gateway.link_source import with_current_status
+from gateway.view import human_size, page_of
+from gateway.visitors import is_preview_bot, visitor_id
+
+
+def _link(**changes: object) -> dict:
+    track = {
+        "track_id": "t-1", "title": "Night Drive", "artist": "Mara Vale", "version": 3,
+        "files": [
+            {"file_id": "p", "name": "Night Drive.als", "role": "project", "type": "project",
+             "format": "als", "size": 2048, "dropbox_path": "/x/p.als"},
+            {"file_id": "s", "name": "Stems.zip", "role": "stem", "type": "audio",
+             "format": "zip", "size": 1, "dropbox_path": "/x/s.zip"},
+            {"file_id": "b", "name": "Master.wav", "role": "bounce", "type": "audio",
+             "format": "wav", "size": 48213342, "dropbox_path": "/x/b.wav"},
+        ],
+    }  # fmt: skip
+    link = {
+        "id": "lnk_1", "token": "T" * 32, "kind": "single", "title": None, "message": None,
+        "downloads": ["audio"], "tracks": [track], "revoked_at": None, "expires_at": None,
+    }  # fmt: skip
+    return link | changes
+
+
+def test_the_player_plays_the_bounce_and_buttons_follow_the_permissions():
+    [track] = page_of(_link())["tracks"]
+    assert track["preview_url"] == f"/s/{'T' * 32}/files/b/preview"
+    assert [(d["format"], d["size"]) for d in track["downloads"]] == [
+        ("ZIP", "1 B"), ("WAV", "46.0 MB"),
+    ]  # fmt: skip
+
+
+def test_no_downloads_means_listening_only():
+    page = page_of(_link(downloads=[]))
+    assert page["listening_only"] is True
+    assert page["tracks"][0]["downloads"] == []
+    assert page["tracks"][0]["preview_url"] is not None
+
+
+def test_the_page_title_is_the_links_or_else_the_first_tracks():
+    assert page_of(_link())["title"] == "Night Drive"
+    assert page_of(_link(title="EP for Label X"))["title"] == "EP for Label X"
+
+
+@pytest.mark.parametrize(("size", "label"), [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KB")])
+def test_sizes_read_like_people_write_them(size: int, label: str):
+    assert human_size(size) == label
+
+
+def test_status_is_computed_at_each_read():
+    past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    assert with_current_status(_link(expires_at=future))["status"] == "active"
+    assert with_current_status(_link(expires_at=past))["status"] == "expired"
+    assert with_current_status(_link(revoked_at=past, expires_at=past))["status"] == "revoked"
+
+
+@pytest.mark.parametrize(
+    "agent",
+    ["Slackbot-LinkExpanding 1.0", "facebookexternalhit/1.1", "Twitterbot/1.0",
+     "WhatsApp/2.2", "Discordbot/2.0", "TelegramBot (like TwitterBot)", "LinkedInBot/1.0",
+     "Applebot/0.1", None, ""],
+)  # fmt: skip
+def test_link_preview_fetchers_are_bots(agent: str | None):
+    assert is_preview_bot(agent)
+
+
+@pytest.mark.parametrize(
+    "agent",
+    ["Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15",
+     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Mobile/15E148",
+     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0"],
+)  # fmt: skip
+def test_browsers_are_people(agent: str):
+    assert not is_preview_bot(agent)
+
+
+def test_visitor_ids_are_stable_salted_and_hide_the_address():
+    one = visitor_id("198.51.100.7", "Firefox", "salt-a")
+    assert one == visitor_id("198.51.100.7", "Firefox", "salt-a")
+    assert one != visitor_id("198.51.100.7", "Firefox", "salt-b")
+    assert one != visitor_id("198.51.100.8", "Firefox", "salt-a")
+    assert "198" not in one

@@ -1,0 +1,154 @@
+"""One running system per test module: link-service, dropbox-service (emulator), gateway."""
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from uuid import uuid4
+
+import httpx
+import pytest
+from dropbox_emulator.testing import RunningEmulator
+from service_kit.testing import ServiceProcess, bearer, free_port, start_service
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0"
+WAV = b"RIFF" + bytes(range(256)) * 40
+STEMS = b"PK\x03\x04" + b"stems" * 300
+PROJECT = b"\x1f\x8b" + b"ableton" * 50
+
+
+@dataclass
+class System:
+    """The running services and a producer whose Dropbox is connected."""
+
+    prefix: str
+    gateway: ServiceProcess
+    link_service: ServiceProcess
+    dropbox: ServiceProcess
+    emulator: RunningEmulator
+    owner_id: str
+    email: str
+
+    @property
+    def producer(self) -> dict[str, str]:
+        """The producer's request headers."""
+        return bearer(self.owner_id)
+
+    def put_track(self, track_id: str, title: str, **extra: object) -> None:
+        """Upload a track's three files to the emulator and put it in the catalog."""
+        folder = f"/Producer Dashboard/{track_id}"
+        files = [
+            ("bounce", f"{title} (Master).wav", WAV + track_id.encode()),
+            ("stem", f"{title} Stems.zip", STEMS),
+            ("project", f"{title}.als", PROJECT),
+        ]
+        with httpx.Client(verify=self.emulator.ssl_context(), trust_env=False) as control:
+            for _, name, data in files:
+                stored = control.put(
+                    f"{self.emulator.base_url}/_emulator/files",
+                    params={"account": self.email, "path": f"{folder}/{track_id}-{name}"},
+                    content=data,
+                )
+                stored.raise_for_status()
+        body = {
+            "title": title, "artist": "Mara Vale", "bucket": "EP", "dropbox_folder": folder,
+            "files": [
+                {"file_id": f"{track_id}-{role}", "name": name, "role": role,
+                 "dropbox_path": f"{folder}/{track_id}-{name}", "size": len(data)}
+                for role, name, data in files
+            ],
+        } | extra  # fmt: skip
+        answer = httpx.put(
+            f"{self.link_service.base_url}/v1/catalog/tracks/{track_id}",
+            json=body, headers=self.producer,
+        )  # fmt: skip
+        assert answer.status_code == 200, answer.text
+
+    def share(self, **body: object) -> dict:
+        """Create a link; answer its JSON."""
+        answer = httpx.post(
+            f"{self.link_service.base_url}/v1/links", json=body, headers=self.producer
+        )
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+    def page_path(self, link: dict) -> str:
+        """The share page's address on the gateway under test."""
+        return f"{self.gateway.base_url}/s/{link['token']}"
+
+
+@pytest.fixture(scope="module")
+def system(
+    kafka_bootstrap: str, redis_url: str, dropbox_emulator: RunningEmulator
+) -> Iterator[System]:
+    prefix = f"t{uuid4().hex[:10]}."
+    base = {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "REDIS_URL": redis_url,
+        "TOPIC_PREFIX": prefix, "KEY_PREFIX": prefix,
+    }  # fmt: skip
+    dropbox_port, gateway_port = free_port(), free_port()
+    started: list[ServiceProcess] = []
+    try:
+        dropbox = start_service("dropbox-service", base | {
+            "DROPBOX_SERVICE_PORT": str(dropbox_port),
+            "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
+            "DROPBOX_REDIRECT_URI": f"http://127.0.0.1:{dropbox_port}/v1/dropbox/callback",
+        })  # fmt: skip
+        started.append(dropbox)
+        link_service = start_service(
+            "link-service", base | {"PUBLIC_BASE_URL": f"http://127.0.0.1:{gateway_port}"}
+        )
+        started.append(link_service)
+        gateway = start_service("gateway", base | {
+            "GATEWAY_PORT": str(gateway_port),
+            "LINK_SERVICE_URL": link_service.base_url,
+            "DROPBOX_SERVICE_URL": dropbox.base_url,
+            "TRUST_FORWARDED_FOR": "true",
+            "UNKNOWN_TOKEN_BURST": "5",
+        })  # fmt: skip
+        started.append(gateway)
+        for service in started:
+            service.wait_ready()
+        running = System(
+            prefix, gateway, link_service, dropbox, dropbox_emulator,
+            f"u-{uuid4().hex[:8]}", f"p{uuid4().hex[:8]}@example.com",
+        )  # fmt: skip
+        _connect_dropbox(running)
+        yield running
+    finally:
+        for service in started:
+            service.stop()
+
+
+def _connect_dropbox(system: System) -> None:
+    """The producer connects Dropbox; wait until link-service has heard of it."""
+    start = httpx.get(f"{system.dropbox.base_url}/v1/dropbox/connect", headers=system.producer)
+    with httpx.Client(verify=system.emulator.ssl_context(), trust_env=False) as browser:
+        approval = browser.get(start.json()["authorize_url"] + f"&login_hint={system.email}")
+    assert httpx.get(approval.headers["location"]).status_code == 302
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        probe = httpx.post(
+            f"{system.link_service.base_url}/v1/links",
+            json={"tracks": ["no-such-track"]}, headers=system.producer,
+        )  # fmt: skip
+        if probe.status_code != 409:
+            return
+        time.sleep(0.2)
+    raise AssertionError("link-service never learned that Dropbox is connected")
+
+
+@pytest.fixture
+def person() -> dict[str, str]:
+    """Headers of a person's browser (a fresh address, so rate limits do not meet)."""
+    return {"User-Agent": BROWSER, "X-Forwarded-For": f"198.51.100.{uuid4().int % 250 + 1}"}
+
+
+@pytest.fixture(scope="module")
+def playlist(system: System) -> dict:
+    """Three tracks shared as a playlist: everything included, only audio downloadable."""
+    for track_id, title in (("t-1", "Night Drive"), ("t-2", "Neon Rain"), ("t-3", "Glass Harbor")):
+        system.put_track(track_id, title)
+    return system.share(
+        tracks=["t-1", "t-2", "t-3"], downloads=["audio"], title="EP for Label X",
+        message="Mixes v3, feedback welcome",
+    )  # fmt: skip
