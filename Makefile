@@ -39,8 +39,8 @@ lint: install ## ruff check, ruff format --check and mypy
 contracts-snapshot: install ## rewrite libs/contracts/schemas after an additive event change
 	$(UV) run --locked python -m contracts.snapshots
 
-bench: ## run the benchmarks
-	@echo "no benchmarks yet"
+bench: up ## run the benchmarks against the stack of `make up`; they print ratios
+	$(UV) run --locked python bench/share_page.py "$$($(UV) run --locked devstack demo-link)"
 
 chaos: ## run the fault-injection scenarios
 	@echo "no fault runs yet"

@@ -134,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     infra = commands.add_parser("infra", help="only Kafka and Redis")
     infra.add_argument("action", choices=["up", "down"])
     commands.add_parser("status", help="what runs, where, and who started it")
+    commands.add_parser("demo-link", help="print the demo share link (loads the demo if needed)")
     return parser
 
 
@@ -153,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
             _infra_up([])
         elif args.command == "infra":
             _down(infra_only=True)
+        elif args.command == "demo-link":
+            env = services.service_env(os.environ, kafka.address(), redis.url())
+            print(demo.seed(env)["share link"])
         else:
             _status()
     except DevstackError as error:
