@@ -13,7 +13,7 @@ from contracts.events import Event
 from fastapi import APIRouter, FastAPI, Request, Response
 from messaging.kafka import ensure_topics, make_broker, with_dead_letters
 from messaging.outbox import Outbox, OutboxRelay
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from service_kit.body_limit import BodyLimit
 from service_kit.log_setup import request_id_var
@@ -30,7 +30,15 @@ def build_runtime(settings: ServiceSettings) -> Runtime:
     """The service's Redis client, broker and outbox; nothing connects yet."""
     return Runtime(
         settings=settings,
-        redis=Redis.from_url(str(settings.redis_url), decode_responses=True),
+        redis=Redis(
+            # A burst waits for a free connection instead of failing ("Too many connections").
+            connection_pool=BlockingConnectionPool.from_url(
+                str(settings.redis_url),
+                max_connections=settings.redis_max_connections,
+                timeout=settings.redis_pool_timeout_s,
+                decode_responses=True,
+            )
+        ),
         broker=make_broker(settings.kafka_bootstrap_servers, client_id=settings.service_name),
         outbox=Outbox(
             service=settings.service_name,

@@ -31,6 +31,8 @@ class ServiceSettings(BaseSettings):
     startup_timeout_s: float = Field(120.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    redis_max_connections: int = Field(64, ge=2)
+    redis_pool_timeout_s: float = Field(5.0, gt=0)
     # Isolation of tests sharing one Kafka and one Redis; empty in deployments.
     topic_prefix: str = ""
     key_prefix: str = ""

@@ -2,10 +2,11 @@
 
 A link lives 4 hours (Dropbox's rule). It is handed out again while it has at least
 `temporary_link_reuse_min_s` left, well over the longest download; concurrent requests
-for the same file in one process wait for the one call in flight.
+for the same file in one process wait for the one call in flight, then read its result.
 """
 
 import asyncio
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -39,19 +40,25 @@ class TemporaryLinks:
         self.settings = settings
         self.store = store
         self.calls = calls
-        self._in_flight: dict[str, asyncio.Task[TemporaryLink]] = {}
+        # One lock per file being fetched; gone once nobody holds it.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def get(self, owner_id: str, path: str) -> TemporaryLink:
         """A link to the owner's file at `path`."""
         key = self.store.temporary_link_key(owner_id, path)
-        if cached := await self.store.cached_link(key):
-            return TemporaryLink(cached["url"], datetime.fromisoformat(cached["expires_at"]))
-        task = self._in_flight.get(key)
-        if task is None:
-            task = asyncio.create_task(self._fetch(key, owner_id, path))
-            self._in_flight[key] = task
-            task.add_done_callback(lambda _: self._in_flight.pop(key, None))
-        return await asyncio.shield(task)
+        if cached := await self._cached(key):
+            return cached
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:  # the first caller fetches; the others find its link in the cache
+            if cached := await self._cached(key):
+                return cached
+            return await self._fetch(key, owner_id, path)
+
+    async def _cached(self, key: str) -> TemporaryLink | None:
+        cached = await self.store.cached_link(key)
+        if cached is None:
+            return None
+        return TemporaryLink(cached["url"], datetime.fromisoformat(cached["expires_at"]))
 
     async def _fetch(self, key: str, owner_id: str, path: str) -> TemporaryLink:
         requested_at = datetime.now(UTC)

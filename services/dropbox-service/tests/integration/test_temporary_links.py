@@ -82,3 +82,22 @@ def test_rate_limit_burst_is_waited_out(dropbox_service, owner, control):
     assert control.post("/_emulator/faults", json=fault).status_code == 200
     answer = _link(dropbox_service, {"owner_id": owner["owner_id"], "path": owner["path"]})
     assert answer.status_code == 200, answer.text
+
+
+def test_calls_keep_working_after_the_access_token_expires(dropbox_service, owner, control):
+    # The session's emulator issues 3-second access tokens (root conftest).
+    body = {"owner_id": owner["owner_id"], "path": owner["path"]}
+    refreshes = control.get("/_emulator/calls").json().get("oauth2/token", 0)
+    control.post("/_emulator/clock", json={"advance_s": 5})  # the access token is now stale
+    try:
+        other = control.put(
+            "/_emulator/files",
+            params={"account": owner["email"], "path": "/later.wav"},
+            content=b"later",
+        )
+        assert other.status_code in (200, 201)
+        answer = _link(dropbox_service, {**body, "path": "/later.wav"})
+    finally:
+        control.post("/_emulator/clock", json={"advance_s": -5})
+    assert answer.status_code == 200, answer.text
+    assert control.get("/_emulator/calls").json()["oauth2/token"] > refreshes
