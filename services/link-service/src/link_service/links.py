@@ -1,6 +1,5 @@
 """Creating, reading, listing and revoking share links (DESIGN §5)."""
 
-import base64
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -9,6 +8,7 @@ from typing import Any
 from contracts.events import ShareCreated, ShareRevoked
 from messaging.outbox import Outbox
 from redis.exceptions import WatchError
+from service_kit.pagination import decode_cursor, encode_cursor
 
 from link_service.catalog_store import CatalogStore
 from link_service.domain import (
@@ -163,21 +163,3 @@ class Links:
 
 def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
-
-
-def encode_cursor(position: tuple[int, str]) -> str:
-    """An opaque cursor for the position after which the next page starts."""
-    return base64.urlsafe_b64encode(json.dumps(list(position)).encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> tuple[int, str] | None:
-    """The position a cursor names; ValueError when it is not one of ours."""
-    if cursor is None:
-        return None
-    try:
-        created_ms, link_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError) as error:
-        raise ValueError("cursor is not one this API handed out") from error
-    if not isinstance(created_ms, int) or not isinstance(link_id, str):
-        raise ValueError("cursor is not one this API handed out")
-    return created_ms, link_id
