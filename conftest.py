@@ -16,6 +16,9 @@ from service_kit.testing import start_service as _start_service
 if "DROPBOX_API_HOST" not in os.environ:
     os.environ.update(sdk_env(free_port()))
 EMULATOR_ACCESS_TOKEN_TTL_S = 3  # short, so that every test exercises token refresh
+# Every test prefix provisions all topics; two partitions each keep a whole run's topics
+# small on one local broker and still let two consumers split the work.
+os.environ.setdefault("KAFKA_TOPIC_PARTITIONS", "2")
 
 LAYERS = frozenset({"unit", "integration", "e2e"})
 

@@ -10,8 +10,10 @@ from fastapi import FastAPI
 from service_kit.app import build_runtime, create_service_app
 
 from link_service import consumers
-from link_service.api import catalog, internal, links
+from link_service.api import catalog, collaborators, internal, links
 from link_service.catalog_store import CatalogStore
+from link_service.collab_store import CollabStore
+from link_service.collaborators import Collaborators
 from link_service.context import LinkContext
 from link_service.link_store import LinkStore
 from link_service.links import Links
@@ -27,12 +29,15 @@ def create_app(settings: Settings) -> FastAPI:
         runtime,
         catalog_store,
         Links(catalog_store, store, runtime.outbox, settings.public_base_url),
+        Collaborators(
+            catalog_store, store, CollabStore(runtime.redis, runtime.outbox, settings.key_prefix)
+        ),
     )
     consumers.register(context)
     app = create_service_app(
         runtime,
         title="Link service",
-        routers=(catalog.router, links.router, internal.router),
+        routers=(catalog.router, links.router, collaborators.router, internal.router),
         publishes=(ShareCreated, ShareRevoked, CollabShareRequested, CollabRevokeRequested),
     )
     app.state.links = context

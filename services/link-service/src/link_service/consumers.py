@@ -1,11 +1,17 @@
-"""Kafka consumers: which producers have Dropbox connected.
+"""Kafka consumers: which producers have Dropbox connected; answers to collaborator shares.
 
 dropbox.connected and dropbox.disconnected are two topics, so Kafka does not order them
 for one owner; the flag keeps the time of the event that set it and older events lose.
 """
 
 from contracts import topics
-from contracts.events import DropboxConnected, DropboxDisconnected
+from contracts.events import (
+    CollabFailed,
+    CollabGranted,
+    CollabRevoked,
+    DropboxConnected,
+    DropboxDisconnected,
+)
 from messaging.delivery import subscriber
 from messaging.idempotency import apply_once
 from redis.asyncio.client import Pipeline
@@ -41,3 +47,28 @@ def register(context: LinkContext) -> None:
     async def forget_dropbox_connected(event: DropboxDisconnected) -> None:
         """The owner may no longer create links."""
         await record(event, "disconnected")
+
+    register_collaborator_answers(context)
+
+
+def register_collaborator_answers(context: LinkContext) -> None:
+    """Keep share status and job progress from dropbox-service's answers."""
+    runtime = context.runtime
+    settings = runtime.settings
+    group = settings.consumer_group
+    collaborators = context.collaborators
+
+    @subscriber(runtime.broker, settings.topic(topics.COLLAB_GRANTED), group_id=group)
+    async def record_collaborator_granted(event: CollabGranted) -> None:
+        """The collaborator has access: a green dot, one more answer for the job."""
+        await collaborators.record_answer(f"{group}:collab-granted", event, "granted")
+
+    @subscriber(runtime.broker, settings.topic(topics.COLLAB_FAILED), group_id=group)
+    async def record_collaborator_failed(event: CollabFailed) -> None:
+        """Sharing with the collaborator failed, with the reason."""
+        await collaborators.record_answer(f"{group}:collab-failed", event, "failed")
+
+    @subscriber(runtime.broker, settings.topic(topics.COLLAB_REVOKED), group_id=group)
+    async def record_collaborator_removed(event: CollabRevoked) -> None:
+        """The collaborator's access is gone: not shared any more."""
+        await collaborators.record_removal(f"{group}:collab-revoked", event)

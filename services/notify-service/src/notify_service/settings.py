@@ -1,8 +1,8 @@
 """Notify service settings, read from the environment."""
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import EmailStr, Field, SecretStr
 from service_kit.settings import ServiceSettings
 
 
@@ -12,3 +12,28 @@ class Settings(ServiceSettings):
     service_name: ClassVar[str] = "notify-service"
 
     port: int = Field(8003, validation_alias="NOTIFY_SERVICE_PORT")
+    # The SMTP relay (in development the SMTP sink of `make run`, tools/smtp-sink).
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(1025, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = Field(10.0, gt=0)
+    # Tries per mail before the message is redelivered (transient errors) or dead-lettered.
+    smtp_attempts: int = Field(4, ge=1, le=20)
+    smtp_backoff_s: float = Field(0.5, gt=0)
+    # Production must name its own (required_in_production; compose refuses to start without).
+    mail_from_address: EmailStr = "no-reply@example.com"
+    mail_from_name: str = Field("Producer Dashboard", min_length=1, max_length=100)
+    # Where mails send Producer Dashboard users.
+    console_url: str = "http://localhost:8000/console"
+
+    @classmethod
+    def required_in_production(cls) -> set[str]:
+        """Environment variables a production deployment must set."""
+        return super().required_in_production() | {
+            "SMTP_HOST",
+            "SMTP_PORT",
+            "MAIL_FROM_ADDRESS",
+            "CONSOLE_URL",
+        }

@@ -204,7 +204,7 @@ def _start(timeout: float) -> None:
     offset = log.stat().st_size if log.exists() else 0
     print(f"devstack: starting Kafka {KAFKA_VERSION} on {address()} (log: {log})")
     command = [
-        java, "-Xms256m", "-Xmx512m", "-Djava.awt.headless=true",
+        java, "-Xms256m", "-Xmx1g", "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={log4j}", "-cp", f"{lib}/*", "kafka.Kafka", str(config),
     ]  # fmt: skip
     pid = procs.spawn(NAME, command)

@@ -51,6 +51,7 @@ SERVICES: tuple[Service, ...] = (
     Service("gateway", "gateway", "GATEWAY_PORT", 8000),
     Service("link-service", "link_service", "LINK_SERVICE_PORT", 8001),
     Service("dropbox-service", "dropbox_service", "DROPBOX_SERVICE_PORT", 8002),
+    Service("smtp-sink", "smtp_sink", "SMTP_SINK_WEB_PORT", 8025, ready_path="/health"),
     Service("notify-service", "notify_service", "NOTIFY_SERVICE_PORT", 8003),
     Service("analytics-service", "analytics_service", "ANALYTICS_SERVICE_PORT", 8004),
 )
@@ -70,6 +71,8 @@ def service_env(caller: Mapping[str, str], kafka_bootstrap: str, redis_url: str)
         DROPBOX_API_CONTENT_HOST=emulator_host,
         DROPBOX_WEB_HOST=emulator_host,
     )
+    # notify-service mails the SMTP sink (its SMTP side; the row's port is its web view).
+    defaults.update(SMTP_HOST="127.0.0.1", SMTP_PORT=caller.get("SMTP_SINK_PORT", "1025"))
     return {**defaults, **caller}
 
 

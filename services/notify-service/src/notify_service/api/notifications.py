@@ -1,0 +1,77 @@
+"""The caller's in-app notifications (DESIGN §9)."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, status
+from pydantic import BaseModel
+from service_kit.auth import CurrentOwner
+
+from notify_service.context import NotifyDep
+
+router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
+
+
+class NotificationPublic(BaseModel):
+    """One notification: a producer shared a track with the caller."""
+
+    id: str
+    type: str
+    title: str
+    owner_id: str
+    owner_name: str
+    track_id: str
+    track_title: str
+    mode: str
+    message: str | None
+    access_url: str | None
+    created_at: datetime
+    read_at: datetime | None
+    read: bool
+
+
+class NotificationsPublic(BaseModel):
+    """A page of notifications, newest first."""
+
+    items: list[NotificationPublic]
+    next_cursor: str | None
+
+
+def _public(notification: dict[str, object]) -> NotificationPublic:
+    return NotificationPublic.model_validate(
+        notification | {"read": notification["read_at"] is not None}
+    )
+
+
+@router.get("")
+async def list_notifications(
+    owner: CurrentOwner,
+    context: NotifyDep,
+    unread: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> NotificationsPublic:
+    """The caller's notifications (only unread ones with `?unread=true`), newest first."""
+    try:
+        items, next_cursor = await context.store.page(
+            owner.user_id, unread=unread, limit=limit, cursor=cursor
+        )
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
+    return NotificationsPublic(items=[_public(n) for n in items], next_cursor=next_cursor)
+
+
+@router.post("/{notification_id}/read")
+async def mark_read(
+    notification_id: Annotated[str, Path(min_length=1, max_length=100)],
+    owner: CurrentOwner,
+    context: NotifyDep,
+) -> NotificationPublic:
+    """Mark one of the caller's notifications read (again: no change)."""
+    notification = await context.store.get(owner.user_id, notification_id)
+    if notification is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="notification not found")
+    if notification["read_at"] is None:
+        notification["read_at"] = datetime.now(UTC).isoformat()
+        await context.store.mark_read(owner.user_id, notification)
+    return _public(notification)

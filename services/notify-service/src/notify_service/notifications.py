@@ -1,0 +1,104 @@
+"""What collab.granted does: an in-app notification for a dashboard user, and one mail.
+
+The mail is sent at most once per (event, recipient): a marker recorded after the relay
+accepted it (and before Kafka's commit) is checked before sending, and a short claim keeps
+two instances that got the same message in a rebalance from both sending
+(services/notify-service/README.md).
+"""
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from contracts.events import CollabGranted
+from jinja2 import Environment
+from messaging.delivery import RetryLater
+from messaging.idempotency import apply_once, mark_applied, was_applied
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+
+from notify_service.mail import Sender, grant_context, grant_mail, subject_of
+from notify_service.smtp import Mailer
+from notify_service.store import NotificationStore
+
+log = logging.getLogger(__name__)
+# Longer than one send can take (timeouts × attempts), so a live sender is never overtaken.
+CLAIM_TTL = timedelta(minutes=5)
+_RELEASE_CLAIM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+def in_app_notification(event: CollabGranted, sender: Sender) -> dict[str, Any]:
+    """The notification a dashboard user sees for a grant (its id follows from the event)."""
+    context = grant_context(event, sender)
+    return {
+        "id": "ntf_" + event.event_id.hex,
+        "type": "collab.granted",
+        "title": subject_of(context),
+        "owner_id": event.owner_id,
+        "owner_name": context["owner_name"],
+        "track_id": event.track_id,
+        "track_title": context["track_title"],
+        "mode": event.mode,
+        "message": context["message"],
+        "access_url": context["access_url"],
+        "created_at": event.occurred_at.isoformat(),
+        "read_at": None,
+    }
+
+
+@dataclass(frozen=True)
+class Notifier:
+    """Turns grants into notifications and mails."""
+
+    redis: Redis
+    store: NotificationStore
+    mailer: Mailer
+    sender: Sender
+    templates: Environment
+    consumer: str
+    claim_prefix: str
+
+    async def notify_in_app(self, event: CollabGranted) -> bool:
+        """Store the user's notification once; False when the event was applied before."""
+        user_id = event.collaborator.user_id
+        if user_id is None:
+            return False
+        notification = in_app_notification(event, self.sender)
+        at_ms = int(event.occurred_at.timestamp() * 1000)
+
+        def write(pipe: Pipeline) -> None:
+            self.store.add(pipe, user_id, notification, at_ms)
+
+        return await apply_once(
+            self.redis, consumer=f"{self.consumer}:in-app", event_id=event.event_id,
+            write=write, tag=self.store.tag(user_id),
+        )  # fmt: skip
+
+    async def send_mail_once(self, event: CollabGranted) -> bool:
+        """Mail the collaborator unless this event's mail to them went out; True when sent now."""
+        recipient = hashlib.sha256(event.collaborator.email.lower().encode()).hexdigest()[:24]
+        consumer = f"{self.consumer}:mail:{recipient}"
+        if await was_applied(self.redis, consumer=consumer, event_id=event.event_id):
+            return False
+        claim = f"{self.claim_prefix}mail-claim:{recipient}:{event.event_id}"
+        holder = secrets.token_hex(8)
+        if not await self.redis.set(claim, holder, nx=True, px=CLAIM_TTL):
+            raise RetryLater("another instance is sending this mail")
+        try:
+            if await was_applied(self.redis, consumer=consumer, event_id=event.event_id):
+                return False  # sent by the instance whose claim we just replaced
+            await self.mailer.send(grant_mail(event, self.sender, self.templates))
+            await mark_applied(self.redis, consumer=consumer, event_id=event.event_id)
+        finally:
+            await self.redis.eval(_RELEASE_CLAIM, 1, claim, holder)
+        log.info("mailed collaborator %s of track %s", event.collaborator.collaborator_id,
+                 event.track_id)  # fmt: skip
+        return True

@@ -1,0 +1,100 @@
+"""notify-service as a process on real Kafka and Redis, mailing a real SMTP sink."""
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from contracts import topics
+from contracts.events import CollabGranted, Collaborator
+from faststream.kafka import KafkaBroker
+from messaging.kafka import make_broker
+from service_kit.testing import ServiceProcess, start_service
+from smtp_sink.testing import RunningSink, running_sink
+
+
+@pytest.fixture(scope="module")
+def module_prefix() -> str:
+    """One prefix for a module's tests, which share one service process and its topics."""
+    return f"t{uuid4().hex[:10]}."
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[RunningSink]:
+    """The SMTP sink the module's notify-service mails."""
+    with running_sink() as running:
+        yield running
+
+
+def notify_env(kafka: str, redis: str, prefix: str, smtp_port: int) -> dict[str, str]:
+    """What a notify-service process of these tests needs."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "REDIS_URL": redis,
+        "TOPIC_PREFIX": prefix,
+        "KEY_PREFIX": prefix,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_BACKOFF_S": "0.05",
+        "CONSOLE_URL": "http://dashboard.test/console",
+    }
+
+
+@pytest.fixture(scope="module")
+def notify_service(
+    kafka_bootstrap: str, redis_url: str, module_prefix: str, sink: RunningSink
+) -> Iterator[ServiceProcess]:
+    """notify-service on real Kafka and Redis, mailing the module's sink."""
+    service = start_service(
+        "notify-service", notify_env(kafka_bootstrap, redis_url, module_prefix, sink.smtp_port)
+    )
+    try:
+        service.wait_ready()
+        yield service
+    finally:
+        service.stop()
+
+
+@pytest.fixture(scope="module")
+async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
+    """A Kafka producer standing in for dropbox-service."""
+    broker = make_broker(kafka_bootstrap, client_id="notify-tests-publisher")
+    await broker.start()
+    yield broker
+    await broker.stop()
+
+
+@pytest.fixture(scope="module")
+async def http(notify_service: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the module's service."""
+    async with httpx.AsyncClient(
+        base_url=notify_service.base_url, trust_env=False, timeout=30
+    ) as client:
+        yield client
+
+
+def granted(user_id: str | None = None, **changes: Any) -> CollabGranted:
+    """A collab.granted for a fresh collaborator (a dashboard user when `user_id` is set)."""
+    tag = uuid4().hex[:8]
+    person = Collaborator(
+        collaborator_id=f"c-{tag}", email=f"c-{tag}@example.com", name=f"Ana {tag}",
+        user_id=user_id,
+    )  # fmt: skip
+    fields: dict[str, Any] = {
+        "request_id": f"r-{tag}", "job_id": f"job_{tag}", "owner_id": "u-owner",
+        "owner_name": "Mara Vale", "track_id": f"t-{tag}", "track_title": "Night Drive",
+        "collaborator": person, "mode": "folder", "access_url": "https://dropbox.test/fo/1",
+        "message": "Mixes v3",
+    }  # fmt: skip
+    return CollabGranted(**(fields | changes))
+
+
+@pytest.fixture
+def publish(publisher: KafkaBroker, module_prefix: str) -> Callable[..., Any]:
+    """Publish an event on the module's collab.granted topic, as dropbox-service would."""
+
+    async def send(event: CollabGranted, prefix: str = module_prefix) -> None:
+        await publisher.publish(event, topic=prefix + topics.COLLAB_GRANTED, key=event.key())
+
+    return send

@@ -1,0 +1,333 @@
+"""Sharing tracks with collaborators end to end (DESIGN §8, §9, issue 7): link-service,
+dropbox-service and notify-service as processes on real Kafka and Redis, the Dropbox
+emulator over HTTPS and the SMTP sink; only HTTP in and out."""
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import uuid4
+
+import httpx
+import pytest
+from contracts import topics
+from dropbox_emulator.testing import RunningEmulator
+from faststream.kafka import KafkaBroker
+from messaging.kafka import make_broker
+from messaging.testing import read_topic, wait_until
+from service_kit.testing import ServiceProcess, bearer, free_port, start_service
+from smtp_sink.testing import RunningSink, running_sink
+
+pytestmark = pytest.mark.e2e
+
+FOLDER = "/Producer Dashboard/{title}"
+FILE_NAMES = ("Master.wav", "Stems.zip")
+
+
+@pytest.fixture(scope="module")
+def prefix() -> str:
+    """One topic and key prefix for the module's three services."""
+    return f"t{uuid4().hex[:10]}."
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[RunningSink]:
+    with running_sink() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def stack(
+    kafka_bootstrap: str,
+    redis_url: str,
+    prefix: str,
+    dropbox_emulator: RunningEmulator,
+    sink: RunningSink,
+) -> Iterator[dict[str, ServiceProcess]]:
+    """link-, dropbox- and notify-service, started together, stopped at the module's end."""
+    common = {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "REDIS_URL": redis_url,
+              "TOPIC_PREFIX": prefix, "KEY_PREFIX": prefix}  # fmt: skip
+    dropbox_port = free_port()
+    services = {
+        "link": start_service("link-service", common),
+        "dropbox": start_service("dropbox-service", common | {
+            "DROPBOX_SERVICE_PORT": str(dropbox_port),
+            "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
+            "DROPBOX_REDIRECT_URI": f"http://127.0.0.1:{dropbox_port}/v1/dropbox/callback",
+            "CONSOLE_URL": "http://console.test/console",
+            "DROPBOX_BACKOFF_BASE_S": "0.05",
+            # A storm longer than this redelivers the request instead of waiting inside it.
+            "DROPBOX_RATE_LIMIT_BUDGET_S": "2",
+        }),
+        "notify": start_service("notify-service", common | {
+            "SMTP_HOST": sink.host, "SMTP_PORT": str(sink.smtp_port),
+            "CONSOLE_URL": "http://console.test/console",
+        }),
+    }  # fmt: skip
+    try:
+        for service in services.values():
+            service.wait_ready()
+        yield services
+    finally:
+        for service in services.values():
+            service.stop()
+
+
+@pytest.fixture
+def control(dropbox_emulator: RunningEmulator) -> Iterator[httpx.Client]:
+    """The emulator's control API; faults cleared after each test."""
+    with httpx.Client(
+        base_url=dropbox_emulator.base_url, verify=dropbox_emulator.ssl_context(), trust_env=False
+    ) as client:
+        yield client
+        client.delete("/_emulator/faults")
+
+
+@pytest.fixture(scope="module")
+async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
+    broker = make_broker(kafka_bootstrap, client_id="collab-e2e-publisher")
+    await broker.start()
+    yield broker
+    await broker.stop()
+
+
+class Producer:
+    """A producer with Dropbox connected through the emulator, talking HTTP to the services."""
+
+    def __init__(self, stack: dict[str, ServiceProcess], control: httpx.Client) -> None:
+        self.owner_id = f"u-{uuid4().hex[:8]}"
+        self.email = f"p-{uuid4().hex[:8]}@example.com"
+        self.headers = bearer(self.owner_id)
+        self.link = httpx.Client(base_url=stack["link"].base_url, headers=self.headers,
+                                 trust_env=False, timeout=30)  # fmt: skip
+        self.dropbox_url = stack["dropbox"].base_url
+        self.notify_url = stack["notify"].base_url
+        self.control = control
+
+    def connect_dropbox(self, emulator: RunningEmulator) -> None:
+        """The whole OAuth flow, as in the console."""
+        start = httpx.get(f"{self.dropbox_url}/v1/dropbox/connect", headers=self.headers)
+        assert start.status_code == 200, start.text
+        with httpx.Client(verify=emulator.ssl_context(), trust_env=False) as browser:
+            approval = browser.get(start.json()["authorize_url"] + f"&login_hint={self.email}")
+        assert approval.status_code == 302, approval.text
+        assert urlsplit(approval.headers["location"]).path == "/v1/dropbox/callback"
+        assert httpx.get(approval.headers["location"]).status_code in (302, 303, 307)
+
+    def put_track(self, track_id: str, title: str, people: list[dict[str, Any]]) -> None:
+        """A track whose folder and files exist in the producer's Dropbox."""
+        folder = FOLDER.format(title=title)
+        files = []
+        for index, name in enumerate(FILE_NAMES):
+            path = f"{folder}/{title} {name}"
+            self.control.put("/_emulator/files", params={"account": self.email, "path": path},
+                             content=b"audio").raise_for_status()  # fmt: skip
+            files.append({"file_id": f"f-{index}", "name": f"{title} {name}", "role": "bounce",
+                          "dropbox_path": path, "size": 5})  # fmt: skip
+        body = {"title": title, "artist": "Mara Vale", "dropbox_folder": folder,
+                "files": files, "collaborators": people}  # fmt: skip
+        answer = self.link.put(f"/v1/catalog/tracks/{track_id}", json=body)
+        assert answer.status_code == 200, answer.text
+
+    def share(self, track_id: str, mode: str, message: str | None = None) -> str:
+        """Share once link-service has heard of the Dropbox connection; answer the job id."""
+        body = {"mode": mode, "message": message}
+        deadline = time.monotonic() + 30
+        while (answer := self.link.post(f"/v1/tracks/{track_id}/collaborators/share", json=body)
+               ).status_code == 409 and time.monotonic() < deadline:  # fmt: skip
+            time.sleep(0.2)
+        assert answer.status_code == 202, answer.text
+        job_id: str = answer.json()["job_id"]
+        return job_id
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        answer = self.link.get(f"/v1/jobs/{job_id}")
+        assert answer.status_code == 200, answer.text
+        job: dict[str, Any] = answer.json()
+        return job
+
+    def share_status(self, track_id: str) -> dict[str, Any]:
+        answer = self.link.get(f"/v1/tracks/{track_id}/share-status")
+        assert answer.status_code == 200, answer.text
+        view: dict[str, Any] = answer.json()
+        return view
+
+    def members(self, path: str) -> set[str]:
+        answer = self.control.get(
+            "/_emulator/members", params={"account": self.email, "path": path}
+        )
+        assert answer.status_code == 200, answer.text
+        return {m["email"].lower() for m in answer.json()["members"]}
+
+
+@pytest.fixture
+def producer(stack, control, dropbox_emulator) -> Iterator[Producer]:
+    owner = Producer(stack, control)
+    owner.connect_dropbox(dropbox_emulator)
+    yield owner
+    owner.link.close()
+
+
+def people() -> list[dict[str, Any]]:
+    """Two collaborators: Ana has a Producer Dashboard account, Bo has not."""
+    tag = uuid4().hex[:8]
+    return [
+        {"collaborator_id": "c-ana", "email": f"ana-{tag}@example.com", "name": "Ana",
+         "user_id": f"u-ana-{tag}"},
+        {"collaborator_id": "c-bo", "email": f"bo-{tag}@example.com", "name": "Bo",
+         "user_id": None},
+    ]  # fmt: skip
+
+
+async def finished(producer: Producer, job_id: str, timeout_s: float = 60) -> dict[str, Any]:
+    """The job once it is no longer running."""
+
+    async def over() -> bool:
+        return producer.job(job_id)["state"] != "running"
+
+    await wait_until(over, timeout_s=timeout_s, interval_s=0.2)
+    return producer.job(job_id)
+
+
+async def mails_to(sink: RunningSink, address: str, count: int = 1) -> list[dict[str, Any]]:
+    async def arrived() -> bool:
+        return len(sink.messages_to(address)) >= count
+
+    await wait_until(arrived, timeout_s=30)
+    return sink.messages_to(address)
+
+
+@pytest.mark.parametrize("mode", ["folder", "files"])
+async def test_sharing_with_a_user_and_a_non_user_grants_both_and_invites_each_once(
+    producer, sink, mode
+):
+    ana, bo = people()
+    producer.put_track("t-1", "Night Drive", [ana, bo])
+
+    job = await finished(producer, producer.share("t-1", mode, message="Mixes v3 <3"))
+
+    assert (job["state"], job["total"], job["done"], job["failed"]) == ("done", 1, 1, 0)
+    folder = FOLDER.format(title="Night Drive")
+    targets = [folder] if mode == "folder" else [f"{folder}/Night Drive {n}" for n in FILE_NAMES]
+    for path in targets:
+        assert {ana["email"], bo["email"]} <= producer.members(path)
+    view = producer.share_status("t-1")
+    assert view["status"] == "all"
+    assert {c["status"] for c in view["collaborators"]} == {"granted"}
+
+    [to_ana] = await mails_to(sink, ana["email"])
+    [to_bo] = await mails_to(sink, bo["email"])
+    for mail in (to_ana, to_bo):
+        assert mail["subject"].endswith("shared “Night Drive” with you")
+        assert "Mixes v3 <3" in mail["text"] and "Mixes v3 &lt;3" in mail["html"]
+    assert "http://console.test/console" in to_ana["text"]
+    assert "How to get to it" in to_bo["text"] and "console.test" not in to_bo["text"]
+    notifications = httpx.get(f"{producer.notify_url}/v1/notifications",
+                              headers=bearer(ana["user_id"])).json()  # fmt: skip
+    [notification] = notifications["items"]
+    assert (notification["track_title"], notification["mode"]) == ("Night Drive", mode)
+
+
+async def test_bulk_share_of_ten_tracks_skips_three_and_reports_rising_progress(producer, control):
+    for index in range(10):
+        producer.put_track(f"t-{index}", f"Song {index}", people() if index < 7 else [])
+    producer.share("t-0", "folder")  # waits until link-service knows Dropbox is connected
+    # Slow each grant a little, so that the tracks finish one after another.
+    slow = {"route": "sharing/add_folder_member", "delay_ms": 250, "count": 14}
+    control.post("/_emulator/faults", json=slow)
+
+    answer = producer.link.post(
+        "/v1/collaborators/share-bulk",
+        json={"track_ids": [f"t-{i}" for i in range(10)], "mode": "folder"},
+    )
+
+    assert answer.status_code == 202, answer.text
+    started = answer.json()
+    assert (started["total"], len(started["queued"])) == (7, 7)
+    assert started["skipped"] == [
+        {"track_id": f"t-{i}", "reason": "no_collaborators"} for i in (7, 8, 9)
+    ]
+    seen = []
+    deadline = time.monotonic() + 60
+    while (job := producer.job(started["job_id"]))["state"] == "running":
+        seen.append(job["done"])
+        assert time.monotonic() < deadline, f"job still running; progress seen: {seen}"
+        await asyncio.sleep(0.1)
+    assert (job["state"], job["total"], job["done"], job["failed"]) == ("done", 7, 7, 0)
+    assert seen == sorted(seen) and seen[0] < 7
+    assert len(set(seen + [7])) >= 3, f"progress did not rise step by step: {seen}"
+    assert {producer.share_status(f"t-{i}")["status"] for i in range(7)} == {"all"}
+    assert {producer.share_status(f"t-{i}")["status"] for i in (7, 8, 9)} == {"none"}
+
+
+async def test_a_429_storm_delays_grants_but_loses_none(producer, control):
+    ana, bo = people()
+    producer.put_track("t-1", "Storm", [ana, bo])
+    storm = {"route": "sharing/add_folder_member", "status": 429, "count": 6, "retry_after": 1}
+    assert control.post("/_emulator/faults", json=storm).status_code == 200
+    started = time.monotonic()
+
+    job = await finished(producer, producer.share("t-1", "folder"), timeout_s=90)
+
+    assert (job["state"], job["done"], job["failed"]) == ("done", 1, 0)
+    assert time.monotonic() - started >= 3  # six 429s of one second each were waited out
+    assert control.get("/_emulator/faults").json() == []  # the storm was spent on us
+    assert producer.share_status("t-1")["status"] == "all"
+    assert {ana["email"], bo["email"]} <= producer.members(FOLDER.format(title="Storm"))
+
+
+async def test_removing_one_collaborator_takes_their_dropbox_access_and_status_turns_partial(
+    producer,
+):
+    ana, bo = people()
+    producer.put_track("t-1", "Night Drive", [ana, bo])
+    await finished(producer, producer.share("t-1", "folder"))
+    folder = FOLDER.format(title="Night Drive")
+    assert {ana["email"], bo["email"]} <= producer.members(folder)
+
+    answer = producer.link.delete("/v1/tracks/t-1/collaborators/c-bo/access")
+
+    assert answer.status_code == 202, answer.text
+
+    async def removed() -> bool:
+        return producer.share_status("t-1")["status"] == "partial"
+
+    await wait_until(removed, timeout_s=30)
+    statuses = {
+        c["collaborator_id"]: c["status"] for c in producer.share_status("t-1")["collaborators"]
+    }
+    assert statuses == {"c-ana": "granted", "c-bo": "not_shared"}
+    members = producer.members(folder)
+    assert ana["email"] in members and bo["email"] not in members
+
+
+async def test_redelivered_grant_sends_no_second_mail(
+    producer, sink, publisher, kafka_bootstrap, prefix
+):
+    ana, bo = people()
+    producer.put_track("t-1", "Once", [ana, bo])
+    await finished(producer, producer.share("t-1", "folder"))
+    await mails_to(sink, ana["email"])
+    await mails_to(sink, bo["email"])
+    records = await read_topic(
+        kafka_bootstrap, prefix + topics.COLLAB_GRANTED, expect=2,
+        match=lambda r: json.loads(r.value)["owner_id"] == producer.owner_id,
+    )  # fmt: skip
+
+    for _ in range(2):  # Kafka delivering both grants again, event ids unchanged
+        for record in records:
+            await publisher.publish(record.value, topic=record.topic, key=record.key)
+    sentinel_people = people()
+    producer.put_track("t-2", "After", sentinel_people)
+    await finished(producer, producer.share("t-2", "folder"))
+    await mails_to(sink, sentinel_people[1]["email"])  # consumed after the copies
+    await asyncio.sleep(1)
+
+    assert len(sink.messages_to(ana["email"])) == 1
+    assert len(sink.messages_to(bo["email"])) == 1
+    notifications = httpx.get(f"{producer.notify_url}/v1/notifications",
+                              headers=bearer(ana["user_id"])).json()  # fmt: skip
+    assert len(notifications["items"]) == 1
+    assert producer.share_status("t-1")["status"] == "all"

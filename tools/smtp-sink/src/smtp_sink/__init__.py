@@ -1,0 +1,1 @@
+"""SMTP sink: keeps every mail it is sent and lists them over HTTP."""
