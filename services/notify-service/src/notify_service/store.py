@@ -4,12 +4,12 @@ A user's keys share the hash tag `{notif:<user_id>}`, so a notification, its ind
 entries and the idempotency marker of the event that made it commit together.
 """
 
-import base64
 import json
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
+from service_kit.pagination import decode_cursor, encode_cursor
 
 SCAN = 100  # index entries read per round while paging past equal scores
 
@@ -76,21 +76,3 @@ class NotificationStore:
                 break
             after = fresh[-1]
         return found[:count]
-
-
-def encode_cursor(position: tuple[int, str]) -> str:
-    """An opaque cursor for the position after which the next page starts."""
-    return base64.urlsafe_b64encode(json.dumps(list(position)).encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> tuple[int, str] | None:
-    """The position a cursor names; ValueError when it is not one of ours."""
-    if cursor is None:
-        return None
-    try:
-        at_ms, notification_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError) as error:
-        raise ValueError("cursor is not one this API handed out") from error
-    if not isinstance(at_ms, int) or not isinstance(notification_id, str):
-        raise ValueError("cursor is not one this API handed out")
-    return at_ms, notification_id
