@@ -106,12 +106,7 @@ class _ReliableDelivery(BaseMiddleware):
         broker: KafkaBroker = self.context.get("broker")
         try:
             for record in _records(msg):
-                await broker.publish(
-                    record.value,
-                    topic=dlq(record.topic),
-                    key=record.key,
-                    headers=_dlq_headers(record, error, attempts),
-                )
+                await dead_letter(broker, record, error, attempts)
         except Exception as publish_error:  # the DLQ is unreachable: keep the message
             log.error("dead-letter publish failed, will redeliver: %r", publish_error)
             await asyncio.sleep(self.policy.outage_backoff_s)
@@ -135,6 +130,16 @@ def _event_id(body: bytes) -> str | None:
     except (ValueError, AttributeError, TypeError):
         return None
     return value if isinstance(value, str) else None
+
+
+async def dead_letter(broker: KafkaBroker, record: Any, error: Exception, attempts: int) -> None:
+    """Publish a consumed record, untouched, to `<topic>.dlq` with why it failed."""
+    await broker.publish(
+        record.value,
+        topic=dlq(record.topic),
+        key=record.key,
+        headers=_dlq_headers(record, error, attempts),
+    )
 
 
 def _dlq_headers(record: Any, error: Exception, attempts: int) -> dict[str, str]:

@@ -12,3 +12,5 @@ class Settings(ServiceSettings):
     service_name: ClassVar[str] = "analytics-service"
 
     port: int = Field(8004, validation_alias="ANALYTICS_SERVICE_PORT")
+    # Records per Kafka poll of share.viewed / download.recorded, counted in one Redis round trip.
+    batch_size: int = Field(500, ge=1, le=5000, validation_alias="ANALYTICS_BATCH_SIZE")

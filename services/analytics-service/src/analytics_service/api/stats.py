@@ -1,0 +1,45 @@
+"""Stats of the caller's share links (DESIGN §10)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, status
+from service_kit.auth import CurrentOwner
+
+from analytics_service.context import AnalyticsDep
+from analytics_service.domain import decode_cursor, encode_cursor, link_stats
+from analytics_service.models import LinksStatsPublic, LinkStatsPublic
+
+router = APIRouter(prefix="/v1/stats/links", tags=["stats"])
+LinkId = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+@router.get("", response_model=LinksStatsPublic)
+async def list_link_stats(
+    owner: CurrentOwner,
+    context: AnalyticsDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> LinksStatsPublic:
+    """The stats of the caller's links, newest link first, a page at a time."""
+    try:
+        after = decode_cursor(cursor)
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
+    positions, more = await context.store.owned_page(owner.user_id, limit, after)
+    link_ids = [link_id for _, link_id in positions]
+    raw = await context.store.stats(link_ids)
+    return LinksStatsPublic(
+        items=[LinkStatsPublic(**link_stats(i, r)) for i, r in zip(link_ids, raw, strict=True)],
+        next_cursor=encode_cursor(positions[-1]) if more else None,
+    )
+
+
+@router.get("/{link_id}", response_model=LinkStatsPublic)
+async def get_link_stats(
+    link_id: LinkId, owner: CurrentOwner, context: AnalyticsDep
+) -> LinkStatsPublic:
+    """The stats of one of the caller's links; another owner's or an unknown link is 404."""
+    if await context.store.owner_of(link_id) != owner.user_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="link not found")
+    (raw,) = await context.store.stats([link_id])
+    return LinkStatsPublic(**link_stats(link_id, raw))

@@ -1,0 +1,125 @@
+"""Kafka consumers: link ownership from link-service, views and downloads counted once.
+
+share.viewed and download.recorded are consumed in batches. Each record is parsed on its
+own, so a record that does not parse goes to `<topic>.dlq` alone while the rest of its
+batch counts; the batch is committed (by the delivery middleware) after Redis has it.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Annotated, Any, TypeAlias
+
+from aiokafka import ConsumerRecord
+from contracts import topics
+from contracts.events import DownloadRecorded, ShareCreated, ShareRevoked, ShareViewed
+from contracts.topics import dlq
+from faststream.kafka import KafkaBroker
+from faststream.message import StreamMessage
+from messaging.delivery import RetryLater, dead_letter, subscriber
+from messaging.metrics import DUPLICATES_SKIPPED
+from prometheus_client import Counter
+from pydantic import ValidationError, WithJsonSchema
+
+from analytics_service.context import AnalyticsContext
+from analytics_service.domain import Tally
+from analytics_service.store import StatsStore
+
+log = logging.getLogger(__name__)
+
+COUNTED = Counter("analytics_events_counted_total", "Views and downloads counted", ["topic"])
+
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
+
+# The batch handlers get the Kafka records untouched and parse each on its own (see
+# BatchCounter); the AsyncAPI document still shows their payload as the events.
+ViewRecords = list[Annotated[Any, WithJsonSchema(ShareViewed.model_json_schema())]]
+DownloadRecords = list[Annotated[Any, WithJsonSchema(DownloadRecorded.model_json_schema())]]
+
+# A rebalance (an instance starting or stopping) waits for each member's next heartbeat:
+# every second rather than aiokafka's 3 s, as each of the four subscribers joins one group.
+HEARTBEAT_MS = 1000
+
+
+def register(context: AnalyticsContext) -> None:
+    """Subscribe the service's handlers on its broker."""
+    runtime = context.runtime
+    settings = runtime.settings
+    store = context.store
+    group = settings.consumer_group
+    counter = BatchCounter(store, runtime.broker)
+    single: dict[str, Any] = {"group_id": group, "heartbeat_interval_ms": HEARTBEAT_MS}
+    batches: dict[str, Any] = single | {
+        "batch": True, "max_records": context.batch_size, "decoder": kafka_records,
+    }  # fmt: skip
+
+    @subscriber(runtime.broker, settings.topic(topics.SHARE_CREATED), **single)
+    async def remember_link_owner(event: ShareCreated) -> None:
+        """From now on the link's stats are its owner's to read."""
+        if not await store.claim(event.link_id, event.owner_id, event.occurred_at):
+            log.warning("share.created names another owner than the one recorded",
+                        extra={"link_id": event.link_id})  # fmt: skip
+
+    @subscriber(runtime.broker, settings.topic(topics.SHARE_REVOKED), **single)
+    async def remember_link_revoked(event: ShareRevoked) -> None:
+        """Note the revocation; it also names the owner, should share.created come later."""
+        if await store.claim(event.link_id, event.owner_id, event.occurred_at):
+            await store.mark_revoked(event.link_id, event.revoked_at)
+
+    @subscriber(runtime.broker, settings.topic(topics.SHARE_VIEWED), **batches)
+    async def count_views(records: ViewRecords) -> None:
+        """Count each page view once."""
+        await counter.count(records, ShareViewed)
+
+    @subscriber(runtime.broker, settings.topic(topics.DOWNLOAD_RECORDED), **batches)
+    async def count_downloads(records: DownloadRecords) -> None:
+        """Count each download once, by type, format and track."""
+        await counter.count(records, DownloadRecorded)
+
+
+async def kafka_records(message: StreamMessage[Any]) -> list[Record]:
+    """Decoder of the batch subscribers: the records as Kafka gave them, parsed later one by one."""
+    raw = message.raw_message
+    return list(raw) if isinstance(raw, tuple) else [raw]
+
+
+class BatchCounter:
+    """Counts a batch of views or downloads; what cannot be counted goes to the DLQ alone."""
+
+    def __init__(self, store: StatsStore, broker: KafkaBroker) -> None:
+        self.store = store
+        self.broker = broker
+
+    async def count(
+        self, records: Sequence[Record], model: type[ShareViewed] | type[DownloadRecorded]
+    ) -> None:
+        """Apply every record of the batch exactly once, or dead-letter it."""
+        tallies: list[Tally] = []
+        by_link: dict[str, list[Record]] = defaultdict(list)
+        rejected: list[tuple[Record, Exception]] = []
+        for record in records:
+            try:
+                tally = Tally.of(model.model_validate_json(record.value or b""))
+            except ValidationError as error:
+                rejected.append((record, error))
+                continue
+            tallies.append(tally)
+            by_link[tally.link_id].append(record)
+        for link_id, result in (await self.store.count(tallies)).items():
+            if isinstance(result, Exception):
+                if not str(result).startswith("WRONGTYPE"):
+                    raise result  # not this link's fault: the middleware retries the batch
+                rejected += [(record, result) for record in by_link[link_id]]
+                continue
+            COUNTED.labels(model.topic).inc(result)
+            DUPLICATES_SKIPPED.labels(self.store.consumer).inc(len(by_link[link_id]) - result)
+        for record, problem in rejected:
+            await self._dead_letter(record, problem)
+
+    async def _dead_letter(self, record: Record, error: Exception) -> None:
+        try:
+            await dead_letter(self.broker, record, error, attempts=1)
+        except Exception as publish_error:  # keep the batch: it comes again
+            raise RetryLater(f"dead-letter publish failed: {publish_error!r}") from publish_error
+        log.error("sent to %s: %r", dlq(record.topic), error,
+                  extra={"partition": record.partition, "offset": record.offset})  # fmt: skip

@@ -1,0 +1,43 @@
+"""HTTP models of analytics-service (DESIGN §10)."""
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+
+class DownloadsByType(BaseModel):
+    """Downloads per download type; every type is present, zeros included."""
+
+    audio: int
+    project: int
+    other: int
+
+
+class DayPublic(BaseModel):
+    """One UTC day of a link's series."""
+
+    date: date
+    views: int
+    downloads: int
+
+
+class LinkStatsPublic(BaseModel):
+    """How one share link performs."""
+
+    link_id: str
+    views: int
+    downloads: int
+    downloads_by_type: DownloadsByType
+    downloads_by_format: dict[str, int]
+    downloads_by_track: dict[str, int]
+    unique_visitors: int
+    last_viewed_at: datetime | None
+    last_downloaded_at: datetime | None
+    daily: list[DayPublic]
+
+
+class LinksStatsPublic(BaseModel):
+    """A page of the caller's links' stats, newest link first."""
+
+    items: list[LinkStatsPublic]
+    next_cursor: str | None

@@ -1,0 +1,159 @@
+"""Link stats in Redis, laid out for Redis Cluster.
+
+Every key of one link carries the hash tag `{link:<id>}` (DESIGN §12), so the counting
+script touches one slot; this service publishes no events, so it needs no outbox tag.
+An owner's list of links is one sorted set tagged `{owner:<id>}`.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from messaging.idempotency import MARKER_TTL, marker_key
+from redis.asyncio import Redis
+
+from analytics_service.domain import RawStats, Tally, to_micros
+
+PAGE_SCAN = 200  # owner-index entries read per round while paging
+
+# Applies each event of one link at most once: its marker is set in the same atomic
+# script as its increments. The key types are checked first, so a failing script
+# has written nothing.
+# KEYS: counters, formats, tracks, visitors, daily, then one marker per event.
+# ARGV: marker ttl (s), then per event: kind, at_us, day, visitor, type, format, track.
+COUNT_ONCE = """
+local types = {'hash', 'hash', 'hash', 'string', 'hash'}
+for i = 1, 5 do
+  local found = redis.call('TYPE', KEYS[i])['ok']
+  if found ~= 'none' and found ~= types[i] then
+    return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' holds a ' .. found)
+  end
+end
+local applied = 0
+for n = 6, #KEYS do
+  local a = 2 + (n - 6) * 7
+  if redis.call('SET', KEYS[n], '1', 'NX', 'EX', ARGV[1]) then
+    local last = 'last_viewed_us'
+    if ARGV[a] == 'v' then
+      redis.call('HINCRBY', KEYS[1], 'views', 1)
+      redis.call('HINCRBY', KEYS[5], ARGV[a + 2] .. '|v', 1)
+    else
+      last = 'last_downloaded_us'
+      redis.call('HINCRBY', KEYS[1], 'downloads', 1)
+      redis.call('HINCRBY', KEYS[1], 'type:' .. ARGV[a + 4], 1)
+      redis.call('HINCRBY', KEYS[2], ARGV[a + 5], 1)
+      redis.call('HINCRBY', KEYS[3], ARGV[a + 6], 1)
+      redis.call('HINCRBY', KEYS[5], ARGV[a + 2] .. '|d', 1)
+    end
+    redis.call('PFADD', KEYS[4], ARGV[a + 3])
+    if tonumber(ARGV[a + 1]) > tonumber(redis.call('HGET', KEYS[1], last) or '0') then
+      redis.call('HSET', KEYS[1], last, ARGV[a + 1])
+    end
+    applied = applied + 1
+  end
+end
+return applied
+"""
+
+
+class StatsStore:
+    """Counters per link, ownership, and each owner's links."""
+
+    def __init__(self, redis: Redis, prefix: str, consumer: str) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.consumer = consumer
+        self._count_once = redis.register_script(COUNT_ONCE)
+
+    def keys(self, link_id: str) -> list[str]:
+        """The keys of one link: counters, formats, tracks, visitors, daily."""
+        base = f"{self.prefix}stats:{_tag(link_id)}"
+        return [base, f"{base}:formats", f"{base}:tracks", f"{base}:visitors", f"{base}:daily"]
+
+    def _owner_index(self, owner_id: str) -> str:
+        return f"{self.prefix}stats-links:{{owner:{owner_id}}}"
+
+    async def count(self, tallies: Sequence[Tally]) -> dict[str, int | Exception]:
+        """Apply each tally once, one atomic script per link in one round trip.
+
+        Answers, per link, how many tallies were new, or the error its script raised
+        (then none of that link's tallies was applied).
+        """
+        by_link: dict[str, list[Tally]] = defaultdict(list)
+        for tally in tallies:
+            by_link[tally.link_id].append(tally)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for link_id, group in by_link.items():
+                tag = _tag(link_id)
+                markers = [marker_key(f"{self.consumer}:{t.kind}", t.event_id, tag) for t in group]
+                args: list[str | int] = [int(MARKER_TTL.total_seconds())]
+                args += [value for tally in group for value in tally.script_args()]
+                await self._count_once(self.keys(link_id) + markers, args, client=pipe)
+            results = await pipe.execute(raise_on_error=False)
+        return dict(zip(by_link, results, strict=True))
+
+    async def claim(self, link_id: str, owner_id: str, at: datetime) -> bool:
+        """Record `owner_id` as the link's owner unless another one was recorded first."""
+        counters = self.keys(link_id)[0]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(counters, "owner_id", owner_id)
+            pipe.hget(counters, "owner_id")
+            _, owner = await pipe.execute()
+        if owner != owner_id:
+            return False
+        # LT keeps the earliest time seen: share.revoked may arrive before share.created.
+        await self.redis.zadd(self._owner_index(owner_id), {link_id: _ms(at)}, lt=True)
+        return True
+
+    async def mark_revoked(self, link_id: str, at: datetime) -> None:
+        """Remember when the link was revoked (the first revocation wins)."""
+        await self.redis.hsetnx(self.keys(link_id)[0], "revoked_at", at.isoformat())
+
+    async def owner_of(self, link_id: str) -> str | None:
+        """The link's owner, as share.created or share.revoked told."""
+        owner = await self.redis.hget(self.keys(link_id)[0], "owner_id")
+        return None if owner is None else str(owner)
+
+    async def stats(self, link_ids: Iterable[str]) -> list[RawStats]:
+        """The counters of each link, read in one round trip."""
+        ids = list(link_ids)
+        async with self.redis.pipeline(transaction=len(ids) == 1) as pipe:
+            for link_id in ids:
+                counters, formats, tracks, visitors, daily = self.keys(link_id)
+                pipe.hgetall(counters)
+                pipe.hgetall(formats)
+                pipe.hgetall(tracks)
+                pipe.pfcount(visitors)
+                pipe.hgetall(daily)
+            values: list[Any] = await pipe.execute()
+        return [RawStats(*values[i : i + 5]) for i in range(0, len(values), 5)]
+
+    async def owned_page(
+        self, owner_id: str, limit: int, after: tuple[int, str] | None
+    ) -> tuple[list[tuple[int, str]], bool]:
+        """Up to `limit` (first-seen ms, link id) of the owner, newest first, after `after`;
+        and whether more follow."""
+        key = self._owner_index(owner_id)
+        high: float | str = after[0] if after else "+inf"
+        found: list[tuple[int, str]] = []
+        offset = 0
+        while len(found) <= limit:
+            rows: list[tuple[str, float]] = await self.redis.zrevrangebyscore(  # type: ignore[assignment]
+                key, high, "-inf", start=offset, num=PAGE_SCAN, withscores=True
+            )
+            # Equal scores come by member, descending: the same order as the tuples.
+            positions = [(int(score), member) for member, score in rows]
+            found += [p for p in positions if after is None or p < after]
+            if len(rows) < PAGE_SCAN:
+                break
+            offset += PAGE_SCAN
+        return found[:limit], len(found) > limit
+
+
+def _tag(link_id: str) -> str:
+    return "{link:" + link_id + "}"
+
+
+def _ms(moment: datetime) -> int:
+    return to_micros(moment) // 1000

@@ -1,0 +1,301 @@
+"""analytics-service as a process on real Kafka and Redis, fed events as the gateway and
+link-service would publish them, and read over HTTP as producers do.
+
+The stats API modules share one service process per module (its own topic and key prefix);
+their tests isolate themselves with fresh owner and link ids. The crash and scale-out tests
+start their own processes under the test's prefix.
+"""
+
+import asyncio
+import random
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from contracts.events import DownloadRecorded, Event, ShareCreated, ShareRevoked, ShareViewed
+from faststream.kafka import KafkaBroker
+from messaging.kafka import make_broker
+from messaging.testing import wait_until
+from service_kit.testing import ServiceProcess, bearer, start_service
+
+FIRST_DAY = datetime(2026, 11, 25, tzinfo=UTC)
+OFFSETS = [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
+FORMATS = {"audio": ["wav", "mp3", "flac"], "project": ["als", "logicx"], "other": ["pdf"]}
+
+
+@pytest.fixture(scope="module")
+def module_prefix() -> str:
+    """One prefix for a module's tests, which share one service process and its topics."""
+    return f"t{uuid4().hex[:10]}."
+
+
+def service_env(kafka_bootstrap: str, redis_url: str, prefix: str, **extra: str) -> dict[str, str]:
+    """What an analytics-service process needs: real Kafka and Redis, the test's prefixes."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "REDIS_URL": redis_url,
+        "TOPIC_PREFIX": prefix,
+        "KEY_PREFIX": prefix,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="module")
+def analytics(kafka_bootstrap: str, redis_url: str, module_prefix: str) -> Iterator[ServiceProcess]:
+    """analytics-service on real Kafka and Redis, under the module's prefix."""
+    service = start_service(
+        "analytics-service", service_env(kafka_bootstrap, redis_url, module_prefix)
+    )
+    try:
+        service.wait_ready()
+        yield service
+    finally:
+        service.stop()
+
+
+@pytest.fixture(scope="module")
+async def http(analytics: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the module's service (no credentials of its own)."""
+    async with httpx.AsyncClient(base_url=analytics.base_url, trust_env=False, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
+    """A Kafka producer standing in for the gateway and link-service."""
+    broker = make_broker(kafka_bootstrap, client_id="analytics-tests-publisher")
+    await broker.start()
+    yield broker
+    await broker.stop()
+
+
+class Feed:
+    """Publishes events, or raw bytes, to the topics of one prefix, many in flight at once."""
+
+    def __init__(self, broker: KafkaBroker, prefix: str) -> None:
+        self.broker = broker
+        self.prefix = prefix
+
+    async def send(self, events: Iterable[Event], partition: int | None = None) -> None:
+        """Publish every event (keyed by its aggregate, on the key's partition unless one is
+        given) and wait until Kafka has them all."""
+        pending = [
+            await self.broker.publish(
+                event.model_dump_json().encode(),
+                topic=self.prefix + event.topic,
+                key=event.key(),
+                partition=partition,
+                headers={"content-type": "application/json"},
+                no_confirm=True,
+            )
+            for event in events
+        ]
+        await asyncio.gather(*pending)
+
+    async def send_raw(self, topic: str, values: Iterable[bytes], key: bytes) -> None:
+        """Publish bytes that need not be events, labelled JSON as the outbox relay labels
+        events, all in flight at once: they reach the partition in one produce batch."""
+        pending = [
+            await self.broker.publish(
+                value,
+                topic=self.prefix + topic,
+                key=key,
+                headers={"content-type": "application/json"},
+                no_confirm=True,
+            )
+            for value in values
+        ]
+        await asyncio.gather(*pending)
+
+
+@pytest.fixture
+def feed(publisher: KafkaBroker, module_prefix: str) -> Feed:
+    """The module service's topics."""
+    return Feed(publisher, module_prefix)
+
+
+@dataclass
+class Owner:
+    """A producer reading their stats with their own JWT, and the links they created."""
+
+    http: httpx.AsyncClient
+    owner_id: str = field(default_factory=lambda: f"u-{uuid4().hex[:8]}")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.owner_id)
+
+    def created(self, link_id: str | None = None, **fields: Any) -> ShareCreated:
+        """share.created of a new link of this owner, as link-service publishes it."""
+        link_id = link_id or f"lnk_{uuid4().hex[:12]}"
+        values: dict[str, Any] = {
+            "link_id": link_id, "owner_id": self.owner_id, "kind": "playlist",
+            "track_ids": ["t-1", "t-2", "t-3"], "include": ["bounce", "stem", "project"],
+            "downloads": ["audio", "project", "other"], "expires_at": None,
+            "url": f"http://share.test/s/{uuid4().hex}",
+        }  # fmt: skip
+        return ShareCreated(**(values | fields))
+
+    def revoked(self, link_id: str) -> ShareRevoked:
+        return ShareRevoked(link_id=link_id, owner_id=self.owner_id, revoked_at=datetime.now(UTC))
+
+    def view(self, link_id: str, visitor: str = "v-1", **fields: Any) -> ShareViewed:
+        return ShareViewed(link_id=link_id, owner_id=self.owner_id, visitor_id=visitor, **fields)
+
+    def download(self, link_id: str, **fields: Any) -> DownloadRecorded:
+        values: dict[str, Any] = {
+            "link_id": link_id, "owner_id": self.owner_id, "track_id": "t-1", "file_id": "f-1",
+            "file_type": "audio", "file_format": "wav", "visitor_id": "v-1",
+        }  # fmt: skip
+        return DownloadRecorded(**(values | fields))
+
+    async def stats(self, link_id: str) -> httpx.Response:
+        return await self.http.get(f"/v1/stats/links/{link_id}", headers=self.headers)
+
+    async def page(self, **params: Any) -> httpx.Response:
+        return await self.http.get("/v1/stats/links", params=params, headers=self.headers)
+
+    async def all_stats(self) -> dict[str, dict[str, Any]]:
+        """Every link's stats of this owner, by link id, walking every page."""
+        found: dict[str, dict[str, Any]] = {}
+        params: dict[str, Any] = {"limit": 200}
+        while True:
+            answer = await self.page(**params)
+            assert answer.status_code == 200, answer.text
+            found |= {item["link_id"]: item for item in answer.json()["items"]}
+            if not (cursor := answer.json()["next_cursor"]):
+                return found
+            params["cursor"] = cursor
+
+    async def wait_for(
+        self, check: Callable[[dict[str, dict[str, Any]]], bool], timeout_s: float = 30
+    ) -> dict[str, dict[str, Any]]:
+        """Poll the owner's stats until `check` holds; answer them."""
+        latest: dict[str, dict[str, Any]] = {}
+
+        async def holds() -> bool:
+            nonlocal latest
+            latest = await self.all_stats()
+            return check(latest)
+
+        await wait_until(holds, timeout_s=timeout_s, interval_s=0.2)
+        return latest
+
+
+@pytest.fixture
+def owner(http: httpx.AsyncClient) -> Owner:
+    """A producer of this test alone."""
+    return Owner(http)
+
+
+@pytest.fixture
+def make_owner(http: httpx.AsyncClient) -> Callable[[], Owner]:
+    """More producers of this test."""
+    return lambda: Owner(http)
+
+
+def mixed_events(owner: Owner, link_ids: Sequence[str], count: int, seed: int) -> list[Event]:
+    """`count` distinct views (60 %) and downloads over the links, four UTC days and
+    several UTC offsets, from a pool of 40 visitors per link."""
+    rng = random.Random(seed)
+    events: list[Event] = []
+    for _ in range(count):
+        link_id = rng.choice(link_ids)
+        at = FIRST_DAY + timedelta(
+            days=rng.randrange(4), microseconds=rng.randrange(86_400 * 10**6)
+        )
+        at = at.astimezone(rng.choice(OFFSETS))
+        visitor = f"v-{rng.randrange(40)}"
+        if rng.random() < 0.6:
+            events.append(owner.view(link_id, visitor, occurred_at=at))
+            continue
+        kind = rng.choice(list(FORMATS))
+        events.append(owner.download(
+            link_id, track_id=f"t-{rng.randrange(1, 4)}", file_id=f"f-{rng.randrange(9)}",
+            file_type=kind, file_format=rng.choice(FORMATS[kind]).upper(), visitor_id=visitor,
+            occurred_at=at,
+        ))  # fmt: skip
+    return events
+
+
+def with_duplicates(events: Sequence[Event], seed: int) -> list[Event]:
+    """Every event, a fifth of them again and a twentieth a third time, all shuffled."""
+    rng = random.Random(seed)
+    sent = [
+        *events,
+        *rng.sample(events, len(events) // 5),
+        *rng.sample(events, len(events) // 20) * 2,
+    ]
+    rng.shuffle(sent)
+    return sent
+
+
+def expected_stats(events: Iterable[Event]) -> dict[str, dict[str, Any]]:
+    """What DESIGN §10 says the stats of the links are after these distinct events."""
+    by_link: dict[str, list[Any]] = defaultdict(list)
+    for event in events:
+        by_link[event.link_id].append(event)
+    return {link_id: _expected(link_id, evs) for link_id, evs in by_link.items()}
+
+
+def _expected(link_id: str, events: list[Any]) -> dict[str, Any]:
+    views = [e for e in events if isinstance(e, ShareViewed)]
+    downloads = [e for e in events if isinstance(e, DownloadRecorded)]
+    days: dict[str, dict[str, Any]] = {}
+    for event in events:
+        day = event.occurred_at.astimezone(UTC).date().isoformat()
+        entry = days.setdefault(day, {"date": day, "views": 0, "downloads": 0})
+        entry["views" if isinstance(event, ShareViewed) else "downloads"] += 1
+    by_type = Counter(e.file_type for e in downloads)
+    return {
+        "link_id": link_id,
+        "views": len(views),
+        "downloads": len(downloads),
+        "downloads_by_type": {t: by_type[t] for t in ("audio", "project", "other")},
+        "downloads_by_format": dict(Counter(e.file_format.lower() for e in downloads)),
+        "downloads_by_track": dict(Counter(e.track_id for e in downloads)),
+        "unique_visitors": len({e.visitor_id for e in events}),
+        "last_viewed_at": max((e.occurred_at for e in views), default=None),
+        "last_downloaded_at": max((e.occurred_at for e in downloads), default=None),
+        "daily": [days[day] for day in sorted(days)],
+    }
+
+
+def assert_matches(actual: dict[str, Any], expected: dict[str, Any]) -> None:
+    """The stats are exactly the expected ones; unique visitors within HyperLogLog's error."""
+    for name in ("last_viewed_at", "last_downloaded_at"):
+        instant = actual[name] and datetime.fromisoformat(actual[name])
+        assert instant == expected[name], name
+    estimate, exact = actual["unique_visitors"], expected["unique_visitors"]
+    assert abs(estimate - exact) <= max(1, exact // 50), (estimate, exact)
+    skip = {"last_viewed_at", "last_downloaded_at", "unique_visitors"}
+    assert {k: v for k, v in actual.items() if k not in skip} == {
+        k: v for k, v in expected.items() if k not in skip
+    }
+
+
+def counted(stats: dict[str, dict[str, Any]]) -> int:
+    """Views and downloads counted over all the links."""
+    return sum(item["views"] + item["downloads"] for item in stats.values())
+
+
+@pytest.fixture(scope="session")
+def mix() -> Any:
+    """The event mix helpers, for test modules (which cannot import this conftest)."""
+    return _Mix
+
+
+class _Mix:
+    events = staticmethod(mixed_events)
+    with_duplicates = staticmethod(with_duplicates)
+    expected = staticmethod(expected_stats)
+    assert_matches = staticmethod(assert_matches)
+    counted = staticmethod(counted)
+    Feed = Feed
+    Owner = Owner
+    service_env = staticmethod(service_env)

@@ -1,0 +1,131 @@
+"""Exact totals when the consumer is SIGKILLed mid-batch, and when two instances share the work."""
+
+import asyncio
+import re
+import signal
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from analytics_service.store import StatsStore
+from faststream.kafka import KafkaBroker
+from redis.asyncio import Redis
+from service_kit.testing import ServiceProcess
+
+pytestmark = pytest.mark.integration
+
+EVENTS = 10_000
+LINKS = 6
+COUNTED_METRIC = re.compile(r"^analytics_events_counted_total\{[^}]*\} (\S+)$", re.MULTILINE)
+
+
+@pytest.fixture
+def feed(publisher: KafkaBroker, unique_prefix: str, mix: Any) -> Any:
+    """The topics of this test's service processes."""
+    return mix.Feed(publisher, unique_prefix)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for whichever instance a test reads from (they share Redis)."""
+    async with httpx.AsyncClient(trust_env=False, timeout=30) as client:
+        yield client
+
+
+async def start(start_service: Any, count: int = 1, **env: str) -> list[ServiceProcess]:
+    """`count` analytics-service processes of this test, once each answers ready."""
+    services = [start_service("analytics-service", **env) for _ in range(count)]
+    await asyncio.gather(*(asyncio.to_thread(s.wait_ready) for s in services))
+    return services
+
+
+def counted_by(service: ServiceProcess) -> int:
+    """How many views and downloads this process applied (its own Prometheus counters)."""
+    text = httpx.get(f"{service.base_url}/metrics", timeout=10).text
+    return sum(int(float(value)) for value in COUNTED_METRIC.findall(text))
+
+
+async def test_consumer_killed_mid_batch_and_restarted_counts_every_event_exactly_once(
+    start_service, feed, http, mix, redis_url, unique_prefix
+):
+    (first,) = await start(start_service, ANALYTICS_BATCH_SIZE="50")
+    http.base_url = first.base_url
+    owner = mix.Owner(http)
+    links = [owner.created() for _ in range(LINKS)]
+    events = mix.events(owner, [c.link_id for c in links], EVENTS, seed=11)
+    await feed.send(links)
+    await owner.wait_for(lambda s: len(s) == LINKS)
+
+    await feed.send(mix.with_duplicates(events, seed=12))
+    await owner.wait_for(lambda s: mix.counted(s) >= EVENTS // 10, timeout_s=60)
+    first.process.send_signal(signal.SIGKILL)  # no shutdown, no commit of the batch in hand
+    first.process.wait(timeout=10)
+    at_kill = await _counted_in_redis(redis_url, unique_prefix, [c.link_id for c in links])
+    assert at_kill < EVENTS, "killed too late to test anything"
+
+    restarted = time.monotonic()
+    (second,) = await start(start_service)
+    http.base_url = second.base_url
+    await owner.wait_for(lambda s: mix.counted(s) >= EVENTS, timeout_s=60)
+    took = time.monotonic() - restarted
+    print(f"killed at {at_kill}/{EVENTS}; all counted {took:.1f}s after the restart")  # noqa: T201
+    await asyncio.sleep(1.5)  # anything counted twice would show now
+
+    stats = await owner.all_stats()
+    assert mix.counted(stats) == EVENTS
+    for link_id, expected in mix.expected(events).items():
+        mix.assert_matches(stats[link_id], expected)
+
+
+async def test_two_instances_in_one_group_split_the_partitions_and_totals_stay_exact(
+    start_service, feed, http, mix, kafka_bootstrap, unique_prefix
+):
+    one, two = await start(start_service, count=2)
+    # Every subscriber of both processes in the group: the partitions are split between them.
+    await _wait_group_stable(kafka_bootstrap, unique_prefix + "analytics-service", members=8)
+    http.base_url = one.base_url
+    owner = mix.Owner(http)
+    links = [owner.created() for _ in range(LINKS)]
+    events = mix.events(owner, [c.link_id for c in links], EVENTS, seed=21)
+    await feed.send(links)
+
+    await feed.send(mix.with_duplicates(events, seed=22))
+    await owner.wait_for(lambda s: mix.counted(s) >= EVENTS, timeout_s=60)
+    await asyncio.sleep(1.5)  # anything counted twice would show now
+
+    stats = await owner.all_stats()
+    assert mix.counted(stats) == EVENTS
+    for link_id, expected in mix.expected(events).items():
+        mix.assert_matches(stats[link_id], expected)
+    by_instance = [counted_by(one), counted_by(two)]
+    assert min(by_instance) > 0, by_instance
+    assert sum(by_instance) == EVENTS, by_instance
+
+
+async def _counted_in_redis(redis_url: str, prefix: str, link_ids: list[str]) -> int:
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        store = StatsStore(redis, prefix, consumer=prefix + "analytics-service")
+        raw = await store.stats(link_ids)
+    finally:
+        await redis.aclose()
+    return sum(int(r.counters.get("views", 0)) + int(r.counters.get("downloads", 0)) for r in raw)
+
+
+async def _wait_group_stable(bootstrap: str, group: str, members: int) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            (response,) = await admin.describe_consumer_groups([group])
+            _, _, state, _, _, found, *_ = response.groups[0]
+            if state == "Stable" and len(found) == members:
+                return
+            assert time.monotonic() < deadline, (state, len(found))
+            await asyncio.sleep(0.3)
+    finally:
+        await admin.close()

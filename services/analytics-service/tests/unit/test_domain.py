@@ -1,0 +1,120 @@
+"""Pure rules of the analytics: UTC day bucketing, what an event adds, the stats shape."""
+
+import base64
+from datetime import UTC, datetime, timedelta, timezone
+from uuid import uuid4
+
+import pytest
+from analytics_service.domain import (
+    RawStats,
+    Tally,
+    daily_series,
+    decode_cursor,
+    encode_cursor,
+    from_micros,
+    link_stats,
+    to_micros,
+    utc_day,
+)
+from contracts.events import DownloadRecorded, ShareViewed
+
+BERLIN_WINTER = timezone(timedelta(hours=1))
+NEW_YORK_WINTER = timezone(timedelta(hours=-5))
+
+
+@pytest.mark.parametrize(
+    ("moment", "day"),
+    [
+        (datetime(2026, 11, 27, 0, 30, tzinfo=BERLIN_WINTER), "2026-11-26"),
+        (datetime(2026, 11, 27, 21, 0, tzinfo=NEW_YORK_WINTER), "2026-11-28"),
+        (datetime(2026, 11, 27, 23, 59, 59, 999_999, tzinfo=UTC), "2026-11-27"),
+        (datetime(2026, 11, 28, 0, 0, tzinfo=UTC), "2026-11-28"),
+        (datetime(2026, 12, 31, 23, 30, tzinfo=NEW_YORK_WINTER), "2027-01-01"),
+    ],
+)
+def test_day_bucket_is_the_utc_calendar_day_whatever_the_offset(moment: datetime, day: str):
+    assert utc_day(moment) == day
+
+
+def test_microsecond_timestamps_round_trip_exactly():
+    moment = datetime(2026, 11, 27, 10, 11, 12, 987_654, tzinfo=BERLIN_WINTER)
+    assert from_micros(to_micros(moment)) == moment
+    assert from_micros(to_micros(moment)).utcoffset() == timedelta(0)
+
+
+def test_view_tally_carries_its_instant_utc_day_and_visitor():
+    at = datetime(2026, 11, 27, 0, 30, tzinfo=BERLIN_WINTER)
+    view = ShareViewed(link_id="lnk_1", owner_id="u-1", visitor_id="v-9", occurred_at=at)
+    tally = Tally.of(view)
+    assert (tally.kind, tally.link_id, tally.event_id) == ("v", "lnk_1", view.event_id)
+    assert tally.script_args() == ("v", str(to_micros(at)), "2026-11-26", "v-9", "", "", "")
+
+
+def test_download_tally_carries_type_lower_case_format_and_track():
+    download = DownloadRecorded(
+        link_id="lnk_1", owner_id="u-1", track_id="t-7", file_id="f-2",
+        file_type="project", file_format=" ALS ", visitor_id="v-1",
+        occurred_at=datetime(2026, 11, 27, 12, tzinfo=UTC),
+    )  # fmt: skip
+    assert Tally.of(download).script_args()[0] == "d"
+    assert Tally.of(download).script_args()[2:] == ("2026-11-27", "v-1", "project", "als", "t-7")
+
+
+def test_stats_of_a_link_without_events_has_every_field_and_every_download_type():
+    empty = RawStats(counters={}, formats={}, tracks={}, visitors=0, daily={})
+    assert link_stats("lnk_1", empty) == {
+        "link_id": "lnk_1", "views": 0, "downloads": 0,
+        "downloads_by_type": {"audio": 0, "project": 0, "other": 0},
+        "downloads_by_format": {}, "downloads_by_track": {}, "unique_visitors": 0,
+        "last_viewed_at": None, "last_downloaded_at": None, "daily": [],
+    }  # fmt: skip
+
+
+def test_stats_shape_counts_types_formats_tracks_and_times():
+    viewed = datetime(2026, 11, 27, 10, tzinfo=UTC)
+    downloaded = datetime(2026, 11, 28, 9, 30, 0, 5, tzinfo=UTC)
+    raw = RawStats(
+        counters={"views": "12", "downloads": "5", "type:audio": "4", "type:project": "1",
+                  "last_viewed_us": str(to_micros(viewed)),
+                  "last_downloaded_us": str(to_micros(downloaded)), "owner_id": "u-1"},
+        formats={"mp3": "1", "als": "1", "wav": "3"},
+        tracks={"t-7": "1", "t-1": "4"},
+        visitors=3,
+        daily={"2026-11-28|d": "5", "2026-11-27|v": "12"},
+    )  # fmt: skip
+    stats = link_stats("lnk_1", raw)
+    assert stats["downloads_by_type"] == {"audio": 4, "project": 1, "other": 0}
+    assert list(stats["downloads_by_format"].items()) == [("wav", 3), ("als", 1), ("mp3", 1)]
+    assert list(stats["downloads_by_track"].items()) == [("t-1", 4), ("t-7", 1)]
+    assert (stats["views"], stats["downloads"], stats["unique_visitors"]) == (12, 5, 3)
+    assert datetime.fromisoformat(stats["last_viewed_at"]) == viewed
+    assert stats["last_downloaded_at"] == "2026-11-28T09:30:00.000005+00:00"
+    assert "owner_id" not in stats
+
+
+def test_daily_series_is_sorted_by_date_with_views_and_downloads_on_every_day():
+    fields = {"2026-12-01|v": "2", "2026-11-30|d": "1", "2026-11-29|v": "4", "2026-11-29|d": "3"}
+    assert daily_series(fields) == [
+        {"date": "2026-11-29", "views": 4, "downloads": 3},
+        {"date": "2026-11-30", "views": 0, "downloads": 1},
+        {"date": "2026-12-01", "views": 2, "downloads": 0},
+    ]
+
+
+def test_cursor_round_trips_and_foreign_cursors_are_refused():
+    position = (1_764_000_000_123, "lnk_abc")
+    assert decode_cursor(encode_cursor(position)) == position
+    assert decode_cursor(None) is None
+    foreign = ["[1, 2]", "[]", '["1", "lnk"]', '[true, "lnk"]', '{"a": 1}', "[1, "]
+    for cursor in [
+        "not base64!",
+        *(base64.urlsafe_b64encode(f.encode()).decode() for f in foreign),
+    ]:
+        with pytest.raises(ValueError, match="cursor"):
+            decode_cursor(cursor)
+
+
+def test_tallies_of_distinct_events_are_distinct():
+    view = ShareViewed(link_id="lnk_1", owner_id="u-1", visitor_id="v-1")
+    again = view.model_copy(update={"event_id": uuid4()})
+    assert Tally.of(view) != Tally.of(again)
