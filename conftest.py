@@ -2,12 +2,14 @@
 
 import functools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from uuid import uuid4
 
 import pytest
 from devstack import kafka, redis
 from dropbox_emulator.testing import RunningEmulator, free_port, running_emulator, sdk_env
+from faststream.kafka import KafkaBroker
+from messaging.kafka import make_broker
 from service_kit.testing import ServiceProcess
 from service_kit.testing import start_service as _start_service
 
@@ -106,6 +108,21 @@ def start_service(service_env: dict[str, str]) -> Iterator[Callable[..., Service
     yield start
     for service in started:
         service.stop()
+
+
+@pytest.fixture(scope="module")
+def module_prefix() -> str:
+    """One prefix for a module whose tests share service processes and their topics."""
+    return f"t{uuid4().hex[:10]}."
+
+
+@pytest.fixture(scope="module")
+async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
+    """A Kafka producer standing in for another service."""
+    broker = make_broker(kafka_bootstrap, client_id="test-publisher")
+    await broker.start()
+    yield broker
+    await broker.stop()
 
 
 @pytest.fixture

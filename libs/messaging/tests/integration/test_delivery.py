@@ -1,7 +1,6 @@
 """Consumption against real Kafka and Redis: commit after work, DLQ, redelivery, duplicates."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -30,14 +29,6 @@ async def topic(kafka_bootstrap: str, unique_prefix: str) -> str:
         kafka_bootstrap, with_dead_letters([name]), partitions=1, replication_factor=1
     )
     return name
-
-
-@pytest.fixture
-async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    broker = make_broker(kafka_bootstrap, client_id="test-publisher")
-    await broker.start()
-    yield broker
-    await broker.stop()
 
 
 async def _committed(bootstrap: str, group: str, topic: str) -> int | None:

@@ -1,7 +1,5 @@
 """Pure rules of the analytics: what one event adds, and the stats shape of DESIGN §10."""
 
-import base64
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -107,22 +105,3 @@ def _most_first(counts: Mapping[str, str]) -> dict[str, int]:
 
 def _instant(micros: str | None) -> str | None:
     return from_micros(int(micros)).isoformat() if micros else None
-
-
-def encode_cursor(position: tuple[int, str]) -> str:
-    """An opaque cursor naming the (first-seen ms, link id) after which the next page starts."""
-    return base64.urlsafe_b64encode(json.dumps(list(position)).encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> tuple[int, str] | None:
-    """The position a cursor names; ValueError when it is not one this API handed out."""
-    if cursor is None:
-        return None
-    try:
-        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        first_ms, link_id = position
-    except (ValueError, TypeError) as error:
-        raise ValueError("cursor is not one this API handed out") from error
-    if type(first_ms) is not int or not isinstance(link_id, str):
-        raise ValueError("cursor is not one this API handed out")
-    return first_ms, link_id

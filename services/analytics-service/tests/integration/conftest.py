@@ -19,19 +19,12 @@ import httpx
 import pytest
 from contracts.events import DownloadRecorded, Event, ShareCreated, ShareRevoked, ShareViewed
 from faststream.kafka import KafkaBroker
-from messaging.kafka import make_broker
 from messaging.testing import wait_until
 from service_kit.testing import ServiceProcess, bearer, start_service
 
 FIRST_DAY = datetime(2026, 11, 25, tzinfo=UTC)
 OFFSETS = [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
 FORMATS = {"audio": ["wav", "mp3", "flac"], "project": ["als", "logicx"], "other": ["pdf"]}
-
-
-@pytest.fixture(scope="module")
-def module_prefix() -> str:
-    """One prefix for a module's tests, which share one service process and its topics."""
-    return f"t{uuid4().hex[:10]}."
 
 
 def service_env(kafka_bootstrap: str, redis_url: str, prefix: str, **extra: str) -> dict[str, str]:
@@ -63,15 +56,6 @@ async def http(analytics: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of the module's service (no credentials of its own)."""
     async with httpx.AsyncClient(base_url=analytics.base_url, trust_env=False, timeout=30) as c:
         yield c
-
-
-@pytest.fixture(scope="module")
-async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    """A Kafka producer standing in for the gateway and link-service."""
-    broker = make_broker(kafka_bootstrap, client_id="analytics-tests-publisher")
-    await broker.start()
-    yield broker
-    await broker.stop()
 
 
 class Feed:

@@ -1,12 +1,10 @@
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 from uuid import uuid4
 
 import httpx
 import pytest
 from dropbox_emulator.testing import RunningEmulator
-from faststream.kafka import KafkaBroker
-from messaging.kafka import make_broker
 from service_kit.testing import ServiceProcess, bearer, free_port, start_service
 
 CONSOLE = "http://console.test/console"
@@ -19,12 +17,6 @@ def control(dropbox_emulator: RunningEmulator) -> Iterator[httpx.Client]:
         base_url=dropbox_emulator.base_url, verify=dropbox_emulator.ssl_context(), trust_env=False
     ) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def module_prefix() -> str:
-    """One prefix for a module's tests, which share one service process and its topics."""
-    return f"t{uuid4().hex[:10]}."
 
 
 @pytest.fixture(scope="module")
@@ -71,14 +63,6 @@ def connect(dropbox_service: ServiceProcess, dropbox_emulator: RunningEmulator):
         return httpx.get(callback)
 
     return run
-
-
-@pytest.fixture
-async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    broker = make_broker(kafka_bootstrap, client_id="test-publisher")
-    await broker.start()
-    yield broker
-    await broker.stop()
 
 
 @pytest.fixture

@@ -14,18 +14,11 @@ import pytest
 from contracts import topics
 from contracts.events import DropboxConnected, DropboxDisconnected
 from faststream.kafka import KafkaBroker
-from messaging.kafka import make_broker
 from messaging.testing import read_topic, wait_until
 from service_kit.testing import INTERNAL_HEADERS, ServiceProcess, bearer, start_service
 
 PUBLIC_BASE_URL = "http://share.test"
 PROBE_TRACK = "probe-no-such-track"
-
-
-@pytest.fixture(scope="module")
-def module_prefix() -> str:
-    """One prefix for a module's tests, which share one service process and its topics."""
-    return f"t{uuid4().hex[:10]}."
 
 
 @pytest.fixture(scope="module")
@@ -57,15 +50,6 @@ async def http(link_service: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]
         base_url=link_service.base_url, trust_env=False, timeout=30
     ) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    """A Kafka producer standing in for dropbox-service."""
-    broker = make_broker(kafka_bootstrap, client_id="link-tests-publisher")
-    await broker.start()
-    yield broker
-    await broker.stop()
 
 
 @pytest.fixture

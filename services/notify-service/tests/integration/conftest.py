@@ -9,15 +9,8 @@ import pytest
 from contracts import topics
 from contracts.events import CollabGranted, Collaborator
 from faststream.kafka import KafkaBroker
-from messaging.kafka import make_broker
 from service_kit.testing import ServiceProcess, start_service
 from smtp_sink.testing import RunningSink, running_sink
-
-
-@pytest.fixture(scope="module")
-def module_prefix() -> str:
-    """One prefix for a module's tests, which share one service process and its topics."""
-    return f"t{uuid4().hex[:10]}."
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +47,6 @@ def notify_service(
         yield service
     finally:
         service.stop()
-
-
-@pytest.fixture(scope="module")
-async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    """A Kafka producer standing in for dropbox-service."""
-    broker = make_broker(kafka_bootstrap, client_id="notify-tests-publisher")
-    await broker.start()
-    yield broker
-    await broker.stop()
 
 
 @pytest.fixture(scope="module")

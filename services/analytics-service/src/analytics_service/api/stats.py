@@ -4,9 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from service_kit.auth import CurrentOwner
+from service_kit.pagination import decode_cursor, encode_cursor
 
 from analytics_service.context import AnalyticsDep
-from analytics_service.domain import decode_cursor, encode_cursor, link_stats
+from analytics_service.domain import link_stats
 from analytics_service.models import LinksStatsPublic, LinkStatsPublic
 
 router = APIRouter(prefix="/v1/stats/links", tags=["stats"])
