@@ -42,5 +42,5 @@ contracts-snapshot: install ## rewrite libs/contracts/schemas after an additive 
 bench: up ## run the benchmarks against the stack of `make up`; they print ratios
 	$(UV) run --locked python bench/share_page.py "$$($(UV) run --locked devstack demo-link)"
 
-chaos: ## run the fault-injection scenarios
-	@echo "no fault runs yet"
+chaos: install ## fault runs: Redis and Kafka restarted under load (stops devstack's Kafka and Redis)
+	env -u KAFKA_BOOTSTRAP_SERVERS -u REDIS_URL $(UV) run --locked pytest -m chaos tests/chaos $(PYTEST_ARGS)

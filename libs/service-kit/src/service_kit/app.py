@@ -11,9 +11,12 @@ from contextlib import asynccontextmanager, suppress
 from contracts import topics
 from contracts.events import Event
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from messaging.kafka import ensure_topics, make_broker, with_dead_letters
 from messaging.outbox import Outbox, OutboxRelay
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from service_kit.body_limit import BodyLimit
 from service_kit.log_setup import request_id_var
@@ -94,6 +97,8 @@ def create_service_app(
     app.state.runtime = runtime
     app.middleware("http")(_request_context)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_exception_handler(RedisConnectionError, _storage_unavailable)
+    app.add_exception_handler(RedisTimeoutError, _storage_unavailable)
     app.include_router(common_router)
     for router in routers:
         app.include_router(router)
@@ -122,6 +127,14 @@ async def _provision_topics(settings: ServiceSettings) -> None:
                 ) from error
             log.warning("waiting for Kafka at %s: %r", settings.kafka_bootstrap_servers, error)
             await asyncio.sleep(2.0)
+
+
+async def _storage_unavailable(request: Request, error: Exception) -> Response:
+    """Redis is away (restarting, failing over): 503 and when to retry, never a 500."""
+    log.warning("Redis unavailable: %r", error)
+    return JSONResponse(
+        {"detail": "storage_unavailable"}, status_code=503, headers={"Retry-After": "2"}
+    )
 
 
 async def _request_context(

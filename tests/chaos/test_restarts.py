@@ -1,0 +1,158 @@
+"""Fault runs (`make chaos`): Redis and Kafka restart under load; nothing lost or doubled.
+
+These stop and start devstack's own local Kafka and Redis, so they never run inside
+`make test` and refuse to run against infrastructure they do not manage.
+"""
+
+import asyncio
+import time
+from types import ModuleType
+from uuid import uuid4
+
+import httpx
+import pytest
+from aiokafka.errors import KafkaError
+from contracts import topics
+from contracts.events import DropboxConnected, ShareCreated, ShareViewed
+from devstack import kafka, redis
+from messaging.kafka import make_broker
+from messaging.testing import read_topic, wait_until
+from service_kit.testing import ServiceProcess, bearer, start_service
+
+pytestmark = pytest.mark.chaos
+
+EVENTS = 3000
+DUPLICATE_EVERY = 10
+
+
+@pytest.fixture(scope="module")
+def infrastructure() -> tuple[str, str]:
+    """devstack's Kafka and Redis, which this module may stop and start."""
+    broker, store = kafka.ensure_running(), redis.ensure_running()
+    return broker.address, store.address
+
+
+async def _restart(component: ModuleType, pause_s: float) -> None:
+    """Stop devstack's Kafka or Redis (SIGTERM), wait, start it again."""
+    stopped = await asyncio.to_thread(component.stop)
+    assert stopped, f"{component.__name__} is not devstack's own; run `make down` first"
+    await asyncio.sleep(pause_s)
+    await asyncio.to_thread(component.ensure_running)
+
+
+async def _publish_patiently(broker, event, topic: str) -> None:  # noqa: ANN001
+    """Publish until Kafka acknowledges (it may be restarting); the event id stays the same."""
+    while True:
+        try:
+            await broker.publish(event, topic=topic, key=event.key())
+            return
+        except (TimeoutError, KafkaError, OSError):
+            await asyncio.sleep(0.5)
+
+
+def _service(name: str, bootstrap: str, redis_url: str, prefix: str, **env: str) -> ServiceProcess:
+    service = start_service(name, {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "REDIS_URL": redis_url,
+        "TOPIC_PREFIX": prefix, "KEY_PREFIX": prefix, "KAFKA_TOPIC_PARTITIONS": "2", **env,
+    })  # fmt: skip
+    service.wait_ready()
+    return service
+
+
+async def test_views_counted_exactly_once_across_redis_and_kafka_restarts(infrastructure):
+    bootstrap, redis_url = infrastructure
+    prefix, owner, link_id = f"c{uuid4().hex[:8]}.", "u-chaos", f"lnk_{uuid4().hex[:12]}"
+    analytics = _service("analytics-service", bootstrap, redis_url, prefix)
+    broker = make_broker(bootstrap, client_id="chaos-publisher")
+    await broker.start()
+    try:
+        created = ShareCreated(
+            link_id=link_id, owner_id=owner, kind="single", track_ids=["t"], include=["bounce"],
+            downloads=[], expires_at=None, url="http://x/s/y",
+        )  # fmt: skip
+        await _publish_patiently(broker, created, prefix + topics.SHARE_CREATED)
+        views = [ShareViewed(link_id=link_id, owner_id=owner, visitor_id=f"v{i % 50}")
+                 for i in range(EVENTS)]  # fmt: skip
+
+        async def produce() -> None:
+            for i, view in enumerate(views):
+                for _ in range(2 if i % DUPLICATE_EVERY == 0 else 1):
+                    await _publish_patiently(broker, view, prefix + topics.SHARE_VIEWED)
+                await asyncio.sleep(0.004)
+
+        async def faults() -> None:
+            await asyncio.sleep(3)
+            await _restart(redis, pause_s=2)
+            await asyncio.sleep(3)
+            await _restart(kafka, pause_s=3)
+
+        await asyncio.gather(produce(), faults())
+
+        async def counted() -> int:
+            answer = await asyncio.to_thread(
+                httpx.get, f"{analytics.base_url}/v1/stats/links/{link_id}",
+                headers=bearer(owner), timeout=5,
+            )  # fmt: skip
+            return int(answer.json()["views"]) if answer.status_code == 200 else -1
+
+        await wait_until(lambda: _reached(counted, EVENTS), timeout_s=180, interval_s=1)
+        await asyncio.sleep(5)  # anything more would be a double count
+        assert await counted() == EVENTS
+    finally:
+        await broker.stop()
+        analytics.stop()
+
+
+async def test_links_created_while_kafka_restarts_are_all_announced_once(infrastructure):
+    bootstrap, redis_url = infrastructure
+    prefix, owner = f"c{uuid4().hex[:8]}.", f"u-{uuid4().hex[:6]}"
+    links = _service("link-service", bootstrap, redis_url, prefix)
+    broker = make_broker(bootstrap, client_id="chaos-publisher")
+    await broker.start()
+    try:
+        connected = DropboxConnected(owner_id=owner, account_email="p@example.com")
+        await _publish_patiently(broker, connected, prefix + topics.DROPBOX_CONNECTED)
+        track = {
+            "title": "Night Drive", "artist": "Mara Vale", "dropbox_folder": "/x",
+            "files": [{"file_id": "f", "name": "a.wav", "role": "bounce",
+                       "dropbox_path": "/x/a.wav", "size": 1}],
+        }  # fmt: skip
+        async with httpx.AsyncClient(base_url=links.base_url, headers=bearer(owner)) as client:
+            assert (await client.put("/v1/catalog/tracks/t-1", json=track)).status_code == 200
+            await wait_until(lambda: _accepts_links(client), timeout_s=30)
+            created: list[str] = []
+
+            async def create() -> None:
+                deadline = time.monotonic() + 25
+                while time.monotonic() < deadline:
+                    answer = await client.post("/v1/links", json={"tracks": ["t-1"]})
+                    assert answer.status_code in (201, 503), answer.text  # never a 500
+                    if answer.status_code == 201:
+                        created.append(answer.json()["id"])
+                    await asyncio.sleep(0.05)
+
+            async def faults() -> None:
+                await asyncio.sleep(4)
+                await _restart(kafka, pause_s=4)
+                await asyncio.sleep(4)
+                await _restart(redis, pause_s=2)
+
+            await asyncio.gather(create(), faults())
+        records = await read_topic(
+            bootstrap, prefix + topics.SHARE_CREATED, expect=len(created), timeout_s=120
+        )
+        announced = [r.key.decode() for r in records]
+        assert set(announced) == set(created), "every created link is announced"
+        assert len(announced) - len(set(announced)) <= 200, "duplicates only from a relay batch"
+    finally:
+        await broker.stop()
+        links.stop()
+
+
+async def _reached(counted, target: int) -> bool:  # noqa: ANN001
+    return await counted() >= target
+
+
+async def _accepts_links(client: httpx.AsyncClient) -> bool:
+    answer = await client.post("/v1/links", json={"tracks": ["no-such-track"]})
+    return answer.status_code != 409
