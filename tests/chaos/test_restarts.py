@@ -6,6 +6,7 @@ These stop and start devstack's own local Kafka and Redis, so they never run ins
 
 import asyncio
 import time
+from collections.abc import Iterator
 from types import ModuleType
 from uuid import uuid4
 
@@ -26,10 +27,14 @@ DUPLICATE_EVERY = 10
 
 
 @pytest.fixture(scope="module")
-def infrastructure() -> tuple[str, str]:
+def infrastructure() -> Iterator[tuple[str, str]]:
     """devstack's Kafka and Redis, which this module may stop and start."""
     broker, store = kafka.ensure_running(), redis.ensure_running()
-    return broker.address, store.address
+    yield broker.address, store.address
+    if broker.started:
+        kafka.stop()
+    if store.started:
+        redis.stop()
 
 
 async def _restart(component: ModuleType, pause_s: float) -> None:
