@@ -10,7 +10,7 @@ from devstack import kafka, redis
 from dropbox_emulator.testing import RunningEmulator, free_port, running_emulator, sdk_env
 from faststream.kafka import KafkaBroker
 from messaging.kafka import make_broker
-from service_kit.testing import ServiceProcess
+from service_kit.testing import ServiceProcess, infra_env
 from service_kit.testing import start_service as _start_service
 
 # The dropbox SDK reads its hosts once, at import (tech-notes §1.1): point them at the
@@ -88,12 +88,7 @@ def dropbox_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runni
 @pytest.fixture
 def service_env(kafka_bootstrap: str, redis_url: str, unique_prefix: str) -> dict[str, str]:
     """What a service process of this test needs: real Kafka and Redis, this test's prefixes."""
-    return {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "REDIS_URL": redis_url,
-        "TOPIC_PREFIX": unique_prefix,
-        "KEY_PREFIX": unique_prefix,
-    }
+    return infra_env(kafka_bootstrap, redis_url, unique_prefix)
 
 
 @pytest.fixture
@@ -103,6 +98,25 @@ def start_service(service_env: dict[str, str]) -> Iterator[Callable[..., Service
 
     def start(name: str, **env: str) -> ServiceProcess:
         started.append(_start_service(name, {**service_env, **env}))
+        return started[-1]
+
+    yield start
+    for service in started:
+        service.stop()
+
+
+@pytest.fixture(scope="module")
+def start_module_service(
+    kafka_bootstrap: str, redis_url: str, module_prefix: str
+) -> Iterator[Callable[..., ServiceProcess]]:
+    """Start a service once for a module (its prefix), ready; stopped at the module's end."""
+    started: list[ServiceProcess] = []
+
+    def start(name: str, **env: str) -> ServiceProcess:
+        started.append(
+            _start_service(name, infra_env(kafka_bootstrap, redis_url, module_prefix) | env)
+        )
+        started[-1].wait_ready()
         return started[-1]
 
     yield start

@@ -18,7 +18,7 @@ from contracts.events import DropboxConnected, ShareCreated, ShareViewed
 from devstack import kafka, redis
 from messaging.kafka import make_broker
 from messaging.testing import read_topic, wait_until
-from service_kit.testing import ServiceProcess, bearer, start_service
+from service_kit.testing import ServiceProcess, bearer, infra_env, start_service
 
 pytestmark = pytest.mark.chaos
 
@@ -56,10 +56,9 @@ async def _publish_patiently(broker, event, topic: str) -> None:  # noqa: ANN001
 
 
 def _service(name: str, bootstrap: str, redis_url: str, prefix: str, **env: str) -> ServiceProcess:
-    service = start_service(name, {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "REDIS_URL": redis_url,
-        "TOPIC_PREFIX": prefix, "KEY_PREFIX": prefix, "KAFKA_TOPIC_PARTITIONS": "2", **env,
-    })  # fmt: skip
+    service = start_service(
+        name, infra_env(bootstrap, redis_url, prefix) | {"KAFKA_TOPIC_PARTITIONS": "2", **env}
+    )
     service.wait_ready()
     return service
 

@@ -8,7 +8,7 @@ from uuid import uuid4
 import httpx
 import pytest
 from dropbox_emulator.testing import RunningEmulator
-from service_kit.testing import ServiceProcess, bearer, free_port, start_service
+from service_kit.testing import ServiceProcess, bearer, free_port, infra_env, start_service
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0"
 WAV = b"RIFF" + bytes(range(256)) * 40
@@ -81,10 +81,7 @@ def system(
     kafka_bootstrap: str, redis_url: str, dropbox_emulator: RunningEmulator
 ) -> Iterator[System]:
     prefix = f"t{uuid4().hex[:10]}."
-    base = {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "REDIS_URL": redis_url,
-        "TOPIC_PREFIX": prefix, "KEY_PREFIX": prefix,
-    }  # fmt: skip
+    base = infra_env(kafka_bootstrap, redis_url, prefix)
     dropbox_port, gateway_port = free_port(), free_port()
     started: list[ServiceProcess] = []
     try:
@@ -122,9 +119,8 @@ def system(
 def _connect_dropbox(system: System) -> None:
     """The producer connects Dropbox; wait until link-service has heard of it."""
     start = httpx.get(f"{system.dropbox.base_url}/v1/dropbox/connect", headers=system.producer)
-    with httpx.Client(verify=system.emulator.ssl_context(), trust_env=False) as browser:
-        approval = browser.get(start.json()["authorize_url"] + f"&login_hint={system.email}")
-    assert httpx.get(approval.headers["location"]).status_code == 302
+    callback = system.emulator.approve(start.json()["authorize_url"], system.email)
+    assert httpx.get(callback).status_code == 302
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         probe = httpx.post(

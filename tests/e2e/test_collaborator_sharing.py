@@ -17,19 +17,13 @@ from dropbox_emulator.testing import RunningEmulator
 from faststream.kafka import KafkaBroker
 from messaging.kafka import make_broker
 from messaging.testing import read_topic, wait_until
-from service_kit.testing import ServiceProcess, bearer, free_port, start_service
+from service_kit.testing import ServiceProcess, bearer, free_port, infra_env, start_service
 from smtp_sink.testing import RunningSink, running_sink
 
 pytestmark = pytest.mark.e2e
 
 FOLDER = "/Producer Dashboard/{title}"
 FILE_NAMES = ("Master.wav", "Stems.zip")
-
-
-@pytest.fixture(scope="module")
-def prefix() -> str:
-    """One topic and key prefix for the module's three services."""
-    return f"t{uuid4().hex[:10]}."
 
 
 @pytest.fixture(scope="module")
@@ -42,13 +36,12 @@ def sink() -> Iterator[RunningSink]:
 def stack(
     kafka_bootstrap: str,
     redis_url: str,
-    prefix: str,
+    module_prefix: str,
     dropbox_emulator: RunningEmulator,
     sink: RunningSink,
 ) -> Iterator[dict[str, ServiceProcess]]:
     """link-, dropbox- and notify-service, started together, stopped at the module's end."""
-    common = {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "REDIS_URL": redis_url,
-              "TOPIC_PREFIX": prefix, "KEY_PREFIX": prefix}  # fmt: skip
+    common = infra_env(kafka_bootstrap, redis_url, module_prefix)
     dropbox_port = free_port()
     services = {
         "link": start_service("link-service", common),
@@ -110,11 +103,9 @@ class Producer:
         """The whole OAuth flow, as in the console."""
         start = httpx.get(f"{self.dropbox_url}/v1/dropbox/connect", headers=self.headers)
         assert start.status_code == 200, start.text
-        with httpx.Client(verify=emulator.ssl_context(), trust_env=False) as browser:
-            approval = browser.get(start.json()["authorize_url"] + f"&login_hint={self.email}")
-        assert approval.status_code == 302, approval.text
-        assert urlsplit(approval.headers["location"]).path == "/v1/dropbox/callback"
-        assert httpx.get(approval.headers["location"]).status_code in (302, 303, 307)
+        callback = emulator.approve(start.json()["authorize_url"], self.email)
+        assert urlsplit(callback).path == "/v1/dropbox/callback"
+        assert httpx.get(callback).status_code in (302, 303, 307)
 
     def put_track(self, track_id: str, title: str, people: list[dict[str, Any]]) -> None:
         """A track whose folder and files exist in the producer's Dropbox."""
@@ -304,7 +295,7 @@ async def test_removing_one_collaborator_takes_their_dropbox_access_and_status_t
 
 
 async def test_redelivered_grant_sends_no_second_mail(
-    producer, sink, publisher, kafka_bootstrap, prefix
+    producer, sink, publisher, kafka_bootstrap, module_prefix
 ):
     ana, bo = people()
     producer.put_track("t-1", "Once", [ana, bo])
@@ -312,7 +303,7 @@ async def test_redelivered_grant_sends_no_second_mail(
     await mails_to(sink, ana["email"])
     await mails_to(sink, bo["email"])
     records = await read_topic(
-        kafka_bootstrap, prefix + topics.COLLAB_GRANTED, expect=2,
+        kafka_bootstrap, module_prefix + topics.COLLAB_GRANTED, expect=2,
         match=lambda r: json.loads(r.value)["owner_id"] == producer.owner_id,
     )  # fmt: skip
 

@@ -19,7 +19,6 @@ from dropbox_emulator.testing import (
     SDK_HOST_VARS,
     RunningEmulator,
     free_port,
-    running_emulator,
     sdk_env,
 )
 
@@ -56,29 +55,15 @@ import httpx  # noqa: E402
 
 APP_KEY = "share-links-test"
 REDIRECT_URI = "https://app.example.test/dropbox/callback"
-ACCESS_TOKEN_TTL_S = 3  # short, so refresh is exercised
 
 
 @pytest.fixture(scope="session")
-def emulator(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningEmulator]:
-    """The suite-wide `dropbox_emulator` if a parent conftest has one, else our own process.
-
-    One process per session: the SDK in this process can only talk to one port.
-    """
-    if SDK_PORT is None:
-        pytest.skip("dropbox was imported before DROPBOX_API_HOST pointed at localhost")
-    try:
-        shared: RunningEmulator | None = request.getfixturevalue("dropbox_emulator")
-    except pytest.FixtureLookupError:
-        shared = None
-    if shared is not None:
-        yield shared
-        return
-    env = {"DROPBOX_EMULATOR_ACCESS_TOKEN_TTL_S": str(ACCESS_TOKEN_TTL_S)}
-    with running_emulator(SDK_PORT, tmp_path_factory.mktemp("dropbox-emulator"), env) as own:
-        yield own
+def emulator(dropbox_emulator: RunningEmulator) -> RunningEmulator:
+    """The suite-wide emulator of the root conftest, which the SDK here talks to."""
+    assert SDK_PORT == dropbox_emulator.port, (
+        "dropbox was imported before DROPBOX_API_HOST pointed at the emulator"
+    )
+    return dropbox_emulator
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The connections one service process holds, built by `create_service_app`."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from faststream.kafka import KafkaBroker
@@ -21,10 +22,13 @@ class Runtime:
     outbox: Outbox
 
 
-def runtime(request: Request) -> Runtime:
-    """The running service's `Runtime` (a FastAPI dependency)."""
-    value: Runtime = request.app.state.runtime
-    return value
+def from_app_state(name: str) -> Callable[[Request], Any]:
+    """A FastAPI dependency answering `app.state.<name>`, what the service put there."""
+
+    def dependency(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    return dependency
 
 
-RuntimeDep = Annotated[Runtime, Depends(runtime)]
+RuntimeDep = Annotated[Runtime, Depends(from_app_state("runtime"))]

@@ -69,6 +69,16 @@ class ServiceProcess:
             self.process.wait(timeout=10)
 
 
+def infra_env(kafka_bootstrap: str, redis_url: str, prefix: str) -> dict[str, str]:
+    """A service's environment in a test: real Kafka and Redis, one prefix for topics and keys."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "REDIS_URL": redis_url,
+        "TOPIC_PREFIX": prefix,
+        "KEY_PREFIX": prefix,
+    }
+
+
 def start_service(name: str, env: Mapping[str, str]) -> ServiceProcess:
     """Start service `name` with `env` over the caller's environment; on a free port unless
     `env` names one."""

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
-from service_kit.runtime import Runtime
+from fastapi import Depends
+from service_kit.runtime import Runtime, from_app_state
 
 from analytics_service.store import StatsStore
 
@@ -18,10 +18,4 @@ class AnalyticsContext:
     batch_size: int
 
 
-def analytics_context(request: Request) -> AnalyticsContext:
-    """The running service's context (a FastAPI dependency)."""
-    context: AnalyticsContext = request.app.state.analytics
-    return context
-
-
-AnalyticsDep = Annotated[AnalyticsContext, Depends(analytics_context)]
+AnalyticsDep = Annotated[AnalyticsContext, Depends(from_app_state("analytics"))]

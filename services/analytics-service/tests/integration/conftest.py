@@ -9,7 +9,7 @@ start their own processes under the test's prefix.
 import asyncio
 import random
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -20,35 +20,17 @@ import pytest
 from contracts.events import DownloadRecorded, Event, ShareCreated, ShareRevoked, ShareViewed
 from faststream.kafka import KafkaBroker
 from messaging.testing import wait_until
-from service_kit.testing import ServiceProcess, bearer, start_service
+from service_kit.testing import ServiceProcess, bearer
 
 FIRST_DAY = datetime(2026, 11, 25, tzinfo=UTC)
 OFFSETS = [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
 FORMATS = {"audio": ["wav", "mp3", "flac"], "project": ["als", "logicx"], "other": ["pdf"]}
 
 
-def service_env(kafka_bootstrap: str, redis_url: str, prefix: str, **extra: str) -> dict[str, str]:
-    """What an analytics-service process needs: real Kafka and Redis, the test's prefixes."""
-    return {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "REDIS_URL": redis_url,
-        "TOPIC_PREFIX": prefix,
-        "KEY_PREFIX": prefix,
-        **extra,
-    }
-
-
 @pytest.fixture(scope="module")
-def analytics(kafka_bootstrap: str, redis_url: str, module_prefix: str) -> Iterator[ServiceProcess]:
+def analytics(start_module_service) -> ServiceProcess:
     """analytics-service on real Kafka and Redis, under the module's prefix."""
-    service = start_service(
-        "analytics-service", service_env(kafka_bootstrap, redis_url, module_prefix)
-    )
-    try:
-        service.wait_ready()
-        yield service
-    finally:
-        service.stop()
+    return start_module_service("analytics-service")
 
 
 @pytest.fixture(scope="module")
@@ -282,4 +264,3 @@ class _Mix:
     counted = staticmethod(counted)
     Feed = Feed
     Owner = Owner
-    service_env = staticmethod(service_env)

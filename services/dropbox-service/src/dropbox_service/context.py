@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
-from service_kit.runtime import Runtime
+from fastapi import Depends
+from service_kit.runtime import Runtime, from_app_state
 
 from dropbox_service.dropbox_api import DropboxCalls
 from dropbox_service.settings import Settings
@@ -23,10 +23,4 @@ class DropboxContext:
     links: TemporaryLinks
 
 
-def dropbox_context(request: Request) -> DropboxContext:
-    """The running service's context (a FastAPI dependency)."""
-    context: DropboxContext = request.app.state.dropbox
-    return context
-
-
-DropboxDep = Annotated[DropboxContext, Depends(dropbox_context)]
+DropboxDep = Annotated[DropboxContext, Depends(from_app_state("dropbox"))]

@@ -5,7 +5,7 @@ from uuid import uuid4
 import httpx
 import pytest
 from dropbox_emulator.testing import RunningEmulator
-from service_kit.testing import ServiceProcess, bearer, free_port, start_service
+from service_kit.testing import ServiceProcess, bearer, free_port
 
 CONSOLE = "http://console.test/console"
 
@@ -20,30 +20,17 @@ def control(dropbox_emulator: RunningEmulator) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def dropbox_service(
-    kafka_bootstrap: str, redis_url: str, module_prefix: str, dropbox_emulator: RunningEmulator
-) -> Iterator[ServiceProcess]:
+def dropbox_service(start_module_service, dropbox_emulator: RunningEmulator) -> ServiceProcess:
     """dropbox-service on real Kafka and Redis, its SDK pointed at the emulator."""
     port = free_port()
-    service = start_service(
+    return start_module_service(
         "dropbox-service",
-        {
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-            "REDIS_URL": redis_url,
-            "TOPIC_PREFIX": module_prefix,
-            "KEY_PREFIX": module_prefix,
-            "DROPBOX_SERVICE_PORT": str(port),
-            "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
-            "DROPBOX_REDIRECT_URI": f"http://127.0.0.1:{port}/v1/dropbox/callback",
-            "CONSOLE_URL": CONSOLE,
-            "DROPBOX_BACKOFF_BASE_S": "0.05",
-        },
+        DROPBOX_SERVICE_PORT=str(port),
+        DROPBOX_CA_FILE=str(dropbox_emulator.ca_file),
+        DROPBOX_REDIRECT_URI=f"http://127.0.0.1:{port}/v1/dropbox/callback",
+        CONSOLE_URL=CONSOLE,
+        DROPBOX_BACKOFF_BASE_S="0.05",
     )
-    try:
-        service.wait_ready()
-        yield service
-    finally:
-        service.stop()
 
 
 @pytest.fixture
@@ -55,10 +42,7 @@ def connect(dropbox_service: ServiceProcess, dropbox_emulator: RunningEmulator):
             f"{dropbox_service.base_url}/v1/dropbox/connect", headers=bearer(owner_id)
         )
         assert start.status_code == 200, start.text
-        with httpx.Client(verify=dropbox_emulator.ssl_context(), trust_env=False) as browser:
-            approval = browser.get(start.json()["authorize_url"] + f"&login_hint={email}")
-        assert approval.status_code == 302, approval.text
-        callback = approval.headers["location"]
+        callback = dropbox_emulator.approve(start.json()["authorize_url"], email)
         assert urlsplit(callback).path == "/v1/dropbox/callback"
         return httpx.get(callback)
 

@@ -54,9 +54,7 @@ async def test_connect_flow_stores_an_encrypted_token_and_announces_the_connecti
 
 def test_callback_state_is_single_use(dropbox_service, dropbox_emulator, owner_id):
     start = httpx.get(f"{dropbox_service.base_url}/v1/dropbox/connect", headers=bearer(owner_id))
-    with httpx.Client(verify=dropbox_emulator.ssl_context(), trust_env=False) as browser:
-        approval = browser.get(start.json()["authorize_url"] + f"&login_hint={_email()}")
-    callback = approval.headers["location"]
+    callback = dropbox_emulator.approve(start.json()["authorize_url"], _email())
     assert httpx.get(callback).status_code == 302
     replay = httpx.get(callback)
     assert replay.status_code == 400

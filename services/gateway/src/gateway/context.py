@@ -6,9 +6,9 @@ from typing import Annotated
 
 import httpx
 from contracts.events import Event
-from fastapi import Depends, Request
+from fastapi import Depends
 from redis.exceptions import RedisError
-from service_kit.runtime import Runtime
+from service_kit.runtime import Runtime, from_app_state
 
 from gateway.link_source import LinkSource
 from gateway.rate_limit import UnknownTokenLimit
@@ -54,10 +54,4 @@ class GatewayContext:
             log.error("could not record %s: %r", event.topic, error)
 
 
-def gateway_context(request: Request) -> GatewayContext:
-    """The running gateway's context (a FastAPI dependency)."""
-    context: GatewayContext = request.app.state.gateway
-    return context
-
-
-GatewayDep = Annotated[GatewayContext, Depends(gateway_context)]
+GatewayDep = Annotated[GatewayContext, Depends(from_app_state("gateway"))]

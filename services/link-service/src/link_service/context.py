@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
-from service_kit.runtime import Runtime
+from fastapi import Depends
+from service_kit.runtime import Runtime, from_app_state
 
 from link_service.catalog_store import CatalogStore
 from link_service.collaborators import Collaborators
@@ -21,10 +21,4 @@ class LinkContext:
     collaborators: Collaborators
 
 
-def link_context(request: Request) -> LinkContext:
-    """The running service's context (a FastAPI dependency)."""
-    context: LinkContext = request.app.state.links
-    return context
-
-
-LinkDep = Annotated[LinkContext, Depends(link_context)]
+LinkDep = Annotated[LinkContext, Depends(from_app_state("links"))]

@@ -5,7 +5,7 @@ isolate themselves with fresh owner ids and by filtering topic records by key.
 """
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from uuid import uuid4
 
@@ -15,32 +15,16 @@ from contracts import topics
 from contracts.events import DropboxConnected, DropboxDisconnected
 from faststream.kafka import KafkaBroker
 from messaging.testing import read_topic, wait_until
-from service_kit.testing import INTERNAL_HEADERS, ServiceProcess, bearer, start_service
+from service_kit.testing import INTERNAL_HEADERS, ServiceProcess, bearer
 
 PUBLIC_BASE_URL = "http://share.test"
 PROBE_TRACK = "probe-no-such-track"
 
 
 @pytest.fixture(scope="module")
-def link_service(
-    kafka_bootstrap: str, redis_url: str, module_prefix: str
-) -> Iterator[ServiceProcess]:
-    """link-service on real Kafka and Redis, handing out share URLs under PUBLIC_BASE_URL."""
-    service = start_service(
-        "link-service",
-        {
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-            "REDIS_URL": redis_url,
-            "TOPIC_PREFIX": module_prefix,
-            "KEY_PREFIX": module_prefix,
-            "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-        },
-    )
-    try:
-        service.wait_ready()
-        yield service
-    finally:
-        service.stop()
+def link_service(start_module_service) -> ServiceProcess:
+    """link-service on real Kafka and Redis, under the module's prefix."""
+    return start_module_service("link-service", PUBLIC_BASE_URL=PUBLIC_BASE_URL)
 
 
 @pytest.fixture(scope="module")

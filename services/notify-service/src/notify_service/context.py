@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
-from service_kit.runtime import Runtime
+from fastapi import Depends
+from service_kit.runtime import Runtime, from_app_state
 
 from notify_service.notifications import Notifier
 from notify_service.store import NotificationStore
@@ -19,10 +19,4 @@ class NotifyContext:
     notifier: Notifier
 
 
-def notify_context(request: Request) -> NotifyContext:
-    """The running service's context (a FastAPI dependency)."""
-    context: NotifyContext = request.app.state.notify
-    return context
-
-
-NotifyDep = Annotated[NotifyContext, Depends(notify_context)]
+NotifyDep = Annotated[NotifyContext, Depends(from_app_state("notify"))]

@@ -9,7 +9,7 @@ import pytest
 from contracts import topics
 from contracts.events import CollabGranted, Collaborator
 from faststream.kafka import KafkaBroker
-from service_kit.testing import ServiceProcess, start_service
+from service_kit.testing import ServiceProcess
 from smtp_sink.testing import RunningSink, running_sink
 
 
@@ -20,13 +20,9 @@ def sink() -> Iterator[RunningSink]:
         yield running
 
 
-def notify_env(kafka: str, redis: str, prefix: str, smtp_port: int) -> dict[str, str]:
-    """What a notify-service process of these tests needs."""
+def mail_env(smtp_port: int) -> dict[str, str]:
+    """Where a notify-service process of these tests sends mail."""
     return {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka,
-        "REDIS_URL": redis,
-        "TOPIC_PREFIX": prefix,
-        "KEY_PREFIX": prefix,
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_port),
         "SMTP_BACKOFF_S": "0.05",
@@ -35,18 +31,9 @@ def notify_env(kafka: str, redis: str, prefix: str, smtp_port: int) -> dict[str,
 
 
 @pytest.fixture(scope="module")
-def notify_service(
-    kafka_bootstrap: str, redis_url: str, module_prefix: str, sink: RunningSink
-) -> Iterator[ServiceProcess]:
+def notify_service(start_module_service, sink: RunningSink) -> ServiceProcess:
     """notify-service on real Kafka and Redis, mailing the module's sink."""
-    service = start_service(
-        "notify-service", notify_env(kafka_bootstrap, redis_url, module_prefix, sink.smtp_port)
-    )
-    try:
-        service.wait_ready()
-        yield service
-    finally:
-        service.stop()
+    return start_module_service("notify-service", **mail_env(sink.smtp_port))
 
 
 @pytest.fixture(scope="module")

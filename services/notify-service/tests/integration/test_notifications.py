@@ -7,10 +7,10 @@ from uuid import uuid4
 import httpx
 import pytest
 from messaging.testing import wait_until
-from service_kit.testing import bearer, free_port, start_service
+from service_kit.testing import bearer, free_port, infra_env, start_service
 from smtp_sink.testing import running_sink
 
-from .conftest import granted, notify_env
+from .conftest import granted, mail_env
 
 pytestmark = pytest.mark.integration
 
@@ -115,7 +115,7 @@ async def test_mail_waits_out_an_smtp_outage(kafka_bootstrap, redis_url, publish
     prefix = f"t{uuid4().hex[:10]}."
     smtp_port = free_port()  # nothing listens there yet
     service = start_service(
-        "notify-service", notify_env(kafka_bootstrap, redis_url, prefix, smtp_port)
+        "notify-service", infra_env(kafka_bootstrap, redis_url, prefix) | mail_env(smtp_port)
     )
     try:
         service.wait_ready()

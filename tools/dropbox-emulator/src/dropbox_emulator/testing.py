@@ -8,6 +8,8 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -33,6 +35,27 @@ class RunningEmulator:
     def ssl_context(self) -> ssl.SSLContext:
         """A TLS context that trusts the emulator's CA (and nothing else)."""
         return ssl.create_default_context(cafile=str(self.ca_file))
+
+    def approve(self, authorize_url: str, email: str) -> str:
+        """Approve an OAuth authorization as `email`, as a browser would; the callback URL."""
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}),
+            urllib.request.HTTPSHandler(context=self.ssl_context()),
+            _NoRedirect,
+        )
+        url = f"{authorize_url}&{urllib.parse.urlencode({'login_hint': email})}"
+        try:
+            opener.open(url, timeout=10)
+        except urllib.error.HTTPError as answer:
+            if answer.code == 302:
+                return str(answer.headers["Location"])
+            raise
+        raise AssertionError(f"the emulator did not redirect back from {authorize_url}")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
 
 
 def free_port() -> int:
