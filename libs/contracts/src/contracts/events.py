@@ -1,7 +1,9 @@
 """One frozen pydantic model per topic (DESIGN §11).
 
-Versioning (docs/decisions/0003-event-versioning.md): within a `schema_version`
-fields are only added, and only as optional; consumers ignore unknown fields.
+Versioning (docs/decisions/0003-event-versioning.md): fields are only added, and only
+as optional; consumers ignore unknown fields. A model whose added fields consumers rely on
+bumps its `schema_version`, so that an absent field reads as "not told" (older version)
+rather than "none"; every version stays readable.
 """
 
 from datetime import UTC, datetime
@@ -59,12 +61,26 @@ class SharedFile(BaseModel):
     dropbox_path: str
 
 
+class LinkedTrack(BaseModel):
+    """A track a share link shows: its song (track group) and title at creation."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    track_id: str
+    group_id: str | None = None
+    title: str
+
+
 class ShareCreated(Event):
-    """A share link was created. By link-service; for analytics and others. Key: link_id."""
+    """A share link was created. By link-service; for analytics and others. Key: link_id.
+
+    v2 adds `tracks` (each track's group and title); v1 events have none.
+    """
 
     topic: ClassVar[str] = topics.SHARE_CREATED
     key_field: ClassVar[str] = "link_id"
 
+    schema_version: int = 2
     link_id: str
     owner_id: str
     kind: Literal["single", "playlist"]
@@ -73,6 +89,7 @@ class ShareCreated(Event):
     downloads: list[DownloadType]
     expires_at: AwareDatetime | None
     url: str
+    tracks: list[LinkedTrack] = Field(default_factory=list)
 
 
 class ShareRevoked(Event):
@@ -98,14 +115,21 @@ class ShareViewed(Event):
 
 
 class DownloadRecorded(Event):
-    """A download redirect was handed out. By gateway; for analytics. Key: link_id."""
+    """A download redirect was handed out. By gateway; for analytics. Key: link_id.
+
+    v2 adds the track's song (`group_id`, None when the track has no group) and title;
+    in v1 events they are unknown.
+    """
 
     topic: ClassVar[str] = topics.DOWNLOAD_RECORDED
     key_field: ClassVar[str] = "link_id"
 
+    schema_version: int = 2
     link_id: str
     owner_id: str
     track_id: str
+    group_id: str | None = None
+    track_title: str | None = None
     file_id: str
     file_type: DownloadType
     file_format: str
@@ -187,6 +211,19 @@ class CollabRevoked(Event):
     collaborator_id: str
 
 
+class CollabRevokeFailed(Event):
+    """Removing a collaborator's access failed. By dropbox; for link-service. Key: track_id."""
+
+    topic: ClassVar[str] = topics.COLLAB_REVOKE_FAILED
+    key_field: ClassVar[str] = "track_id"
+
+    request_id: str
+    owner_id: str
+    track_id: str
+    collaborator_id: str
+    reason: str
+
+
 class DropboxConnected(Event):
     """A producer connected Dropbox. By dropbox-service; for link-service. Key: owner_id."""
 
@@ -217,6 +254,7 @@ EVENTS: tuple[type[Event], ...] = (
     CollabFailed,
     CollabRevokeRequested,
     CollabRevoked,
+    CollabRevokeFailed,
     DropboxConnected,
     DropboxDisconnected,
 )

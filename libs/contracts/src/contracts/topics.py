@@ -11,6 +11,7 @@ COLLAB_GRANTED: Final = "collab.granted"
 COLLAB_FAILED: Final = "collab.failed"
 COLLAB_REVOKE_REQUESTED: Final = "collab.revoke.requested"
 COLLAB_REVOKED: Final = "collab.revoked"
+COLLAB_REVOKE_FAILED: Final = "collab.revoke.failed"
 DROPBOX_CONNECTED: Final = "dropbox.connected"
 DROPBOX_DISCONNECTED: Final = "dropbox.disconnected"
 
@@ -24,6 +25,7 @@ ALL: Final = (
     COLLAB_FAILED,
     COLLAB_REVOKE_REQUESTED,
     COLLAB_REVOKED,
+    COLLAB_REVOKE_FAILED,
     DROPBOX_CONNECTED,
     DROPBOX_DISCONNECTED,
 )

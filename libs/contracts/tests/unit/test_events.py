@@ -1,10 +1,11 @@
 import json
+from pathlib import Path
 from uuid import UUID
 
 import pytest
 from contracts import topics
 from contracts.events import BY_TOPIC, EVENTS, DownloadRecorded, Event, ShareCreated, ShareRevoked
-from contracts.snapshots import render, snapshot_path
+from contracts.snapshots import SCHEMA_DIR, render, snapshot_path
 from pydantic import ValidationError
 
 REGENERATE = "regenerate with `make contracts-snapshot` if the change is additive"
@@ -75,18 +76,48 @@ def test_schema_snapshot_exists(model: type[Event]):
     assert path.exists(), f"missing {path.name}: {REGENERATE}"
 
 
+def _older_snapshots(model: type[Event]) -> list[Path]:
+    current = snapshot_path(model)
+    return [p for p in sorted(SCHEMA_DIR.glob(f"{model.topic}.v*.json")) if p != current]
+
+
 @pytest.mark.parametrize("model", EVENTS, ids=lambda m: m.topic)
 def test_schema_evolution_is_additive(model: type[Event]):
-    old = json.loads(snapshot_path(model).read_text())
     new = json.loads(render(model))
-    removed = set(old["properties"]) - set(new["properties"])
-    assert not removed, f"{model.topic}: fields removed {removed}; bump schema_version instead"
-    for name, schema in old["properties"].items():
-        assert new["properties"][name] == schema, (
-            f"{model.topic}.{name} changed type; bump schema_version instead"
+    for older in [*_older_snapshots(model), snapshot_path(model)]:
+        old = json.loads(older.read_text())
+        removed = set(old["properties"]) - set(new["properties"])
+        assert not removed, f"{older.name}: fields removed {removed}; every version stays readable"
+        for name, schema in old["properties"].items():
+            if name != "schema_version":  # its default is the version itself
+                assert new["properties"][name] == schema, f"{older.name}: {name} changed type"
+        added_required = set(new.get("required", [])) - set(old.get("required", []))
+        assert not added_required, (
+            f"{older.name}: new required fields {added_required}; new fields must be optional"
         )
-    added_required = set(new.get("required", [])) - set(old.get("required", []))
-    assert not added_required, (
-        f"{model.topic}: new required fields {added_required}; new fields must be optional"
+    assert new == json.loads(snapshot_path(model).read_text()), (
+        f"{model.topic}: additive change not yet snapshotted; {REGENERATE}"
     )
-    assert new == old, f"{model.topic}: additive change not yet snapshotted; {REGENERATE}"
+
+
+V1_DOWNLOAD = {
+    "event_id": "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "occurred_at": "2026-11-27T10:00:00Z",
+    "schema_version": 1, "link_id": "lnk_1", "owner_id": "u-1", "track_id": "t-1",
+    "file_id": "f-1", "file_type": "audio", "file_format": "wav", "visitor_id": "v",
+}  # fmt: skip
+
+
+def test_version_1_events_are_still_read_without_the_added_fields():
+    download = DownloadRecorded.model_validate(V1_DOWNLOAD)
+    assert (download.schema_version, download.group_id, download.track_title) == (1, None, None)
+    created = ShareCreated.model_validate(
+        {"link_id": "l", "owner_id": "o", "kind": "single", "track_ids": ["t"], "include": [],
+         "downloads": [], "expires_at": None, "url": "http://x/s/y", "schema_version": 1}
+    )  # fmt: skip
+    assert (created.schema_version, created.tracks) == (1, [])
+
+
+def test_new_events_carry_the_current_version():
+    assert DownloadRecorded.model_validate(V1_DOWNLOAD | {"schema_version": 2}).schema_version == 2
+    assert DownloadRecorded(**{k: v for k, v in V1_DOWNLOAD.items() if k != "schema_version"}
+                            ).schema_version == 2  # fmt: skip

@@ -1,5 +1,9 @@
+import base64
+import json
+
 import pytest
-from service_kit.pagination import decode_cursor, encode_cursor
+from fastapi import HTTPException
+from service_kit.pagination import PageParams, decode_cursor, encode_cursor, page_params
 
 
 def test_a_cursor_names_its_position():
@@ -11,3 +15,24 @@ def test_a_cursor_names_its_position():
 def test_a_forged_cursor_is_refused(cursor: str):
     with pytest.raises(ValueError, match="cursor"):
         decode_cursor(cursor)
+
+
+def _forged(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "position",
+    [[True, "x"], [False, "x"], [1.5, "x"], [1, 2], [None, "x"], [1, "x", 3], {"a": 1}, "ab"],
+)
+def test_a_cursor_of_the_wrong_types_is_refused(position: object):
+    with pytest.raises(ValueError, match="cursor"):
+        decode_cursor(_forged(position))
+
+
+def test_page_params_answer_422_with_the_reason_for_a_forged_cursor():
+    with pytest.raises(HTTPException) as refused:
+        page_params(limit=10, cursor=_forged([True, "x"]))
+    assert refused.value.status_code == 422
+    assert "cursor" in refused.value.detail
+    assert page_params(limit=10, cursor=encode_cursor((5, "a"))) == PageParams(10, (5, "a"))

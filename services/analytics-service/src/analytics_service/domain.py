@@ -41,6 +41,8 @@ class Tally:
     file_type: str = ""
     file_format: str = ""
     track_id: str = ""
+    song: str = ""
+    title: str = ""
 
     @classmethod
     def of(cls, event: ShareViewed | DownloadRecorded) -> "Tally":
@@ -51,13 +53,22 @@ class Tally:
         return cls(
             DOWNLOAD, event.link_id, event.event_id, at_us, event.visitor_id,
             event.file_type, event.file_format.strip().lower(), event.track_id,
+            song_of(event), event.track_title or "",
         )  # fmt: skip
 
     def script_args(self) -> tuple[str, ...]:
         """The event's arguments to the counting script, in its order."""
         day = utc_day(from_micros(self.at_us))
         return (self.kind, str(self.at_us), day, self.visitor_id, self.file_type,
-                self.file_format, self.track_id)  # fmt: skip
+                self.file_format, self.track_id, self.song, self.title)  # fmt: skip
+
+
+def song_of(download: DownloadRecorded) -> str:
+    """The song a download counts for: the track's group, else the track itself.
+
+    A v1 event does not say the group, so its track counts as a song of its own.
+    """
+    return download.group_id or download.track_id
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,8 @@ class RawStats:
     tracks: Mapping[str, str]
     visitors: int
     daily: Mapping[str, str]
+    songs: Mapping[str, str]
+    titles: Mapping[str, str]
 
 
 def link_stats(link_id: str, raw: RawStats) -> dict[str, Any]:
@@ -81,6 +94,10 @@ def link_stats(link_id: str, raw: RawStats) -> dict[str, Any]:
         "downloads_by_type": {t: int(counters.get(f"type:{t}", 0)) for t in DOWNLOAD_TYPES},
         "downloads_by_format": _most_first(raw.formats),
         "downloads_by_track": _most_first(raw.tracks),
+        "downloads_by_song": [
+            {"song": song, "title": raw.titles.get(song), "downloads": count}
+            for song, count in _most_first(raw.songs).items()
+        ],
         "unique_visitors": raw.visitors,
         "last_viewed_at": _instant(counters.get("last_viewed_us")),
         "last_downloaded_at": _instant(counters.get("last_downloaded_us")),

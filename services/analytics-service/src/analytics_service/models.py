@@ -13,6 +13,14 @@ class DownloadsByType(BaseModel):
     other: int
 
 
+class SongDownloads(BaseModel):
+    """Downloads of one song: a track group (its versions together) or a track without one."""
+
+    song: str
+    title: str | None
+    downloads: int
+
+
 class DayPublic(BaseModel):
     """One UTC day of a link's series."""
 
@@ -30,6 +38,7 @@ class LinkStatsPublic(BaseModel):
     downloads_by_type: DownloadsByType
     downloads_by_format: dict[str, int]
     downloads_by_track: dict[str, int]
+    downloads_by_song: list[SongDownloads]
     unique_visitors: int
     last_viewed_at: datetime | None
     last_downloaded_at: datetime | None

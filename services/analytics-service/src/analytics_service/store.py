@@ -20,19 +20,20 @@ PAGE_SCAN = 200  # owner-index entries read per round while paging
 # Applies each event of one link at most once: its marker is set in the same atomic
 # script as its increments. The key types are checked first, so a failing script
 # has written nothing.
-# KEYS: counters, formats, tracks, visitors, daily, then one marker per event.
-# ARGV: marker ttl (s), then per event: kind, at_us, day, visitor, type, format, track.
+# KEYS: counters, formats, tracks, visitors, daily, songs, titles, then one marker per event.
+# ARGV: marker ttl (s), then per event: kind, at_us, day, visitor, type, format, track, song,
+# title (the song's latest title wins).
 COUNT_ONCE = """
-local types = {'hash', 'hash', 'hash', 'string', 'hash'}
-for i = 1, 5 do
+local types = {'hash', 'hash', 'hash', 'string', 'hash', 'hash', 'hash'}
+for i = 1, 7 do
   local found = redis.call('TYPE', KEYS[i])['ok']
   if found ~= 'none' and found ~= types[i] then
     return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' holds a ' .. found)
   end
 end
 local applied = 0
-for n = 6, #KEYS do
-  local a = 2 + (n - 6) * 7
+for n = 8, #KEYS do
+  local a = 2 + (n - 8) * 9
   if redis.call('SET', KEYS[n], '1', 'NX', 'EX', ARGV[1]) then
     local last = 'last_viewed_us'
     if ARGV[a] == 'v' then
@@ -45,6 +46,10 @@ for n = 6, #KEYS do
       redis.call('HINCRBY', KEYS[2], ARGV[a + 5], 1)
       redis.call('HINCRBY', KEYS[3], ARGV[a + 6], 1)
       redis.call('HINCRBY', KEYS[5], ARGV[a + 2] .. '|d', 1)
+      redis.call('HINCRBY', KEYS[6], ARGV[a + 7], 1)
+      if ARGV[a + 8] ~= '' then
+        redis.call('HSET', KEYS[7], ARGV[a + 7], ARGV[a + 8])
+      end
     end
     redis.call('PFADD', KEYS[4], ARGV[a + 3])
     if tonumber(ARGV[a + 1]) > tonumber(redis.call('HGET', KEYS[1], last) or '0') then
@@ -67,9 +72,10 @@ class StatsStore:
         self._count_once = redis.register_script(COUNT_ONCE)
 
     def keys(self, link_id: str) -> list[str]:
-        """The keys of one link: counters, formats, tracks, visitors, daily."""
+        """The keys of one link: counters, formats, tracks, visitors, daily, songs, titles."""
         base = f"{self.prefix}stats:{_tag(link_id)}"
-        return [base, f"{base}:formats", f"{base}:tracks", f"{base}:visitors", f"{base}:daily"]
+        parts = ("formats", "tracks", "visitors", "daily", "songs", "song-titles")
+        return [base, *(f"{base}:{part}" for part in parts)]
 
     def _owner_index(self, owner_id: str) -> str:
         return f"{self.prefix}stats-links:{{owner:{owner_id}}}"
@@ -120,14 +126,16 @@ class StatsStore:
         ids = list(link_ids)
         async with self.redis.pipeline(transaction=len(ids) == 1) as pipe:
             for link_id in ids:
-                counters, formats, tracks, visitors, daily = self.keys(link_id)
+                counters, formats, tracks, visitors, daily, songs, titles = self.keys(link_id)
                 pipe.hgetall(counters)
                 pipe.hgetall(formats)
                 pipe.hgetall(tracks)
                 pipe.pfcount(visitors)
                 pipe.hgetall(daily)
+                pipe.hgetall(songs)
+                pipe.hgetall(titles)
             values: list[Any] = await pipe.execute()
-        return [RawStats(*values[i : i + 5]) for i in range(0, len(values), 5)]
+        return [RawStats(*values[i : i + 7]) for i in range(0, len(values), 7)]
 
     async def owned_page(
         self, owner_id: str, limit: int, after: tuple[int, str] | None

@@ -98,7 +98,7 @@ class Owner:
 
     def created(self, link_id: str | None = None, **fields: Any) -> ShareCreated:
         """share.created of a new link of this owner, as link-service publishes it."""
-        link_id = link_id or f"lnk_{uuid4().hex[:12]}"
+        link_id = link_id or f"lnk_{uuid4().hex[:24]}"
         values: dict[str, Any] = {
             "link_id": link_id, "owner_id": self.owner_id, "kind": "playlist",
             "track_ids": ["t-1", "t-2", "t-3"], "include": ["bounce", "stem", "project"],
@@ -218,6 +218,8 @@ def _expected(link_id: str, events: list[Any]) -> dict[str, Any]:
         entry = days.setdefault(day, {"date": day, "views": 0, "downloads": 0})
         entry["views" if isinstance(event, ShareViewed) else "downloads"] += 1
     by_type = Counter(e.file_type for e in downloads)
+    songs = Counter(e.group_id or e.track_id for e in downloads)
+    titles = {e.group_id or e.track_id: e.track_title for e in downloads if e.track_title}
     return {
         "link_id": link_id,
         "views": len(views),
@@ -225,6 +227,10 @@ def _expected(link_id: str, events: list[Any]) -> dict[str, Any]:
         "downloads_by_type": {t: by_type[t] for t in ("audio", "project", "other")},
         "downloads_by_format": dict(Counter(e.file_format.lower() for e in downloads)),
         "downloads_by_track": dict(Counter(e.track_id for e in downloads)),
+        "downloads_by_song": [
+            {"song": song, "title": titles.get(song), "downloads": count}
+            for song, count in sorted(songs.items(), key=lambda item: (-item[1], item[0]))
+        ],
         "unique_visitors": len({e.visitor_id for e in events}),
         "last_viewed_at": max((e.occurred_at for e in views), default=None),
         "last_downloaded_at": max((e.occurred_at for e in downloads), default=None),

@@ -1,11 +1,13 @@
 """Views and downloads counted once and read over HTTP, on real Kafka and Redis (DESIGN §10)."""
 
 import asyncio
+import base64
 import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from analytics_service.store import StatsStore
@@ -39,8 +41,8 @@ async def test_created_link_without_events_has_zero_stats_in_the_contract_shape(
     assert stats[created.link_id] == {
         "link_id": created.link_id, "views": 0, "downloads": 0,
         "downloads_by_type": {"audio": 0, "project": 0, "other": 0},
-        "downloads_by_format": {}, "downloads_by_track": {}, "unique_visitors": 0,
-        "last_viewed_at": None, "last_downloaded_at": None, "daily": [],
+        "downloads_by_format": {}, "downloads_by_track": {}, "downloads_by_song": [],
+        "unique_visitors": 0, "last_viewed_at": None, "last_downloaded_at": None, "daily": [],
     }  # fmt: skip
     single = await owner.stats(created.link_id)
     assert single.status_code == 200
@@ -71,12 +73,43 @@ async def test_views_and_downloads_count_by_type_format_track_and_utc_day(owner,
         "link_id": link, "views": 3, "downloads": 3,
         "downloads_by_type": {"audio": 2, "project": 1, "other": 0},
         "downloads_by_format": {"als": 1, "mp3": 1, "wav": 1},
-        "downloads_by_track": {"t-1": 2, "t-7": 1}, "unique_visitors": 3,
+        "downloads_by_track": {"t-1": 2, "t-7": 1},
+        "downloads_by_song": [{"song": "t-1", "title": None, "downloads": 2},
+                              {"song": "t-7", "title": None, "downloads": 1}],
+        "unique_visitors": 3,
         "last_viewed_at": "2026-11-28T04:30:00Z", "last_downloaded_at": "2026-11-28T12:00:00Z",
         "daily": [{"date": "2026-11-26", "views": 0, "downloads": 1},
                   {"date": "2026-11-27", "views": 2, "downloads": 1},
                   {"date": "2026-11-28", "views": 1, "downloads": 1}],
     }  # fmt: skip
+
+
+async def test_downloads_of_every_version_of_a_song_count_for_the_song_with_its_title(
+    owner, feed
+):
+    link = owner.created().link_id
+    night_drive = {"group_id": "grp-night-drive", "file_type": "audio", "file_format": "wav"}
+    events = [
+        owner.download(link, track_id="t-nd-2", track_title="Night Drive (v2)", **night_drive),
+        owner.download(link, track_id="t-nd-3", track_title="Night Drive", **night_drive),
+        owner.download(link, track_id="t-nd-3", track_title="Night Drive", **night_drive),
+        owner.download(link, track_id="t-solo", track_title="Glass Harbor", group_id=None,
+                       file_type="audio", file_format="mp3"),
+        # A v1 event does not know the song: its track counts on its own, without a title.
+        owner.download(link, track_id="t-old", schema_version=1, file_type="audio",
+                       file_format="mp3"),
+    ]  # fmt: skip
+    await feed.send([owner.created(link), *events])
+
+    stats = await owner.wait_for(lambda s: s.get(link, {}).get("downloads") == 5)
+
+    assert stats[link]["downloads_by_song"] == [
+        {"song": "grp-night-drive", "title": "Night Drive", "downloads": 3},
+        {"song": "t-old", "title": None, "downloads": 1},
+        {"song": "t-solo", "title": "Glass Harbor", "downloads": 1},
+    ]
+    assert stats[link]["downloads_by_track"] == {"t-nd-3": 2, "t-nd-2": 1, "t-old": 1,
+                                                 "t-solo": 1}  # fmt: skip
 
 
 async def test_another_owners_link_is_404_like_an_unknown_link(owner, make_owner, feed):
@@ -86,11 +119,21 @@ async def test_another_owners_link_is_404_like_an_unknown_link(owner, make_owner
 
     stranger = make_owner()
     theirs = await stranger.stats(created.link_id)
-    unknown = await stranger.stats("lnk_nosuchlink")
+    unknown = await stranger.stats("lnk_" + "0" * 24)
 
     assert (theirs.status_code, unknown.status_code) == (404, 404)
     assert theirs.json() == unknown.json() == {"detail": "link not found"}
     assert (await stranger.page()).json() == {"items": [], "next_cursor": None}
+
+
+async def test_malformed_link_ids_and_cursors_are_422_with_a_reason(owner, http):
+    for link_id in ("lnk_x", "x:results", "lnk_" + "0" * 23 + "Z"):
+        answer = await owner.stats(link_id)
+        assert answer.status_code == 422, link_id
+    forged = base64.urlsafe_b64encode(json.dumps([True, "x"]).encode()).decode()
+    answer = await owner.page(cursor=forged)
+    assert answer.status_code == 422
+    assert "cursor" in answer.text
 
 
 async def test_stats_need_a_valid_bearer_token(owner, http):
@@ -155,7 +198,7 @@ async def test_view_before_share_created_is_counted_at_once_and_shown_once_the_l
 
 
 async def test_share_revoked_alone_also_tells_whose_link_it_is(owner, feed):
-    link = f"lnk_{time.monotonic_ns()}"
+    link = f"lnk_{uuid4().hex[:24]}"
     await feed.send([owner.view(link), owner.revoked(link)])
 
     stats = await owner.wait_for(lambda s: s.get(link, {}).get("views") == 1)

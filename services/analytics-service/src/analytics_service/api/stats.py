@@ -2,31 +2,25 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from contracts.ids import LINK_ID_PATTERN
+from fastapi import APIRouter, HTTPException, Path, status
 from service_kit.auth import CurrentOwner
-from service_kit.pagination import decode_cursor, encode_cursor
+from service_kit.pagination import PageDep, encode_cursor
 
 from analytics_service.context import AnalyticsDep
 from analytics_service.domain import link_stats
 from analytics_service.models import LinksStatsPublic, LinkStatsPublic
 
 router = APIRouter(prefix="/v1/stats/links", tags=["stats"])
-LinkId = Annotated[str, Path(min_length=1, max_length=200)]
+LinkId = Annotated[str, Path(pattern=LINK_ID_PATTERN)]
 
 
 @router.get("", response_model=LinksStatsPublic)
 async def list_link_stats(
-    owner: CurrentOwner,
-    context: AnalyticsDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    owner: CurrentOwner, context: AnalyticsDep, page: PageDep
 ) -> LinksStatsPublic:
     """The stats of the caller's links, newest link first, a page at a time."""
-    try:
-        after = decode_cursor(cursor)
-    except ValueError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
-    positions, more = await context.store.owned_page(owner.user_id, limit, after)
+    positions, more = await context.store.owned_page(owner.user_id, page.limit, page.after)
     link_ids = [link_id for _, link_id in positions]
     raw = await context.store.stats(link_ids)
     return LinksStatsPublic(

@@ -1,0 +1,12 @@
+"""The shapes of the ids and tokens the services hand out, checked before any lookup."""
+
+from typing import Final
+
+# A share token: 24 random bytes, URL-safe base64 (link-service's `new_token`).
+TOKEN_PATTERN: Final = r"^[A-Za-z0-9_-]{32}$"
+# `lnk_` and 24 hex digits of the token's SHA-256.
+LINK_ID_PATTERN: Final = r"^lnk_[0-9a-f]{24}$"
+JOB_ID_PATTERN: Final = r"^job_[0-9a-f]{24}$"
+NOTIFICATION_ID_PATTERN: Final = r"^ntf_[0-9a-f]{32}$"
+# Ids the dashboard chooses: tracks, files, collaborators, track groups.
+CATALOG_ID_PATTERN: Final = r"^[A-Za-z0-9._:-]{1,128}$"
