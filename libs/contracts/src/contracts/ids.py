@@ -1,5 +1,6 @@
 """The shapes of the ids and tokens the services hand out, checked before any lookup."""
 
+import re
 from typing import Final
 
 # A share token: 24 random bytes, URL-safe base64 (link-service's `new_token`).
@@ -10,3 +11,8 @@ JOB_ID_PATTERN: Final = r"^job_[0-9a-f]{24}$"
 NOTIFICATION_ID_PATTERN: Final = r"^ntf_[0-9a-f]{32}$"
 # Ids the dashboard chooses: tracks, files, collaborators, track groups.
 CATALOG_ID_PATTERN: Final = r"^[A-Za-z0-9._:-]{1,128}$"
+
+
+def is_token(value: str) -> bool:
+    """Whether `value` has the shape of a share token (before any lookup)."""
+    return re.fullmatch(TOKEN_PATTERN, value) is not None

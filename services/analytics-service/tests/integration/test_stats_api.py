@@ -84,9 +84,7 @@ async def test_views_and_downloads_count_by_type_format_track_and_utc_day(owner,
     }  # fmt: skip
 
 
-async def test_downloads_of_every_version_of_a_song_count_for_the_song_with_its_title(
-    owner, feed
-):
+async def test_downloads_of_every_version_of_a_song_count_for_the_song_with_its_title(owner, feed):
     link = owner.created().link_id
     night_drive = {"group_id": "grp-night-drive", "file_type": "audio", "file_format": "wav"}
     events = [

@@ -1,7 +1,9 @@
-"""The producers' catalogs in Redis: tracks, and their bucket and group indexes.
+"""The producers' catalogs in Redis: tracks, and their title, bucket and group indexes.
 
 An owner's catalog keys share the hash tag `{cat:<owner>}`, so one transaction updates a
-track and its indexes on Redis Cluster too.
+track and its indexes on Redis Cluster too. The title indexes are sorted sets whose
+members are `<title> NUL <track_id>` at score 0: Redis keeps them in title order, and a
+page starts after a member (ZRANGEBYLEX) however large the catalog.
 """
 
 import json
@@ -9,6 +11,9 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
+from service_kit.pagination import Position
+
+_SEPARATOR = "\x00"  # titles hold no control characters (models.Text)
 
 
 class CatalogStore:
@@ -36,9 +41,20 @@ class CatalogStore:
 
     async def all_tracks(self, owner_id: str, bucket: str | None = None) -> list[dict[str, Any]]:
         """The owner's tracks (of one bucket), sorted by title."""
-        index = self._key(owner_id, "bucket", bucket) if bucket else self._key(owner_id, "tracks")
-        found = await self.tracks(owner_id, sorted(map(str, await self.redis.smembers(index))))
-        return sorted(found.values(), key=lambda t: (t["title"], t["track_id"]))
+        members = await self.redis.zrange(self._title_index(owner_id, bucket), 0, -1)
+        return await self._in_order(owner_id, [str(m) for m in members])
+
+    async def page(
+        self, owner_id: str, bucket: str | None, limit: int, after: Position | None
+    ) -> tuple[list[dict[str, Any]], Position | None]:
+        """Up to `limit` tracks by title after `after`, and the position to go on from."""
+        start = "(" + after[1] if after else "-"
+        members = await self.redis.zrangebylex(
+            self._title_index(owner_id, bucket), start, "+", start=0, num=limit + 1
+        )
+        shown = [str(m) for m in members[:limit]]
+        more = len(members) > limit
+        return await self._in_order(owner_id, shown), (0, shown[-1]) if more else None
 
     async def bucket_tracks(
         self, owner_id: str, buckets: list[str]
@@ -79,17 +95,29 @@ class CatalogStore:
                 except WatchError:
                     continue  # the same track changed meanwhile; read it again
 
+    def _title_index(self, owner_id: str, bucket: str | None) -> str:
+        if bucket:
+            return self._key(owner_id, "bucket-titles", bucket)
+        return self._key(owner_id, "titles")
+
+    async def _in_order(self, owner_id: str, members: list[str]) -> list[dict[str, Any]]:
+        ids = [member.rpartition(_SEPARATOR)[2] for member in members]
+        found = await self.tracks(owner_id, ids)
+        return [found[track_id] for track_id in ids if track_id in found]
+
     def _index(self, pipe: Any, owner_id: str, track: dict[str, Any]) -> None:
-        pipe.sadd(self._key(owner_id, "tracks"), track["track_id"])
+        member = track["title"] + _SEPARATOR + track["track_id"]
+        pipe.zadd(self._title_index(owner_id, None), {member: 0})
         if track.get("bucket"):
-            pipe.sadd(self._key(owner_id, "bucket", track["bucket"]), track["track_id"])
+            pipe.zadd(self._title_index(owner_id, track["bucket"]), {member: 0})
         if track.get("group_id"):
             group = self._key(owner_id, "group", track["group_id"])
             pipe.zadd(group, {track["track_id"]: track["version"]})
 
     def _unindex(self, pipe: Any, owner_id: str, track: dict[str, Any]) -> None:
-        pipe.srem(self._key(owner_id, "tracks"), track["track_id"])
+        member = track["title"] + _SEPARATOR + track["track_id"]
+        pipe.zrem(self._title_index(owner_id, None), member)
         if track.get("bucket"):
-            pipe.srem(self._key(owner_id, "bucket", track["bucket"]), track["track_id"])
+            pipe.zrem(self._title_index(owner_id, track["bucket"]), member)
         if track.get("group_id"):
             pipe.zrem(self._key(owner_id, "group", track["group_id"]), track["track_id"])

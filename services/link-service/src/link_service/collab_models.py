@@ -4,12 +4,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from contracts.events import ShareMode
+from contracts.ids import CATALOG_ID_PATTERN
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 MAX_BULK_TRACKS = 200
-TrackId = Annotated[
-    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
-]
+TrackId = Annotated[str, StringConstraints(pattern=CATALOG_ID_PATTERN)]
 
 
 class _Strict(BaseModel):

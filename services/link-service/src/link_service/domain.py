@@ -27,11 +27,6 @@ def link_id_of(token: str) -> str:
     return "lnk_" + hashlib.sha256(token.encode()).hexdigest()[:24]
 
 
-def looks_like_token(token: str) -> bool:
-    """Whether `token` has the shape of one we hand out (cheap check before any lookup)."""
-    return len(token) == 32 and all(c.isalnum() or c in "-_" for c in token) and token.isascii()
-
-
 def file_format(name: str) -> str:
     """A file's format: its extension, lower case ('' when it has none)."""
     stem, dot, extension = name.rpartition(".")

@@ -5,10 +5,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from contracts.events import ShareCreated, ShareRevoked
+from contracts.events import LinkedTrack, ShareCreated, ShareRevoked
 from messaging.outbox import Outbox
 from redis.exceptions import WatchError
-from service_kit.pagination import decode_cursor, encode_cursor
+from service_kit.pagination import Position, encode_cursor
 
 from link_service.catalog_store import CatalogStore
 from link_service.domain import (
@@ -70,6 +70,8 @@ class Links:
             link_id=link["id"], owner_id=owner_id, kind=link["kind"],
             track_ids=[t["track_id"] for t in current], include=request.include,
             downloads=request.downloads, expires_at=expires, url=self.url(token),
+            tracks=[LinkedTrack(track_id=t["track_id"], group_id=t.get("group_id"),
+                                title=t["title"]) for t in current],
         )  # fmt: skip
         async with self.store.redis.pipeline(transaction=True) as pipe:
             self.store.save(pipe, link, created_ms=int(now.timestamp() * 1000))
@@ -111,12 +113,12 @@ class Links:
                     continue
 
     async def page(
-        self, owner_id: str, status: str | None, limit: int, cursor: str | None
+        self, owner_id: str, status: str | None, limit: int, after: Position | None
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Up to `limit` of the owner's links with that status, newest first, and a cursor."""
         found: list[tuple[tuple[int, str], dict[str, Any]]] = []
         now = datetime.now(UTC)
-        async for position in self.store.newest_first(owner_id, decode_cursor(cursor)):
+        async for position in self.store.newest_first(owner_id, after):
             link = await self.store.get(position[1])
             if link and (status is None or self.status(link, now) == status):
                 found.append((position, link))
@@ -134,10 +136,12 @@ class Links:
             if track is None:
                 continue  # deleted from the catalog since
             files = shared_files(track, link["include"])
-            if not internal:
+            shown = ("track_id", "title", "artist", "version")
+            if internal:
+                shown += ("group_id",)
+            else:
                 files = [{k: v for k, v in f.items() if k != "dropbox_path"} for f in files]
-            tracks.append({k: track[k] for k in ("track_id", "title", "artist", "version")})
-            tracks[-1]["files"] = files
+            tracks.append({k: track.get(k) for k in shown} | {"files": files})
         shown = {k: v for k, v in link.items() if k not in ("entries", "owner_id")}
         shown |= {"url": self.url(link["token"]), "tracks": tracks, "status": self.status(link)}
         return shown | ({"owner_id": link["owner_id"]} if internal else {})

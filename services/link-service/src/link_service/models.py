@@ -4,10 +4,13 @@ from datetime import datetime
 from typing import Literal
 
 from contracts.events import DownloadType, Role
+from contracts.ids import CATALOG_ID_PATTERN
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-Id = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
-Text = Field(min_length=1, max_length=300)
+Id = Field(pattern=CATALOG_ID_PATTERN)
+# Names shown on pages, in mails and in title indexes hold no control characters.
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+Text = Field(min_length=1, max_length=300, pattern=PRINTABLE)
 
 
 class _Strict(BaseModel):
@@ -37,7 +40,7 @@ class CollaboratorIn(_Strict):
     collaborator_id: str = Id
     email: EmailStr
     name: str = Text
-    user_id: str | None = Field(default=None, min_length=1, max_length=128)
+    user_id: str | None = Field(default=None, pattern=CATALOG_ID_PATTERN)
 
 
 class TrackIn(_Strict):
@@ -45,8 +48,8 @@ class TrackIn(_Strict):
 
     title: str = Text
     artist: str = Text
-    bucket: str | None = Field(default=None, min_length=1, max_length=200)
-    group_id: str | None = Field(default=None, min_length=1, max_length=128)
+    bucket: str | None = Field(default=None, min_length=1, max_length=200, pattern=PRINTABLE)
+    group_id: str | None = Field(default=None, pattern=CATALOG_ID_PATTERN)
     version: int = Field(default=1, ge=1, le=100_000)
     dropbox_folder: str = Field(min_length=2, max_length=4096, pattern=r"^/")
     files: list[FileIn] = Field(min_length=1, max_length=100)
@@ -147,13 +150,16 @@ class InternalFile(FilePublic):
 
 
 class InternalTrack(TrackOnLink):
-    """A track for the gateway."""
+    """A track for the gateway, with its song (track group) for download events."""
 
+    group_id: str | None
     files: list[InternalFile]  # type: ignore[assignment]
 
 
 class InternalLink(LinkPublic):
-    """A link for the gateway: whose it is and where its files are."""
+    """A link for the gateway: whose it is, where its files are, whether they can be served."""
 
     owner_id: str
     tracks: list[InternalTrack]  # type: ignore[assignment]
+    # The owner's Dropbox as dropbox.connected / dropbox.disconnected last told.
+    dropbox_connected: bool

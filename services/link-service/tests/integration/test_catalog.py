@@ -1,5 +1,6 @@
 """The catalog API (DESIGN §4) over HTTP, stored in real Redis, owner-scoped and validated."""
 
+import base64
 from typing import Any
 
 import httpx
@@ -51,6 +52,36 @@ async def test_list_is_sorted_by_title_and_filters_by_bucket(make_producer):
     assert {item["track_id"] for item in everything.json()["items"]} == {"t-1", "t-2", "t-3", "t-4"}
     assert _titles(await owner.list_tracks(bucket="EP 2026")) == ["Midnight", "Zephyr"]
     assert _titles(await owner.list_tracks(bucket="No Such Bucket")) == []
+
+
+async def test_list_pages_by_title_with_limit_and_cursor(make_producer):
+    owner = make_producer()
+    titles = [f"Track {n:02d}" for n in range(7)] + ["Track 03"]  # a repeated title too
+    for n, title in enumerate(titles):
+        await owner.put_track(f"t-{n}", title, bucket="EP" if n % 2 else "Singles")
+
+    pages: list[list[str]] = []
+    params: dict[str, str] = {"limit": "3"}
+    while True:
+        answer = await owner.list_tracks(**params)
+        pages.append([item["track_id"] for item in answer.json()["items"]])
+        if not (cursor := answer.json()["next_cursor"]):
+            break
+        params["cursor"] = cursor
+
+    assert pages == [["t-0", "t-1", "t-2"], ["t-3", "t-7", "t-4"], ["t-5", "t-6"]]
+    in_bucket = await owner.list_tracks(bucket="EP", limit="2")
+    assert [item["track_id"] for item in in_bucket.json()["items"]] == ["t-1", "t-3"]
+    rest = await owner.list_tracks(bucket="EP", cursor=in_bucket.json()["next_cursor"])
+    assert [item["track_id"] for item in rest.json()["items"]] == ["t-7", "t-5"]
+
+
+async def test_list_refuses_a_forged_cursor_and_a_limit_out_of_range(make_producer):
+    owner = make_producer()
+    forged = base64.urlsafe_b64encode(b'[true, "x"]').decode()
+    for params in ({"cursor": forged}, {"cursor": "nope"}, {"limit": "0"}, {"limit": "201"}):
+        answer = await owner.list_tracks(**params)
+        assert answer.status_code == 422, params
 
 
 async def test_deleted_track_is_gone(make_producer):

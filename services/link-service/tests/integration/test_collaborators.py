@@ -244,7 +244,19 @@ async def test_jobs_and_status_are_owner_scoped(producer, make_producer):
 
     assert job.status_code == status.status_code == 404
     assert anonymous.status_code == 401
-    assert (await producer.http.get("/v1/jobs/job_nope", headers=bearer("x"))).status_code == 404
+    unknown = await producer.http.get("/v1/jobs/job_" + "0" * 24, headers=bearer("x"))
+    assert unknown.status_code == 404
+
+
+async def test_ids_of_the_wrong_shape_are_422_and_never_reach_redis(producer):
+    await producer.put_track("t-1", "Night Drive")
+    job_id = await _share(producer, "t-1")
+    # A job id naming another key of the job (its results hash) once answered 500.
+    for path in (f"/v1/jobs/{job_id}:results", "/v1/jobs/job_nope",
+                 "/v1/tracks/t%20x/share-status", "/v1/links/lnk_x",
+                 "/v1/catalog/tracks/t%0A1"):  # fmt: skip
+        answer = await producer.http.get(path, headers=producer.headers)
+        assert answer.status_code == 422, (path, answer.text)
 
 
 async def _is(producer, track_id: str, expected: tuple[str, dict[str, str]]) -> bool:

@@ -1,6 +1,7 @@
 """Listing, revoking and reading links (DESIGN §5), the gateway's view and the events (§11)."""
 
 import asyncio
+import base64
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,9 +61,13 @@ async def test_unknown_status_filter_and_limits_out_of_range_are_422(producer):
     assert (await producer.list_links(limit=200)).status_code == 200
 
 
-async def test_garbage_cursor_is_422(producer):
-    answer = await producer.list_links(cursor="not-a-cursor")
+@pytest.mark.parametrize(
+    "cursor", ["not-a-cursor", base64.urlsafe_b64encode(b'[true, "x"]').decode()]
+)
+async def test_garbage_or_forged_cursor_is_422(producer, cursor):
+    answer = await producer.list_links(cursor=cursor)
     assert answer.status_code == 422, answer.text
+    assert "cursor" in answer.json()["detail"]
 
 
 async def test_pagination_visits_every_link_once(producer):
@@ -135,8 +140,8 @@ async def test_other_owner_gets_404_and_cannot_revoke(producer, make_producer):
     assert (await other.revoke(link["id"])).status_code == 404
     assert await other.link_ids() == []
     assert (await producer.get_link(link["id"])).json()["status"] == "active"
-    assert (await producer.get_link("lnk_doesnotexist")).status_code == 404
-    assert (await producer.revoke("lnk_doesnotexist")).status_code == 404
+    assert (await producer.get_link("lnk_" + "f" * 24)).status_code == 404
+    assert (await producer.revoke("lnk_" + "f" * 24)).status_code == 404
 
 
 async def test_revoke_is_immediate_for_the_gateway(producer, gateway):
@@ -169,11 +174,15 @@ async def test_gateway_sees_the_link_with_owner_and_dropbox_paths(producer, gate
         ["/Producer Dashboard/Night Drive/Night Drive (Master).wav"]
         + ["/Producer Dashboard/Night Drive/Night Drive Stems.zip"],
     ]
-    without_internals = {k: v for k, v in seen.items() if k != "owner_id"}
+    assert seen["dropbox_connected"] is True
+    assert [t["group_id"] for t in seen["tracks"]] == [None, None]
+    internals = {"owner_id", "dropbox_connected"}
+    without_internals = {k: v for k, v in seen.items() if k not in internals}
     without_internals["tracks"] = [
-        {**t, "files": [{k: v for k, v in f.items() if k != "dropbox_path"} for f in t["files"]]}
+        {**{k: v for k, v in t.items() if k != "group_id"},
+         "files": [{k: v for k, v in f.items() if k != "dropbox_path"} for f in t["files"]]}
         for t in seen["tracks"]
-    ]
+    ]  # fmt: skip
     assert without_internals == link
 
 
@@ -221,6 +230,10 @@ async def test_events_match_the_contract(producer, events):
         "playlist",
     )
     assert created.track_ids == ["t-1", "t-2"]
+    assert created.schema_version == 2
+    assert [(t.track_id, t.group_id, t.title) for t in created.tracks] == [
+        ("t-1", None, "Night Drive"), ("t-2", None, "Afterglow"),
+    ]  # fmt: skip
     assert (created.include, created.downloads) == (["bounce"], [])
     assert created.expires_at == _instant(link["expires_at"])
     assert created.url == link["url"]
@@ -234,7 +247,7 @@ async def test_refused_requests_publish_nothing(producer, events):
     link = await producer.create_link(tracks=["t-1"])
     assert (await producer.post_link({"tracks": ["t-1"], "expires_in_days": 0})).status_code == 422
     assert (await producer.post_link({"tracks": ["t-nope"]})).status_code == 422
-    assert (await producer.revoke("lnk_doesnotexist")).status_code == 404
+    assert (await producer.revoke("lnk_" + "f" * 24)).status_code == 404
 
     created = await events(topics.SHARE_CREATED, owner_id=producer.owner_id, idle_s=2.0)
     revoked = await events(topics.SHARE_REVOKED, owner_id=producer.owner_id, expect=0)

@@ -1,13 +1,14 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from contracts.ids import LINK_ID_PATTERN, is_token
 from link_service.domain import (
     MAX_TRACKS,
     SelectionError,
     file_format,
     link_id_of,
     link_status,
-    looks_like_token,
     new_token,
     resolve_selection,
     shared_files,
@@ -99,11 +100,12 @@ def test_shared_files_keep_included_roles_with_type_and_format():
     ]  # fmt: skip
 
 
-def test_tokens_have_the_shape_we_check_and_ids_that_reveal_nothing():
+def test_tokens_and_link_ids_have_the_shapes_the_contracts_check_and_reveal_nothing():
     token = new_token()
-    assert looks_like_token(token)
-    assert not looks_like_token(token[:-1])
-    assert not looks_like_token(token[:-1] + "/")
-    assert link_id_of(token).startswith("lnk_")
+    assert is_token(token)
+    assert not is_token(token[:-1])
+    assert not is_token(token[:-1] + "/")
+    assert not is_token(token + "\n")
+    assert re.fullmatch(LINK_ID_PATTERN, link_id_of(token))
     assert token not in link_id_of(token)
     assert link_id_of(token) == link_id_of(token)

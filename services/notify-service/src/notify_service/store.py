@@ -9,7 +9,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from service_kit.pagination import decode_cursor, encode_cursor
+from service_kit.pagination import Position, encode_cursor
 
 SCAN = 100  # index entries read per round while paging past equal scores
 
@@ -48,11 +48,11 @@ class NotificationStore:
             await pipe.execute()
 
     async def page(
-        self, user_id: str, *, unread: bool, limit: int, cursor: str | None
+        self, user_id: str, *, unread: bool, limit: int, after: Position | None
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """Up to `limit` notifications, newest first, after `cursor`; and the next cursor."""
+        """Up to `limit` notifications, newest first, after `after`; and the next cursor."""
         index = self._key(user_id, "unread" if unread else "all")
-        positions = await self._newest_first(index, decode_cursor(cursor), limit + 1)
+        positions = await self._newest_first(index, after, limit + 1)
         ids = [notification_id for _, notification_id in positions[:limit]]
         values = await self.redis.hmget(self._key(user_id, "data"), ids) if ids else []
         items = [json.loads(v) for v in values if v]

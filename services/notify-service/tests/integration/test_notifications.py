@@ -1,6 +1,7 @@
 """collab.granted consumed for real: mails in the SMTP sink, notifications over HTTP."""
 
 import asyncio
+import base64
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -107,8 +108,13 @@ async def test_unread_filter_and_mark_read_are_per_user(notify_service, sink, ht
 
 async def test_notifications_need_a_token_and_a_valid_cursor(notify_service, http):
     assert (await http.get("/v1/notifications")).status_code == 401
-    bad = await http.get("/v1/notifications", params={"cursor": "nope"}, headers=bearer("u-x"))
-    assert bad.status_code == 422
+    forged = base64.urlsafe_b64encode(b'[true, "x"]').decode()
+    for cursor in ("nope", forged):
+        bad = await http.get("/v1/notifications", params={"cursor": cursor}, headers=bearer("u-x"))
+        assert bad.status_code == 422 and "cursor" in bad.text
+    for wrong in ("x", "ntf_" + "0" * 31, "ntf_" + "Z" * 32):
+        read = await http.post(f"/v1/notifications/{wrong}/read", headers=bearer("u-x"))
+        assert read.status_code == 422, wrong
 
 
 async def test_mail_waits_out_an_smtp_outage(kafka_bootstrap, redis_url, publish):

@@ -2,14 +2,16 @@
 
 from typing import Annotated
 
+from contracts.ids import CATALOG_ID_PATTERN
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from service_kit.auth import CurrentOwner
+from service_kit.pagination import PageDep, encode_cursor
 
 from link_service.context import LinkDep
 from link_service.models import TrackIn, TrackPublic, TracksPublic
 
 router = APIRouter(prefix="/v1/catalog/tracks", tags=["catalog"])
-TrackId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
+TrackId = Annotated[str, Path(pattern=CATALOG_ID_PATTERN)]
 
 
 @router.put("/{track_id}", response_model=TrackPublic)
@@ -26,11 +28,14 @@ async def put_track(
 async def list_tracks(
     owner: CurrentOwner,
     context: LinkDep,
+    page: PageDep,
     bucket: Annotated[str | None, Query(max_length=200)] = None,
 ) -> TracksPublic:
-    """The caller's tracks (of one bucket), by title."""
-    tracks = await context.catalog.all_tracks(owner.user_id, bucket)
-    return TracksPublic(items=[TrackPublic(**t) for t in tracks], next_cursor=None)
+    """The caller's tracks (of one bucket), by title, a page at a time."""
+    tracks, last = await context.catalog.page(owner.user_id, bucket, page.limit, page.after)
+    return TracksPublic(
+        items=[TrackPublic(**t) for t in tracks], next_cursor=encode_cursor(last) if last else None
+    )
 
 
 @router.get("/{track_id}", response_model=TrackPublic)

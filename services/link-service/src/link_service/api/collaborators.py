@@ -2,6 +2,7 @@
 
 from typing import Annotated, Any
 
+from contracts.ids import CATALOG_ID_PATTERN, JOB_ID_PATTERN
 from fastapi import APIRouter, HTTPException, Path, status
 from service_kit.auth import CurrentOwner
 
@@ -18,8 +19,8 @@ from link_service.context import LinkContext, LinkDep
 from link_service.links import NotConnected
 
 router = APIRouter(tags=["collaborators"])
-Id = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
-JobId = Annotated[str, Path(min_length=1, max_length=64)]
+Id = Annotated[str, Path(pattern=CATALOG_ID_PATTERN)]
+JobId = Annotated[str, Path(pattern=JOB_ID_PATTERN)]
 ACCEPTED = status.HTTP_202_ACCEPTED
 
 

@@ -2,8 +2,10 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from contracts.ids import LINK_ID_PATTERN
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from service_kit.auth import CurrentOwner
+from service_kit.pagination import PageDep
 
 from link_service.context import LinkDep
 from link_service.domain import SelectionError
@@ -11,6 +13,7 @@ from link_service.links import NotConnected
 from link_service.models import LinkCreate, LinkPublic, LinksPublic
 
 router = APIRouter(prefix="/v1/links", tags=["links"])
+LinkId = Annotated[str, Path(pattern=LINK_ID_PATTERN)]
 
 
 @router.post("", response_model=LinkPublic, status_code=status.HTTP_201_CREATED)
@@ -29,23 +32,21 @@ async def create_link(request: LinkCreate, owner: CurrentOwner, context: LinkDep
 async def list_links(
     owner: CurrentOwner,
     context: LinkDep,
+    page: PageDep,
     link_status: Annotated[
         Literal["active", "expired", "revoked"] | None, Query(alias="status")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> LinksPublic:
     """The caller's links, newest first, a page at a time."""
-    try:
-        links, next_cursor = await context.links.page(owner.user_id, link_status, limit, cursor)
-    except ValueError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
+    links, next_cursor = await context.links.page(
+        owner.user_id, link_status, page.limit, page.after
+    )
     items = [LinkPublic(**await context.links.view(link)) for link in links]
     return LinksPublic(items=items, next_cursor=next_cursor)
 
 
 @router.get("/{link_id}", response_model=LinkPublic)
-async def get_link(link_id: str, owner: CurrentOwner, context: LinkDep) -> LinkPublic:
+async def get_link(link_id: LinkId, owner: CurrentOwner, context: LinkDep) -> LinkPublic:
     """One of the caller's links."""
     link = await context.links.owned(owner.user_id, link_id)
     if link is None:
@@ -54,7 +55,7 @@ async def get_link(link_id: str, owner: CurrentOwner, context: LinkDep) -> LinkP
 
 
 @router.post("/{link_id}/revoke", response_model=LinkPublic)
-async def revoke_link(link_id: str, owner: CurrentOwner, context: LinkDep) -> LinkPublic:
+async def revoke_link(link_id: LinkId, owner: CurrentOwner, context: LinkDep) -> LinkPublic:
     """Stop the link at once; revoking again changes nothing."""
     link = await context.links.owned(owner.user_id, link_id)
     if link is None:

@@ -3,9 +3,11 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from contracts.ids import NOTIFICATION_ID_PATTERN
+from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import BaseModel
 from service_kit.auth import CurrentOwner
+from service_kit.pagination import PageDep
 
 from notify_service.context import NotifyDep
 
@@ -45,25 +47,18 @@ def _public(notification: dict[str, object]) -> NotificationPublic:
 
 @router.get("")
 async def list_notifications(
-    owner: CurrentOwner,
-    context: NotifyDep,
-    unread: bool = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    owner: CurrentOwner, context: NotifyDep, page: PageDep, unread: bool = False
 ) -> NotificationsPublic:
     """The caller's notifications (only unread ones with `?unread=true`), newest first."""
-    try:
-        items, next_cursor = await context.store.page(
-            owner.user_id, unread=unread, limit=limit, cursor=cursor
-        )
-    except ValueError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
+    items, next_cursor = await context.store.page(
+        owner.user_id, unread=unread, limit=page.limit, after=page.after
+    )
     return NotificationsPublic(items=[_public(n) for n in items], next_cursor=next_cursor)
 
 
 @router.post("/{notification_id}/read")
 async def mark_read(
-    notification_id: Annotated[str, Path(min_length=1, max_length=100)],
+    notification_id: Annotated[str, Path(pattern=NOTIFICATION_ID_PATTERN)],
     owner: CurrentOwner,
     context: NotifyDep,
 ) -> NotificationPublic:
