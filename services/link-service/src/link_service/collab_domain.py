@@ -71,8 +71,14 @@ def answered(
 
 
 def removal_applies(entry: Mapping[str, Any] | None, request_id: str) -> bool:
-    """Whether collab.revoked for `request_id` ends the current intent (the entry goes)."""
+    """Whether an answer to removal `request_id` ends the current intent."""
     return bool(entry and entry.get("revoking") and entry.get("request_id") == request_id)
+
+
+def removal_failed(request_id: str, reason: str) -> dict[str, Any]:
+    """The entry after Dropbox refused removal `request_id`: failed, the producer may retry
+    the removal or share again (the access may still be there)."""
+    return {"status": "failed", "request_id": request_id, "reason": f"remove_failed:{reason}"}
 
 
 def result_field(track_id: str, collaborator_id: str) -> str:

@@ -16,6 +16,7 @@ from contracts.events import (
     CollabGranted,
     Collaborator,
     CollabRevoked,
+    CollabRevokeFailed,
     CollabRevokeRequested,
     CollabShareRequested,
     SharedFile,
@@ -168,16 +169,26 @@ class Collaborators:
             tag=self.store.tag(owner), watch=[status_key], plan=plan,
         )  # fmt: skip
 
-    async def record_removal(self, consumer: str, event: CollabRevoked) -> None:
-        """Access removed: the collaborator is not shared any more (if that was the intent)."""
+    async def record_removal(
+        self, consumer: str, event: CollabRevoked | CollabRevokeFailed
+    ) -> None:
+        """Access removed: not shared any more; or the removal failed, with the reason (if the
+        removal was still the intent)."""
         owner, track_id, cid = event.owner_id, event.track_id, event.collaborator_id
         status_key = self.store.status_key(owner, track_id)
+
+        def write(pipe: Pipeline) -> None:
+            if isinstance(event, CollabRevokeFailed):
+                entry = domain.removal_failed(event.request_id, event.reason)
+                self.store.set_entry(pipe, owner, track_id, cid, entry)
+            else:
+                self.store.drop_entry(pipe, owner, track_id, cid)
 
         async def plan(pipe: Pipeline) -> Write:
             entry = (await _entries(pipe, status_key)).get(cid)
             if not domain.removal_applies(entry, event.request_id):
                 return lambda _: None
-            return lambda pipe: self.store.drop_entry(pipe, owner, track_id, cid)
+            return write
 
         await apply_once_reading(
             self.store.redis, consumer=consumer, event_id=event.event_id,

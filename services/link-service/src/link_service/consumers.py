@@ -9,6 +9,7 @@ from contracts.events import (
     CollabFailed,
     CollabGranted,
     CollabRevoked,
+    CollabRevokeFailed,
     DropboxConnected,
     DropboxDisconnected,
 )
@@ -72,3 +73,8 @@ def register_collaborator_answers(context: LinkContext) -> None:
     async def record_collaborator_removed(event: CollabRevoked) -> None:
         """The collaborator's access is gone: not shared any more."""
         await collaborators.record_removal(f"{group}:collab-revoked", event)
+
+    @subscriber(runtime.broker, settings.topic(topics.COLLAB_REVOKE_FAILED), group_id=group)
+    async def record_collaborator_removal_failed(event: CollabRevokeFailed) -> None:
+        """Dropbox refused the removal: failed with the reason; the producer may retry."""
+        await collaborators.record_removal(f"{group}:collab-revoke-failed", event)

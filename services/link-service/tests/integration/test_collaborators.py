@@ -10,6 +10,7 @@ from contracts.events import (
     CollabGranted,
     Collaborator,
     CollabRevoked,
+    CollabRevokeFailed,
     Event,
 )
 from messaging.testing import wait_until
@@ -180,6 +181,38 @@ async def test_removing_access_publishes_a_request_and_ends_not_shared(producer,
     assert view["collaborators"][1]["revoking"] is True  # granted until Dropbox confirms
     await _answer(producer, CollabRevoked(
         request_id=removal["request_id"], owner_id=producer.owner_id, track_id="t-1",
+        collaborator_id="c-2",
+    ))  # fmt: skip
+    await _until(lambda: _is(producer, "t-1", ("partial", {"c-1": "granted", "c-2": "not_shared"})))
+
+
+async def test_a_refused_removal_shows_failed_with_the_reason_and_can_be_retried(
+    producer, events
+):
+    await producer.put_track("t-1", "Night Drive")
+    await _share(producer, "t-1")
+    [request] = await _requests(producer, events, topics.COLLAB_SHARE_REQUESTED)
+    for person in request["collaborators"]:
+        await _answer(producer, _granted(request, person))
+    await _until(lambda: _is(producer, "t-1", ("all", {"c-1": "granted", "c-2": "granted"})))
+    remove = "/v1/tracks/t-1/collaborators/c-2/access"
+
+    assert (await producer.http.delete(remove, headers=producer.headers)).status_code == 202
+    [first] = await _requests(producer, events, topics.COLLAB_REVOKE_REQUESTED)
+    await _answer(producer, CollabRevokeFailed(
+        request_id=first["request_id"], owner_id=producer.owner_id, track_id="t-1",
+        collaborator_id="c-2", reason="dropbox_unavailable",
+    ))  # fmt: skip
+    await _until(lambda: _is(producer, "t-1", ("partial", {"c-1": "granted", "c-2": "failed"})))
+    [bo] = [c for c in (await _get(producer, "/v1/tracks/t-1/share-status"))["collaborators"]
+            if c["collaborator_id"] == "c-2"]  # fmt: skip
+    assert (bo["reason"], bo["revoking"]) == ("remove_failed:dropbox_unavailable", False)
+
+    assert (await producer.http.delete(remove, headers=producer.headers)).status_code == 202
+    [_, retry] = await _requests(producer, events, topics.COLLAB_REVOKE_REQUESTED, expect=2)
+    assert retry["request_id"] != first["request_id"]
+    await _answer(producer, CollabRevoked(
+        request_id=retry["request_id"], owner_id=producer.owner_id, track_id="t-1",
         collaborator_id="c-2",
     ))  # fmt: skip
     await _until(lambda: _is(producer, "t-1", ("partial", {"c-1": "granted", "c-2": "not_shared"})))
