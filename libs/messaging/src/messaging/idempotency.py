@@ -4,7 +4,7 @@ The marker `applied:<consumer>:<event_id>` and the handler's writes commit in on
 MULTI/EXEC under WATCH, so a crash leaves either both or neither.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from uuid import UUID
 
@@ -47,6 +47,27 @@ async def apply_once(
                 return True
             except WatchError:
                 continue  # a concurrent delivery raced us; look at the marker again
+
+
+async def act_once(
+    redis: Redis,
+    *,
+    consumer: str,
+    event_id: UUID,
+    act: Callable[[], Awaitable[Callable[[Pipeline], None]]],
+    tag: str = "",
+) -> bool:
+    """For work outside Redis (Dropbox calls): skip an event already applied, else `act`,
+    then commit the writes `act` returns with the marker; False if already applied.
+
+    A crash between acting and committing acts again on redelivery, so the work must
+    tolerate being repeated; what it must never do is act on an event applied long ago.
+    """
+    if await was_applied(redis, consumer=consumer, event_id=event_id, tag=tag):
+        DUPLICATES_SKIPPED.labels(consumer).inc()
+        return False
+    write = await act()
+    return await apply_once(redis, consumer=consumer, event_id=event_id, write=write, tag=tag)
 
 
 async def was_applied(redis: Redis, *, consumer: str, event_id: UUID, tag: str = "") -> bool:

@@ -4,6 +4,7 @@ from contracts.events import (
     CollabFailed,
     CollabGranted,
     CollabRevoked,
+    CollabRevokeFailed,
     DropboxConnected,
     DropboxDisconnected,
 )
@@ -12,6 +13,7 @@ from service_kit.app import build_runtime, create_service_app
 
 from dropbox_service import consumers
 from dropbox_service.api import connection, internal
+from dropbox_service.connections import Connections
 from dropbox_service.context import DropboxContext
 from dropbox_service.crypto import TokenCipher
 from dropbox_service.dropbox_api import DropboxCalls
@@ -25,9 +27,10 @@ def create_app(settings: Settings) -> FastAPI:
     runtime = build_runtime(settings)
     cipher = TokenCipher(settings.dropbox_token_key.get_secret_value())
     store = Store(runtime.redis, runtime.outbox, cipher, settings.key_prefix)
-    calls = DropboxCalls(settings, store)
+    connections = Connections(runtime.redis, runtime.outbox, store)
+    calls = DropboxCalls(settings, store, on_refused=connections.refused)
     context = DropboxContext(
-        settings, runtime, store, calls, TemporaryLinks(settings, store, calls)
+        settings, runtime, store, connections, calls, TemporaryLinks(settings, store, calls)
     )
     consumers.register(context)
     app = create_service_app(
@@ -38,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
             CollabGranted,
             CollabFailed,
             CollabRevoked,
+            CollabRevokeFailed,
             DropboxConnected,
             DropboxDisconnected,
         ),

@@ -1,112 +1,118 @@
-"""Kafka consumers: share with collaborators, remove a collaborator's access."""
+"""Kafka consumers: share with collaborators, remove a collaborator's access.
 
-import json
-from dataclasses import asdict
+Both act on Dropbox before they record anything, so a request already applied is
+recognised first and never acted on again (a late redelivery must not re-grant access a
+later removal took back, nor remove access a later share gave).
+"""
+
+from collections.abc import Callable
 
 from contracts import topics
 from contracts.events import (
     CollabFailed,
     CollabGranted,
     CollabRevoked,
+    CollabRevokeFailed,
     CollabRevokeRequested,
     CollabShareRequested,
     Event,
 )
 from messaging.delivery import RetryLater, subscriber
-from messaging.idempotency import apply_once
+from messaging.idempotency import act_once
 from redis.asyncio.client import Pipeline
 
 from dropbox_service import sharing
 from dropbox_service.context import DropboxContext
 from dropbox_service.dropbox_api import RateLimited
 
+Write = Callable[[Pipeline], None]
+
 
 def register(context: DropboxContext) -> None:
     """Subscribe the service's handlers on its broker."""
     runtime = context.runtime
     settings = runtime.settings
+    store = context.store
     group = settings.consumer_group
 
     @subscriber(runtime.broker, settings.topic(topics.COLLAB_SHARE_REQUESTED), group_id=group)
     async def share_with_collaborators(request: CollabShareRequested) -> None:
         """Grant each collaborator access; publish collab.granted or collab.failed for each."""
-        try:
-            outcome = await sharing.grant(context.calls, request)
-        except RateLimited as error:
-            raise RetryLater(str(error)) from error
-        connection = await context.store.connection(request.owner_id)
-        owner_name = connection.name if connection else request.owner_id
-        events: list[Event] = []
-        for person in request.collaborators:
-            if person.collaborator_id in outcome.granted:
-                events.append(
-                    CollabGranted(
-                        request_id=request.request_id,
-                        job_id=request.job_id,
-                        owner_id=request.owner_id,
-                        owner_name=owner_name,
-                        track_id=request.track_id,
-                        track_title=request.track_title,
-                        collaborator=person,
-                        mode=request.mode,
-                        access_url=outcome.access_url,
-                        message=request.message,
-                    )
-                )
-            else:
-                events.append(
-                    CollabFailed(
-                        request_id=request.request_id,
-                        job_id=request.job_id,
-                        owner_id=request.owner_id,
-                        track_id=request.track_id,
-                        collaborator_id=person.collaborator_id,
-                        reason=outcome.failed.get(person.collaborator_id, "unknown"),
-                    )
-                )
 
-        def write(pipe: Pipeline) -> None:
-            for collaborator_id, grant in outcome.granted.items():
-                key = context.store.grant_key(request.owner_id, request.track_id, collaborator_id)
-                pipe.set(key, json.dumps(asdict(grant)))
-            for event in events:
-                runtime.outbox.stage(pipe, event)
+        async def grant() -> Write:
+            try:
+                outcome = await sharing.grant(context.calls, request)
+            except RateLimited as error:
+                raise RetryLater(str(error)) from error
+            connection = await store.connection(request.owner_id)
+            events = grant_events(request, outcome, connection.name if connection else None)
 
-        await apply_once(
-            runtime.redis,
-            consumer=f"{group}:share",
-            event_id=request.event_id,
-            write=write,
+            def write(pipe: Pipeline) -> None:
+                for cid, given in outcome.granted.items():
+                    store.add_grants(pipe, request.owner_id, request.track_id, cid, given)
+                for event in events:
+                    runtime.outbox.stage(pipe, event)
+
+            return write
+
+        await act_once(
+            runtime.redis, consumer=f"{group}:share", event_id=request.event_id, act=grant,
             tag=runtime.outbox.tag(request.track_id),
-        )
+        )  # fmt: skip
 
     @subscriber(runtime.broker, settings.topic(topics.COLLAB_REVOKE_REQUESTED), group_id=group)
     async def remove_collaborator_access(request: CollabRevokeRequested) -> None:
-        """Take back what was granted to the collaborator; publish collab.revoked."""
-        person = request.collaborator
-        key = context.store.grant_key(request.owner_id, request.track_id, person.collaborator_id)
-        if recorded := await context.store.grant(
-            request.owner_id, request.track_id, person.collaborator_id
-        ):
+        """Take back every access given to the collaborator; publish collab.revoked, or
+        collab.revoke.failed with the reason."""
+        cid = request.collaborator.collaborator_id
+
+        async def remove() -> Write:
+            given = await store.grants(request.owner_id, request.track_id, cid)
+            answer = {"request_id": request.request_id, "owner_id": request.owner_id,
+                      "track_id": request.track_id, "collaborator_id": cid}  # fmt: skip
+            event: Event
             try:
-                await sharing.revoke(context.calls, request, recorded)
-            except RateLimited as error:
-                raise RetryLater(str(error)) from error
-        revoked = CollabRevoked(
-            request_id=request.request_id,
-            owner_id=request.owner_id,
-            track_id=request.track_id,
-            collaborator_id=person.collaborator_id,
-        )
+                await sharing.revoke(context.calls, request.owner_id, given)
+                removed, event = list(given), CollabRevoked(**answer)
+            except sharing.RemovalFailed as failure:
+                removed = failure.removed
+                event = CollabRevokeFailed(**answer, reason=failure.reason)
 
-        def write(pipe: Pipeline) -> None:
-            pipe.delete(key)
-            runtime.outbox.stage(pipe, revoked)
+            def write(pipe: Pipeline) -> None:
+                store.drop_grants(pipe, request.owner_id, request.track_id, cid, removed)
+                runtime.outbox.stage(pipe, event)
 
-        await apply_once(
-            runtime.redis,
-            consumer=f"{group}:revoke",
-            event_id=request.event_id,
-            write=write,
+            return write
+
+        await act_once(
+            runtime.redis, consumer=f"{group}:revoke", event_id=request.event_id, act=remove,
             tag=runtime.outbox.tag(request.track_id),
-        )
+        )  # fmt: skip
+
+
+def grant_events(
+    request: CollabShareRequested, outcome: sharing.Outcome, owner_name: str | None
+) -> list[Event]:
+    """One collab.granted or collab.failed per collaborator of the request."""
+    events: list[Event] = []
+    for person in request.collaborators:
+        if person.collaborator_id in outcome.granted:
+            events.append(
+                CollabGranted(
+                    request_id=request.request_id, job_id=request.job_id,
+                    owner_id=request.owner_id, owner_name=owner_name or request.owner_id,
+                    track_id=request.track_id, track_title=request.track_title,
+                    collaborator=person, mode=request.mode, access_url=outcome.access_url,
+                    message=request.message,
+                )
+            )  # fmt: skip
+        else:
+            events.append(
+                CollabFailed(
+                    request_id=request.request_id, job_id=request.job_id,
+                    owner_id=request.owner_id, track_id=request.track_id,
+                    collaborator_id=person.collaborator_id,
+                    reason=outcome.failed.get(person.collaborator_id, "unknown"),
+                )
+            )  # fmt: skip
+    return events

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import Depends
 from service_kit.runtime import Runtime, from_app_state
 
+from dropbox_service.connections import Connections
 from dropbox_service.dropbox_api import DropboxCalls
 from dropbox_service.settings import Settings
 from dropbox_service.store import Store
@@ -14,11 +15,12 @@ from dropbox_service.temporary_links import TemporaryLinks
 
 @dataclass(frozen=True)
 class DropboxContext:
-    """Settings, the Redis store, the SDK pool and the temporary-link cache."""
+    """Settings, the Redis store, the connections, the SDK pool and the temporary links."""
 
     settings: Settings
     runtime: Runtime
     store: Store
+    connections: Connections
     calls: DropboxCalls
     links: TemporaryLinks
 

@@ -8,7 +8,7 @@ or network error backs off with jitter, asynchronously.
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 DEFAULT_RATE_LIMIT_WAIT_S = 5.0  # what the SDK assumes when Dropbox names no Retry-After
+# Transient trouble: 5xx from the API, or from the token endpoint during a refresh (the SDK
+# raises requests' HTTPError there), and the network.
+TRANSIENT = (InternalServerError, requests.HTTPError, requests.ConnectionError, requests.Timeout)
+OnRefused = Callable[[str, Connection], Awaitable[None]]
 
 
 class NotConnected(Exception):
@@ -52,12 +56,20 @@ def make_session(ca_file: Path | None) -> requests.Session:
     return session
 
 
+def token_refused(error: AuthError) -> bool:
+    """Whether Dropbox refuses the connection itself (app removed, token revoked, account
+    suspended), rather than one call (a missing scope, say)."""
+    problem = error.error
+    return bool(problem.is_invalid_access_token() or problem.is_user_suspended())
+
+
 class DropboxCalls:
     """Runs SDK operations for owners in a bounded thread pool."""
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store, on_refused: OnRefused) -> None:
         self.settings = settings
         self.store = store
+        self.on_refused = on_refused
         self.session = make_session(settings.dropbox_ca_file)
         self.pool = ThreadPoolExecutor(settings.dropbox_workers, thread_name_prefix="dropbox")
         self._clients: dict[str, tuple[str, dropbox.Dropbox]] = {}
@@ -73,7 +85,11 @@ class DropboxCalls:
         *,
         rate_limit_budget_s: float | None = None,
     ) -> T:
-        """Run `operation` with the owner's client, retrying 429s and 5xx as Dropbox asks."""
+        """Run `operation` with the owner's client, retrying 429s and 5xx as Dropbox asks.
+
+        A token Dropbox refuses disconnects the owner (`on_refused`), so that later calls
+        fail at once instead of trying to refresh it again.
+        """
         connection = await self.store.connection(owner_id)
         if connection is None:
             raise NotConnected(owner_id)
@@ -85,6 +101,8 @@ class DropboxCalls:
                 return await self.run(operation, client)
             except AuthError as error:
                 self.forget(owner_id)
+                if token_refused(error):
+                    await self.on_refused(owner_id, connection)
                 raise NotConnected(owner_id) from error
             except RateLimitError as error:
                 wait = float(error.backoff or DEFAULT_RATE_LIMIT_WAIT_S)
@@ -93,7 +111,7 @@ class DropboxCalls:
                 log.info("Dropbox rate limit: waiting %.1fs", wait)
                 waited += wait
                 await asyncio.sleep(wait)
-            except (InternalServerError, requests.ConnectionError, requests.Timeout) as error:
+            except TRANSIENT as error:
                 failures += 1
                 if failures > self.settings.dropbox_max_5xx_retries:
                     raise DropboxUnavailable(str(error)) from error

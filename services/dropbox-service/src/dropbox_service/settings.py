@@ -30,8 +30,10 @@ class Settings(ServiceSettings):
     temporary_link_reuse_min_s: int = Field(7200, ge=60, le=14000)
     dropbox_max_5xx_retries: int = Field(5, ge=0)
     dropbox_backoff_base_s: float = Field(0.5, gt=0)
-    # Longest wait for a rate limit inside one message; beyond it the message is redelivered.
+    # Longest wait for a rate limit inside one message (beyond it a grant is redelivered, a
+    # removal reported failed), and inside one interactive request (a download).
     dropbox_rate_limit_budget_s: float = Field(120.0, gt=0)
+    interactive_rate_limit_budget_s: float = Field(10.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_development_token_key_in_production(self) -> "Settings":

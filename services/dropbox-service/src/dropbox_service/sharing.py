@@ -1,5 +1,10 @@
 """Collaborator access through Dropbox: folder mode shares the track's folder, files mode
 adds each collaborator to each file. Both are idempotent: a member already there is success.
+
+Every access given is recorded by target (`folder:<shared folder id>`, `file:<path>`) with
+the address it went to, so a removal takes back all of them, whatever modes were used.
+Dropbox sends its own invitation to collaborators without a Producer Dashboard account
+(they have no other way in); dashboard users are added quietly, as they get our notice.
 """
 
 import asyncio
@@ -7,12 +12,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from contracts.events import Collaborator, CollabRevokeRequested, CollabShareRequested
+from contracts.events import Collaborator, CollabShareRequested
 from dropbox import sharing as dbx
 from dropbox.exceptions import ApiError
 
-from dropbox_service.dropbox_api import DropboxCalls, DropboxUnavailable, NotConnected
-from dropbox_service.store import Grant
+from dropbox_service.dropbox_api import (
+    DropboxCalls,
+    DropboxUnavailable,
+    NotConnected,
+    RateLimited,
+)
 
 T = TypeVar("T")
 JOB_POLL_S = 0.2
@@ -27,11 +36,24 @@ class ShareFailed(Exception):
         self.reason = reason
 
 
+class RemovalFailed(Exception):
+    """Dropbox refused to take an access back; `removed` are the targets taken back before."""
+
+    def __init__(self, reason: str, removed: list[str]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.removed = removed
+
+
+# Per collaborator, the accesses given: target → the address it was given to.
+Accesses = dict[str, str]
+
+
 @dataclass
 class Outcome:
-    """Per collaborator: what was granted (and how, to revoke it later) or why it failed."""
+    """Per collaborator: the accesses granted (to revoke them later) or why it failed."""
 
-    granted: dict[str, Grant] = field(default_factory=dict)
+    granted: dict[str, Accesses] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     access_url: str | None = None
 
@@ -46,54 +68,65 @@ async def grant(calls: DropboxCalls, request: CollabShareRequested) -> Outcome:
         return Outcome(failed={c.collaborator_id: failure.reason for c in request.collaborators})
 
 
-async def revoke(calls: DropboxCalls, request: CollabRevokeRequested, recorded: Grant) -> None:
-    """Remove the collaborator's access recorded at grant time; absent already is success."""
-    member = dbx.MemberSelector.email(recorded.email)
-    if recorded.mode == "folder" and recorded.shared_folder_id:
-        folder_id = recorded.shared_folder_id
-        launch = await _dropbox(
-            calls,
-            request.owner_id,
-            lambda c: c.sharing_remove_folder_member(folder_id, member, leave_a_copy=False),
-            already_done=_not_a_folder_member,
-        )
-        if launch and launch.is_async_job_id():
-            job = launch.get_async_job_id()
-            await _wait_for_job(calls, request.owner_id, lambda c: c.sharing_check_job_status(job))
+async def revoke(calls: DropboxCalls, owner_id: str, given: Accesses) -> None:
+    """Take back every access recorded for a collaborator; one already gone is success.
+    RemovalFailed says why Dropbox refused, and which targets were taken back before."""
+    removed: list[str] = []
+    for target, email in given.items():
+        try:
+            await _remove(calls, owner_id, target, dbx.MemberSelector.email(email))
+        except ShareFailed as failure:
+            raise RemovalFailed(failure.reason, removed) from failure
+        except RateLimited as limited:  # waited out within the budget already
+            raise RemovalFailed("dropbox_rate_limited", removed) from limited
+        removed.append(target)
+
+
+async def _remove(calls: DropboxCalls, owner_id: str, target: str, member: Any) -> None:
+    kind, _, ref = target.partition(":")
+    if kind == "file":
+        await _dropbox(calls, owner_id, _remove_file_member(ref, member),
+                       already_done=_not_a_file_member)  # fmt: skip
         return
-    for path in recorded.files:
-        await _dropbox(
-            calls,
-            request.owner_id,
-            _remove_file_member(path, member),
-            already_done=_not_a_file_member,
-        )
+    launch = await _dropbox(
+        calls, owner_id, lambda c: c.sharing_remove_folder_member(ref, member, leave_a_copy=False),
+        already_done=_not_a_folder_member,
+    )  # fmt: skip
+    if launch and launch.is_async_job_id():
+        job = launch.get_async_job_id()
+        await _wait_for_job(calls, owner_id, lambda c: c.sharing_check_job_status(job))
 
 
 async def _grant_folder(calls: DropboxCalls, request: CollabShareRequested) -> Outcome:
     folder = await _shared_folder(calls, request)
     outcome = Outcome(access_url=folder.preview_url)
+    target = f"folder:{folder.shared_folder_id}"
     for person in request.collaborators:
-        add = _add_folder_member(folder.shared_folder_id, person.email, request.message)
+        add = _add_folder_member(folder.shared_folder_id, person, request.message)
         reason = await _reason_if_fails(_dropbox(calls, request.owner_id, add))
-        _record(outcome, person, reason, Grant("folder", person.email, folder.shared_folder_id, []))
+        _record(outcome, person, reason, {target: person.email})
     return outcome
 
 
 async def _grant_files(calls: DropboxCalls, request: CollabShareRequested) -> Outcome:
     problems: dict[str, str] = {}
-    members = [dbx.MemberSelector.email(c.email) for c in request.collaborators]
+    # Dropbox invites those without a dashboard account; the others get our notice.
+    quietly = [c for c in request.collaborators if c.user_id is not None]
+    invited = [c for c in request.collaborators if c.user_id is None]
     for shared in request.files:
-        add = _add_file_members(shared.dropbox_path, members, request.message)
-        results = await _dropbox(calls, request.owner_id, add)
-        for result in results:
-            if not result.result.is_success():
-                problems[result.member.get_email().lower()] = f"dropbox_error:{result.result!r}"
+        for people, quiet in ((quietly, True), (invited, False)):
+            if not people:
+                continue
+            add = _add_file_members(shared.dropbox_path, people, request.message, quiet)
+            for result in await _dropbox(calls, request.owner_id, add):
+                if not result.result.is_success():
+                    email = result.member.get_email().lower()
+                    problems[email] = f"dropbox_error:{result.result!r}"
     outcome = Outcome()
-    paths = [f.dropbox_path for f in request.files]
     for person in request.collaborators:
         reason = problems.get(person.email.lower())
-        _record(outcome, person, reason, Grant("files", person.email, None, paths))
+        given = {f"file:{f.dropbox_path}": person.email for f in request.files}
+        _record(outcome, person, reason, given)
     return outcome
 
 
@@ -122,7 +155,8 @@ async def _dropbox(
     *,
     already_done: Callable[[ApiError], Any] = lambda error: None,
 ) -> T:
-    """One SDK call; Dropbox's refusals become ShareFailed unless `already_done` accepts them."""
+    """One SDK call; Dropbox's refusals become ShareFailed unless `already_done` accepts them.
+    A rate limit that outlasts the budget is raised as it is (a grant is redelivered)."""
     try:
         return await calls.call(owner_id, operation)
     except NotConnected as error:
@@ -158,9 +192,9 @@ async def _reason_if_fails(call: Awaitable[Any]) -> str | None:
     return None
 
 
-def _record(outcome: Outcome, person: Collaborator, reason: str | None, grant: Grant) -> None:
+def _record(outcome: Outcome, person: Collaborator, reason: str | None, given: Accesses) -> None:
     if reason is None:
-        outcome.granted[person.collaborator_id] = grant
+        outcome.granted[person.collaborator_id] = given
     else:
         outcome.failed[person.collaborator_id] = reason
 
@@ -168,16 +202,20 @@ def _record(outcome: Outcome, person: Collaborator, reason: str | None, grant: G
 Operation = Callable[[Any], Any]
 
 
-def _add_folder_member(folder_id: str, email: str, message: str | None) -> Operation:
-    add = dbx.AddMember(dbx.MemberSelector.email(email), dbx.AccessLevel.viewer)
+def _add_folder_member(folder_id: str, person: Collaborator, message: str | None) -> Operation:
+    add = dbx.AddMember(dbx.MemberSelector.email(person.email), dbx.AccessLevel.viewer)
+    quiet = person.user_id is not None  # Dropbox invites those without a dashboard account
     return lambda client: client.sharing_add_folder_member(
-        folder_id, [add], quiet=True, custom_message=message
+        folder_id, [add], quiet=quiet, custom_message=message
     )
 
 
-def _add_file_members(path: str, members: list[Any], message: str | None) -> Operation:
+def _add_file_members(
+    path: str, people: list[Collaborator], message: str | None, quiet: bool
+) -> Operation:
+    members = [dbx.MemberSelector.email(person.email) for person in people]
     return lambda client: client.sharing_add_file_member(
-        path, members, custom_message=message, quiet=True, access_level=dbx.AccessLevel.viewer
+        path, members, custom_message=message, quiet=quiet, access_level=dbx.AccessLevel.viewer
     )
 
 

@@ -1,14 +1,15 @@
 """Redis state of the dropbox-service: connections, OAuth states, temporary links, grants.
 
-An owner's connection and a track's grants carry the outbox tag of their aggregate, so
-each change and its event commit together (docs/decisions/0001-outbox.md).
+An owner's connection and cached links carry the outbox tag of the owner, and a track's
+grants the tag of the track, so each change and its event commit together
+(docs/decisions/0001-outbox.md).
 """
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 from messaging.outbox import Outbox
 from redis.asyncio import Redis
@@ -31,13 +32,11 @@ class Connection:
 
 
 @dataclass(frozen=True)
-class Grant:
-    """What was shared with one collaborator of one track, so it can be taken back."""
+class CachedLink:
+    """A temporary link handed out before, and the instant it stops working."""
 
-    mode: str
-    email: str
-    shared_folder_id: str | None
-    files: list[str]
+    url: str
+    expires_at: datetime
 
 
 class Store:
@@ -56,10 +55,18 @@ class Store:
     async def connection(self, owner_id: str) -> Connection | None:
         """The owner's connection, refresh token decrypted; None when not connected."""
         fields: dict[str, str] = await self.redis.hgetall(self.connection_key(owner_id))  # type: ignore[assignment]
-        if not fields:
-            return None
-        fields["refresh_token"] = self.cipher.decrypt(fields["refresh_token"])
-        return Connection(**fields)
+        return self._connection(fields)
+
+    async def watched_connection(self, pipe: Pipeline, owner_id: str) -> Connection | None:
+        """The owner's connection read on a pipeline that WATCHes its key."""
+        await pipe.watch(self.connection_key(owner_id))
+        fields: dict[str, str] = await pipe.hgetall(self.connection_key(owner_id))  # type: ignore[assignment]
+        return self._connection(fields)
+
+    async def account_id(self, owner_id: str) -> str | None:
+        """The Dropbox account the owner is connected to (no token decrypted)."""
+        value = await self.redis.hget(self.connection_key(owner_id), "account_id")
+        return None if value is None else str(value)
 
     def save_connection(self, pipe: Pipeline, owner_id: str, connection: Connection) -> None:
         """Queue the connection, its refresh token encrypted."""
@@ -69,6 +76,11 @@ class Store:
         key = self.connection_key(owner_id)
         pipe.delete(key)
         pipe.hset(key, mapping=fields)  # type: ignore[arg-type]
+
+    def drop_connection(self, pipe: Pipeline, owner_id: str, connection: Connection) -> None:
+        """Queue forgetting the connection and every temporary link cached through it."""
+        pipe.delete(self.connection_key(owner_id))
+        pipe.delete(self.links_key(owner_id, connection.account_id))
 
     async def remember_oauth_state(self, state: str, owner_id: str, code_verifier: str) -> None:
         """Bind a single-use OAuth `state` to its caller and PKCE verifier for ten minutes."""
@@ -80,30 +92,66 @@ class Store:
         value = await self.redis.getdel(self._state_key(state))
         return json.loads(value) if value else None
 
-    def temporary_link_key(self, owner_id: str, path: str) -> str:
-        """Where the cached temporary link of one file lives."""
-        digest = hashlib.sha256(path.lower().encode()).hexdigest()[:32]
-        return f"{self.prefix}tl:{owner_id}:{digest}"
+    def links_key(self, owner_id: str, account_id: str) -> str:
+        """The hash of temporary links cached for one owner through one Dropbox account."""
+        return f"{self.prefix}tl:{self.outbox.tag(owner_id)}:{owner_id}:{account_id}"
 
-    async def cached_link(self, key: str) -> dict[str, Any] | None:
-        """A cached temporary link, if any."""
-        value = await self.redis.get(key)
-        return json.loads(value) if value else None
+    async def cached_link(self, owner_id: str, account_id: str, path: str) -> CachedLink | None:
+        """A cached temporary link to the file, if any (it may be close to expiring)."""
+        value = await self.redis.hget(self.links_key(owner_id, account_id), _path_field(path))
+        if not value:
+            return None
+        cached = json.loads(value)
+        return CachedLink(cached["url"], datetime.fromisoformat(cached["expires_at"]))
 
-    async def cache_link(self, key: str, url: str, expires_at: datetime, keep_s: int) -> None:
-        """Cache a temporary link for `keep_s` seconds."""
-        value = json.dumps({"url": url, "expires_at": expires_at.astimezone(UTC).isoformat()})
-        await self.redis.set(key, value, ex=max(1, keep_s))
+    async def cache_link(
+        self, owner_id: str, account_id: str, path: str, link: CachedLink, keep: timedelta
+    ) -> None:
+        """Cache a temporary link; the owner's cache lives `keep` past its newest link."""
+        key = self.links_key(owner_id, account_id)
+        value = json.dumps(
+            {"url": link.url, "expires_at": link.expires_at.astimezone(UTC).isoformat()}
+        )
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, _path_field(path), value)
+            pipe.expire(key, keep)
+            await pipe.execute()
 
-    def grant_key(self, owner_id: str, track_id: str, collaborator_id: str) -> str:
-        """Where the record of one collaborator's access to one track lives."""
+    def grants_key(self, owner_id: str, track_id: str, collaborator_id: str) -> str:
+        """The hash of the accesses one collaborator was given to one track: per target
+        (`folder:<shared folder id>` or `file:<path>`), the address it was given to."""
         tag = self.outbox.tag(track_id)
-        return f"{self.prefix}grant:{tag}:{owner_id}:{track_id}:{collaborator_id}"
+        return f"{self.prefix}grants:{tag}:{owner_id}:{track_id}:{collaborator_id}"
 
-    async def grant(self, owner_id: str, track_id: str, collaborator_id: str) -> Grant | None:
-        """What was shared with the collaborator, if anything."""
-        value = await self.redis.get(self.grant_key(owner_id, track_id, collaborator_id))
-        return Grant(**json.loads(value)) if value else None
+    async def grants(self, owner_id: str, track_id: str, collaborator_id: str) -> dict[str, str]:
+        """Every access the collaborator holds on the track, as recorded when it was given."""
+        key = self.grants_key(owner_id, track_id, collaborator_id)
+        found: dict[str, str] = await self.redis.hgetall(key)  # type: ignore[assignment]
+        return found
+
+    def add_grants(
+        self, pipe: Pipeline, owner_id: str, track_id: str, cid: str, given: Mapping[str, str]
+    ) -> None:
+        """Queue recording accesses given (beside those given before)."""
+        if given:
+            pipe.hset(self.grants_key(owner_id, track_id, cid), mapping=dict(given))  # type: ignore[arg-type]
+
+    def drop_grants(
+        self, pipe: Pipeline, owner_id: str, track_id: str, cid: str, targets: Iterable[str]
+    ) -> None:
+        """Queue forgetting accesses that were taken back."""
+        if removed := list(targets):
+            pipe.hdel(self.grants_key(owner_id, track_id, cid), *removed)
+
+    def _connection(self, fields: dict[str, str]) -> Connection | None:
+        if not fields:
+            return None
+        fields["refresh_token"] = self.cipher.decrypt(fields["refresh_token"])
+        return Connection(**fields)
 
     def _state_key(self, state: str) -> str:
         return f"{self.prefix}oauth:{state}"
+
+
+def _path_field(path: str) -> str:
+    return hashlib.sha256(path.lower().encode()).hexdigest()[:32]

@@ -12,11 +12,12 @@ CONSOLE = "http://console.test/console"
 
 @pytest.fixture
 def control(dropbox_emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """The emulator's control API."""
+    """The emulator's control API; faults cleared after each test."""
     with httpx.Client(
         base_url=dropbox_emulator.base_url, verify=dropbox_emulator.ssl_context(), trust_env=False
     ) as client:
         yield client
+        client.delete("/_emulator/faults")
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,9 @@ def dropbox_service(start_module_service, dropbox_emulator: RunningEmulator) -> 
         DROPBOX_REDIRECT_URI=f"http://127.0.0.1:{port}/v1/dropbox/callback",
         CONSOLE_URL=CONSOLE,
         DROPBOX_BACKOFF_BASE_S="0.05",
+        DROPBOX_MAX_5XX_RETRIES="2",
+        # A rate limit longer than this redelivers a grant and fails a removal.
+        DROPBOX_RATE_LIMIT_BUDGET_S="2",
     )
 
 

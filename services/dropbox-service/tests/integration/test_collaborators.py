@@ -3,6 +3,7 @@
 import json
 from uuid import uuid4
 
+import httpx
 import pytest
 from contracts import topics
 from contracts.events import (
@@ -12,6 +13,7 @@ from contracts.events import (
     SharedFile,
 )
 from messaging.testing import read_topic
+from service_kit.testing import bearer
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +66,37 @@ def _of(request) -> object:
     return lambda record: json.loads(record.value)["request_id"] == request.request_id
 
 
+def _invitations(control, email: str) -> list[dict]:
+    answer = control.get("/_emulator/invitations", params={"email": email.lower()})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _revoke(owner_id: str, person: Collaborator) -> CollabRevokeRequested:
+    return CollabRevokeRequested(
+        request_id=f"r-{uuid4().hex[:6]}", owner_id=owner_id, track_id="t-1", collaborator=person
+    )
+
+
+async def _share_and_wait(publisher, topic, kafka_bootstrap, request) -> None:
+    await publisher.publish(request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key())
+    granted = await read_topic(kafka_bootstrap, topic(topics.COLLAB_GRANTED), match=_of(request),
+                               expect=len(request.collaborators))  # fmt: skip
+    assert len(granted) == len(request.collaborators)
+
+
+async def _answer_to(publisher, topic, kafka_bootstrap, revoke) -> tuple[str, dict]:
+    """Publish a removal; answer which topic replied (revoked or revoke.failed) and how."""
+    await publisher.publish(revoke, topic=topic(topics.COLLAB_REVOKE_REQUESTED), key=revoke.key())
+    for _ in range(60):
+        for name in (topics.COLLAB_REVOKED, topics.COLLAB_REVOKE_FAILED):
+            found = await read_topic(kafka_bootstrap, topic(name), match=_of(revoke), expect=1,
+                                     timeout_s=0.5, idle_s=0)  # fmt: skip
+            if found:
+                return name, json.loads(found[0].value)
+    raise AssertionError("no answer to the removal")
+
+
 def _members(control, email: str, path: str) -> set[str]:
     answer = control.get("/_emulator/members", params={"account": email, "path": path})
     assert answer.status_code == 200, answer.text
@@ -89,6 +122,9 @@ async def test_share_then_revoke_changes_dropbox_members(
     targets = [FOLDER] if mode == "folder" else FILES
     for path in targets:
         assert emails <= _members(control, owner["email"], path)
+    # Dropbox invites the collaborator without a dashboard account; the user gets our notice.
+    assert len(_invitations(control, people[1].email)) == len(targets)
+    assert _invitations(control, people[0].email) == []
 
     revoke = CollabRevokeRequested(
         request_id=f"r-{uuid4().hex[:6]}",
@@ -186,3 +222,92 @@ async def test_malformed_request_goes_to_the_dlq(
         match=lambda record: record.value == poison,
     )
     assert dict(dead.headers)["x-dlq-error-type"] == b"ValidationError"
+
+
+async def test_a_track_shared_in_both_modes_loses_both_accesses_on_removal(
+    dropbox_service, owner, control, publisher, topic, kafka_bootstrap
+):
+    people = _people()
+    for mode in ("files", "folder"):
+        request = _request(owner["owner_id"], mode, people)
+        await _share_and_wait(publisher, topic, kafka_bootstrap, request)
+    bo = people[1].email.lower()
+    assert all(bo in _members(control, owner["email"], path) for path in [FOLDER, *FILES])
+
+    answer, _ = await _answer_to(
+        publisher, topic, kafka_bootstrap, _revoke(owner["owner_id"], people[1])
+    )
+
+    assert answer == topics.COLLAB_REVOKED
+    for path in [FOLDER, *FILES]:
+        assert bo not in _members(control, owner["email"], path), path
+        assert people[0].email.lower() in _members(control, owner["email"], path)
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [({"status": 503}, "dropbox_unavailable"),
+     ({"status": 429, "retry_after": 1}, "dropbox_rate_limited")],
+)  # fmt: skip
+async def test_a_removal_dropbox_keeps_refusing_is_reported_failed_then_can_be_retried(
+    dropbox_service, owner, control, publisher, topic, kafka_bootstrap, fault, reason
+):
+    people = _people()
+    await _share_and_wait(publisher, topic, kafka_bootstrap,
+                          _request(owner["owner_id"], "folder", people))  # fmt: skip
+    bo = people[1].email.lower()
+    control.post("/_emulator/faults",
+                 json={"route": "sharing/remove_folder_member", "count": 50, **fault})  # fmt: skip
+    try:
+        answer, payload = await _answer_to(
+            publisher, topic, kafka_bootstrap, _revoke(owner["owner_id"], people[1])
+        )
+    finally:
+        control.delete("/_emulator/faults")
+    assert (answer, payload["reason"]) == (topics.COLLAB_REVOKE_FAILED, reason)
+    assert payload["collaborator_id"] == "c-2"
+    assert bo in _members(control, owner["email"], FOLDER), "nothing was taken back"
+
+    retried, _ = await _answer_to(
+        publisher, topic, kafka_bootstrap, _revoke(owner["owner_id"], people[1])
+    )
+    assert retried == topics.COLLAB_REVOKED
+    assert bo not in _members(control, owner["email"], FOLDER)
+
+
+async def test_a_short_burst_of_429_and_5xx_during_a_removal_is_waited_out(
+    dropbox_service, owner, control, publisher, topic, kafka_bootstrap
+):
+    people = _people()
+    await _share_and_wait(publisher, topic, kafka_bootstrap,
+                          _request(owner["owner_id"], "files", people))  # fmt: skip
+    control.post(
+        "/_emulator/faults",
+        json={"route": "sharing/remove_file_member_2", "status": 429, "retry_after": 1, "count": 1},
+    )
+    # The SDK refreshes its 3-second tokens before each call: the token endpoint fails once.
+    control.post("/_emulator/faults", json={"route": "oauth2/token", "status": 500, "count": 1})
+
+    answer, _ = await _answer_to(
+        publisher, topic, kafka_bootstrap, _revoke(owner["owner_id"], people[1])
+    )
+
+    assert answer == topics.COLLAB_REVOKED
+    assert all(people[1].email.lower() not in _members(control, owner["email"], p) for p in FILES)
+
+
+async def test_a_removal_for_an_owner_without_dropbox_is_reported_failed(
+    dropbox_service, publisher, topic, kafka_bootstrap, owner, redis_url, module_prefix
+):
+    people = _people()
+    await _share_and_wait(publisher, topic, kafka_bootstrap,
+                          _request(owner["owner_id"], "folder", people))  # fmt: skip
+    gone = httpx.delete(f"{dropbox_service.base_url}/v1/dropbox/connection",
+                        headers=bearer(owner["owner_id"]))  # fmt: skip
+    assert gone.status_code == 200
+
+    answer, payload = await _answer_to(
+        publisher, topic, kafka_bootstrap, _revoke(owner["owner_id"], people[0])
+    )
+
+    assert (answer, payload["reason"]) == (topics.COLLAB_REVOKE_FAILED, "dropbox_not_connected")

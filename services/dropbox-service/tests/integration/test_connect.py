@@ -1,5 +1,6 @@
 """The connect flow with the real SDK against the emulator over HTTPS, Kafka and Redis real."""
 
+import asyncio
 import json
 from uuid import uuid4
 
@@ -8,7 +9,7 @@ import pytest
 from contracts.topics import DROPBOX_CONNECTED, DROPBOX_DISCONNECTED
 from messaging.testing import read_topic
 from redis.asyncio import Redis
-from service_kit.testing import bearer
+from service_kit.testing import INTERNAL_HEADERS, bearer
 
 pytestmark = pytest.mark.integration
 
@@ -101,3 +102,85 @@ async def test_disconnect_revokes_at_dropbox_and_announces_it(
         match=lambda record: record.key == owner_id.encode(),
     )
     assert json.loads(event.value)["account_email"] == email
+
+
+def _links(service, owner_id: str, paths: list[str]) -> list[httpx.Response]:
+    url = f"{service.base_url}/internal/temporary-links"
+    return [httpx.post(url, json={"owner_id": owner_id, "path": p}, headers=INTERNAL_HEADERS)
+            for p in paths]  # fmt: skip
+
+
+async def test_a_token_dropbox_refuses_disconnects_the_owner_once(
+    dropbox_service, connect, control, kafka_bootstrap, topic, owner_id
+):
+    email = _email()
+    connect(owner_id, email)
+    paths = [f"/Producer Dashboard/Mix {n}.wav" for n in range(8)]
+    for path in paths:
+        control.put("/_emulator/files", params={"account": email, "path": path}, content=b"mix")
+    assert [a.status_code for a in _links(dropbox_service, owner_id, paths[:1])] == [200]
+    # The producer removes the app in Dropbox (or the emulator restarts and forgets it).
+    control.delete("/_emulator/tokens", params={"account": email}).raise_for_status()
+    control.post("/_emulator/clock", json={"advance_s": 5})  # the access token is stale too
+    try:
+        refreshes = control.get("/_emulator/calls").json().get("oauth2/token", 0)
+        async with httpx.AsyncClient(base_url=dropbox_service.base_url) as client:
+            first = await asyncio.gather(*(
+                client.post("/internal/temporary-links", json={"owner_id": owner_id, "path": p},
+                            headers=INTERNAL_HEADERS)
+                for p in paths[1:4]
+            ))  # fmt: skip
+        attempted = control.get("/_emulator/calls").json()["oauth2/token"] - refreshes
+        later = _links(dropbox_service, owner_id, paths[4:])
+        after = control.get("/_emulator/calls").json()["oauth2/token"] - refreshes
+    finally:
+        control.post("/_emulator/clock", json={"advance_s": -5})
+
+    assert {a.status_code for a in [*first, *later]} == {409}
+    assert {a.json()["detail"] for a in [*first, *later]} == {"dropbox_not_connected"}
+    assert 1 <= attempted <= 3, "only requests already in flight tried the refused token"
+    assert after == attempted, "once disconnected, no request tries to refresh again"
+    assert _status(dropbox_service, owner_id) == {"connected": False, "account": None}
+    events = await read_topic(
+        kafka_bootstrap, topic(DROPBOX_DISCONNECTED), expect=1, idle_s=2,
+        match=lambda record: record.key == owner_id.encode(),
+    )  # fmt: skip
+    assert len(events) == 1
+    assert json.loads(events[0].value)["account_email"] == email
+
+
+async def test_status_asks_dropbox_so_a_removed_app_shows_disconnected(
+    dropbox_service, connect, control, kafka_bootstrap, topic, owner_id
+):
+    email = _email()
+    connect(owner_id, email)
+    assert _status(dropbox_service, owner_id)["connected"] is True
+    control.delete("/_emulator/tokens", params={"account": email}).raise_for_status()
+    control.post("/_emulator/clock", json={"advance_s": 5})
+    try:
+        status = _status(dropbox_service, owner_id)
+    finally:
+        control.post("/_emulator/clock", json={"advance_s": -5})
+    assert status == {"connected": False, "account": None}
+    [event] = await read_topic(
+        kafka_bootstrap, topic(DROPBOX_DISCONNECTED), expect=1,
+        match=lambda record: record.key == owner_id.encode(),
+    )  # fmt: skip
+    assert json.loads(event.value)["owner_id"] == owner_id
+
+
+def test_status_shows_the_stored_connection_while_dropbox_is_down(
+    dropbox_service, connect, control, owner_id
+):
+    email = _email()
+    connect(owner_id, email)
+    outage = {"route": "users/get_current_account", "status": 503, "count": 20}
+    control.post("/_emulator/faults", json=outage)
+    try:
+        status = _status(dropbox_service, owner_id)
+    finally:
+        control.delete("/_emulator/faults")
+    assert status == {
+        "connected": True,
+        "account": {"email": email, "name": status["account"]["name"]},
+    }

@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from service_kit.testing import INTERNAL_HEADERS
+from service_kit.testing import INTERNAL_HEADERS, bearer
 
 pytestmark = pytest.mark.integration
 
@@ -101,3 +101,41 @@ def test_calls_keep_working_after_the_access_token_expires(dropbox_service, owne
         control.post("/_emulator/clock", json={"advance_s": -5})
     assert answer.status_code == 200, answer.text
     assert control.get("/_emulator/calls").json()["oauth2/token"] > refreshes
+
+
+def _serve(url: str, emulator) -> bytes:
+    return httpx.get(url, verify=emulator.ssl_context(), trust_env=False).content
+
+
+def test_a_disconnect_drops_the_owners_cached_links(
+    dropbox_service, owner, connect, control, dropbox_emulator
+):
+    body = {"owner_id": owner["owner_id"], "path": owner["path"]}
+    before = _link(dropbox_service, body).json()["url"]
+    gone = httpx.delete(f"{dropbox_service.base_url}/v1/dropbox/connection",
+                        headers=bearer(owner["owner_id"]))  # fmt: skip
+    assert gone.json() == {"connected": False}
+    assert _link(dropbox_service, body).status_code == 409
+
+    connect(owner["owner_id"], owner["email"])
+    calls = control.get("/_emulator/calls").json()["files/get_temporary_link"]
+    after = _link(dropbox_service, body).json()["url"]
+
+    assert after != before
+    assert control.get("/_emulator/calls").json()["files/get_temporary_link"] == calls + 1
+    assert _serve(after, dropbox_emulator) == AUDIO
+
+
+def test_a_reconnect_to_another_account_never_hands_out_the_old_accounts_links(
+    dropbox_service, owner, connect, control, dropbox_emulator
+):
+    body = {"owner_id": owner["owner_id"], "path": owner["path"]}
+    assert _serve(_link(dropbox_service, body).json()["url"], dropbox_emulator) == AUDIO
+    other = f"q{uuid4().hex[:8]}@example.com"
+    control.put("/_emulator/files", params={"account": other, "path": owner["path"]},
+                content=b"the other account's mix")  # fmt: skip
+
+    connect(owner["owner_id"], other)  # no disconnect first
+    answer = _link(dropbox_service, body)
+
+    assert _serve(answer.json()["url"], dropbox_emulator) == b"the other account's mix"

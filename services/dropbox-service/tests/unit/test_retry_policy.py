@@ -4,8 +4,10 @@ import time
 
 import fakeredis
 import pytest
+import requests  # noqa: TID251 - the SDK's transport raises its errors
 from cryptography.fernet import Fernet
 from dropbox.auth import AuthError as AuthErrorUnion
+from dropbox.auth import TokenScopeError
 from dropbox.exceptions import AuthError, InternalServerError, RateLimitError
 from dropbox_service.crypto import TokenCipher
 from dropbox_service.dropbox_api import (
@@ -29,9 +31,19 @@ async def calls():
     async with redis.pipeline(transaction=True) as pipe:
         store.save_connection(pipe, "u-1", Connection("rt", "dbid:1", "p@example.com", "P", "now"))
         await pipe.execute()
-    calls = DropboxCalls(settings, store)
+    calls = DropboxCalls(settings, store, on_refused=Refusals())
     yield calls
     calls.close()
+
+
+class Refusals:
+    """Records the owners whose token Dropbox refused (the service disconnects them)."""
+
+    def __init__(self) -> None:
+        self.owners: list[str] = []
+
+    async def __call__(self, owner_id: str, connection: Connection) -> None:
+        self.owners.append(owner_id)
 
 
 class Flaky:
@@ -76,10 +88,23 @@ async def test_server_errors_are_retried_with_backoff_then_give_up(calls: Dropbo
         await calls.call("u-1", Flaky(*[_server_error() for _ in range(3)]))
 
 
-async def test_refused_token_means_not_connected(calls: DropboxCalls):
+async def test_refused_token_means_not_connected_and_reports_the_refusal(calls: DropboxCalls):
     refused = AuthError("req", AuthErrorUnion.invalid_access_token)
     with pytest.raises(NotConnected):
         await calls.call("u-1", Flaky(refused))
+    assert calls.on_refused.owners == ["u-1"]
+
+
+async def test_a_missing_scope_fails_the_call_but_keeps_the_connection(calls: DropboxCalls):
+    with pytest.raises(NotConnected):
+        scope = TokenScopeError(required_scope="sharing.write")
+        await calls.call("u-1", Flaky(AuthError("req", AuthErrorUnion.missing_scope(scope))))
+    assert calls.on_refused.owners == []
+
+
+async def test_token_endpoint_5xx_during_a_refresh_is_retried(calls: DropboxCalls):
+    refresh_failed = requests.HTTPError("503 Server Error: Service Unavailable")
+    assert await calls.call("u-1", Flaky(refresh_failed)) == "ok"
 
 
 async def test_unknown_owner_is_not_connected(calls: DropboxCalls):

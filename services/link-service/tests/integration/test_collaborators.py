@@ -186,9 +186,7 @@ async def test_removing_access_publishes_a_request_and_ends_not_shared(producer,
     await _until(lambda: _is(producer, "t-1", ("partial", {"c-1": "granted", "c-2": "not_shared"})))
 
 
-async def test_a_refused_removal_shows_failed_with_the_reason_and_can_be_retried(
-    producer, events
-):
+async def test_a_refused_removal_shows_failed_with_the_reason_and_can_be_retried(producer, events):
     await producer.put_track("t-1", "Night Drive")
     await _share(producer, "t-1")
     [request] = await _requests(producer, events, topics.COLLAB_SHARE_REQUESTED)

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from . import control, links, oauth, rpc, seed
+from . import control, links, oauth, rpc, seed, web
 from .settings import Settings
 from .state import World
 
@@ -37,6 +37,7 @@ def create_app(settings: Settings, world: World | None = None) -> FastAPI:
     app.include_router(oauth.make_router(world, settings))
     app.include_router(rpc.make_router(world, settings))
     app.include_router(links.make_router(world))
+    app.include_router(web.make_router(world))
     app.include_router(control.make_router(world, settings))
     app.include_router(control.make_data_router(world))
     app.include_router(control.make_traffic_router(world))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from dropbox import files as dropbox_files
@@ -81,6 +82,20 @@ def make_data_router(world: World) -> APIRouter:
     @router.get("/members")
     def members(account: str, path: str) -> Response:
         return who_has_access(world, account, path)
+
+    @router.get("/invitations")
+    def invitations(email: str | None = None) -> list[dict[str, Any]]:
+        with world.lock:
+            sent = [i for i in world.invitations if email is None or i.email == email.lower()]
+            return [asdict(i) | {"sent_at": i.sent_at.isoformat() + "Z"} for i in sent]
+
+    @router.delete("/tokens")
+    def forget_tokens(account: str) -> Response:
+        with world.lock:
+            found = world.account_by_email(account)
+            if found is None:
+                return problem(404, f"no account {account!r}")
+            return JSONResponse({"refresh_tokens_forgotten": world.forget_tokens(found)})
 
     return router
 

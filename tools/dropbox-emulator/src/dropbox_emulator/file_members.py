@@ -39,9 +39,17 @@ def add_file_member(call: Call, arg: Any) -> list[Any]:
             granted = "owner" if email == owner_email else level
             if granted != "owner":
                 share.members[email] = granted
+                if not arg.quiet:
+                    url = f"{call.settings.base_url}/scl/fi/{file_key(node)}"
+                    call.world.invite(email, "file", node.name, url, arg.custom_message)
             outcome = sharing.FileMemberActionIndividualResult.success(sharing.AccessLevel(granted))
         results.append(sharing.FileMemberActionResult(member=selector, result=outcome))
     return results
+
+
+def file_key(node: Node) -> str:
+    """The part of a shared file's web address that names it (its id without `id:`)."""
+    return node.id.removeprefix("id:")
 
 
 def remove_file_member_2(call: Call, arg: Any) -> Any:

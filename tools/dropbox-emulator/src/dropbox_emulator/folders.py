@@ -125,9 +125,13 @@ def add_folder_member(call: Call, arg: Any) -> None:
         if level == "owner":
             raise ApiFailure(sharing.AddFolderMemberError.no_permission)
         chosen.append((email, level))
+    folder = node_by_id(call.world.accounts[share.owner_id], share.node_id)
     for email, level in chosen:
         if email != owner_email:
             share.members[email] = level
+            if not arg.quiet and folder is not None:
+                url = f"{call.settings.base_url}/scl/fo/{share.shared_folder_id}"
+                call.world.invite(email, "folder", folder.name, url, arg.custom_message)
 
 
 def remove_folder_member(call: Call, arg: Any) -> Any:

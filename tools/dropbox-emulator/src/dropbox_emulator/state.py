@@ -145,6 +145,18 @@ class Page:
 
 
 @dataclass
+class Invitation:
+    """A mail Dropbox sent to someone added to a shared folder or file without `quiet`."""
+
+    email: str
+    kind: str  # "folder" or "file"
+    name: str
+    url: str
+    message: str | None
+    sent_at: datetime = field(default_factory=now)
+
+
+@dataclass
 class Fault:
     """A canned failure for the next `remaining` calls to one route."""
 
@@ -173,6 +185,7 @@ class World:
         self.jobs: dict[str, Job] = {}
         self.pages: dict[str, Page] = {}
         self.faults: dict[str, Fault] = {}
+        self.invitations: list[Invitation] = []
         self.calls: Counter[str] = Counter()
         self.clock_offset_s = 0.0
 
@@ -199,6 +212,22 @@ class World:
         )
         self.accounts[account.account_id] = account
         return account
+
+    def invite(self, email: str, kind: str, name: str, url: str, message: str | None) -> None:
+        """Record the invitation mail Dropbox sends to a member added without `quiet`."""
+        self.invitations.append(Invitation(email, kind, name, url, message))
+
+    def forget_tokens(self, account: Account) -> int:
+        """Forget every token of the account, as when its owner removes the app in
+        Dropbox's settings; answers how many refresh tokens went."""
+        refresh = [t for t, g in self.refresh_tokens.items() if g.account_id == account.account_id]
+        for token in refresh:
+            del self.refresh_tokens[token]
+        for token in [
+            t for t, a in self.access_tokens.items() if a.account_id == account.account_id
+        ]:
+            del self.access_tokens[token]
+        return len(refresh)
 
     def start_job(self, kind: str, key: str) -> str:
         """Record an async job (they finish at once) and return its id."""

@@ -4,7 +4,6 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from contracts.events import DropboxConnected, DropboxDisconnected
 from dropbox import Dropbox
 from dropbox.exceptions import ApiError
 from dropbox.oauth import OAuth2FlowResult
@@ -14,7 +13,7 @@ from service_kit.auth import CurrentOwner
 
 from dropbox_service import oauth
 from dropbox_service.context import DropboxContext, DropboxDep
-from dropbox_service.dropbox_api import DropboxUnavailable, NotConnected
+from dropbox_service.dropbox_api import DropboxUnavailable, NotConnected, RateLimited
 from dropbox_service.store import Connection
 
 log = logging.getLogger(__name__)
@@ -69,12 +68,7 @@ async def callback(
         name=account.name.display_name,
         connected_at=datetime.now(UTC).isoformat(),
     )
-    async with context.runtime.redis.pipeline(transaction=True) as pipe:
-        context.store.save_connection(pipe, owner_id, connection)
-        context.runtime.outbox.stage(
-            pipe, DropboxConnected(owner_id=owner_id, account_email=account.email)
-        )
-        await pipe.execute()
+    await context.connections.connect(owner_id, connection)
     context.calls.forget(owner_id)
     return RedirectResponse(
         f"{context.settings.console_url}?dropbox=connected", status.HTTP_302_FOUND
@@ -83,29 +77,33 @@ async def callback(
 
 @router.get("/status")
 async def connection_status(owner: CurrentOwner, context: DropboxDep) -> dict[str, Any]:
-    """Whether the caller's Dropbox is connected, and as whom."""
+    """Whether the caller's Dropbox is connected, and as whom: asked of Dropbox, so that an
+    app removed on Dropbox's side shows as disconnected (if Dropbox cannot answer now, the
+    stored connection is shown)."""
     connection = await context.store.connection(owner.user_id)
     if connection is None:
         return {"connected": False, "account": None}
+    try:
+        await context.calls.call(
+            owner.user_id,
+            lambda client: client.users_get_current_account(),
+            rate_limit_budget_s=context.settings.interactive_rate_limit_budget_s,
+        )
+    except NotConnected:
+        return {"connected": False, "account": None}
+    except (DropboxUnavailable, RateLimited, ApiError) as failure:
+        log.warning("could not confirm the Dropbox connection: %r", failure)
     return {"connected": True, "account": {"email": connection.email, "name": connection.name}}
 
 
 @router.delete("/connection")
 async def disconnect(owner: CurrentOwner, context: DropboxDep) -> dict[str, bool]:
     """Revoke the caller's token at Dropbox and forget it; idempotent."""
-    connection = await context.store.connection(owner.user_id)
-    if connection is None:
-        return {"connected": False}
     try:
         await context.calls.call(owner.user_id, lambda client: client.auth_token_revoke())
-    except (NotConnected, DropboxUnavailable, ApiError) as failure:
+    except (NotConnected, DropboxUnavailable, RateLimited, ApiError) as failure:
         log.warning("token revocation at Dropbox failed; forgetting it anyway: %r", failure)
-    async with context.runtime.redis.pipeline(transaction=True) as pipe:
-        pipe.delete(context.store.connection_key(owner.user_id))
-        context.runtime.outbox.stage(
-            pipe, DropboxDisconnected(owner_id=owner.user_id, account_email=connection.email)
-        )
-        await pipe.execute()
+    await context.connections.disconnect(owner.user_id)
     context.calls.forget(owner.user_id)
     return {"connected": False}
 
