@@ -23,6 +23,9 @@ from link_service.link_store import LinkStore
 from link_service.models import LinkCreate
 
 
+TRACK_FIELDS = ("track_id", "title", "artist", "version")
+
+
 class NotConnected(Exception):
     """The owner's Dropbox is not connected."""
 
@@ -136,12 +139,10 @@ class Links:
             if track is None:
                 continue  # deleted from the catalog since
             files = shared_files(track, link["include"])
-            shown = ("track_id", "title", "artist", "version")
-            if internal:
-                shown += ("group_id",)
-            else:
+            fields = TRACK_FIELDS + (("group_id",) if internal else ())
+            if not internal:
                 files = [{k: v for k, v in f.items() if k != "dropbox_path"} for f in files]
-            tracks.append({k: track.get(k) for k in shown} | {"files": files})
+            tracks.append({k: track.get(k) for k in fields} | {"files": files})
         shown = {k: v for k, v in link.items() if k not in ("entries", "owner_id")}
         shown |= {"url": self.url(link["token"]), "tracks": tracks, "status": self.status(link)}
         return shown | ({"owner_id": link["owner_id"]} if internal else {})
