@@ -22,7 +22,6 @@ from link_service.domain import (
 from link_service.link_store import LinkStore
 from link_service.models import LinkCreate
 
-
 TRACK_FIELDS = ("track_id", "title", "artist", "version")
 
 
