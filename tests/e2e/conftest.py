@@ -1,17 +1,24 @@
 """One running system per test module: link-service, dropbox-service (emulator), gateway."""
 
+import os
+import re
+import signal
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from uuid import uuid4
 
 import httpx
 import pytest
+from devstack import kafka, procs
 from dropbox_emulator.testing import RunningEmulator
 from service_kit.testing import ServiceProcess, bearer, free_port, infra_env, start_service
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0"
-WAV = b"RIFF" + bytes(range(256)) * 40
+# Long enough for a streamed preview to come in several network reads.
+WAV = b"RIFF" + bytes(range(256)) * 1200
 STEMS = b"PK\x03\x04" + b"stems" * 300
 PROJECT = b"\x1f\x8b" + b"ableton" * 50
 
@@ -27,6 +34,8 @@ class System:
     emulator: RunningEmulator
     owner_id: str
     email: str
+    logs: Path
+    tokens: list[str] = field(default_factory=list)  # of every link shared
 
     @property
     def producer(self) -> dict[str, str]:
@@ -69,68 +78,118 @@ class System:
             f"{self.link_service.base_url}/v1/links", json=body, headers=self.producer
         )
         assert answer.status_code == 201, answer.text
+        self.tokens.append(answer.json()["token"])
         return answer.json()
 
     def page_path(self, link: dict) -> str:
         """The share page's address on the gateway under test."""
         return f"{self.gateway.base_url}/s/{link['token']}"
 
+    def revoke(self, link: dict) -> httpx.Response:
+        """The producer revokes a link."""
+        return httpx.post(
+            f"{self.link_service.base_url}/v1/links/{link['id']}/revoke", headers=self.producer
+        )
+
+    def another_producer(self) -> "System":
+        """The same services for a producer of their own, Dropbox connected."""
+        other = replace(self, owner_id=f"u-{uuid4().hex[:8]}", email=f"p{uuid4().hex[:8]}@x.com")
+        other.connect_dropbox()
+        return other
+
+    def connect_dropbox(self) -> None:
+        """The producer connects Dropbox; wait until link-service has heard of it."""
+        start = httpx.get(f"{self.dropbox.base_url}/v1/dropbox/connect", headers=self.producer)
+        callback = self.emulator.approve(start.json()["authorize_url"], self.email)
+        assert httpx.get(callback).status_code == 302
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            probe = httpx.post(
+                f"{self.link_service.base_url}/v1/links",
+                json={"tracks": ["no-such-track"]}, headers=self.producer,
+            )  # fmt: skip
+            if probe.status_code != 409:
+                return
+            time.sleep(0.2)
+        raise AssertionError("link-service never learned that Dropbox is connected")
+
+    def log_text(self) -> str:
+        """Everything the three services have logged so far."""
+        return "".join(path.read_text(errors="replace") for path in self.logs.glob("*.log"))
+
+
+def player_urls(html: str) -> list[str]:
+    """The preview URLs of a page's players, as the browser resolves them."""
+    return [u.replace("&amp;", "&") for u in re.findall(r'<audio[^>]+src="([^"]+)"', html)]
+
+
+@contextmanager
+def kafka_paused() -> Iterator[None]:
+    """Kafka frozen (SIGSTOP) for the block: every client sees it gone, then it resumes."""
+    pid = procs.read_pid(kafka.NAME)
+    if pid is None:
+        pytest.skip("Kafka was not started by devstack here, so this test cannot pause it")
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
 
 @pytest.fixture(scope="module")
 def system(
-    kafka_bootstrap: str, redis_url: str, dropbox_emulator: RunningEmulator
+    kafka_bootstrap: str,
+    redis_url: str,
+    dropbox_emulator: RunningEmulator,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[System]:
     prefix = f"t{uuid4().hex[:10]}."
     base = infra_env(kafka_bootstrap, redis_url, prefix)
     dropbox_port, gateway_port = free_port(), free_port()
+    logs = tmp_path_factory.mktemp("logs")
     started: list[ServiceProcess] = []
     try:
         dropbox = start_service("dropbox-service", base | {
             "DROPBOX_SERVICE_PORT": str(dropbox_port),
             "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
             "DROPBOX_REDIRECT_URI": f"http://127.0.0.1:{dropbox_port}/v1/dropbox/callback",
-        })  # fmt: skip
+        }, log=logs / "dropbox-service.log")  # fmt: skip
         started.append(dropbox)
         link_service = start_service(
-            "link-service", base | {"PUBLIC_BASE_URL": f"http://127.0.0.1:{gateway_port}"}
-        )
+            "link-service", base | {"PUBLIC_BASE_URL": f"http://127.0.0.1:{gateway_port}"},
+            log=logs / "link-service.log",
+        )  # fmt: skip
         started.append(link_service)
         gateway = start_service("gateway", base | {
             "GATEWAY_PORT": str(gateway_port),
             "LINK_SERVICE_URL": link_service.base_url,
             "DROPBOX_SERVICE_URL": dropbox.base_url,
+            "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
             "TRUST_FORWARDED_FOR": "true",
             "UNKNOWN_TOKEN_BURST": "5",
-        })  # fmt: skip
+        }, log=logs / "gateway.log")  # fmt: skip
         started.append(gateway)
         for service in started:
             service.wait_ready()
         running = System(
             prefix, gateway, link_service, dropbox, dropbox_emulator,
-            f"u-{uuid4().hex[:8]}", f"p{uuid4().hex[:8]}@example.com",
+            f"u-{uuid4().hex[:8]}", f"p{uuid4().hex[:8]}@example.com", logs,
         )  # fmt: skip
-        _connect_dropbox(running)
+        running.connect_dropbox()
         yield running
     finally:
         for service in started:
             service.stop()
 
 
-def _connect_dropbox(system: System) -> None:
-    """The producer connects Dropbox; wait until link-service has heard of it."""
-    start = httpx.get(f"{system.dropbox.base_url}/v1/dropbox/connect", headers=system.producer)
-    callback = system.emulator.approve(start.json()["authorize_url"], system.email)
-    assert httpx.get(callback).status_code == 302
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        probe = httpx.post(
-            f"{system.link_service.base_url}/v1/links",
-            json={"tracks": ["no-such-track"]}, headers=system.producer,
-        )  # fmt: skip
-        if probe.status_code != 409:
-            return
-        time.sleep(0.2)
-    raise AssertionError("link-service never learned that Dropbox is connected")
+@pytest.fixture
+def control(dropbox_emulator: RunningEmulator) -> Iterator[httpx.Client]:
+    """The emulator's control API; faults cleared after each test."""
+    with httpx.Client(
+        base_url=dropbox_emulator.base_url, verify=dropbox_emulator.ssl_context(), trust_env=False
+    ) as client:
+        yield client
+        client.delete("/_emulator/faults")
 
 
 @pytest.fixture

@@ -68,16 +68,6 @@ def stack(
             service.stop()
 
 
-@pytest.fixture
-def control(dropbox_emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """The emulator's control API; faults cleared after each test."""
-    with httpx.Client(
-        base_url=dropbox_emulator.base_url, verify=dropbox_emulator.ssl_context(), trust_env=False
-    ) as client:
-        yield client
-        client.delete("/_emulator/faults")
-
-
 @pytest.fixture(scope="module")
 async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
     broker = make_broker(kafka_bootstrap, client_id="collab-e2e-publisher")

@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 
 import httpx
 import pytest
@@ -9,6 +10,8 @@ from contracts import topics
 from contracts.events import DownloadRecorded, ShareViewed
 from messaging.testing import read_topic
 from redis.asyncio import Redis
+
+from .conftest import PROJECT, STEMS, WAV, player_urls
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +37,7 @@ def test_playlist_page_shows_every_track_with_player_and_permitted_downloads(
     assert re.findall(r"<h2>([^<]+)</h2>", html) == [
         "Night Drive", "Neon Rain", "Glass Harbor",
     ]  # fmt: skip
-    assert html.count("<audio") == 3 and "/static/playlist.js" in html
+    assert html.count("<audio") == 3 and "/static/player.js" in html
     assert sorted(_downloads(html)) == sorted(
         f"/s/{playlist['token']}/files/{t}-{role}/download"
         for t in ("t-1", "t-2", "t-3") for role in ("bounce", "stem")
@@ -73,8 +76,14 @@ async def test_preview_plays_when_downloads_are_off_and_counts_no_download(
     system, playlist, person, kafka_bootstrap
 ):
     link = system.share(tracks=["t-3"], downloads=[])
-    preview = httpx.get(f"{system.page_path(link)}/files/t-3-bounce/preview", headers=person)
-    assert preview.status_code == 302
+    [player] = player_urls(httpx.get(system.page_path(link), headers=person).text)
+    preview = httpx.get(system.gateway.base_url + player, headers=person)
+    assert preview.status_code == 200
+    assert preview.content == WAV + b"t-3", "the gateway streams the bounce itself"
+    assert preview.headers["content-type"] == "audio/wav"
+    assert preview.headers["accept-ranges"] == "bytes"
+    assert preview.headers["content-disposition"] == "inline"
+    assert preview.headers["cache-control"] == "no-store"
     assert httpx.get(f"{system.page_path(link)}/files/t-3-bounce/download").status_code == 403
     downloads = await read_topic(
         kafka_bootstrap, system.prefix + topics.DOWNLOAD_RECORDED, expect=0, timeout_s=2,
@@ -90,15 +99,11 @@ def test_unknown_and_malformed_tokens_are_404_pages(system, person):
         assert "Nothing here" in answer.text
 
 
-def test_revoke_takes_effect_on_the_next_request(system, playlist, person):
+def test_a_revoked_page_is_410_and_says_the_share_is_disabled(system, playlist, person):
     link = system.share(tracks=["t-1"])
     assert httpx.get(system.page_path(link), headers=person).status_code == 200
-    revoked = httpx.post(
-        f"{system.link_service.base_url}/v1/links/{link['id']}/revoke", headers=system.producer
-    )
-    assert revoked.status_code == 200
-    download = httpx.get(f"{system.page_path(link)}/files/t-1-bounce/download", headers=person)
-    assert download.status_code == 410
+    assert system.revoke(link).status_code == 200
+    time.sleep(1)  # the revocation bound; tests/e2e/test_revocation.py measures it
     page = httpx.get(system.page_path(link), headers=person)
     assert page.status_code == 410
     assert "This share has been disabled" in page.text
@@ -115,7 +120,8 @@ async def test_expired_link_is_410_with_a_no_longer_available_page(
     record["expires_at"] = "2020-01-01T00:00:00+00:00"  # a day passing, without waiting a day
     await redis.set(key, json.dumps(record))
     await redis.aclose()
-    page = httpx.get(system.page_path(link) + "/files/t-2-bounce/download", headers=person)
+    time.sleep(1)  # a page cached before the change lives at most this long
+    page = httpx.get(system.page_path(link), headers=person)
     assert page.status_code == 410
     assert "no longer available" in page.text
 
@@ -143,6 +149,9 @@ async def test_views_and_downloads_are_published_with_the_contract_fields(
     recorded = DownloadRecorded.model_validate_json(download.value)
     assert (recorded.track_id, recorded.file_id) == ("t-2", "t-2-project")
     assert (recorded.file_type, recorded.file_format) == ("project", "als")
+    assert (recorded.schema_version, recorded.track_title, recorded.group_id) == (
+        2, "Neon Rain", None,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -170,13 +179,16 @@ async def test_preview_bots_get_open_graph_tags_but_are_no_view(
 
 def test_every_share_response_carries_the_security_headers(system, playlist, person):
     base = system.page_path(playlist)
+    page = httpx.get(base, headers=person)
     answers = [
-        httpx.get(base, headers=person),
+        page,
+        httpx.get(system.gateway.base_url + player_urls(page.text)[0], headers=person),
+        httpx.get(f"{base}/files/t-1-bounce/preview?exp=1&sig=forged", headers=person),
         httpx.get(f"{base}/files/t-1-bounce/download", headers=person),
         httpx.get(f"{base}/files/t-1-project/download", headers=person),
         httpx.get(f"{system.gateway.base_url}/s/{'B' * 32}", headers=person),
     ]
-    assert [a.status_code for a in answers] == [200, 302, 403, 404]
+    assert [a.status_code for a in answers] == [200, 200, 403, 302, 403, 404]
     for answer in answers:
         assert SHARE_HEADERS.items() <= answer.headers.items()
         assert "default-src 'none'" in answer.headers["content-security-policy"]
@@ -202,3 +214,89 @@ def test_a_burst_of_unknown_tokens_is_rate_limited(system, playlist):
     assert blocked.status_code == 429, "a guessing client is stopped for the window"
     other = {"User-Agent": "Mozilla/5.0", "X-Forwarded-For": "203.0.113.78"}
     assert httpx.get(system.page_path(playlist), headers=other).status_code == 200
+
+
+def _crawl(system, start: str, headers: dict[str, str]) -> list[httpx.Response]:
+    """Every response a listener reaches from the page: each link, player, script and
+    stylesheet on it, the fresh preview URLs, and wherever a redirect leads."""
+    origin = system.gateway.base_url
+    queue, seen, answers = [start], set(), []
+    with httpx.Client(trust_env=False, verify=system.emulator.ssl_context()) as client:
+        while queue:
+            url = queue.pop()
+            if url in seen:
+                continue
+            seen.add(url)
+            answer = client.get(url, headers=headers)
+            answers.append(answer)
+            found = re.findall(r'(?:href|src)="([^"]+)"', answer.text) if "html" in \
+                answer.headers.get("content-type", "") else []  # fmt: skip
+            if answer.headers.get("content-type") == "application/json":
+                found += list(answer.json().get("previews", {}).values())
+            if "location" in answer.headers:
+                found.append(answer.headers["location"])
+            queue += [origin + u.replace("&amp;", "&") if u.startswith("/") else u for u in found]
+        previews = client.get(start + "/previews", headers=headers)
+        answers.append(previews)
+        queue = [origin + u for u in previews.json()["previews"].values()]
+        answers += [client.get(u, headers=headers) for u in queue]
+    return answers
+
+
+def test_a_listen_only_link_never_leads_to_a_stem_a_project_or_a_dropbox_url(
+    system, playlist, person
+):
+    link = system.share(tracks=["t-1", "t-2"], downloads=[])  # every role included
+    answers = _crawl(system, system.page_path(link), person)
+
+    assert {a.status_code for a in answers} <= {200}, [(str(a.url), a.status_code) for a in answers]
+    emulator = f"localhost:{system.emulator.port}"
+    for answer in answers:
+        where = str(answer.url) + " " + answer.headers.get("location", "")
+        assert emulator not in where and "/tl/" not in where, where
+        assert emulator not in answer.text and "/tl/" not in answer.text
+        assert STEMS not in answer.content and PROJECT not in answer.content
+    played = [a.content for a in answers if a.headers.get("content-type") == "audio/wav"]
+    assert sorted(played) == sorted([WAV + b"t-1", WAV + b"t-2"] * 2)
+
+
+def test_no_other_file_can_be_previewed_even_with_a_valid_signature(system, playlist, person):
+    link = system.share(tracks=["t-1"], downloads=[])
+    [player] = player_urls(httpx.get(system.page_path(link), headers=person).text)
+    for other in ("t-1-stem", "t-1-project"):
+        forged = system.gateway.base_url + player.replace("t-1-bounce", other)
+        assert httpx.get(forged, headers=person).status_code == 404
+    for bad in ("sig=" + "0" * 32, "exp=1", "exp=99999999999"):
+        key = bad.split("=")[0]
+        tampered = re.sub(rf"{key}=[^&]+", bad, player)
+        assert httpx.get(system.gateway.base_url + tampered, headers=person).status_code == 403
+    unsigned = f"{system.page_path(link)}/files/t-1-bounce/preview"
+    assert httpx.get(unsigned, headers=person).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("asked", "first", "last"), [("bytes=1000-1999", 1000, 1999), ("bytes=-100", None, None),
+                                 ("bytes=300000-", 300000, None)],
+)  # fmt: skip
+def test_a_range_request_is_answered_206_with_exactly_those_bytes(
+    system, playlist, person, asked, first, last
+):
+    whole = WAV + b"t-3"
+    [_, _, player] = player_urls(httpx.get(system.page_path(playlist), headers=person).text)
+    answer = httpx.get(system.gateway.base_url + player, headers=person | {"Range": asked})
+
+    start = len(whole) - 100 if first is None else first
+    end = len(whole) - 1 if last is None else last
+    assert answer.status_code == 206
+    assert answer.content == whole[start : end + 1]
+    assert answer.headers["content-range"] == f"bytes {start}-{end}/{len(whole)}"
+    assert int(answer.headers["content-length"]) == end - start + 1
+    assert answer.headers["content-type"] == "audio/wav"
+
+
+def test_a_range_past_the_end_is_416(system, playlist, person):
+    [player, *_] = player_urls(httpx.get(system.page_path(playlist), headers=person).text)
+    answer = httpx.get(
+        system.gateway.base_url + player, headers=person | {"Range": "bytes=99999999-"}
+    )
+    assert answer.status_code == 416

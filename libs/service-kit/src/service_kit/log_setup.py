@@ -50,4 +50,8 @@ def configure_logging(service: str, level: str) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "aiokafka"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    logging.getLogger("aiokafka").setLevel(max(logging.getLevelName(level), logging.WARNING))
+    quieter = max(logging.getLevelName(level), logging.WARNING)
+    logging.getLogger("aiokafka").setLevel(quieter)
+    # httpx logs every request's URL at INFO; the gateway's carry share tokens.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(quieter)

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from contracts.auth import issue_producer_token
@@ -79,13 +80,20 @@ def infra_env(kafka_bootstrap: str, redis_url: str, prefix: str) -> dict[str, st
     }
 
 
-def start_service(name: str, env: Mapping[str, str]) -> ServiceProcess:
+def start_service(name: str, env: Mapping[str, str], log: Path | None = None) -> ServiceProcess:
     """Start service `name` with `env` over the caller's environment; on a free port unless
-    `env` names one."""
+    `env` names one; its output appended to `log` if given (else the test's own)."""
     module, port_env = SERVICES[name]
     port = int(env.get(port_env) or free_port())
     environment = {**os.environ, **env, port_env: str(port)}
-    process = subprocess.Popen([sys.executable, "-m", module], env=environment)
+    output = log.open("ab") if log else None
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", module], env=environment, stdout=output, stderr=output
+        )
+    finally:
+        if output:
+            output.close()  # the child holds its own copy
     return ServiceProcess(name, process, f"http://127.0.0.1:{port}", environment)
 
 

@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 from service_kit.runtime import Runtime, from_app_state
 
 from gateway.link_source import LinkSource
+from gateway.previews import Signer
 from gateway.rate_limit import UnknownTokenLimit
 from gateway.settings import Settings
 
@@ -21,14 +22,21 @@ class DropboxUnavailable(Exception):
     """dropbox-service could not hand out a temporary link."""
 
 
+class OwnerDisconnected(DropboxUnavailable):
+    """The owner's Dropbox is not connected (any more)."""
+
+
 @dataclass(frozen=True)
 class GatewayContext:
-    """Settings, links by token, the dropbox-service client, the rate limit, the outbox."""
+    """Settings, links by token, the dropbox-service client, the client fetching previews'
+    bytes, the preview signer, the rate limit, the outbox."""
 
     settings: Settings
     runtime: Runtime
     links: LinkSource
     dropbox: httpx.AsyncClient
+    content: httpx.AsyncClient
+    signer: Signer
     limit: UnknownTokenLimit
 
     async def temporary_link(self, owner_id: str, path: str) -> str:
@@ -39,6 +47,8 @@ class GatewayContext:
             )
         except httpx.TransportError as error:
             raise DropboxUnavailable(repr(error)) from error
+        if answer.status_code == 409:
+            raise OwnerDisconnected(owner_id)
         if answer.status_code != 200:
             raise DropboxUnavailable(f"dropbox-service answered {answer.status_code}")
         url: str = answer.json()["url"]

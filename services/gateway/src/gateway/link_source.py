@@ -1,4 +1,9 @@
-"""Links read from link-service by token, with a short cache that share.revoked clears."""
+"""Links read from link-service by token, with a cache shorter than the revocation bound.
+
+A link is reused for at most `ttl_s` (under a second, DESIGN §6), so a revoke shows within
+it with Kafka healthy or not; share.revoked drops it at once when Kafka delivers. Status
+is computed from the clock on every read, never taken from the cached copy.
+"""
 
 import time
 from collections import OrderedDict
@@ -8,8 +13,12 @@ from typing import Any
 import httpx
 
 
+class LinkServiceUnavailable(Exception):
+    """link-service could not be reached, or failed."""
+
+
 class LinkSource:
-    """`GET /internal/links/by-token/{token}` of link-service, cached for a few seconds."""
+    """`GET /internal/links/by-token/{token}` of link-service, cached under a second."""
 
     def __init__(self, client: httpx.AsyncClient, ttl_s: float, size: int) -> None:
         self.client = client
@@ -28,12 +37,6 @@ class LinkSource:
             self._remember(token, link)
         return with_current_status(link) if link else None
 
-    def forget_token(self, token: str) -> None:
-        """Drop a token's cached link, so the next read asks link-service."""
-        cached = self._cache.pop(token, None)
-        if cached and cached[1]:
-            self._token_of.pop(cached[1]["id"], None)
-
     def forget(self, link_id: str) -> None:
         """Drop a link from the cache (on share.revoked)."""
         token = self._token_of.pop(link_id, None)
@@ -41,10 +44,14 @@ class LinkSource:
             self._cache.pop(token, None)
 
     async def _fetch(self, token: str) -> dict[str, Any] | None:
-        answer = await self.client.get(f"/internal/links/by-token/{token}")
+        try:
+            answer = await self.client.get(f"/internal/links/by-token/{token}")
+        except httpx.TransportError as error:
+            raise LinkServiceUnavailable(type(error).__name__) from error
         if answer.status_code == 404:
             return None
-        answer.raise_for_status()
+        if answer.status_code != 200:  # never the URL: it carries the token
+            raise LinkServiceUnavailable(f"link-service answered {answer.status_code}")
         link: dict[str, Any] = answer.json()
         return link
 

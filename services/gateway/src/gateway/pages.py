@@ -1,30 +1,32 @@
 """Public share pages, previews and downloads (DESIGN §6)."""
 
-import re
 from pathlib import Path
 from typing import Any
 
 from contracts.events import DownloadRecorded, ShareViewed
+from contracts.ids import is_token
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from gateway.context import DropboxUnavailable, GatewayContext, GatewayDep
+from gateway.context import DropboxUnavailable, GatewayContext, GatewayDep, OwnerDisconnected
+from gateway.link_source import LinkServiceUnavailable
+from gateway.previews import MEDIA_TYPES, PreviewUnavailable, preview_file, relay
 from gateway.view import page_of
 from gateway.visitors import client_address, is_preview_bot, visitor_id
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
-TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+RETRY_UNAVAILABLE_S = 30
+RETRY_DISCONNECTED_S = 300  # the producer has to reconnect Dropbox first
+
+Link = dict[str, Any]
 
 
 @router.api_route("/s/{token}", methods=["GET", "HEAD"])
 async def share_page(token: str, request: Request, context: GatewayDep) -> Response:
     """The share page; a person's GET of an active link counts as a view."""
-    link, refusal = await _open(token, request, context, fresh=False)
-    if refusal:
-        return refusal
-    assert link is not None
+    link = await _open(token, request, context)
     user_agent = request.headers.get("user-agent")
     if request.method == "GET" and not is_preview_bot(user_agent):
         await context.record(
@@ -33,66 +35,114 @@ async def share_page(token: str, request: Request, context: GatewayDep) -> Respo
                 visitor_id=_visitor(request, context),
             )
         )  # fmt: skip
-    return templates.TemplateResponse(request, "share.html", {"page": page_of(link)})
+    page = page_of(link, lambda file_id: context.signer.url(token, link["id"], file_id))
+    return templates.TemplateResponse(request, "share.html", {"page": page})
+
+
+@router.get("/s/{token}/previews")
+async def fresh_previews(token: str, request: Request, context: GatewayDep) -> Response:
+    """New signed preview URLs for a page open longer than they live; counts nothing."""
+    link = await _open(token, request, context)
+    playable = [f for f in map(preview_file, link["tracks"]) if f is not None]
+    urls = {f["file_id"]: context.signer.url(token, link["id"], f["file_id"]) for f in playable}
+    return JSONResponse({"previews": urls})
 
 
 @router.get("/s/{token}/files/{file_id}/download")
 async def download(token: str, file_id: str, request: Request, context: GatewayDep) -> Response:
     """302 to a temporary link when the file's type may be downloaded; counts a download."""
-    link, refusal = await _open(token, request, context, fresh=True)
-    if refusal:
-        return refusal
-    assert link is not None
+    link = await _open(token, request, context)
     found = _file(link, file_id)
     if found is None:
         return _message(request, 404, "not_in_link")
     track, file = found
     if file["type"] not in link["downloads"]:
         return _message(request, 403, "not_downloadable")
-    redirect = await _redirect(request, context, link, file)
-    if redirect.status_code == 302:
-        await context.record(
-            DownloadRecorded(
-                link_id=link["id"], owner_id=link["owner_id"], track_id=track["track_id"],
-                file_id=file["file_id"], file_type=file["type"], file_format=file["format"],
-                visitor_id=_visitor(request, context),
-            )
-        )  # fmt: skip
-    return redirect
+    try:
+        url = await context.temporary_link(link["owner_id"], file["dropbox_path"])
+    except DropboxUnavailable as error:
+        return _unavailable(request, error)
+    await context.record(
+        DownloadRecorded(
+            link_id=link["id"], owner_id=link["owner_id"], track_id=track["track_id"],
+            group_id=track.get("group_id"), track_title=track["title"],
+            file_id=file["file_id"], file_type=file["type"], file_format=file["format"],
+            visitor_id=_visitor(request, context),
+        )
+    )  # fmt: skip
+    return RedirectResponse(url, status_code=302)
 
 
 @router.get("/s/{token}/files/{file_id}/preview")
-async def preview(token: str, file_id: str, request: Request, context: GatewayDep) -> Response:
-    """302 to a temporary link of an audio file of the link, downloads allowed or not."""
-    link, refusal = await _open(token, request, context, fresh=True)
-    if refusal:
-        return refusal
-    assert link is not None
+async def preview(
+    token: str, file_id: str, request: Request, context: GatewayDep, exp: str = "", sig: str = ""
+) -> Response:
+    """The bytes of a track's player file, streamed (ranges too), downloads allowed or not."""
+    link = await _open(token, request, context)
     found = _file(link, file_id)
-    if found is None or found[1]["type"] != "audio":
+    file = preview_file(found[0]) if found else None
+    if file is None or file["file_id"] != file_id:
         return _message(request, 404, "not_in_link")
-    return await _redirect(request, context, link, found[1])
+    expires = int(exp) if exp.isdigit() and len(exp) < 12 else -1
+    if not context.signer.valid(link["id"], file_id, expires, sig):
+        return _message(request, 403, "preview_expired")
+
+    async def still_active() -> bool:
+        try:
+            current = await context.links.get(token)
+        except LinkServiceUnavailable:
+            return True  # no revoke can happen while link-service is away either
+        return current is not None and current["status"] == "active"
+
+    try:
+        url = await context.temporary_link(link["owner_id"], file["dropbox_path"])
+        return await relay(
+            context.content, url, request.headers.get("range"), MEDIA_TYPES[file["format"]],
+            still_active,
+        )  # fmt: skip
+    except (DropboxUnavailable, PreviewUnavailable) as error:
+        return _unavailable(request, error)
 
 
-async def _open(
-    token: str, request: Request, context: GatewayContext, *, fresh: bool
-) -> tuple[dict[str, Any] | None, Response | None]:
-    """The active link behind `token`, or the response refusing it (404, 410, 429)."""
+class Refused(Exception):
+    """A request the page answers with `response` instead (see `answer_refusal`)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+async def answer_refusal(request: Request, refusal: Exception) -> Response:
+    """The exception handler answering a `Refused` request with its page."""
+    assert isinstance(refusal, Refused)
+    return refusal.response
+
+
+async def answer_storage_unavailable(request: Request, error: Exception) -> Response:
+    """The exception handler for Redis being away: the 503 page, not a bare error."""
+    return _unavailable(request, error)
+
+
+async def _open(token: str, request: Request, context: GatewayContext) -> Link:
+    """The active link behind `token`; else Refused with the page (404, 410, 429, 503)."""
     client = client_address(request, context.settings.trust_forwarded_for)
     if (wait := await context.limit.retry_after(client)) is not None:
-        return None, _message(request, 429, "slow_down", {"Retry-After": str(wait)})
-    if fresh:
-        context.links.forget_token(token)
-    link = await context.links.get(token) if TOKEN_SHAPE.match(token) else None
+        raise Refused(_message(request, 429, "slow_down", {"Retry-After": str(wait)}))
+    try:
+        link = await context.links.get(token) if is_token(token) else None
+    except LinkServiceUnavailable as error:
+        raise Refused(_unavailable(request, error)) from error
     if link is None:
         await context.limit.record_miss(client)
-        return None, _message(request, 404, "not_found")
+        raise Refused(_message(request, 404, "not_found"))
     if link["status"] != "active":
-        return None, _message(request, 410, link["status"])
-    return link, None
+        raise Refused(_message(request, 410, link["status"]))
+    if not link["dropbox_connected"]:
+        raise Refused(_unavailable(request, OwnerDisconnected(link["owner_id"])))
+    return link
 
 
-def _file(link: dict[str, Any], file_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+def _file(link: Link, file_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
     for track in link["tracks"]:
         for file in track["files"]:
             if file["file_id"] == file_id:
@@ -100,20 +150,17 @@ def _file(link: dict[str, Any], file_id: str) -> tuple[dict[str, Any], dict[str,
     return None
 
 
-async def _redirect(
-    request: Request, context: GatewayContext, link: dict[str, Any], file: dict[str, Any]
-) -> Response:
-    try:
-        url = await context.temporary_link(link["owner_id"], file["dropbox_path"])
-    except DropboxUnavailable:
-        return _message(request, 503, "unavailable", {"Retry-After": "30"})
-    return RedirectResponse(url, status_code=302)
-
-
 def _visitor(request: Request, context: GatewayContext) -> str:
     address = client_address(request, context.settings.trust_forwarded_for)
     salt = context.settings.visitor_salt.get_secret_value()
     return visitor_id(address, request.headers.get("user-agent"), salt)
+
+
+def _unavailable(request: Request, error: Exception) -> Response:
+    """503: the owner's Dropbox is disconnected (for a while), or a dependency is down."""
+    if isinstance(error, OwnerDisconnected):
+        return _message(request, 503, "disconnected", {"Retry-After": str(RETRY_DISCONNECTED_S)})
+    return _message(request, 503, "unavailable", {"Retry-After": str(RETRY_UNAVAILABLE_S)})
 
 
 def _message(

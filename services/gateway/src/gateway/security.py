@@ -4,10 +4,11 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
 
-# Audio plays from Dropbox's temporary links (https), reached through our own redirects.
+# Previews stream from the gateway itself; the player script asks it for fresh preview URLs.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
-    "media-src 'self' https:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
 )
 HEADERS = {
     "Cache-Control": "no-store",

@@ -1,11 +1,13 @@
 """Gateway settings, read from the environment."""
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field, SecretStr, model_validator
-from service_kit.settings import ServiceSettings
+from service_kit.settings import MIN_SECRET_LENGTH, ServiceSettings
 
 DEV_VISITOR_SALT = "dev-only-visitor-salt-change-me-0123456789"
+DEV_PREVIEW_SECRET = "dev-only-preview-secret-change-me-0123456789"
 
 
 class Settings(ServiceSettings):
@@ -18,20 +20,33 @@ class Settings(ServiceSettings):
     dropbox_service_url: str = "http://localhost:8002"
     # Salt of the visitor ids in events: a hash of address and browser, never the address.
     visitor_salt: SecretStr = SecretStr(DEV_VISITOR_SALT)
+    # Key of the signed preview URLs the players use.
+    preview_secret: SecretStr = SecretStr(DEV_PREVIEW_SECRET)
+    # How long a preview URL works; a page open longer gets fresh ones from /previews.
+    preview_ttl_s: int = Field(900, ge=60, le=900)
+    # CA bundle of a Dropbox look-alike (the emulator) whose temporary links previews read.
+    dropbox_ca_file: Path | None = None
     # Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     trust_forwarded_for: bool = False
-    # How long a link read from link-service is reused; share.revoked clears it at once.
-    link_cache_ttl_s: float = Field(5.0, ge=0)
+    # How long a link read from link-service is reused: under the one-second revocation
+    # bound of DESIGN §6, Kafka or not (share.revoked drops it sooner).
+    link_cache_ttl_s: float = Field(0.5, ge=0, le=0.9)
     link_cache_size: int = Field(10_000, ge=1)
     # Unknown tokens one client may try per window before it gets 429.
     unknown_token_burst: int = Field(20, ge=1)
     unknown_token_window_s: int = Field(60, ge=1)
 
     @model_validator(mode="after")
-    def _refuse_development_salt_in_production(self) -> "Settings":
-        salt = self.visitor_salt.get_secret_value()
-        if self.app_env == "production" and (salt == DEV_VISITOR_SALT or len(salt) < 32):
-            raise ValueError("VISITOR_SALT must be set (32+ characters) when APP_ENV=production")
+    def _refuse_development_secrets_in_production(self) -> "Settings":
+        if self.app_env != "production":
+            return self
+        for name, dev_value in (
+            ("VISITOR_SALT", DEV_VISITOR_SALT),
+            ("PREVIEW_SECRET", DEV_PREVIEW_SECRET),
+        ):
+            value = getattr(self, name.lower()).get_secret_value()
+            if value == dev_value or len(value) < MIN_SECRET_LENGTH:
+                raise ValueError(f"{name} must be set (32+ characters) when APP_ENV=production")
         return self
 
     @classmethod
@@ -41,4 +56,5 @@ class Settings(ServiceSettings):
             "LINK_SERVICE_URL",
             "DROPBOX_SERVICE_URL",
             "VISITOR_SALT",
+            "PREVIEW_SECRET",
         }

@@ -1,6 +1,9 @@
 """What a share page shows, computed from the link (no I/O; templates only render it)."""
 
+from collections.abc import Callable
 from typing import Any
+
+from gateway.previews import preview_file
 
 
 def human_size(size: int) -> str:
@@ -13,13 +16,13 @@ def human_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
-def page_of(link: dict[str, Any]) -> dict[str, Any]:
-    """The page's model: title, message, and per track its player and download buttons."""
+def page_of(link: dict[str, Any], preview_url: Callable[[str], str]) -> dict[str, Any]:
+    """The page's model: title, message, and per track its player and download buttons.
+    `preview_url` signs the player's address of a file id."""
     base = f"/s/{link['token']}/files"
     tracks = []
     for track in link["tracks"]:
-        audio = [f for f in track["files"] if f["type"] == "audio"]
-        playable = next((f for f in audio if f["role"] == "bounce"), audio[0] if audio else None)
+        playable = preview_file(track)
         downloads = [
             {
                 "name": f["name"], "format": f["format"].upper() or "FILE",
@@ -30,7 +33,8 @@ def page_of(link: dict[str, Any]) -> dict[str, Any]:
         ]  # fmt: skip
         tracks.append({
             "title": track["title"], "artist": track["artist"], "version": track["version"],
-            "preview_url": f"{base}/{playable['file_id']}/preview" if playable else None,
+            "preview_url": preview_url(playable["file_id"]) if playable else None,
+            "preview_file": playable["file_id"] if playable else None,
             "downloads": downloads,
         })  # fmt: skip
     artists = list(dict.fromkeys(t["artist"] for t in tracks))

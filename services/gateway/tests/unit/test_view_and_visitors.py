@@ -25,24 +25,35 @@ def _link(**changes: object) -> dict:
     return link | changes
 
 
+def _signed(file_id: str) -> str:
+    return f"/signed/{file_id}"
+
+
 def test_the_player_plays_the_bounce_and_buttons_follow_the_permissions():
-    [track] = page_of(_link())["tracks"]
-    assert track["preview_url"] == f"/s/{'T' * 32}/files/b/preview"
+    [track] = page_of(_link(), _signed)["tracks"]
+    assert (track["preview_url"], track["preview_file"]) == ("/signed/b", "b")
     assert [(d["format"], d["size"]) for d in track["downloads"]] == [
         ("ZIP", "1 B"), ("WAV", "46.0 MB"),
     ]  # fmt: skip
 
 
+def test_a_track_without_a_playable_bounce_has_no_player():
+    link = _link()
+    link["tracks"][0]["files"] = [f for f in link["tracks"][0]["files"] if f["role"] != "bounce"]
+    [track] = page_of(link, _signed)["tracks"]
+    assert track["preview_url"] is None, "stems and project files are never previewed"
+
+
 def test_no_downloads_means_listening_only():
-    page = page_of(_link(downloads=[]))
+    page = page_of(_link(downloads=[]), _signed)
     assert page["listening_only"] is True
     assert page["tracks"][0]["downloads"] == []
     assert page["tracks"][0]["preview_url"] is not None
 
 
 def test_the_page_title_is_the_links_or_else_the_first_tracks():
-    assert page_of(_link())["title"] == "Night Drive"
-    assert page_of(_link(title="EP for Label X"))["title"] == "EP for Label X"
+    assert page_of(_link(), _signed)["title"] == "Night Drive"
+    assert page_of(_link(title="EP for Label X"), _signed)["title"] == "EP for Label X"
 
 
 @pytest.mark.parametrize(("size", "label"), [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KB")])
