@@ -4,6 +4,7 @@ emulator over HTTPS and the SMTP sink; only HTTP in and out."""
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -211,6 +212,40 @@ async def test_sharing_with_a_user_and_a_non_user_grants_both_and_invites_each_o
     assert (notification["track_title"], notification["mode"]) == ("Night Drive", mode)
 
 
+@pytest.mark.parametrize("mode", ["folder", "files"])
+async def test_a_non_user_following_the_mail_reaches_the_shared_files(
+    producer, sink, control, dropbox_emulator, mode
+):
+    ana, bo = people()
+    producer.put_track("t-1", "Night Drive", [ana, bo])
+    await finished(producer, producer.share("t-1", mode))
+    [mail] = await mails_to(sink, bo["email"])
+    text = mail["text"]
+    # 1. Open the link in the mail, or the invitation Dropbox sent (it did: Bo has no account).
+    assert f"the invitation Dropbox sent to {bo['email']}" in text
+    invitations = control.get("/_emulator/invitations", params={"email": bo["email"]}).json()
+    assert len(invitations) == (1 if mode == "folder" else len(FILE_NAMES))
+    assert control.get("/_emulator/invitations", params={"email": ana["email"]}).json() == []
+    starts = [invitation["url"] for invitation in invitations]
+    if mode == "folder":
+        [in_mail] = re.findall(r"Open (https://\S+) ", text)
+        assert in_mail == starts[0]
+    # 2. Sign in to Dropbox as the invited address (a new account is made for it).
+    assert f"Sign in to Dropbox as {bo['email']}" in text
+    reached: list[bytes] = []
+    with httpx.Client(verify=dropbox_emulator.ssl_context(), trust_env=False,
+                      follow_redirects=True) as browser:  # fmt: skip
+        for start in starts:
+            page = browser.get(start)
+            if page.url.path == "/login":  # once per browser
+                page = browser.get(page.url.copy_merge_params({"email": bo["email"]}))
+            assert page.status_code == 200 and str(page.url) == start
+            # 3. The files are there to view and download.
+            for href in re.findall(r'href="([^"]+)"', page.text):
+                reached.append(browser.get(page.url.join(href.replace("&amp;", "&"))).content)
+    assert reached == [b"audio"] * len(FILE_NAMES)
+
+
 async def test_bulk_share_of_ten_tracks_skips_three_and_reports_rising_progress(producer, control):
     for index in range(10):
         producer.put_track(f"t-{index}", f"Song {index}", people() if index < 7 else [])
@@ -282,6 +317,44 @@ async def test_removing_one_collaborator_takes_their_dropbox_access_and_status_t
     assert statuses == {"c-ana": "granted", "c-bo": "not_shared"}
     members = producer.members(folder)
     assert ana["email"] in members and bo["email"] not in members
+
+
+async def test_a_removal_dropbox_refuses_shows_failed_then_a_retry_removes_every_access(
+    producer, control
+):
+    ana, bo = people()
+    producer.put_track("t-1", "Night Drive", [ana, bo])
+    for mode in ("files", "folder"):  # the same track shared both ways
+        await finished(producer, producer.share("t-1", mode))
+    folder = FOLDER.format(title="Night Drive")
+    everywhere = [folder, *(f"{folder}/Night Drive {n}" for n in FILE_NAMES)]
+    assert all(bo["email"] in producer.members(path) for path in everywhere)
+
+    def bo_now() -> dict[str, Any]:
+        [bo_status] = [c for c in producer.share_status("t-1")["collaborators"]
+                       if c["collaborator_id"] == "c-bo"]  # fmt: skip
+        return bo_status
+
+    async def settled() -> bool:
+        return not bo_now()["revoking"]
+
+    outage = {"route": "sharing/remove_folder_member", "status": 503, "count": 100}
+    control.post("/_emulator/faults", json=outage)
+    assert producer.link.delete("/v1/tracks/t-1/collaborators/c-bo/access").status_code == 202
+    await wait_until(settled, timeout_s=60)
+    control.delete("/_emulator/faults")
+    assert (bo_now()["status"], bo_now()["reason"]) == (
+        "failed", "remove_failed:dropbox_unavailable",
+    )  # fmt: skip
+    assert bo["email"] in producer.members(folder), "Dropbox kept the folder access"
+
+    assert producer.link.delete("/v1/tracks/t-1/collaborators/c-bo/access").status_code == 202
+    await wait_until(settled, timeout_s=60)
+
+    assert bo_now()["status"] == "not_shared"
+    for path in everywhere:
+        assert bo["email"] not in producer.members(path), path
+        assert ana["email"] in producer.members(path), path
 
 
 async def test_redelivered_grant_sends_no_second_mail(
