@@ -13,6 +13,8 @@ from uuid import uuid4
 import httpx
 import pytest
 from devstack import kafka, procs
+from devstack.packages import debian_program
+from devstack.paths import run_dir
 from dropbox_emulator.testing import RunningEmulator
 from service_kit.testing import ServiceProcess, bearer, free_port, infra_env, start_service
 
@@ -207,3 +209,25 @@ def playlist(system: System) -> dict:
         tracks=["t-1", "t-2", "t-3"], downloads=["audio"], title="EP for Label X",
         message="Mixes v3, feedback welcome",
     )  # fmt: skip
+
+
+# What a headless Chromium needs on a machine with a closed network (tests/e2e README).
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium, installed with apt-get when missing; never a downloaded browser."""
+    return debian_program("chromium", "chromium", "the browser tests drive it")
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """Where browser tests leave their screenshots for people to look at."""
+    folder = run_dir() / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -1,12 +1,10 @@
 """A local redis-server from the OS packages, with AOF persistence under .cache/redis."""
 
-import os
-import shutil
 import socket
-import subprocess
 
 from devstack import procs
-from devstack.paths import DevstackError, cache_dir
+from devstack.packages import debian_program
+from devstack.paths import cache_dir
 
 NAME = "redis"
 
@@ -38,25 +36,7 @@ def is_ready() -> bool:
 
 def server_executable() -> str:
     """The redis-server executable; installed with apt-get when missing and we are root."""
-    found = shutil.which("redis-server")
-    if found is not None:
-        return found
-    if os.geteuid() != 0:
-        raise DevstackError(
-            "redis-server is not installed: run `sudo apt-get install -y redis-server` "
-            "(or your OS's redis package), or point REDIS_URL at a running Redis"
-        )
-    print(
-        "devstack: redis-server is missing; installing Debian's redis-server with apt-get",
-        flush=True,
-    )
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "redis-server"]):
-        if subprocess.run(command, check=False).returncode != 0:
-            raise DevstackError(f"`{' '.join(command)}` failed (output above)")
-    found = shutil.which("redis-server")
-    if found is None:
-        raise DevstackError("apt-get installed redis-server but it is not on PATH")
-    return found
+    return debian_program("redis-server", "redis-server", "or point REDIS_URL at a running Redis")
 
 
 def ensure_running(timeout: float = 30.0) -> procs.Running:

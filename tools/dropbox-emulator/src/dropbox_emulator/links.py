@@ -53,11 +53,12 @@ def content_type(name: str) -> str:
 
 
 def serve(node: Node, range_header: str | None) -> Response:
-    """The file's bytes, or one byte range of them (audio players seek with ranges)."""
+    """The file's bytes, or one byte range of them (audio players seek with ranges), as a
+    download: Dropbox's temporary links (`…/cd/0/get/…`) are attachments."""
     data, size = node.data, len(node.data)
     headers = {
         "Accept-Ranges": "bytes",
-        "Content-Disposition": f"inline; filename*=UTF-8''{quote(node.name)}",
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(node.name)}",
     }
     span = byte_range(range_header, size) if range_header else None
     if span is None:

@@ -1,11 +1,11 @@
 import pytest
-from devstack import redis
+from devstack import packages, redis
 from devstack.paths import DevstackError
 
 
 def test_a_missing_redis_server_without_root_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(redis.shutil, "which", lambda name: None)
-    monkeypatch.setattr(redis.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(packages.shutil, "which", lambda name: None)
+    monkeypatch.setattr(packages.os, "geteuid", lambda: 1000)
 
     with pytest.raises(DevstackError, match="apt-get install -y redis-server"):
         redis.server_executable()

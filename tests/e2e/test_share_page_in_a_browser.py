@@ -1,0 +1,169 @@
+"""The share page as a listener has it: Chromium (Debian's, driven by Playwright) plays,
+seeks, plays a playlist through, downloads, and sees a revoke at once."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from dropbox_emulator.seed import demo_contents
+from playwright.async_api import Browser, Page, async_playwright
+
+from .conftest import BROWSER, CHROMIUM_FLAGS, System
+
+pytestmark = pytest.mark.e2e
+
+ROLES = {
+    ".wav": "bounce",
+    ".mp3": "bounce",
+    ".zip": "stem",
+    ".als": "project",
+    ".logicx": "project",
+}
+
+
+@pytest.fixture(scope="module")
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    # The emulator's temporary links are signed by its own CA; a download follows one.
+    context = await browser.new_context(
+        user_agent=BROWSER, ignore_https_errors=True, accept_downloads=True
+    )
+    opened = await context.new_page()
+    yield opened
+    await context.close()
+
+
+def _real_track(system: System, track_id: str, title: str) -> dict[str, bytes]:
+    """One of the emulator's synthesised demo songs, uploaded to the producer's Dropbox."""
+    contents = {path.rsplit("/", 1)[1]: data for path, data in demo_contents()[title].items()}
+    folder = f"/Browser/{track_id}"
+    with httpx.Client(verify=system.emulator.ssl_context(), trust_env=False) as control:
+        for name, data in contents.items():
+            control.put(f"{system.emulator.base_url}/_emulator/files", content=data,
+                        params={"account": system.email, "path": f"{folder}/{name}"},
+                        ).raise_for_status()  # fmt: skip
+    files = [{"file_id": f"{track_id}-{name.rsplit('.', 1)[1]}", "name": name,
+              "role": ROLES["." + name.rsplit(".", 1)[1]], "dropbox_path": f"{folder}/{name}",
+              "size": len(data)} for name, data in contents.items()]  # fmt: skip
+    answer = httpx.put(
+        f"{system.link_service.base_url}/v1/catalog/tracks/{track_id}", headers=system.producer,
+        json={"title": title, "artist": "Mara Vale", "dropbox_folder": folder, "files": files},
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    return contents
+
+
+@pytest.fixture(scope="module")
+def songs(system: System) -> dict[str, dict[str, bytes]]:
+    return {
+        "b-1": _real_track(system, "b-1", "Night Drive"),
+        "b-2": _real_track(system, "b-2", "Neon Rain"),
+    }
+
+
+async def _until(page: Page, expression: str, timeout_s: float = 15) -> None:
+    """Poll `expression` in the page (the page's CSP rules out wait_for_function's eval)."""
+    for _ in range(int(timeout_s / 0.1)):
+        if await page.evaluate(expression):
+            return
+        await page.wait_for_timeout(100)
+    raise AssertionError(f"never true: {expression}")
+
+
+async def _playing(page: Page, index: int, at_least_s: float) -> None:
+    player = f"document.querySelectorAll('audio.player')[{index}]"
+    await _until(
+        page, f"!{player}.paused && {player}.currentTime > {at_least_s} && !{player}.error"
+    )
+
+
+async def test_a_playlist_plays_seeks_plays_through_and_downloads(
+    system, songs, page, screenshots: Path
+):
+    link = system.share(tracks=["b-1", "b-2"], downloads=["audio"], title="EP for Label X",
+                        message="Mixes v3 — feedback welcome")  # fmt: skip
+    ranges: list[int] = []
+    page.on("response", lambda r: ranges.append(r.status) if "/preview" in r.url else None)
+
+    shown = await page.goto(system.page_path(link))
+    assert shown is not None and shown.status == 200
+    await page.screenshot(path=screenshots / "share-page.png", full_page=True)
+    assert await page.locator("audio.player").count() == 2
+    assert await page.locator("a.download").count() == 5  # WAV, MP3, stems; WAV, MP3
+
+    await page.evaluate("document.querySelectorAll('audio.player')[0].play()")
+    await _playing(page, 0, 0.3)
+    await page.evaluate("document.querySelectorAll('audio.player')[0].currentTime = 3.0")
+    await _playing(page, 0, 3.0)  # sought forward, playing on
+    assert 206 in ranges, "the browser seeks with Range requests, answered 206"
+
+    # The first song ends; the playlist goes on to the next.
+    await _until(page, "document.querySelectorAll('audio.player')[0].ended")
+    await _playing(page, 1, 0.1)
+
+    async with page.expect_download() as started:
+        await page.locator("a.download", has_text="Night Drive.mp3").click()
+    saved = await (await started.value).path()
+    assert Path(saved).read_bytes() == songs["b-1"]["Night Drive.mp3"]
+
+
+async def test_a_listen_only_page_plays_and_offers_nothing_to_download(
+    system, songs, page, screenshots: Path
+):
+    link = system.share(tracks=["b-1"], downloads=[])
+
+    await page.goto(system.page_path(link))
+    await page.screenshot(path=screenshots / "share-page-listen-only.png", full_page=True)
+
+    assert await page.locator("a.download").count() == 0
+    assert "Listening only" in await page.inner_text("body")
+    controls = await page.evaluate("document.querySelector('audio.player').controlsList.value")
+    assert "nodownload" in controls, "the player's own menu offers no download"
+    source = await page.get_attribute("audio.player", "src")
+    assert source is not None and "b-1-mp3/preview" in source, "the compact bounce plays"
+    await page.evaluate("document.querySelector('audio.player').play()")
+    await _playing(page, 0, 0.3)
+
+
+async def test_a_player_whose_preview_url_expired_gets_a_fresh_one_and_plays(system, songs, page):
+    link = system.share(tracks=["b-2"], downloads=[])
+    await page.goto(system.page_path(link))
+    stale = "exp=1000000000"  # as if the page had been open since long ago
+
+    await page.evaluate(
+        f"const a = document.querySelector('audio.player');"
+        f" a.src = a.src.replace(/exp=\\\\d+/, '{stale}'); a.play();"
+    )
+    await _playing(page, 0, 0.3)
+
+    assert stale not in (await page.get_attribute("audio.player", "src") or stale)
+
+
+async def test_a_revoked_link_shows_the_disabled_page_and_stops_playback(
+    system, songs, page, screenshots: Path
+):
+    link = system.share(tracks=["b-1"], downloads=["audio"])
+    await page.goto(system.page_path(link))
+    await page.evaluate("document.querySelector('audio.player').play()")
+    await _playing(page, 0, 0.2)
+    player_url = await page.get_attribute("audio.player", "src")
+
+    assert system.revoke(link).status_code == 200
+    await page.wait_for_timeout(1000)  # the revocation bound
+    again = await page.request.get(system.gateway.base_url + str(player_url))
+    shown = await page.reload()
+
+    assert again.status == 410
+    assert shown is not None and shown.status == 410
+    assert "This share has been disabled" in await page.inner_text("body")
+    await page.screenshot(path=screenshots / "share-page-revoked.png", full_page=True)
