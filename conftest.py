@@ -5,6 +5,7 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from uuid import uuid4
 
+import httpx
 import pytest
 from devstack import kafka, redis
 from dropbox_emulator.testing import RunningEmulator, free_port, running_emulator, sdk_env
@@ -83,6 +84,16 @@ def dropbox_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runni
     env = {"DROPBOX_EMULATOR_ACCESS_TOKEN_TTL_S": str(EMULATOR_ACCESS_TOKEN_TTL_S)}
     with running_emulator(port, tmp_path_factory.mktemp("dropbox-emulator"), env) as running:
         yield running
+
+
+@pytest.fixture
+def control(dropbox_emulator: RunningEmulator) -> Iterator[httpx.Client]:
+    """The emulator's control API (files, faults, members, calls); faults cleared after."""
+    with httpx.Client(
+        base_url=dropbox_emulator.base_url, verify=dropbox_emulator.ssl_context(), trust_env=False
+    ) as client:
+        yield client
+        client.delete("/_emulator/faults")
 
 
 @pytest.fixture

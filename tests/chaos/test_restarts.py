@@ -65,7 +65,7 @@ def _service(name: str, bootstrap: str, redis_url: str, prefix: str, **env: str)
 
 async def test_views_counted_exactly_once_across_redis_and_kafka_restarts(infrastructure):
     bootstrap, redis_url = infrastructure
-    prefix, owner, link_id = f"c{uuid4().hex[:8]}.", "u-chaos", f"lnk_{uuid4().hex[:12]}"
+    prefix, owner, link_id = f"c{uuid4().hex[:8]}.", "u-chaos", f"lnk_{uuid4().hex[:24]}"
     analytics = _service("analytics-service", bootstrap, redis_url, prefix)
     broker = make_broker(bootstrap, client_id="chaos-publisher")
     await broker.start()

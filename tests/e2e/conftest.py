@@ -19,6 +19,13 @@ from dropbox_emulator.testing import RunningEmulator
 from service_kit.testing import ServiceProcess, bearer, free_port, infra_env, start_service
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0"
+# What every share response carries (DESIGN §6), besides a Content-Security-Policy.
+SHARE_HEADERS = {
+    "cache-control": "no-store",
+    "referrer-policy": "no-referrer",
+    "x-robots-tag": "noindex, nofollow",
+    "x-content-type-options": "nosniff",
+}
 # Long enough for a streamed preview to come in several network reads.
 WAV = b"RIFF" + bytes(range(256)) * 1200
 STEMS = b"PK\x03\x04" + b"stems" * 300
@@ -182,16 +189,6 @@ def system(
     finally:
         for service in started:
             service.stop()
-
-
-@pytest.fixture
-def control(dropbox_emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """The emulator's control API; faults cleared after each test."""
-    with httpx.Client(
-        base_url=dropbox_emulator.base_url, verify=dropbox_emulator.ssl_context(), trust_env=False
-    ) as client:
-        yield client
-        client.delete("/_emulator/faults")
 
 
 @pytest.fixture

@@ -14,17 +14,11 @@ from contracts import topics
 from messaging.testing import read_topic
 from service_kit.testing import free_port, infra_env, start_service
 
-from .conftest import kafka_paused, player_urls
+from .conftest import SHARE_HEADERS, kafka_paused, player_urls
 
 pytestmark = pytest.mark.e2e
 
 REVOCATION_BOUND_S = 1.0
-SHARE_HEADERS = {
-    "cache-control": "no-store",
-    "referrer-policy": "no-referrer",
-    "x-robots-tag": "noindex, nofollow",
-    "x-content-type-options": "nosniff",
-}
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,9 @@ from contracts.events import DownloadRecorded, ShareViewed
 from messaging.testing import read_topic
 from redis.asyncio import Redis
 
-from .conftest import PROJECT, STEMS, WAV, player_urls
+from .conftest import PROJECT, SHARE_HEADERS, STEMS, WAV, player_urls
 
 pytestmark = pytest.mark.e2e
-
-SHARE_HEADERS = {
-    "cache-control": "no-store",
-    "referrer-policy": "no-referrer",
-    "x-robots-tag": "noindex, nofollow",
-    "x-content-type-options": "nosniff",
-}
 
 
 def _downloads(html: str) -> list[str]:

@@ -17,6 +17,12 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service_name: ClassVar[str]
+    # Secrets with a development default, by variable: refused when APP_ENV=production
+    # unless set to something else of at least MIN_SECRET_LENGTH characters.
+    development_secrets: ClassVar[dict[str, str]] = {
+        "AUTH_JWT_SECRET": DEV_JWT_SECRET,
+        "INTERNAL_API_TOKEN": DEV_INTERNAL_TOKEN,
+    }
 
     app_env: Literal["development", "production"] = "development"
     http_host: str = "127.0.0.1"
@@ -41,10 +47,7 @@ class ServiceSettings(BaseSettings):
     def _refuse_development_secrets_in_production(self) -> "ServiceSettings":
         if self.app_env != "production":
             return self
-        for name, dev_value in (
-            ("AUTH_JWT_SECRET", DEV_JWT_SECRET),
-            ("INTERNAL_API_TOKEN", DEV_INTERNAL_TOKEN),
-        ):
+        for name, dev_value in self.development_secrets.items():
             value = getattr(self, name.lower()).get_secret_value()
             if value == dev_value or len(value) < MIN_SECRET_LENGTH:
                 raise ValueError(
@@ -66,11 +69,6 @@ class ServiceSettings(BaseSettings):
     def required_in_production(cls) -> set[str]:
         """Environment variables a production deployment must set."""
         port_env = cls.model_fields["port"].validation_alias
-        return {
-            "APP_ENV",
-            "KAFKA_BOOTSTRAP_SERVERS",
-            "REDIS_URL",
-            "AUTH_JWT_SECRET",
-            "INTERNAL_API_TOKEN",
-            str(port_env),
-        }
+        return {"APP_ENV", "KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL", str(port_env)} | set(
+            cls.development_secrets
+        )

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 from service_kit.settings import ServiceSettings
 
 # A Fernet key for development only; refused when APP_ENV=production.
@@ -14,6 +14,9 @@ class Settings(ServiceSettings):
     """Settings of the dropbox-service."""
 
     service_name: ClassVar[str] = "dropbox-service"
+    development_secrets: ClassVar[dict[str, str]] = ServiceSettings.development_secrets | {
+        "DROPBOX_TOKEN_KEY": DEV_TOKEN_KEY,
+    }
 
     port: int = Field(8002, validation_alias="DROPBOX_SERVICE_PORT")
     dropbox_app_key: str = "share-links-dev"
@@ -35,20 +38,11 @@ class Settings(ServiceSettings):
     dropbox_rate_limit_budget_s: float = Field(120.0, gt=0)
     interactive_rate_limit_budget_s: float = Field(10.0, gt=0)
 
-    @model_validator(mode="after")
-    def _refuse_development_token_key_in_production(self) -> "Settings":
-        if self.app_env == "production" and (
-            self.dropbox_token_key.get_secret_value() == DEV_TOKEN_KEY
-        ):
-            raise ValueError("DROPBOX_TOKEN_KEY must be set when APP_ENV=production")
-        return self
-
     @classmethod
     def required_in_production(cls) -> set[str]:
         """Environment variables a production deployment must set."""
         return super().required_in_production() | {
             "DROPBOX_APP_KEY",
-            "DROPBOX_TOKEN_KEY",
             "DROPBOX_REDIRECT_URI",
             "CONSOLE_URL",
         }

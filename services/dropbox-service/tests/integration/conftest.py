@@ -1,4 +1,4 @@
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import urlsplit
 from uuid import uuid4
 
@@ -8,16 +8,6 @@ from dropbox_emulator.testing import RunningEmulator
 from service_kit.testing import ServiceProcess, bearer, free_port
 
 CONSOLE = "http://console.test/console"
-
-
-@pytest.fixture
-def control(dropbox_emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    """The emulator's control API; faults cleared after each test."""
-    with httpx.Client(
-        base_url=dropbox_emulator.base_url, verify=dropbox_emulator.ssl_context(), trust_env=False
-    ) as client:
-        yield client
-        client.delete("/_emulator/faults")
 
 
 @pytest.fixture(scope="module")

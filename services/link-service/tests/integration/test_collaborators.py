@@ -64,6 +64,16 @@ def _failed(request: dict[str, Any], person: dict[str, Any], reason: str) -> Col
     )  # fmt: skip
 
 
+async def _shared_with_both(producer, events) -> None:
+    """Track t-1 shared with its two collaborators, both granted (green dots)."""
+    await producer.put_track("t-1", "Night Drive")
+    await _share(producer, "t-1")
+    [request] = await _requests(producer, events, topics.COLLAB_SHARE_REQUESTED)
+    for person in request["collaborators"]:
+        await _answer(producer, _granted(request, person))
+    await _until(lambda: _is(producer, "t-1", ("all", {"c-1": "granted", "c-2": "granted"})))
+
+
 async def _statuses(producer, track_id: str) -> tuple[str, dict[str, str]]:
     view = await _get(producer, f"/v1/tracks/{track_id}/share-status")
     return view["status"], {c["collaborator_id"]: c["status"] for c in view["collaborators"]}
@@ -163,12 +173,7 @@ async def test_bulk_share_queues_each_track_and_skips_those_without_collaborator
 
 
 async def test_removing_access_publishes_a_request_and_ends_not_shared(producer, events):
-    await producer.put_track("t-1", "Night Drive")
-    await _share(producer, "t-1")
-    [request] = await _requests(producer, events, topics.COLLAB_SHARE_REQUESTED)
-    for person in request["collaborators"]:
-        await _answer(producer, _granted(request, person))
-    await _until(lambda: _is(producer, "t-1", ("all", {"c-1": "granted", "c-2": "granted"})))
+    await _shared_with_both(producer, events)
 
     answer = await producer.http.delete(
         "/v1/tracks/t-1/collaborators/c-2/access", headers=producer.headers
@@ -187,12 +192,7 @@ async def test_removing_access_publishes_a_request_and_ends_not_shared(producer,
 
 
 async def test_a_refused_removal_shows_failed_with_the_reason_and_can_be_retried(producer, events):
-    await producer.put_track("t-1", "Night Drive")
-    await _share(producer, "t-1")
-    [request] = await _requests(producer, events, topics.COLLAB_SHARE_REQUESTED)
-    for person in request["collaborators"]:
-        await _answer(producer, _granted(request, person))
-    await _until(lambda: _is(producer, "t-1", ("all", {"c-1": "granted", "c-2": "granted"})))
+    await _shared_with_both(producer, events)
     remove = "/v1/tracks/t-1/collaborators/c-2/access"
 
     assert (await producer.http.delete(remove, headers=producer.headers)).status_code == 202

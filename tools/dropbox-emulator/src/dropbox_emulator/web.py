@@ -2,7 +2,8 @@
 
 `GET /login?email=&next=` signs in (or signs up) as that address: there are no passwords
 here. `/scl/fo/<shared folder id>` lists a shared folder's files and `/scl/fi/<file>` shows
-a shared file, each with download links, to its owner and members only.
+a shared file (`?dl=1` downloads it), each with download links, to its owner and members
+only.
 """
 
 from __future__ import annotations
@@ -67,20 +68,14 @@ def make_router(world: World) -> APIRouter:
         return serve(node, request.headers.get("range"))
 
     @router.get("/scl/fi/{key}")
-    def shared_file(key: str, request: Request) -> Response:
+    def shared_file(key: str, request: Request, dl: int = 0) -> Response:
         with world.lock:
             found = _granted(world, world.file_shares.get("id:" + key), request)
         if not isinstance(found, tuple):
             return found
-        return _page(found[0].name, [(found[0].name, f"/scl/fi/{key}/download")])
-
-    @router.get("/scl/fi/{key}/download")
-    def shared_file_download(key: str, request: Request) -> Response:
-        with world.lock:
-            found = _granted(world, world.file_shares.get("id:" + key), request)
-        if not isinstance(found, tuple):
-            return found
-        return serve(found[0], request.headers.get("range"))
+        if dl:  # as Dropbox's shared links: ?dl=1 downloads
+            return serve(found[0], request.headers.get("range"))
+        return _page(found[0].name, [(found[0].name, f"/scl/fi/{key}?dl=1")])
 
     return router
 

@@ -96,7 +96,7 @@ def test_a_file_member_is_invited_to_the_file_and_can_download_it(
     page = browser.get(invitation["url"])
 
     assert invitation["kind"] == "file" and "Glass Harbor.mp3" in page.text
-    assert browser.get(invitation["url"] + "/download").content == MIX
+    assert browser.get(invitation["url"], params={"dl": 1}).content == MIX
 
 
 def test_forgetting_an_accounts_tokens_makes_dropbox_refuse_its_refresh_token(

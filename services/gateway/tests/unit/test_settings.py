@@ -1,0 +1,29 @@
+"""The gateway's own secrets are refused in production while they are the development ones."""
+
+import pytest
+from gateway.settings import Settings
+from pydantic import ValidationError
+
+STRONG = "s" * 40
+BASE = {"app_env": "production", "auth_jwt_secret": STRONG, "internal_api_token": STRONG}
+
+
+@pytest.mark.parametrize("missing", ["visitor_salt", "preview_secret"])
+def test_production_refuses_a_development_visitor_salt_or_preview_secret(missing: str):
+    chosen = {"visitor_salt": STRONG, "preview_secret": STRONG} | {missing: "short"}
+    with pytest.raises(ValidationError, match=missing.upper()):
+        Settings(**BASE, **chosen)
+    assert Settings(**BASE, visitor_salt=STRONG, preview_secret=STRONG).app_env == "production"
+
+
+def test_production_names_every_secret_it_needs():
+    assert {
+        "VISITOR_SALT",
+        "PREVIEW_SECRET",
+        "AUTH_JWT_SECRET",
+    } <= Settings.required_in_production()
+
+
+def test_the_link_cache_cannot_outlive_the_revocation_bound():
+    with pytest.raises(ValidationError, match="link_cache_ttl_s"):
+        Settings(link_cache_ttl_s=5)
