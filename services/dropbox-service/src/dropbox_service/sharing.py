@@ -110,7 +110,6 @@ async def _grant_folder(calls: DropboxCalls, request: CollabShareRequested) -> O
 
 async def _grant_files(calls: DropboxCalls, request: CollabShareRequested) -> Outcome:
     problems: dict[str, str] = {}
-    # Dropbox invites those without a dashboard account; the others get our notice.
     quietly = [c for c in request.collaborators if c.user_id is not None]
     invited = [c for c in request.collaborators if c.user_id is None]
     for shared in request.files:
