@@ -9,6 +9,7 @@ event id is unchanged, and consumers apply each id once.
 import asyncio
 import logging
 import zlib
+from datetime import timedelta
 from typing import Any
 
 from contracts.events import Event
@@ -16,30 +17,10 @@ from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
+from messaging.lease import Lease
 from messaging.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 
 log = logging.getLogger(__name__)
-
-# Take the shard's lease, or extend it if we already hold it.
-_HOLD_LEASE = """
-local holder = redis.call('GET', KEYS[1])
-if holder == false then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-if holder == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
-"""
-
-_RELEASE_LEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
 
 
 class Outbox:
@@ -113,10 +94,15 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay every shard until cancelled."""
+        ttl = timedelta(milliseconds=self.lease_ms)
+        leases = [
+            Lease(self.redis, self.outbox.lease(shard), self.instance_id, ttl)
+            for shard in range(self.outbox.shards)
+        ]
         try:
-            await asyncio.gather(*(self._relay_shard(s) for s in range(self.outbox.shards)))
+            await asyncio.gather(*(self._relay_shard(s, lease) for s, lease in enumerate(leases)))
         finally:
-            await asyncio.shield(self._release_leases())
+            await asyncio.shield(_release(leases))
 
     async def relay_once(self, shard: int, *, block_ms: int | None = None) -> int:
         """Publish the oldest staged events of `shard` and delete them; answer how many."""
@@ -142,11 +128,10 @@ class OutboxRelay:
             no_confirm=True,
         )
 
-    async def _relay_shard(self, shard: int) -> None:
-        lease = self.outbox.lease(shard)
+    async def _relay_shard(self, shard: int, lease: Lease) -> None:
         while True:
             try:
-                if await self.redis.eval(_HOLD_LEASE, 1, lease, self.instance_id, self.lease_ms):
+                if await lease.hold():
                     await self.relay_once(shard, block_ms=self.idle_block_ms)
                 else:
                     await asyncio.sleep(self.lease_ms / 2000)
@@ -156,12 +141,13 @@ class OutboxRelay:
                 log.warning("outbox relay of shard %d paused: %r", shard, error)
                 await asyncio.sleep(1.0)
 
-    async def _release_leases(self) -> None:
-        for shard in range(self.outbox.shards):
-            try:
-                await self.redis.eval(_RELEASE_LEASE, 1, self.outbox.lease(shard), self.instance_id)
-            except Exception as error:  # the lease expires by itself
-                log.warning("could not release outbox lease: %r", error)
+
+async def _release(leases: list[Lease]) -> None:
+    for lease in leases:
+        try:
+            await lease.release()
+        except Exception as error:  # the lease lapses by itself
+            log.warning("could not release outbox lease: %r", error)
 
 
 def _str(value: Any) -> str:

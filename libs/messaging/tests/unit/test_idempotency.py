@@ -1,7 +1,7 @@
 from uuid import uuid4
 
 import fakeredis
-from messaging.idempotency import apply_once, mark_applied, was_applied
+from messaging.idempotency import apply_once
 
 
 async def test_an_event_is_applied_once():
@@ -33,11 +33,3 @@ async def test_marker_expires_eventually():
     await apply_once(redis, consumer="c", event_id=event_id, write=lambda pipe: None)
     [marker] = await redis.keys("applied:*")
     assert 0 < await redis.ttl(marker) <= 14 * 24 * 3600
-
-
-async def test_check_then_mark_for_side_effects_outside_redis():
-    redis = fakeredis.FakeAsyncRedis(decode_responses=True)
-    event_id = uuid4()
-    assert not await was_applied(redis, consumer="mail", event_id=event_id)
-    await mark_applied(redis, consumer="mail", event_id=event_id)
-    assert await was_applied(redis, consumer="mail", event_id=event_id)

@@ -10,8 +10,9 @@ import logging
 
 from contracts.events import DropboxConnected, DropboxDisconnected
 from messaging.outbox import Outbox
+from messaging.transactions import Write, watched_transaction
 from redis.asyncio import Redis
-from redis.exceptions import WatchError
+from redis.asyncio.client import Pipeline
 
 from dropbox_service.store import Connection, Store
 
@@ -29,41 +30,40 @@ class Connections:
     async def connect(self, owner_id: str, connection: Connection) -> None:
         """Store the owner's new connection and publish dropbox.connected; links cached
         through an earlier connection are dropped."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    earlier = await self.store.watched_connection(pipe, owner_id)
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    if earlier is not None:
-                        self.store.drop_connection(pipe, owner_id, earlier)
-                    self.store.save_connection(pipe, owner_id, connection)
-                    self.outbox.stage(
-                        pipe, DropboxConnected(owner_id=owner_id, account_email=connection.email)
-                    )
-                    await pipe.execute()
-                    return
-                except WatchError:
-                    continue
+
+        async def plan(pipe: Pipeline) -> Write:
+            earlier = await self.store.watched_connection(pipe, owner_id)
+
+            def write(pipe: Pipeline) -> None:
+                if earlier is not None:
+                    self.store.drop_connection(pipe, owner_id, earlier)
+                self.store.save_connection(pipe, owner_id, connection)
+                event = DropboxConnected(owner_id=owner_id, account_email=connection.email)
+                self.outbox.stage(pipe, event)
+
+            return write
+
+        await watched_transaction(self.redis, [self.store.connection_key(owner_id)], plan)
 
     async def disconnect(self, owner_id: str, only: Connection | None = None) -> bool:
         """Forget the owner's connection and its cached links and publish
         dropbox.disconnected; with `only`, just when that connection is still the stored one.
         False when there was nothing (else) to forget."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    stored = await self.store.watched_connection(pipe, owner_id)
-                    if stored is None or (only is not None and not _same(stored, only)):
-                        return False
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    self.store.drop_connection(pipe, owner_id, stored)
-                    self.outbox.stage(
-                        pipe, DropboxDisconnected(owner_id=owner_id, account_email=stored.email)
-                    )
-                    await pipe.execute()
-                    return True
-                except WatchError:
-                    continue
+
+        async def plan(pipe: Pipeline) -> Write | None:
+            stored = await self.store.watched_connection(pipe, owner_id)
+            if stored is None or (only is not None and not _same(stored, only)):
+                return None
+
+            def write(pipe: Pipeline) -> None:
+                self.store.drop_connection(pipe, owner_id, stored)
+                event = DropboxDisconnected(owner_id=owner_id, account_email=stored.email)
+                self.outbox.stage(pipe, event)
+
+            return write
+
+        key = self.store.connection_key(owner_id)
+        return await watched_transaction(self.redis, [key], plan)
 
     async def refused(self, owner_id: str, connection: Connection) -> None:
         """Dropbox refused the connection's token (the producer removed the app, or the

@@ -58,8 +58,7 @@ class Store:
         return self._connection(fields)
 
     async def watched_connection(self, pipe: Pipeline, owner_id: str) -> Connection | None:
-        """The owner's connection read on a pipeline that WATCHes its key."""
-        await pipe.watch(self.connection_key(owner_id))
+        """The owner's connection, read on a pipeline that WATCHes its key."""
         fields: dict[str, str] = await pipe.hgetall(self.connection_key(owner_id))  # type: ignore[assignment]
         return self._connection(fields)
 

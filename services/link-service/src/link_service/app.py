@@ -17,21 +17,23 @@ from link_service.collaborators import Collaborators
 from link_service.context import LinkContext
 from link_service.link_store import LinkStore
 from link_service.links import Links
+from link_service.owners import Owners
 from link_service.settings import Settings
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the link-service app from `settings`."""
     runtime = build_runtime(settings)
-    store = LinkStore(runtime.redis, runtime.outbox, settings.key_prefix)
     catalog_store = CatalogStore(runtime.redis, settings.key_prefix)
+    owners = Owners(runtime.redis, runtime.outbox, settings.key_prefix)
+    link_store = LinkStore(runtime.redis, runtime.outbox, settings.key_prefix)
+    collab_store = CollabStore(runtime.redis, runtime.outbox, settings.key_prefix)
     context = LinkContext(
         runtime,
         catalog_store,
-        Links(catalog_store, store, runtime.outbox, settings.public_base_url),
-        Collaborators(
-            catalog_store, store, CollabStore(runtime.redis, runtime.outbox, settings.key_prefix)
-        ),
+        owners,
+        Links(catalog_store, owners, link_store, runtime.outbox, settings.public_base_url),
+        Collaborators(catalog_store, owners, collab_store),
     )
     consumers.register(context)
     app = create_service_app(

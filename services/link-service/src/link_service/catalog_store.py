@@ -9,8 +9,9 @@ page starts after a member (ZRANGEBYLEX) however large the catalog.
 import json
 from typing import Any
 
+from messaging.transactions import Write, watched_transaction
 from redis.asyncio import Redis
-from redis.exceptions import WatchError
+from redis.asyncio.client import Pipeline
 from service_kit.pagination import Position
 
 _SEPARATOR = "\x00"  # titles hold no control characters (models.Text)
@@ -77,23 +78,26 @@ class CatalogStore:
 
     async def _replace(self, owner_id: str, track_id: str, new: dict[str, Any] | None) -> bool:
         key = self._key(owner_id, "track", track_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    if raw:
-                        self._unindex(pipe, owner_id, json.loads(raw))
-                    if new is None:
-                        pipe.delete(key)
-                    else:
-                        pipe.set(key, json.dumps(new))
-                        self._index(pipe, owner_id, new)
-                    await pipe.execute()
-                    return raw is not None
-                except WatchError:
-                    continue  # the same track changed meanwhile; read it again
+        existed = False
+
+        async def plan(pipe: Pipeline) -> Write:
+            nonlocal existed
+            raw = await pipe.get(key)
+            existed = raw is not None
+
+            def write(pipe: Pipeline) -> None:
+                if raw:
+                    self._unindex(pipe, owner_id, json.loads(raw))
+                if new is None:
+                    pipe.delete(key)
+                else:
+                    pipe.set(key, json.dumps(new))
+                    self._index(pipe, owner_id, new)
+
+            return write
+
+        await watched_transaction(self.redis, [key], plan)
+        return existed
 
     def _title_index(self, owner_id: str, bucket: str | None) -> str:
         if bucket:
@@ -105,7 +109,7 @@ class CatalogStore:
         found = await self.tracks(owner_id, ids)
         return [found[track_id] for track_id in ids if track_id in found]
 
-    def _index(self, pipe: Any, owner_id: str, track: dict[str, Any]) -> None:
+    def _index(self, pipe: Pipeline, owner_id: str, track: dict[str, Any]) -> None:
         member = track["title"] + _SEPARATOR + track["track_id"]
         pipe.zadd(self._title_index(owner_id, None), {member: 0})
         if track.get("bucket"):
@@ -114,7 +118,7 @@ class CatalogStore:
             group = self._key(owner_id, "group", track["group_id"])
             pipe.zadd(group, {track["track_id"]: track["version"]})
 
-    def _unindex(self, pipe: Any, owner_id: str, track: dict[str, Any]) -> None:
+    def _unindex(self, pipe: Pipeline, owner_id: str, track: dict[str, Any]) -> None:
         member = track["title"] + _SEPARATOR + track["track_id"]
         pipe.zrem(self._title_index(owner_id, None), member)
         if track.get("bucket"):

@@ -6,20 +6,14 @@ and one owner's requests reach Kafka in the order they were made (README: "Colla
 """
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
-from uuid import UUID
 
-from messaging.idempotency import MARKER_TTL, marker_key
-from messaging.metrics import DUPLICATES_SKIPPED
 from messaging.outbox import Outbox
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from redis.exceptions import WatchError
 
 JOB_TTL = timedelta(days=30)
-Write = Callable[[Pipeline], None]
 
 
 class CollabStore:
@@ -85,54 +79,3 @@ class CollabStore:
         key = self.results_key(owner_id, job_id)
         pipe.hset(key, field, json.dumps(result))
         pipe.expire(key, JOB_TTL)
-
-
-async def watched_transaction(
-    redis: Redis, watch: Sequence[str], plan: Callable[[Pipeline], Awaitable[Write]]
-) -> None:
-    """Read the watched keys in `plan`, then commit its writes; again if one changed meanwhile."""
-    async with redis.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                await pipe.watch(*watch)
-                write = await plan(pipe)
-                pipe.multi()  # type: ignore[no-untyped-call]
-                write(pipe)
-                await pipe.execute()
-                return
-            except WatchError:
-                continue
-
-
-async def apply_once_reading(
-    redis: Redis,
-    *,
-    consumer: str,
-    event_id: UUID,
-    tag: str,
-    watch: Sequence[str],
-    plan: Callable[[Pipeline], Awaitable[Write]],
-) -> bool:
-    """`messaging.idempotency.apply_once` for writes that depend on what the keys hold now:
-    `plan` reads the watched keys, and its writes commit with the marker; False if applied."""
-    marker = marker_key(consumer, event_id, tag)
-    applied = True
-
-    async def with_marker(pipe: Pipeline) -> Write:
-        nonlocal applied
-        applied = True
-        if await pipe.exists(marker):
-            applied = False
-            return lambda _: None
-        write = await plan(pipe)
-
-        def write_and_mark(pipe: Pipeline) -> None:
-            write(pipe)
-            pipe.set(marker, 1, ex=MARKER_TTL)
-
-        return write_and_mark
-
-    await watched_transaction(redis, [marker, *watch], with_marker)
-    if not applied:
-        DUPLICATES_SKIPPED.labels(consumer).inc()
-    return applied

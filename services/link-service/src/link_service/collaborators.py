@@ -22,13 +22,15 @@ from contracts.events import (
     SharedFile,
     ShareMode,
 )
+from messaging.idempotency import apply_once_reading
+from messaging.transactions import Write, watched_transaction
 from redis.asyncio.client import Pipeline
 
 from link_service import collab_domain as domain
 from link_service.catalog_store import CatalogStore
-from link_service.collab_store import CollabStore, Write, apply_once_reading, watched_transaction
-from link_service.link_store import LinkStore
+from link_service.collab_store import CollabStore
 from link_service.links import NotConnected
+from link_service.owners import Owners
 
 
 class UnknownTracks(LookupError):
@@ -50,9 +52,9 @@ class Conflict(Exception):
 class Collaborators:
     """Collaborator shares, removals, jobs and share status of every owner."""
 
-    def __init__(self, catalog: CatalogStore, links: LinkStore, store: CollabStore) -> None:
+    def __init__(self, catalog: CatalogStore, owners: Owners, store: CollabStore) -> None:
         self.catalog = catalog
-        self.links = links
+        self.owners = owners
         self.store = store
 
     async def share(
@@ -69,7 +71,7 @@ class Collaborators:
         Tracks without collaborators, or with a removal still on its way, are skipped; with
         `skip=False` they refuse the whole request instead (NoCollaborators, Conflict).
         """
-        if not await self.links.dropbox_connected(owner_id):
+        if not await self.owners.dropbox_connected(owner_id):
             raise NotConnected(owner_id)
         ids = list(dict.fromkeys(track_ids))
         tracks = await self.catalog.tracks(owner_id, ids)
@@ -104,7 +106,7 @@ class Collaborators:
     async def remove_access(self, owner_id: str, track: dict[str, Any], cid: str) -> None:
         """Ask dropbox-service to take back one collaborator's access to the track."""
         person = next(p for p in track["collaborators"] if p["collaborator_id"] == cid)
-        if not await self.links.dropbox_connected(owner_id):
+        if not await self.owners.dropbox_connected(owner_id):
             raise NotConnected(owner_id)
         key = self.store.status_key(owner_id, track["track_id"])
         request = CollabRevokeRequested(
@@ -186,14 +188,16 @@ class Collaborators:
 
         async def plan(pipe: Pipeline) -> Write:
             entry = (await _entries(pipe, status_key)).get(cid)
-            if not domain.removal_applies(entry, event.request_id):
-                return lambda _: None
-            return write
+            return write if domain.removal_applies(entry, event.request_id) else _nothing
 
         await apply_once_reading(
             self.store.redis, consumer=consumer, event_id=event.event_id,
             tag=self.store.tag(owner), watch=[status_key], plan=plan,
         )  # fmt: skip
+
+
+def _nothing(pipe: Pipeline) -> None:
+    """The writes of an answer that is no longer the intent: none (the marker only)."""
 
 
 def _refuse(reason: str) -> None:

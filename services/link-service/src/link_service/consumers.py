@@ -1,8 +1,4 @@
-"""Kafka consumers: which producers have Dropbox connected; answers to collaborator shares.
-
-dropbox.connected and dropbox.disconnected are two topics, so Kafka does not order them
-for one owner; the flag keeps the time of the event that set it and older events lose.
-"""
+"""Kafka consumers: which producers have Dropbox connected; answers to collaborator shares."""
 
 from contracts import topics
 from contracts.events import (
@@ -14,8 +10,6 @@ from contracts.events import (
     DropboxDisconnected,
 )
 from messaging.delivery import subscriber
-from messaging.idempotency import apply_once
-from redis.asyncio.client import Pipeline
 
 from link_service.context import LinkContext
 
@@ -24,30 +18,17 @@ def register(context: LinkContext) -> None:
     """Subscribe the service's handlers on its broker."""
     runtime = context.runtime
     settings = runtime.settings
-    store = context.links.store
     group = settings.consumer_group
-
-    async def record(event: DropboxConnected | DropboxDisconnected, state: str) -> None:
-        if (known := await store.dropbox_state(event.owner_id)) and known[1] > event.occurred_at:
-            return  # a newer event already decided
-
-        def write(pipe: Pipeline) -> None:
-            store.set_dropbox_state(pipe, event.owner_id, state, event.occurred_at)
-
-        await apply_once(
-            runtime.redis, consumer=f"{group}:dropbox", event_id=event.event_id,
-            write=write, tag=runtime.outbox.tag(event.owner_id),
-        )  # fmt: skip
 
     @subscriber(runtime.broker, settings.topic(topics.DROPBOX_CONNECTED), group_id=group)
     async def remember_dropbox_connected(event: DropboxConnected) -> None:
         """From now on the owner may create links."""
-        await record(event, "connected")
+        await context.owners.record(f"{group}:dropbox", event)
 
     @subscriber(runtime.broker, settings.topic(topics.DROPBOX_DISCONNECTED), group_id=group)
     async def forget_dropbox_connected(event: DropboxDisconnected) -> None:
         """The owner may no longer create links."""
-        await record(event, "disconnected")
+        await context.owners.record(f"{group}:dropbox", event)
 
     register_collaborator_answers(context)
 

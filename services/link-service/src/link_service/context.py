@@ -9,14 +9,16 @@ from service_kit.runtime import Runtime, from_app_state
 from link_service.catalog_store import CatalogStore
 from link_service.collaborators import Collaborators
 from link_service.links import Links
+from link_service.owners import Owners
 
 
 @dataclass(frozen=True)
 class LinkContext:
-    """The runtime, the catalog, the links and the collaborator shares."""
+    """The runtime, the catalog, the owners' Dropbox flags, the links and the collaborators."""
 
     runtime: Runtime
     catalog: CatalogStore
+    owners: Owners
     links: Links
     collaborators: Collaborators
 

@@ -7,7 +7,6 @@ import heapq
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from messaging.outbox import Outbox
@@ -18,7 +17,7 @@ PAGE_SCAN = 100  # index entries read per shard and round while filtering by sta
 
 
 class LinkStore:
-    """Typed access to link records, the owners' indexes and Dropbox connection flags."""
+    """Typed access to link records and the owners' indexes."""
 
     def __init__(self, redis: Redis, outbox: Outbox, prefix: str) -> None:
         self.redis = redis
@@ -71,26 +70,6 @@ class LinkStore:
             if len(rows) < PAGE_SCAN or not fresh:
                 return
             after = fresh[-1]
-
-    def _dropbox_key(self, owner_id: str) -> str:
-        return f"{self.prefix}dropbox:{self.outbox.tag(owner_id)}:{owner_id}"
-
-    async def dropbox_state(self, owner_id: str) -> tuple[str, datetime] | None:
-        """The owner's last known Dropbox state and when it was reached."""
-        value = await self.redis.get(self._dropbox_key(owner_id))
-        if not value:
-            return None
-        state, _, at = str(value).partition("|")
-        return state, datetime.fromisoformat(at)
-
-    def set_dropbox_state(self, pipe: Pipeline, owner_id: str, state: str, at: datetime) -> None:
-        """Queue the owner's Dropbox state (connected or disconnected) as of `at`."""
-        pipe.set(self._dropbox_key(owner_id), f"{state}|{at.isoformat()}")
-
-    async def dropbox_connected(self, owner_id: str) -> bool:
-        """Whether the owner's Dropbox is connected, as the last event said."""
-        state = await self.dropbox_state(owner_id)
-        return state is not None and state[0] == "connected"
 
 
 @dataclass

@@ -7,7 +7,8 @@ from typing import Any
 
 from contracts.events import LinkedTrack, ShareCreated, ShareRevoked
 from messaging.outbox import Outbox
-from redis.exceptions import WatchError
+from messaging.transactions import Write, watched_transaction
+from redis.asyncio.client import Pipeline
 from service_kit.pagination import Position, encode_cursor
 
 from link_service.catalog_store import CatalogStore
@@ -21,6 +22,7 @@ from link_service.domain import (
 )
 from link_service.link_store import LinkStore
 from link_service.models import LinkCreate
+from link_service.owners import Owners
 
 TRACK_FIELDS = ("track_id", "title", "artist", "version")
 
@@ -33,16 +35,22 @@ class Links:
     """Share links of every owner, over the catalog and link stores."""
 
     def __init__(
-        self, catalog: CatalogStore, store: LinkStore, outbox: Outbox, public_base_url: str
+        self,
+        catalog: CatalogStore,
+        owners: Owners,
+        store: LinkStore,
+        outbox: Outbox,
+        public_base_url: str,
     ) -> None:
         self.catalog = catalog
+        self.owners = owners
         self.store = store
         self.outbox = outbox
         self.public_base_url = public_base_url.rstrip("/")
 
     async def create(self, owner_id: str, request: LinkCreate) -> dict[str, Any]:
         """Resolve the selection, store the link and stage share.created, in one transaction."""
-        if not await self.store.dropbox_connected(owner_id):
+        if not await self.owners.dropbox_connected(owner_id):
             raise NotConnected(owner_id)
         tracks = await self.catalog.tracks(owner_id, list(dict.fromkeys(request.tracks)))
         buckets = await self.catalog.bucket_tracks(owner_id, request.buckets)
@@ -94,25 +102,24 @@ class Links:
     async def revoke(self, link: dict[str, Any]) -> dict[str, Any]:
         """Revoke at once; a revoked link stays as it was (one share.revoked, ever)."""
         key = self.store.record_key(link["id"])
-        async with self.store.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    current = json.loads(str(await pipe.get(key)))
-                    if current["revoked_at"]:
-                        return dict(current)
-                    now = datetime.now(UTC)
-                    current["revoked_at"] = now.isoformat()
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    self.store.save(pipe, current)
-                    self.outbox.stage(
-                        pipe,
-                        ShareRevoked(link_id=link["id"], owner_id=link["owner_id"], revoked_at=now),
-                    )
-                    await pipe.execute()
-                    return dict(current)
-                except WatchError:
-                    continue
+        current: dict[str, Any] = {}
+
+        async def plan(pipe: Pipeline) -> Write | None:
+            current.update(json.loads(str(await pipe.get(key))))
+            if current["revoked_at"]:
+                return None
+            now = datetime.now(UTC)
+            current["revoked_at"] = now.isoformat()
+            event = ShareRevoked(link_id=link["id"], owner_id=link["owner_id"], revoked_at=now)
+
+            def write(pipe: Pipeline) -> None:
+                self.store.save(pipe, current)
+                self.outbox.stage(pipe, event)
+
+            return write
+
+        await watched_transaction(self.store.redis, [key], plan)
+        return current
 
     async def page(
         self, owner_id: str, status: str | None, limit: int, after: Position | None

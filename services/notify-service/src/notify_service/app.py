@@ -25,7 +25,6 @@ def create_app(settings: Settings) -> FastAPI:
         sender=sender,
         templates=templates(),
         consumer=settings.consumer_group,
-        claim_prefix=settings.key_prefix,
     )
     context = NotifyContext(runtime, store, notifier)
     consumers.register(context)

@@ -1,22 +1,20 @@
 """What collab.granted does: an in-app notification for a dashboard user, and one mail.
 
-The mail is sent at most once per (event, recipient): a marker recorded after the relay
-accepted it (and before Kafka's commit) is checked before sending, and a short claim keeps
-two instances that got the same message in a rebalance from both sending
-(services/notify-service/README.md).
+The mail is sent at most once per (event, recipient): `act_once` checks the event's marker
+before sending and records it after the relay accepted the mail (before Kafka's commit),
+and its lease keeps two instances that got the same message in a rebalance from both
+sending (services/notify-service/README.md).
 """
 
 import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from contracts.events import CollabGranted
 from jinja2 import Environment
-from messaging.delivery import RetryLater
-from messaging.idempotency import apply_once, mark_applied, was_applied
+from messaging.idempotency import act_once, apply_once
+from messaging.transactions import Write
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
@@ -25,14 +23,6 @@ from notify_service.smtp import Mailer
 from notify_service.store import NotificationStore
 
 log = logging.getLogger(__name__)
-# Longer than one send can take (timeouts × attempts), so a live sender is never overtaken.
-CLAIM_TTL = timedelta(minutes=5)
-_RELEASE_CLAIM = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
 
 
 def in_app_notification(event: CollabGranted, sender: Sender) -> dict[str, Any]:
@@ -64,7 +54,6 @@ class Notifier:
     sender: Sender
     templates: Environment
     consumer: str
-    claim_prefix: str
 
     async def notify_in_app(self, event: CollabGranted) -> bool:
         """Store the user's notification once; False when the event was applied before."""
@@ -85,20 +74,16 @@ class Notifier:
     async def send_mail_once(self, event: CollabGranted) -> bool:
         """Mail the collaborator unless this event's mail to them went out; True when sent now."""
         recipient = hashlib.sha256(event.collaborator.email.lower().encode()).hexdigest()[:24]
-        consumer = f"{self.consumer}:mail:{recipient}"
-        if await was_applied(self.redis, consumer=consumer, event_id=event.event_id):
-            return False
-        claim = f"{self.claim_prefix}mail-claim:{recipient}:{event.event_id}"
-        holder = secrets.token_hex(8)
-        if not await self.redis.set(claim, holder, nx=True, px=CLAIM_TTL):
-            raise RetryLater("another instance is sending this mail")
-        try:
-            if await was_applied(self.redis, consumer=consumer, event_id=event.event_id):
-                return False  # sent by the instance whose claim we just replaced
+
+        async def send() -> Write:
             await self.mailer.send(grant_mail(event, self.sender, self.templates))
-            await mark_applied(self.redis, consumer=consumer, event_id=event.event_id)
-        finally:
-            await self.redis.eval(_RELEASE_CLAIM, 1, claim, holder)
-        log.info("mailed collaborator %s of track %s", event.collaborator.collaborator_id,
-                 event.track_id)  # fmt: skip
-        return True
+            return lambda pipe: None  # the marker is the only record of the mail
+
+        sent = await act_once(
+            self.redis, consumer=f"{self.consumer}:mail:{recipient}", event_id=event.event_id,
+            act=send, exclusive=True,
+        )  # fmt: skip
+        if sent:
+            log.info("mailed collaborator %s of track %s", event.collaborator.collaborator_id,
+                     event.track_id)  # fmt: skip
+        return sent

@@ -17,7 +17,7 @@ async def link_by_token(token: str, context: LinkDep) -> InternalLink:
     link = await context.links.by_token(token) if is_token(token) else None
     if link is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="link not found")
-    connected = await context.links.store.dropbox_connected(link["owner_id"])
+    connected = await context.owners.dropbox_connected(link["owner_id"])
     return InternalLink(
         **await context.links.view(link, internal=True), dropbox_connected=connected
     )
