@@ -12,10 +12,9 @@ from typing import Any
 
 from messaging.idempotency import MARKER_TTL, marker_key
 from redis.asyncio import Redis
+from service_kit.pagination import Position, first, newest_first
 
 from analytics_service.domain import RawStats, Tally, to_micros
-
-PAGE_SCAN = 200  # owner-index entries read per round while paging
 
 # Applies each event of one link at most once: its marker is set in the same atomic
 # script as its increments. The key types are checked first, so a failing script
@@ -138,25 +137,13 @@ class StatsStore:
         return [RawStats(*values[i : i + 7]) for i in range(0, len(values), 7)]
 
     async def owned_page(
-        self, owner_id: str, limit: int, after: tuple[int, str] | None
-    ) -> tuple[list[tuple[int, str]], bool]:
-        """Up to `limit` (first-seen ms, link id) of the owner, newest first, after `after`;
-        and whether more follow."""
-        key = self._owner_index(owner_id)
-        high: float | str = after[0] if after else "+inf"
-        found: list[tuple[int, str]] = []
-        offset = 0
-        while len(found) <= limit:
-            rows: list[tuple[str, float]] = await self.redis.zrevrangebyscore(  # type: ignore[assignment]
-                key, high, "-inf", start=offset, num=PAGE_SCAN, withscores=True
-            )
-            # Equal scores come by member, descending: the same order as the tuples.
-            positions = [(int(score), member) for member, score in rows]
-            found += [p for p in positions if after is None or p < after]
-            if len(rows) < PAGE_SCAN:
-                break
-            offset += PAGE_SCAN
-        return found[:limit], len(found) > limit
+        self, owner_id: str, limit: int, after: Position | None
+    ) -> tuple[list[str], str | None]:
+        """Up to `limit` of the owner's link ids, newest first, after `after`; and the cursor
+        of the next page."""
+        index = newest_first(self.redis, self._owner_index(owner_id), after)
+        positions, cursor = await first(index, limit)
+        return [link_id for _, link_id in positions], cursor
 
 
 def _tag(link_id: str) -> str:

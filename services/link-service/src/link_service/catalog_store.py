@@ -12,7 +12,7 @@ from typing import Any
 from messaging.transactions import Write, watched_transaction
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from service_kit.pagination import Position
+from service_kit.pagination import Position, by_member, first
 
 _SEPARATOR = "\x00"  # titles hold no control characters (models.Text)
 
@@ -47,15 +47,11 @@ class CatalogStore:
 
     async def page(
         self, owner_id: str, bucket: str | None, limit: int, after: Position | None
-    ) -> tuple[list[dict[str, Any]], Position | None]:
-        """Up to `limit` tracks by title after `after`, and the position to go on from."""
-        start = "(" + after[1] if after else "-"
-        members = await self.redis.zrangebylex(
-            self._title_index(owner_id, bucket), start, "+", start=0, num=limit + 1
-        )
-        shown = [str(m) for m in members[:limit]]
-        more = len(members) > limit
-        return await self._in_order(owner_id, shown), (0, shown[-1]) if more else None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Up to `limit` tracks by title after `after`, and the cursor of the next page."""
+        index = by_member(self.redis, self._title_index(owner_id, bucket), after)
+        positions, cursor = await first(index, limit)
+        return await self._in_order(owner_id, [member for _, member in positions]), cursor
 
     async def bucket_tracks(
         self, owner_id: str, buckets: list[str]

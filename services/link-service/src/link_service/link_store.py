@@ -12,8 +12,7 @@ from typing import Any
 from messaging.outbox import Outbox
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-
-PAGE_SCAN = 100  # index entries read per shard and round while filtering by status
+from service_kit.pagination import Position, newest_first
 
 
 class LinkStore:
@@ -43,33 +42,13 @@ class LinkStore:
             tag = self.outbox.tag(link["id"])
             pipe.zadd(self._index_key(tag, link["owner_id"]), {link["id"]: created_ms})
 
-    async def newest_first(
-        self, owner_id: str, after: tuple[int, str] | None
-    ) -> AsyncIterator[tuple[int, str]]:
+    def newest_first(self, owner_id: str, after: Position | None) -> AsyncIterator[Position]:
         """The owner's (created_ms, link_id) after the cursor, newest first, over all shards."""
         shards = [
-            self._walk(self._index_key(self.outbox.shard_tag(s), owner_id), after)
+            newest_first(self.redis, self._index_key(self.outbox.shard_tag(s), owner_id), after)
             for s in range(self.outbox.shards)
         ]
-        async for item in _merge_descending(shards):
-            yield item
-
-    async def _walk(
-        self, key: str, after: tuple[int, str] | None
-    ) -> AsyncIterator[tuple[int, str]]:
-        """One shard's index, newest first: Redis orders equal scores by member, descending."""
-        while True:
-            high: float | str = after[0] if after else "+inf"
-            rows: list[tuple[str, float]] = await self.redis.zrevrangebyscore(  # type: ignore[assignment]
-                key, high, "-inf", start=0, num=PAGE_SCAN, withscores=True
-            )
-            fresh = [(int(score), str(member)) for member, score in rows]
-            fresh = [item for item in fresh if after is None or item < after]
-            for item in fresh:
-                yield item
-            if len(rows) < PAGE_SCAN or not fresh:
-                return
-            after = fresh[-1]
+        return _merge_descending(shards)
 
 
 @dataclass

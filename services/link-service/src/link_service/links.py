@@ -1,7 +1,7 @@
 """Creating, reading, listing and revoking share links (DESIGN §5)."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,7 +9,7 @@ from contracts.events import LinkedTrack, ShareCreated, ShareRevoked
 from messaging.outbox import Outbox
 from messaging.transactions import Write, watched_transaction
 from redis.asyncio.client import Pipeline
-from service_kit.pagination import Position, encode_cursor
+from service_kit.pagination import Position, first
 
 from link_service.catalog_store import CatalogStore
 from link_service.domain import (
@@ -125,17 +125,18 @@ class Links:
         self, owner_id: str, status: str | None, limit: int, after: Position | None
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Up to `limit` of the owner's links with that status, newest first, and a cursor."""
-        found: list[tuple[tuple[int, str], dict[str, Any]]] = []
         now = datetime.now(UTC)
-        async for position in self.store.newest_first(owner_id, after):
-            link = await self.store.get(position[1])
-            if link and (status is None or self.status(link, now) == status):
-                found.append((position, link))
-                if len(found) > limit:
-                    break
-        more = len(found) > limit
-        items = [link for _, link in found[:limit]]
-        return items, encode_cursor(found[limit - 1][0]) if more else None
+        found: dict[str, dict[str, Any]] = {}
+
+        async def matching() -> AsyncIterator[Position]:
+            async for position in self.store.newest_first(owner_id, after):
+                link = await self.store.get(position[1])
+                if link and (status is None or self.status(link, now) == status):
+                    found[position[1]] = link
+                    yield position
+
+        positions, cursor = await first(matching(), limit)
+        return [found[link_id] for _, link_id in positions], cursor
 
     async def view(self, link: dict[str, Any], *, internal: bool = False) -> dict[str, Any]:
         """The link as the API shows it, its tracks resolved to their latest versions now."""

@@ -9,9 +9,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from service_kit.pagination import Position, encode_cursor
-
-SCAN = 100  # index entries read per round while paging past equal scores
+from service_kit.pagination import Position, first, newest_first
 
 
 class NotificationStore:
@@ -52,27 +50,7 @@ class NotificationStore:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Up to `limit` notifications, newest first, after `after`; and the next cursor."""
         index = self._key(user_id, "unread" if unread else "all")
-        positions = await self._newest_first(index, after, limit + 1)
-        ids = [notification_id for _, notification_id in positions[:limit]]
+        positions, cursor = await first(newest_first(self.redis, index, after), limit)
+        ids = [notification_id for _, notification_id in positions]
         values = await self.redis.hmget(self._key(user_id, "data"), ids) if ids else []
-        items = [json.loads(v) for v in values if v]
-        more = len(positions) > limit
-        return items, encode_cursor(positions[limit - 1]) if more else None
-
-    async def _newest_first(
-        self, index: str, after: tuple[int, str] | None, count: int
-    ) -> list[tuple[int, str]]:
-        """(score, id) entries of `index` below `after`; Redis orders equal scores by id, desc."""
-        found: list[tuple[int, str]] = []
-        while len(found) < count:
-            high: float | str = after[0] if after else "+inf"
-            rows: list[tuple[str, float]] = await self.redis.zrevrangebyscore(  # type: ignore[assignment]
-                index, high, "-inf", start=0, num=SCAN, withscores=True
-            )
-            fresh = [(int(s), str(m)) for m, s in rows]
-            fresh = [p for p in fresh if after is None or p < after]
-            found += fresh
-            if len(rows) < SCAN or not fresh:
-                break
-            after = fresh[-1]
-        return found[:count]
+        return [json.loads(v) for v in values if v], cursor

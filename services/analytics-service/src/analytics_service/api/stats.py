@@ -5,7 +5,7 @@ from typing import Annotated
 from contracts.ids import LINK_ID_PATTERN
 from fastapi import APIRouter, HTTPException, Path, status
 from service_kit.auth import CurrentOwner
-from service_kit.pagination import PageDep, encode_cursor
+from service_kit.pagination import PageDep
 
 from analytics_service.context import AnalyticsDep
 from analytics_service.domain import link_stats
@@ -20,12 +20,11 @@ async def list_link_stats(
     owner: CurrentOwner, context: AnalyticsDep, page: PageDep
 ) -> LinksStatsPublic:
     """The stats of the caller's links, newest link first, a page at a time."""
-    positions, more = await context.store.owned_page(owner.user_id, page.limit, page.after)
-    link_ids = [link_id for _, link_id in positions]
+    link_ids, cursor = await context.store.owned_page(owner.user_id, page.limit, page.after)
     raw = await context.store.stats(link_ids)
     return LinksStatsPublic(
         items=[LinkStatsPublic(**link_stats(i, r)) for i, r in zip(link_ids, raw, strict=True)],
-        next_cursor=encode_cursor(positions[-1]) if more else None,
+        next_cursor=cursor,
     )
 
 

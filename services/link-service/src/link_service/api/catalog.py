@@ -5,7 +5,7 @@ from typing import Annotated
 from contracts.ids import CATALOG_ID_PATTERN
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from service_kit.auth import CurrentOwner
-from service_kit.pagination import PageDep, encode_cursor
+from service_kit.pagination import PageDep
 
 from link_service.context import LinkDep
 from link_service.models import TrackIn, TrackPublic, TracksPublic
@@ -32,10 +32,8 @@ async def list_tracks(
     bucket: Annotated[str | None, Query(max_length=200)] = None,
 ) -> TracksPublic:
     """The caller's tracks (of one bucket), by title, a page at a time."""
-    tracks, last = await context.catalog.page(owner.user_id, bucket, page.limit, page.after)
-    return TracksPublic(
-        items=[TrackPublic(**t) for t in tracks], next_cursor=encode_cursor(last) if last else None
-    )
+    tracks, cursor = await context.catalog.page(owner.user_id, bucket, page.limit, page.after)
+    return TracksPublic(items=[TrackPublic(**t) for t in tracks], next_cursor=cursor)
 
 
 @router.get("/{track_id}", response_model=TrackPublic)
