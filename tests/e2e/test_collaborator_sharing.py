@@ -3,21 +3,17 @@ dropbox-service and notify-service as processes on real Kafka and Redis, the Dro
 emulator over HTTPS and the SMTP sink; only HTTP in and out."""
 
 import asyncio
-import json
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import uuid4
 
 import httpx
 import pytest
-from contracts import topics
 from dropbox_emulator.testing import RunningEmulator
-from faststream.kafka import KafkaBroker
-from messaging.kafka import make_broker
-from messaging.testing import read_topic, wait_until
+from messaging.testing import wait_until
 from service_kit.testing import ServiceProcess, bearer, free_port, infra_env, start_service
 from smtp_sink.testing import RunningSink, running_sink
 
@@ -67,14 +63,6 @@ def stack(
     finally:
         for service in services.values():
             service.stop()
-
-
-@pytest.fixture(scope="module")
-async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    broker = make_broker(kafka_bootstrap, client_id="collab-e2e-publisher")
-    await broker.start()
-    yield broker
-    await broker.stop()
 
 
 class Producer:
@@ -355,33 +343,3 @@ async def test_a_removal_dropbox_refuses_shows_failed_then_a_retry_removes_every
     for path in everywhere:
         assert bo["email"] not in producer.members(path), path
         assert ana["email"] in producer.members(path), path
-
-
-async def test_redelivered_grant_sends_no_second_mail(
-    producer, sink, publisher, kafka_bootstrap, module_prefix
-):
-    ana, bo = people()
-    producer.put_track("t-1", "Once", [ana, bo])
-    await finished(producer, producer.share("t-1", "folder"))
-    await mails_to(sink, ana["email"])
-    await mails_to(sink, bo["email"])
-    records = await read_topic(
-        kafka_bootstrap, module_prefix + topics.COLLAB_GRANTED, expect=2,
-        match=lambda r: json.loads(r.value)["owner_id"] == producer.owner_id,
-    )  # fmt: skip
-
-    for _ in range(2):  # Kafka delivering both grants again, event ids unchanged
-        for record in records:
-            await publisher.publish(record.value, topic=record.topic, key=record.key)
-    sentinel_people = people()
-    producer.put_track("t-2", "After", sentinel_people)
-    await finished(producer, producer.share("t-2", "folder"))
-    await mails_to(sink, sentinel_people[1]["email"])  # consumed after the copies
-    await asyncio.sleep(1)
-
-    assert len(sink.messages_to(ana["email"])) == 1
-    assert len(sink.messages_to(bo["email"])) == 1
-    notifications = httpx.get(f"{producer.notify_url}/v1/notifications",
-                              headers=bearer(ana["user_id"])).json()  # fmt: skip
-    assert len(notifications["items"]) == 1
-    assert producer.share_status("t-1")["status"] == "all"

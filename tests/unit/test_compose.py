@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from jsonschema import Draft7Validator
+from service_kit import services as service_kit
 
 pytestmark = pytest.mark.unit
 
@@ -35,12 +36,11 @@ class Service:
     also_waits_for: tuple[str, ...] = ()
 
 
+# Besides Kafka and Redis, whom each service waits for in compose.
+WAITS_FOR = {"gateway": ("link-service", "dropbox-service"), "notify-service": ("smtp",)}
 SERVICES = [
-    Service("gateway", "gateway", 8000, "GATEWAY_PORT", ("link-service", "dropbox-service")),
-    Service("link-service", "link_service", 8001, "LINK_SERVICE_PORT"),
-    Service("dropbox-service", "dropbox_service", 8002, "DROPBOX_SERVICE_PORT"),
-    Service("notify-service", "notify_service", 8003, "NOTIFY_SERVICE_PORT", ("smtp",)),
-    Service("analytics-service", "analytics_service", 8004, "ANALYTICS_SERVICE_PORT"),
+    Service(s.name, s.module, s.default_port, s.port_env, WAITS_FOR.get(s.name, ()))
+    for s in service_kit.SERVICES
 ]
 BY_NAME = pytest.mark.parametrize("service", SERVICES, ids=[s.name for s in SERVICES])
 INFRASTRUCTURE = ("kafka", "redis")

@@ -12,16 +12,8 @@ from pathlib import Path
 import httpx
 from contracts.auth import issue_producer_token
 
+from service_kit.services import BY_NAME
 from service_kit.settings import DEV_INTERNAL_TOKEN, DEV_JWT_SECRET
-
-# The services, as (module, port variable); the same table as devstack's.
-SERVICES = {
-    "gateway": ("gateway", "GATEWAY_PORT"),
-    "link-service": ("link_service", "LINK_SERVICE_PORT"),
-    "dropbox-service": ("dropbox_service", "DROPBOX_SERVICE_PORT"),
-    "notify-service": ("notify_service", "NOTIFY_SERVICE_PORT"),
-    "analytics-service": ("analytics_service", "ANALYTICS_SERVICE_PORT"),
-}
 
 
 def free_port() -> int:
@@ -83,13 +75,13 @@ def infra_env(kafka_bootstrap: str, redis_url: str, prefix: str) -> dict[str, st
 def start_service(name: str, env: Mapping[str, str], log: Path | None = None) -> ServiceProcess:
     """Start service `name` with `env` over the caller's environment; on a free port unless
     `env` names one; its output appended to `log` if given (else the test's own)."""
-    module, port_env = SERVICES[name]
-    port = int(env.get(port_env) or free_port())
-    environment = {**os.environ, **env, port_env: str(port)}
+    spec = BY_NAME[name]
+    port = int(env.get(spec.port_env) or free_port())
+    environment = {**os.environ, **env, spec.port_env: str(port)}
     output = log.open("ab") if log else None
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", module], env=environment, stdout=output, stderr=output
+            [sys.executable, "-m", spec.module], env=environment, stdout=output, stderr=output
         )
     finally:
         if output:

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from contracts import topics
 from contracts.events import CollabGranted
 from jinja2 import Environment
 from messaging.idempotency import act_once, apply_once
@@ -30,7 +31,7 @@ def in_app_notification(event: CollabGranted, sender: Sender) -> dict[str, Any]:
     context = grant_context(event, sender)
     return {
         "id": "ntf_" + event.event_id.hex,
-        "type": "collab.granted",
+        "type": topics.COLLAB_GRANTED,  # the event it tells of
         "title": subject_of(context),
         "owner_id": event.owner_id,
         "owner_name": context["owner_name"],

@@ -63,9 +63,7 @@ async def test_redelivered_grant_sends_no_second_mail(notify_service, sink, http
     for _ in range(3):
         await publish(event)
     later = granted(None)  # published after the copies: once it is mailed, they were handled
-    await publish(
-        later,
-    )
+    await publish(later)
 
     await _mails(sink, later.collaborator.email)
     await asyncio.sleep(1)

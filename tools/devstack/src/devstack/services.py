@@ -7,6 +7,9 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from service_kit import services as service_kit
+from service_kit.services import ServiceSpec
+
 from devstack import procs
 from devstack.paths import cache_dir
 
@@ -36,6 +39,11 @@ class Service:
         """The command line that starts it with this interpreter."""
         return [sys.executable, "-m", self.module]
 
+    @classmethod
+    def of(cls, spec: ServiceSpec) -> "Service":
+        """One of the repository's services (service_kit's table)."""
+        return cls(spec.name, spec.module, spec.port_env, spec.default_port)
+
 
 EMULATOR = Service(
     "dropbox-emulator",
@@ -46,15 +54,9 @@ EMULATOR = Service(
     tls=True,
 )
 
-SERVICES: tuple[Service, ...] = (
-    EMULATOR,
-    Service("gateway", "gateway", "GATEWAY_PORT", 8000),
-    Service("link-service", "link_service", "LINK_SERVICE_PORT", 8001),
-    Service("dropbox-service", "dropbox_service", "DROPBOX_SERVICE_PORT", 8002),
-    Service("smtp-sink", "smtp_sink", "SMTP_SINK_WEB_PORT", 8025, ready_path="/health"),
-    Service("notify-service", "notify_service", "NOTIFY_SERVICE_PORT", 8003),
-    Service("analytics-service", "analytics_service", "ANALYTICS_SERVICE_PORT", 8004),
-)
+SMTP_SINK = Service("smtp-sink", "smtp_sink", "SMTP_SINK_WEB_PORT", 8025, ready_path="/health")
+# The development tools first, then the repository's services.
+SERVICES: tuple[Service, ...] = (EMULATOR, SMTP_SINK, *map(Service.of, service_kit.SERVICES))
 
 
 def service_env(caller: Mapping[str, str], kafka_bootstrap: str, redis_url: str) -> dict[str, str]:
