@@ -1,4 +1,5 @@
-"""Each service installs alone with only what it declares (`uv sync --package`), then imports."""
+"""Each lib and service installs alone with only what it declares (`uv sync --package`),
+then every one of its modules imports."""
 
 import os
 import subprocess
@@ -13,13 +14,19 @@ ROOT = Path(__file__).resolve().parents[2]
 UV = str(Path(sys.executable).with_name("uv"))  # the dev dependency, whatever is on PATH
 PACKAGES = {
     path.parent.parent.name: path.name
-    for path in ROOT.glob("services/*/src/*")
+    for pattern in ("libs/*/src/*", "services/*/src/*")
+    for path in ROOT.glob(pattern)
     if (path / "__init__.py").exists()
 }
+IMPORT_ALL = (
+    "import importlib, pkgutil, {module}; "
+    "[importlib.import_module(m.name) for m in pkgutil.walk_packages({module}.__path__, "
+    "'{module}.')]"
+)
 
 
 @pytest.mark.parametrize("package", sorted(PACKAGES))
-def test_service_installs_and_imports_on_its_own(package: str, tmp_path: Path):
+def test_package_installs_alone_and_every_module_imports(package: str, tmp_path: Path):
     venv = tmp_path / "venv"
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv)}
     subprocess.run(
@@ -28,8 +35,7 @@ def test_service_installs_and_imports_on_its_own(package: str, tmp_path: Path):
         env=env,
         check=True,
     )
-    module = PACKAGES[package]
-    probe = f"import {module}.app, {module}.settings; {module}.app.create_app"
+    probe = IMPORT_ALL.format(module=PACKAGES[package])
     result = subprocess.run(
         [str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True
     )
