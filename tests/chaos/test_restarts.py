@@ -71,12 +71,20 @@ async def test_views_counted_exactly_once_across_redis_and_kafka_restarts(infras
     await broker.start()
     try:
         created = ShareCreated(
-            link_id=link_id, owner_id=owner, kind="single", track_ids=["t"], include=["bounce"],
-            downloads=[], expires_at=None, url="http://x/s/y",
-        )  # fmt: skip
+            link_id=link_id,
+            owner_id=owner,
+            kind="single",
+            track_ids=["t"],
+            include=["bounce"],
+            downloads=[],
+            expires_at=None,
+            url="http://x/s/y",
+        )
         await _publish_patiently(broker, created, prefix + topics.SHARE_CREATED)
-        views = [ShareViewed(link_id=link_id, owner_id=owner, visitor_id=f"v{i % 50}")
-                 for i in range(EVENTS)]  # fmt: skip
+        views = [
+            ShareViewed(link_id=link_id, owner_id=owner, visitor_id=f"v{i % 50}")
+            for i in range(EVENTS)
+        ]
 
         async def produce() -> None:
             for i, view in enumerate(views):
@@ -94,9 +102,11 @@ async def test_views_counted_exactly_once_across_redis_and_kafka_restarts(infras
 
         async def counted() -> int:
             answer = await asyncio.to_thread(
-                httpx.get, f"{analytics.base_url}/v1/stats/links/{link_id}",
-                headers=bearer(owner), timeout=5,
-            )  # fmt: skip
+                httpx.get,
+                f"{analytics.base_url}/v1/stats/links/{link_id}",
+                headers=bearer(owner),
+                timeout=5,
+            )
             return int(answer.json()["views"]) if answer.status_code == 200 else -1
 
         await wait_until(lambda: _reached(counted, EVENTS), timeout_s=180, interval_s=1)
@@ -117,10 +127,19 @@ async def test_links_created_while_kafka_restarts_are_all_announced_once(infrast
         connected = DropboxConnected(owner_id=owner, account_email="p@example.com")
         await _publish_patiently(broker, connected, prefix + topics.DROPBOX_CONNECTED)
         track = {
-            "title": "Night Drive", "artist": "Mara Vale", "dropbox_folder": "/x",
-            "files": [{"file_id": "f", "name": "a.wav", "role": "bounce",
-                       "dropbox_path": "/x/a.wav", "size": 1}],
-        }  # fmt: skip
+            "title": "Night Drive",
+            "artist": "Mara Vale",
+            "dropbox_folder": "/x",
+            "files": [
+                {
+                    "file_id": "f",
+                    "name": "a.wav",
+                    "role": "bounce",
+                    "dropbox_path": "/x/a.wav",
+                    "size": 1,
+                }
+            ],
+        }
         async with httpx.AsyncClient(base_url=links.base_url, headers=bearer(owner)) as client:
             assert (await client.put("/v1/catalog/tracks/t-1", json=track)).status_code == 200
             await wait_until(lambda: _accepts_links(client), timeout_s=30)

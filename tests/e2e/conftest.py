@@ -68,17 +68,26 @@ class System:
                 )
                 stored.raise_for_status()
         body = {
-            "title": title, "artist": "Mara Vale", "bucket": "EP", "dropbox_folder": folder,
+            "title": title,
+            "artist": "Mara Vale",
+            "bucket": "EP",
+            "dropbox_folder": folder,
             "files": [
-                {"file_id": f"{track_id}-{role}", "name": name, "role": role,
-                 "dropbox_path": f"{folder}/{track_id}-{name}", "size": len(data)}
+                {
+                    "file_id": f"{track_id}-{role}",
+                    "name": name,
+                    "role": role,
+                    "dropbox_path": f"{folder}/{track_id}-{name}",
+                    "size": len(data),
+                }
                 for role, name, data in files
             ],
-        } | extra  # fmt: skip
+        } | extra
         answer = httpx.put(
             f"{self.link_service.base_url}/v1/catalog/tracks/{track_id}",
-            json=body, headers=self.producer,
-        )  # fmt: skip
+            json=body,
+            headers=self.producer,
+        )
         assert answer.status_code == 200, answer.text
 
     def share(self, **body: object) -> dict:
@@ -115,8 +124,9 @@ class System:
         while time.monotonic() < deadline:
             probe = httpx.post(
                 f"{self.link_service.base_url}/v1/links",
-                json={"tracks": ["no-such-track"]}, headers=self.producer,
-            )  # fmt: skip
+                json={"tracks": ["no-such-track"]},
+                headers=self.producer,
+            )
             if probe.status_code != 409:
                 return
             time.sleep(0.2)
@@ -158,32 +168,49 @@ def system(
     logs = tmp_path_factory.mktemp("logs")
     started: list[ServiceProcess] = []
     try:
-        dropbox = start_service("dropbox-service", base | {
-            "DROPBOX_SERVICE_PORT": str(dropbox_port),
-            "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
-            "DROPBOX_REDIRECT_URI": f"http://127.0.0.1:{dropbox_port}/v1/dropbox/callback",
-        }, log=logs / "dropbox-service.log")  # fmt: skip
+        dropbox = start_service(
+            "dropbox-service",
+            base
+            | {
+                "DROPBOX_SERVICE_PORT": str(dropbox_port),
+                "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
+                "DROPBOX_REDIRECT_URI": f"http://127.0.0.1:{dropbox_port}/v1/dropbox/callback",
+            },
+            log=logs / "dropbox-service.log",
+        )
         started.append(dropbox)
         link_service = start_service(
-            "link-service", base | {"PUBLIC_BASE_URL": f"http://127.0.0.1:{gateway_port}"},
+            "link-service",
+            base | {"PUBLIC_BASE_URL": f"http://127.0.0.1:{gateway_port}"},
             log=logs / "link-service.log",
-        )  # fmt: skip
+        )
         started.append(link_service)
-        gateway = start_service("gateway", base | {
-            "GATEWAY_PORT": str(gateway_port),
-            "LINK_SERVICE_URL": link_service.base_url,
-            "DROPBOX_SERVICE_URL": dropbox.base_url,
-            "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
-            "TRUST_FORWARDED_FOR": "true",
-            "UNKNOWN_TOKEN_BURST": "5",
-        }, log=logs / "gateway.log")  # fmt: skip
+        gateway = start_service(
+            "gateway",
+            base
+            | {
+                "GATEWAY_PORT": str(gateway_port),
+                "LINK_SERVICE_URL": link_service.base_url,
+                "DROPBOX_SERVICE_URL": dropbox.base_url,
+                "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
+                "TRUST_FORWARDED_FOR": "true",
+                "UNKNOWN_TOKEN_BURST": "5",
+            },
+            log=logs / "gateway.log",
+        )
         started.append(gateway)
         for service in started:
             service.wait_ready()
         running = System(
-            prefix, gateway, link_service, dropbox, dropbox_emulator,
-            f"u-{uuid4().hex[:8]}", f"p{uuid4().hex[:8]}@example.com", logs,
-        )  # fmt: skip
+            prefix,
+            gateway,
+            link_service,
+            dropbox,
+            dropbox_emulator,
+            f"u-{uuid4().hex[:8]}",
+            f"p{uuid4().hex[:8]}@example.com",
+            logs,
+        )
         running.connect_dropbox()
         yield running
     finally:
@@ -203,17 +230,24 @@ def playlist(system: System) -> dict:
     for track_id, title in (("t-1", "Night Drive"), ("t-2", "Neon Rain"), ("t-3", "Glass Harbor")):
         system.put_track(track_id, title)
     return system.share(
-        tracks=["t-1", "t-2", "t-3"], downloads=["audio"], title="EP for Label X",
+        tracks=["t-1", "t-2", "t-3"],
+        downloads=["audio"],
+        title="EP for Label X",
         message="Mixes v3, feedback welcome",
-    )  # fmt: skip
+    )
 
 
 # What a headless Chromium needs on a machine with a closed network (tests/e2e README).
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--autoplay-policy=no-user-gesture-required",
-]  # fmt: skip
+]
 
 
 @pytest.fixture(scope="session")

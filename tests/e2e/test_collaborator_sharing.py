@@ -42,20 +42,29 @@ def stack(
     dropbox_port = free_port()
     services = {
         "link": start_service("link-service", common),
-        "dropbox": start_service("dropbox-service", common | {
-            "DROPBOX_SERVICE_PORT": str(dropbox_port),
-            "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
-            "DROPBOX_REDIRECT_URI": f"http://127.0.0.1:{dropbox_port}/v1/dropbox/callback",
-            "CONSOLE_URL": "http://console.test/console",
-            "DROPBOX_BACKOFF_BASE_S": "0.05",
-            # A storm longer than this redelivers the request instead of waiting inside it.
-            "DROPBOX_RATE_LIMIT_BUDGET_S": "2",
-        }),
-        "notify": start_service("notify-service", common | {
-            "SMTP_HOST": sink.host, "SMTP_PORT": str(sink.smtp_port),
-            "CONSOLE_URL": "http://console.test/console",
-        }),
-    }  # fmt: skip
+        "dropbox": start_service(
+            "dropbox-service",
+            common
+            | {
+                "DROPBOX_SERVICE_PORT": str(dropbox_port),
+                "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
+                "DROPBOX_REDIRECT_URI": f"http://127.0.0.1:{dropbox_port}/v1/dropbox/callback",
+                "CONSOLE_URL": "http://console.test/console",
+                "DROPBOX_BACKOFF_BASE_S": "0.05",
+                # A storm longer than this redelivers the request instead of waiting inside it.
+                "DROPBOX_RATE_LIMIT_BUDGET_S": "2",
+            },
+        ),
+        "notify": start_service(
+            "notify-service",
+            common
+            | {
+                "SMTP_HOST": sink.host,
+                "SMTP_PORT": str(sink.smtp_port),
+                "CONSOLE_URL": "http://console.test/console",
+            },
+        ),
+    }
     try:
         for service in services.values():
             service.wait_ready()
@@ -72,8 +81,9 @@ class Producer:
         self.owner_id = f"u-{uuid4().hex[:8]}"
         self.email = f"p-{uuid4().hex[:8]}@example.com"
         self.headers = bearer(self.owner_id)
-        self.link = httpx.Client(base_url=stack["link"].base_url, headers=self.headers,
-                                 trust_env=False, timeout=30)  # fmt: skip
+        self.link = httpx.Client(
+            base_url=stack["link"].base_url, headers=self.headers, trust_env=False, timeout=30
+        )
         self.dropbox_url = stack["dropbox"].base_url
         self.notify_url = stack["notify"].base_url
         self.control = control
@@ -92,12 +102,25 @@ class Producer:
         files = []
         for index, name in enumerate(FILE_NAMES):
             path = f"{folder}/{title} {name}"
-            self.control.put("/_emulator/files", params={"account": self.email, "path": path},
-                             content=b"audio").raise_for_status()  # fmt: skip
-            files.append({"file_id": f"f-{index}", "name": f"{title} {name}", "role": "bounce",
-                          "dropbox_path": path, "size": 5})  # fmt: skip
-        body = {"title": title, "artist": "Mara Vale", "dropbox_folder": folder,
-                "files": files, "collaborators": people}  # fmt: skip
+            self.control.put(
+                "/_emulator/files", params={"account": self.email, "path": path}, content=b"audio"
+            ).raise_for_status()
+            files.append(
+                {
+                    "file_id": f"f-{index}",
+                    "name": f"{title} {name}",
+                    "role": "bounce",
+                    "dropbox_path": path,
+                    "size": 5,
+                }
+            )
+        body = {
+            "title": title,
+            "artist": "Mara Vale",
+            "dropbox_folder": folder,
+            "files": files,
+            "collaborators": people,
+        }
         answer = self.link.put(f"/v1/catalog/tracks/{track_id}", json=body)
         assert answer.status_code == 200, answer.text
 
@@ -105,8 +128,9 @@ class Producer:
         """Share once link-service has heard of the Dropbox connection; answer the job id."""
         body = {"mode": mode, "message": message}
         deadline = time.monotonic() + 30
-        while (answer := self.link.post(f"/v1/tracks/{track_id}/collaborators/share", json=body)
-               ).status_code == 409 and time.monotonic() < deadline:  # fmt: skip
+        while (
+            answer := self.link.post(f"/v1/tracks/{track_id}/collaborators/share", json=body)
+        ).status_code == 409 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert answer.status_code == 202, answer.text
         job_id: str = answer.json()["job_id"]
@@ -144,11 +168,19 @@ def people() -> list[dict[str, Any]]:
     """Two collaborators: Ana has a Producer Dashboard account, Bo has not."""
     tag = uuid4().hex[:8]
     return [
-        {"collaborator_id": "c-ana", "email": f"ana-{tag}@example.com", "name": "Ana",
-         "user_id": f"u-ana-{tag}"},
-        {"collaborator_id": "c-bo", "email": f"bo-{tag}@example.com", "name": "Bo",
-         "user_id": None},
-    ]  # fmt: skip
+        {
+            "collaborator_id": "c-ana",
+            "email": f"ana-{tag}@example.com",
+            "name": "Ana",
+            "user_id": f"u-ana-{tag}",
+        },
+        {
+            "collaborator_id": "c-bo",
+            "email": f"bo-{tag}@example.com",
+            "name": "Bo",
+            "user_id": None,
+        },
+    ]
 
 
 async def finished(producer: Producer, job_id: str, timeout_s: float = 60) -> dict[str, Any]:
@@ -194,8 +226,9 @@ async def test_sharing_with_a_user_and_a_non_user_grants_both_and_invites_each_o
         assert "Mixes v3 <3" in mail["text"] and "Mixes v3 &lt;3" in mail["html"]
     assert "http://console.test/console" in to_ana["text"]
     assert "How to get to it" in to_bo["text"] and "console.test" not in to_bo["text"]
-    notifications = httpx.get(f"{producer.notify_url}/v1/notifications",
-                              headers=bearer(ana["user_id"])).json()  # fmt: skip
+    notifications = httpx.get(
+        f"{producer.notify_url}/v1/notifications", headers=bearer(ana["user_id"])
+    ).json()
     [notification] = notifications["items"]
     assert (notification["track_title"], notification["mode"]) == ("Night Drive", mode)
 
@@ -221,8 +254,9 @@ async def test_a_non_user_following_the_mail_reaches_the_shared_files(
     # 2. Sign in to Dropbox as the invited address (a new account is made for it).
     assert f"Sign in to Dropbox as {bo['email']}" in text
     reached: list[bytes] = []
-    with httpx.Client(verify=dropbox_emulator.ssl_context(), trust_env=False,
-                      follow_redirects=True) as browser:  # fmt: skip
+    with httpx.Client(
+        verify=dropbox_emulator.ssl_context(), trust_env=False, follow_redirects=True
+    ) as browser:
         for start in starts:
             page = browser.get(start)
             if page.url.path == "/login":  # once per browser
@@ -319,8 +353,11 @@ async def test_a_removal_dropbox_refuses_shows_failed_then_a_retry_removes_every
     assert all(bo["email"] in producer.members(path) for path in everywhere)
 
     def bo_now() -> dict[str, Any]:
-        [bo_status] = [c for c in producer.share_status("t-1")["collaborators"]
-                       if c["collaborator_id"] == "c-bo"]  # fmt: skip
+        [bo_status] = [
+            c
+            for c in producer.share_status("t-1")["collaborators"]
+            if c["collaborator_id"] == "c-bo"
+        ]
         return bo_status
 
     async def settled() -> bool:
@@ -332,8 +369,9 @@ async def test_a_removal_dropbox_refuses_shows_failed_then_a_retry_removes_every
     await wait_until(settled, timeout_s=60)
     control.delete("/_emulator/faults")
     assert (bo_now()["status"], bo_now()["reason"]) == (
-        "failed", "remove_failed:dropbox_unavailable",
-    )  # fmt: skip
+        "failed",
+        "remove_failed:dropbox_unavailable",
+    )
     assert bo["email"] in producer.members(folder), "Dropbox kept the folder access"
 
     assert producer.link.delete("/v1/tracks/t-1/collaborators/c-bo/access").status_code == 202

@@ -77,16 +77,20 @@ async def test_a_producer_whose_dropbox_refuses_us_has_pages_saying_files_are_un
     control.delete("/_emulator/tokens", params={"account": producer.email}).raise_for_status()
     control.post("/_emulator/clock", json={"advance_s": 5})
     try:
-        status = httpx.get(f"{producer.dropbox.base_url}/v1/dropbox/status",
-                           headers=producer.producer)  # fmt: skip
+        status = httpx.get(
+            f"{producer.dropbox.base_url}/v1/dropbox/status", headers=producer.producer
+        )
     finally:
         control.post("/_emulator/clock", json={"advance_s": -5})
     assert status.json()["connected"] is False
 
     events = await read_topic(
-        kafka_bootstrap, system.prefix + topics.DROPBOX_DISCONNECTED, expect=1, idle_s=1,
+        kafka_bootstrap,
+        system.prefix + topics.DROPBOX_DISCONNECTED,
+        expect=1,
+        idle_s=1,
         match=lambda record: record.key == producer.owner_id.encode(),
-    )  # fmt: skip
+    )
     assert len(events) == 1
     for _ in range(50):  # link-service hears of it through Kafka
         page = httpx.get(producer.page_path(link), headers=person)
@@ -127,10 +131,13 @@ def gateway_of(kafka_bootstrap, redis_url, unique_prefix):
     started = []
 
     def start(link_service: str, dropbox_service: str):
-        started.append(start_service("gateway", infra_env(kafka_bootstrap, redis_url,
-                                                          unique_prefix) | {
-            "LINK_SERVICE_URL": link_service, "DROPBOX_SERVICE_URL": dropbox_service,
-        }))  # fmt: skip
+        started.append(
+            start_service(
+                "gateway",
+                infra_env(kafka_bootstrap, redis_url, unique_prefix)
+                | {"LINK_SERVICE_URL": link_service, "DROPBOX_SERVICE_URL": dropbox_service},
+            )
+        )
         started[-1].wait_ready()
         return started[-1]
 

@@ -49,16 +49,26 @@ def _real_track(system: System, track_id: str, title: str) -> dict[str, bytes]:
     folder = f"/Browser/{track_id}"
     with httpx.Client(verify=system.emulator.ssl_context(), trust_env=False) as control:
         for name, data in contents.items():
-            control.put(f"{system.emulator.base_url}/_emulator/files", content=data,
-                        params={"account": system.email, "path": f"{folder}/{name}"},
-                        ).raise_for_status()  # fmt: skip
-    files = [{"file_id": f"{track_id}-{name.rsplit('.', 1)[1]}", "name": name,
-              "role": ROLES["." + name.rsplit(".", 1)[1]], "dropbox_path": f"{folder}/{name}",
-              "size": len(data)} for name, data in contents.items()]  # fmt: skip
+            control.put(
+                f"{system.emulator.base_url}/_emulator/files",
+                content=data,
+                params={"account": system.email, "path": f"{folder}/{name}"},
+            ).raise_for_status()
+    files = [
+        {
+            "file_id": f"{track_id}-{name.rsplit('.', 1)[1]}",
+            "name": name,
+            "role": ROLES["." + name.rsplit(".", 1)[1]],
+            "dropbox_path": f"{folder}/{name}",
+            "size": len(data),
+        }
+        for name, data in contents.items()
+    ]
     answer = httpx.put(
-        f"{system.link_service.base_url}/v1/catalog/tracks/{track_id}", headers=system.producer,
+        f"{system.link_service.base_url}/v1/catalog/tracks/{track_id}",
+        headers=system.producer,
         json={"title": title, "artist": "Mara Vale", "dropbox_folder": folder, "files": files},
-    )  # fmt: skip
+    )
     assert answer.status_code == 200, answer.text
     return contents
 
@@ -90,8 +100,12 @@ async def _playing(page: Page, index: int, at_least_s: float) -> None:
 async def test_a_playlist_plays_seeks_plays_through_and_downloads(
     system, songs, page, screenshots: Path
 ):
-    link = system.share(tracks=["b-1", "b-2"], downloads=["audio"], title="EP for Label X",
-                        message="Mixes v3 — feedback welcome")  # fmt: skip
+    link = system.share(
+        tracks=["b-1", "b-2"],
+        downloads=["audio"],
+        title="EP for Label X",
+        message="Mixes v3 — feedback welcome",
+    )
     ranges: list[int] = []
     page.on("response", lambda r: ranges.append(r.status) if "/preview" in r.url else None)
 

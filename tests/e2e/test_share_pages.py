@@ -27,14 +27,13 @@ def test_playlist_page_shows_every_track_with_player_and_permitted_downloads(
     assert page.status_code == 200
     html = page.text
     assert "EP for Label X" in html and "Mixes v3, feedback welcome" in html
-    assert re.findall(r"<h2>([^<]+)</h2>", html) == [
-        "Night Drive", "Neon Rain", "Glass Harbor",
-    ]  # fmt: skip
+    assert re.findall(r"<h2>([^<]+)</h2>", html) == ["Night Drive", "Neon Rain", "Glass Harbor"]
     assert html.count("<audio") == 3 and "/static/player.js" in html
     assert sorted(_downloads(html)) == sorted(
         f"/s/{playlist['token']}/files/{t}-{role}/download"
-        for t in ("t-1", "t-2", "t-3") for role in ("bounce", "stem")
-    )  # fmt: skip
+        for t in ("t-1", "t-2", "t-3")
+        for role in ("bounce", "stem")
+    )
     assert ".als" not in "".join(_downloads(html)), "project files are not downloadable here"
     assert "Listening only" not in html
     assert "/tl/" not in html and f"localhost:{system.emulator.port}" not in html
@@ -79,9 +78,12 @@ async def test_preview_plays_when_downloads_are_off_and_counts_no_download(
     assert preview.headers["cache-control"] == "no-store"
     assert httpx.get(f"{system.page_path(link)}/files/t-3-bounce/download").status_code == 403
     downloads = await read_topic(
-        kafka_bootstrap, system.prefix + topics.DOWNLOAD_RECORDED, expect=0, timeout_s=2,
+        kafka_bootstrap,
+        system.prefix + topics.DOWNLOAD_RECORDED,
+        expect=0,
+        timeout_s=2,
         match=lambda r: r.key == link["id"].encode(),
-    )  # fmt: skip
+    )
     assert downloads == []
 
 
@@ -143,16 +145,25 @@ async def test_views_and_downloads_are_published_with_the_contract_fields(
     assert (recorded.track_id, recorded.file_id) == ("t-2", "t-2-project")
     assert (recorded.file_type, recorded.file_format) == ("project", "als")
     assert (recorded.schema_version, recorded.track_title, recorded.group_id) == (
-        2, "Neon Rain", None,
-    )  # fmt: skip
+        2,
+        "Neon Rain",
+        None,
+    )
 
 
 @pytest.mark.parametrize(
     "agent",
-    ["Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", "facebookexternalhit/1.1",
-     "Twitterbot/1.0", "WhatsApp/2.23.20.0", "Mozilla/5.0 (compatible; Discordbot/2.0)",
-     "TelegramBot (like TwitterBot)", "LinkedInBot/1.0", "Mozilla/5.0 Applebot/0.1"],
-)  # fmt: skip
+    [
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+        "facebookexternalhit/1.1",
+        "Twitterbot/1.0",
+        "WhatsApp/2.23.20.0",
+        "Mozilla/5.0 (compatible; Discordbot/2.0)",
+        "TelegramBot (like TwitterBot)",
+        "LinkedInBot/1.0",
+        "Mozilla/5.0 Applebot/0.1",
+    ],
+)
 async def test_preview_bots_get_open_graph_tags_but_are_no_view(
     system, playlist, kafka_bootstrap, agent
 ):
@@ -164,9 +175,12 @@ async def test_preview_bots_get_open_graph_tags_but_are_no_view(
     head = httpx.head(system.page_path(link), headers={"User-Agent": "Mozilla/5.0 Chrome/130"})
     assert head.status_code == 200
     views = await read_topic(
-        kafka_bootstrap, system.prefix + topics.SHARE_VIEWED, expect=0, timeout_s=2,
+        kafka_bootstrap,
+        system.prefix + topics.SHARE_VIEWED,
+        expect=0,
+        timeout_s=2,
         match=lambda r: r.key == link["id"].encode(),
-    )  # fmt: skip
+    )
     assert views == []
 
 
@@ -222,8 +236,11 @@ def _crawl(system, start: str, headers: dict[str, str]) -> list[httpx.Response]:
             seen.add(url)
             answer = client.get(url, headers=headers)
             answers.append(answer)
-            found = re.findall(r'(?:href|src)="([^"]+)"', answer.text) if "html" in \
-                answer.headers.get("content-type", "") else []  # fmt: skip
+            found = (
+                re.findall(r'(?:href|src)="([^"]+)"', answer.text)
+                if "html" in answer.headers.get("content-type", "")
+                else []
+            )
             if answer.headers.get("content-type") == "application/json":
                 found += list(answer.json().get("previews", {}).values())
             if "location" in answer.headers:
@@ -268,9 +285,9 @@ def test_no_other_file_can_be_previewed_even_with_a_valid_signature(system, play
 
 
 @pytest.mark.parametrize(
-    ("asked", "first", "last"), [("bytes=1000-1999", 1000, 1999), ("bytes=-100", None, None),
-                                 ("bytes=300000-", 300000, None)],
-)  # fmt: skip
+    ("asked", "first", "last"),
+    [("bytes=1000-1999", 1000, 1999), ("bytes=-100", None, None), ("bytes=300000-", 300000, None)],
+)
 def test_a_range_request_is_answered_206_with_exactly_those_bytes(
     system, playlist, person, asked, first, last
 ):

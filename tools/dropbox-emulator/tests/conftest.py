@@ -15,12 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from uuid import uuid4
 
 import pytest
-from dropbox_emulator.testing import (
-    SDK_HOST_VARS,
-    RunningEmulator,
-    free_port,
-    sdk_env,
-)
+from dropbox_emulator.testing import SDK_HOST_VARS, RunningEmulator, free_port, sdk_env
 
 
 def _sdk_port() -> int | None:

@@ -101,23 +101,43 @@ def test_schema_evolution_is_additive(model: type[Event]):
 
 
 V1_DOWNLOAD = {
-    "event_id": "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "occurred_at": "2026-11-27T10:00:00Z",
-    "schema_version": 1, "link_id": "lnk_1", "owner_id": "u-1", "track_id": "t-1",
-    "file_id": "f-1", "file_type": "audio", "file_format": "wav", "visitor_id": "v",
-}  # fmt: skip
+    "event_id": "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+    "occurred_at": "2026-11-27T10:00:00Z",
+    "schema_version": 1,
+    "link_id": "lnk_1",
+    "owner_id": "u-1",
+    "track_id": "t-1",
+    "file_id": "f-1",
+    "file_type": "audio",
+    "file_format": "wav",
+    "visitor_id": "v",
+}
 
 
 def test_version_1_events_are_still_read_without_the_added_fields():
     download = DownloadRecorded.model_validate(V1_DOWNLOAD)
     assert (download.schema_version, download.group_id, download.track_title) == (1, None, None)
     created = ShareCreated.model_validate(
-        {"link_id": "l", "owner_id": "o", "kind": "single", "track_ids": ["t"], "include": [],
-         "downloads": [], "expires_at": None, "url": "http://x/s/y", "schema_version": 1}
-    )  # fmt: skip
+        {
+            "link_id": "l",
+            "owner_id": "o",
+            "kind": "single",
+            "track_ids": ["t"],
+            "include": [],
+            "downloads": [],
+            "expires_at": None,
+            "url": "http://x/s/y",
+            "schema_version": 1,
+        }
+    )
     assert (created.schema_version, created.tracks) == (1, [])
 
 
 def test_new_events_carry_the_current_version():
     assert DownloadRecorded.model_validate(V1_DOWNLOAD | {"schema_version": 2}).schema_version == 2
-    assert DownloadRecorded(**{k: v for k, v in V1_DOWNLOAD.items() if k != "schema_version"}
-                            ).schema_version == 2  # fmt: skip
+    assert (
+        DownloadRecorded(
+            **{k: v for k, v in V1_DOWNLOAD.items() if k != "schema_version"}
+        ).schema_version
+        == 2
+    )

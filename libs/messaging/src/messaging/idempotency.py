@@ -100,8 +100,12 @@ async def act_once(
         return False
     lease = None
     if exclusive:
-        lease = Lease(redis, marker_key(consumer, event_id, tag) + ":lease",
-                      secrets.token_hex(8), ACT_LEASE_TTL)  # fmt: skip
+        lease = Lease(
+            redis,
+            marker_key(consumer, event_id, tag) + ":lease",
+            secrets.token_hex(8),
+            ACT_LEASE_TTL,
+        )
         if not await lease.hold():
             raise RetryLater("another instance is acting on this event")
     try:

@@ -26,8 +26,9 @@ async def test_a_read_then_write_never_lets_an_older_event_win_a_race(redis, uni
                 return lambda pipe: None
             return lambda pipe: pipe.set(key, stamp)
 
-        await apply_once_reading(redis, consumer=unique_prefix + "c", event_id=uuid4(),
-                                 watch=[key], plan=plan)  # fmt: skip
+        await apply_once_reading(
+            redis, consumer=unique_prefix + "c", event_id=uuid4(), watch=[key], plan=plan
+        )
 
     for newer_first in (True, False, True, False):
         await redis.delete(key)
@@ -44,8 +45,10 @@ async def test_act_once_never_acts_on_an_event_applied_before(redis, unique_pref
         acted.append(1)
         return lambda pipe: pipe.incr(unique_prefix + "n")
 
-    results = [await act_once(redis, consumer=unique_prefix + "c", event_id=event_id, act=act)
-               for _ in range(3)]  # fmt: skip
+    results = [
+        await act_once(redis, consumer=unique_prefix + "c", event_id=event_id, act=act)
+        for _ in range(3)
+    ]
 
     assert results == [True, False, False]
     assert acted == [1] and await redis.get(unique_prefix + "n") == "1"
@@ -65,8 +68,7 @@ async def test_an_exclusive_act_makes_a_second_instance_retry_later(redis, uniqu
     )
     await started.wait()
     with pytest.raises(RetryLater):
-        await act_once(redis, consumer=consumer, event_id=event_id, act=slow_send,
-                       exclusive=True)  # fmt: skip
+        await act_once(redis, consumer=consumer, event_id=event_id, act=slow_send, exclusive=True)
     finish.set()
 
     assert await first is True

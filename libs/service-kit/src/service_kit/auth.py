@@ -15,8 +15,7 @@ def _settings_secret(request: Request, name: str) -> str:
 
 
 def current_owner(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     """The producer named by a valid `Authorization: Bearer <JWT>`, else 401."""
     if credentials is None:

@@ -30,8 +30,7 @@ async def ready(runtime: RuntimeDep) -> JSONResponse:
     checks = {"redis": "ok" if redis_ok else "down", "kafka": "ok" if kafka_ok else "down"}
     ok = redis_ok and kafka_ok
     return JSONResponse(
-        {"status": "ready" if ok else "not_ready", "checks": checks},
-        status_code=200 if ok else 503,
+        {"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503
     )
 
 

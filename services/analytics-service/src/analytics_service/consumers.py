@@ -50,15 +50,19 @@ def register(context: AnalyticsContext) -> None:
     counter = BatchCounter(store, runtime.broker)
     single: dict[str, Any] = {"group_id": group, "heartbeat_interval_ms": HEARTBEAT_MS}
     batches: dict[str, Any] = single | {
-        "batch": True, "max_records": context.batch_size, "decoder": kafka_records,
-    }  # fmt: skip
+        "batch": True,
+        "max_records": context.batch_size,
+        "decoder": kafka_records,
+    }
 
     @subscriber(runtime.broker, settings.topic(topics.SHARE_CREATED), **single)
     async def remember_link_owner(event: ShareCreated) -> None:
         """From now on the link's stats are its owner's to read."""
         if not await store.claim(event.link_id, event.owner_id, event.occurred_at):
-            log.warning("share.created names another owner than the one recorded",
-                        extra={"link_id": event.link_id})  # fmt: skip
+            log.warning(
+                "share.created names another owner than the one recorded",
+                extra={"link_id": event.link_id},
+            )
 
     @subscriber(runtime.broker, settings.topic(topics.SHARE_REVOKED), **single)
     async def remember_link_revoked(event: ShareRevoked) -> None:
@@ -121,5 +125,9 @@ class BatchCounter:
             await dead_letter(self.broker, record, error, attempts=1)
         except Exception as publish_error:  # keep the batch: it comes again
             raise RetryLater(f"dead-letter publish failed: {publish_error!r}") from publish_error
-        log.error("sent to %s: %r", dlq(record.topic), error,
-                  extra={"partition": record.partition, "offset": record.offset})  # fmt: skip
+        log.error(
+            "sent to %s: %r",
+            dlq(record.topic),
+            error,
+            extra={"partition": record.partition, "offset": record.offset},
+        )

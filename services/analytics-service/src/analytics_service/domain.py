@@ -51,16 +51,32 @@ class Tally:
         if isinstance(event, ShareViewed):
             return cls(VIEW, event.link_id, event.event_id, at_us, event.visitor_id)
         return cls(
-            DOWNLOAD, event.link_id, event.event_id, at_us, event.visitor_id,
-            event.file_type, event.file_format.strip().lower(), event.track_id,
-            song_of(event), event.track_title or "",
-        )  # fmt: skip
+            DOWNLOAD,
+            event.link_id,
+            event.event_id,
+            at_us,
+            event.visitor_id,
+            event.file_type,
+            event.file_format.strip().lower(),
+            event.track_id,
+            song_of(event),
+            event.track_title or "",
+        )
 
     def script_args(self) -> tuple[str, ...]:
         """The event's arguments to the counting script, in its order."""
         day = utc_day(from_micros(self.at_us))
-        return (self.kind, str(self.at_us), day, self.visitor_id, self.file_type,
-                self.file_format, self.track_id, self.song, self.title)  # fmt: skip
+        return (
+            self.kind,
+            str(self.at_us),
+            day,
+            self.visitor_id,
+            self.file_type,
+            self.file_format,
+            self.track_id,
+            self.song,
+            self.title,
+        )
 
 
 def song_of(download: DownloadRecorded) -> str:

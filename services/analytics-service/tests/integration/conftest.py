@@ -100,11 +100,15 @@ class Owner:
         """share.created of a new link of this owner, as link-service publishes it."""
         link_id = link_id or f"lnk_{uuid4().hex[:24]}"
         values: dict[str, Any] = {
-            "link_id": link_id, "owner_id": self.owner_id, "kind": "playlist",
-            "track_ids": ["t-1", "t-2", "t-3"], "include": ["bounce", "stem", "project"],
-            "downloads": ["audio", "project", "other"], "expires_at": None,
+            "link_id": link_id,
+            "owner_id": self.owner_id,
+            "kind": "playlist",
+            "track_ids": ["t-1", "t-2", "t-3"],
+            "include": ["bounce", "stem", "project"],
+            "downloads": ["audio", "project", "other"],
+            "expires_at": None,
             "url": f"http://share.test/s/{uuid4().hex}",
-        }  # fmt: skip
+        }
         return ShareCreated(**(values | fields))
 
     def revoked(self, link_id: str) -> ShareRevoked:
@@ -115,9 +119,14 @@ class Owner:
 
     def download(self, link_id: str, **fields: Any) -> DownloadRecorded:
         values: dict[str, Any] = {
-            "link_id": link_id, "owner_id": self.owner_id, "track_id": "t-1", "file_id": "f-1",
-            "file_type": "audio", "file_format": "wav", "visitor_id": "v-1",
-        }  # fmt: skip
+            "link_id": link_id,
+            "owner_id": self.owner_id,
+            "track_id": "t-1",
+            "file_id": "f-1",
+            "file_type": "audio",
+            "file_format": "wav",
+            "visitor_id": "v-1",
+        }
         return DownloadRecorded(**(values | fields))
 
     async def stats(self, link_id: str) -> httpx.Response:
@@ -181,11 +190,17 @@ def mixed_events(owner: Owner, link_ids: Sequence[str], count: int, seed: int) -
             events.append(owner.view(link_id, visitor, occurred_at=at))
             continue
         kind = rng.choice(list(FORMATS))
-        events.append(owner.download(
-            link_id, track_id=f"t-{rng.randrange(1, 4)}", file_id=f"f-{rng.randrange(9)}",
-            file_type=kind, file_format=rng.choice(FORMATS[kind]).upper(), visitor_id=visitor,
-            occurred_at=at,
-        ))  # fmt: skip
+        events.append(
+            owner.download(
+                link_id,
+                track_id=f"t-{rng.randrange(1, 4)}",
+                file_id=f"f-{rng.randrange(9)}",
+                file_type=kind,
+                file_format=rng.choice(FORMATS[kind]).upper(),
+                visitor_id=visitor,
+                occurred_at=at,
+            )
+        )
     return events
 
 

@@ -39,11 +39,18 @@ async def test_created_link_without_events_has_zero_stats_in_the_contract_shape(
     stats = await owner.wait_for(lambda s: created.link_id in s)
 
     assert stats[created.link_id] == {
-        "link_id": created.link_id, "views": 0, "downloads": 0,
+        "link_id": created.link_id,
+        "views": 0,
+        "downloads": 0,
         "downloads_by_type": {"audio": 0, "project": 0, "other": 0},
-        "downloads_by_format": {}, "downloads_by_track": {}, "downloads_by_song": [],
-        "unique_visitors": 0, "last_viewed_at": None, "last_downloaded_at": None, "daily": [],
-    }  # fmt: skip
+        "downloads_by_format": {},
+        "downloads_by_track": {},
+        "downloads_by_song": [],
+        "unique_visitors": 0,
+        "last_viewed_at": None,
+        "last_downloaded_at": None,
+        "daily": [],
+    }
     single = await owner.stats(created.link_id)
     assert single.status_code == 200
     assert single.json() == stats[created.link_id]
@@ -55,13 +62,31 @@ async def test_views_and_downloads_count_by_type_format_track_and_utc_day(owner,
         owner.view(link, "a", occurred_at=at("2026-11-27T23:30:00-05:00")),  # 28th in UTC
         owner.view(link, "a", occurred_at=at("2026-11-27T10:00:00+00:00")),
         owner.view(link, "b", occurred_at=at("2026-11-27T11:00:00+00:00")),
-        owner.download(link, visitor_id="b", track_id="t-1", file_type="audio",
-                       file_format="wav", occurred_at=at("2026-11-28T01:00:00+02:00")),
-        owner.download(link, visitor_id="c", track_id="t-7", file_type="project",
-                       file_format="als", occurred_at=at("2026-11-28T12:00:00+00:00")),
-        owner.download(link, visitor_id="a", track_id="t-1", file_type="audio",
-                       file_format="MP3", occurred_at=at("2026-11-26T08:00:00+00:00")),
-    ]  # fmt: skip
+        owner.download(
+            link,
+            visitor_id="b",
+            track_id="t-1",
+            file_type="audio",
+            file_format="wav",
+            occurred_at=at("2026-11-28T01:00:00+02:00"),
+        ),
+        owner.download(
+            link,
+            visitor_id="c",
+            track_id="t-7",
+            file_type="project",
+            file_format="als",
+            occurred_at=at("2026-11-28T12:00:00+00:00"),
+        ),
+        owner.download(
+            link,
+            visitor_id="a",
+            track_id="t-1",
+            file_type="audio",
+            file_format="MP3",
+            occurred_at=at("2026-11-26T08:00:00+00:00"),
+        ),
+    ]
     await feed.send([owner.created(link), *events, *events])  # every event delivered twice
 
     await owner.wait_for(lambda s: s.get(link, {}).get("downloads") == 3)
@@ -70,18 +95,25 @@ async def test_views_and_downloads_count_by_type_format_track_and_utc_day(owner,
 
     assert answer.status_code == 200
     assert answer.json() == {
-        "link_id": link, "views": 3, "downloads": 3,
+        "link_id": link,
+        "views": 3,
+        "downloads": 3,
         "downloads_by_type": {"audio": 2, "project": 1, "other": 0},
         "downloads_by_format": {"als": 1, "mp3": 1, "wav": 1},
         "downloads_by_track": {"t-1": 2, "t-7": 1},
-        "downloads_by_song": [{"song": "t-1", "title": None, "downloads": 2},
-                              {"song": "t-7", "title": None, "downloads": 1}],
+        "downloads_by_song": [
+            {"song": "t-1", "title": None, "downloads": 2},
+            {"song": "t-7", "title": None, "downloads": 1},
+        ],
         "unique_visitors": 3,
-        "last_viewed_at": "2026-11-28T04:30:00Z", "last_downloaded_at": "2026-11-28T12:00:00Z",
-        "daily": [{"date": "2026-11-26", "views": 0, "downloads": 1},
-                  {"date": "2026-11-27", "views": 2, "downloads": 1},
-                  {"date": "2026-11-28", "views": 1, "downloads": 1}],
-    }  # fmt: skip
+        "last_viewed_at": "2026-11-28T04:30:00Z",
+        "last_downloaded_at": "2026-11-28T12:00:00Z",
+        "daily": [
+            {"date": "2026-11-26", "views": 0, "downloads": 1},
+            {"date": "2026-11-27", "views": 2, "downloads": 1},
+            {"date": "2026-11-28", "views": 1, "downloads": 1},
+        ],
+    }
 
 
 async def test_downloads_of_every_version_of_a_song_count_for_the_song_with_its_title(owner, feed):
@@ -91,12 +123,19 @@ async def test_downloads_of_every_version_of_a_song_count_for_the_song_with_its_
         owner.download(link, track_id="t-nd-2", track_title="Night Drive (v2)", **night_drive),
         owner.download(link, track_id="t-nd-3", track_title="Night Drive", **night_drive),
         owner.download(link, track_id="t-nd-3", track_title="Night Drive", **night_drive),
-        owner.download(link, track_id="t-solo", track_title="Glass Harbor", group_id=None,
-                       file_type="audio", file_format="mp3"),
+        owner.download(
+            link,
+            track_id="t-solo",
+            track_title="Glass Harbor",
+            group_id=None,
+            file_type="audio",
+            file_format="mp3",
+        ),
         # A v1 event does not know the song: its track counts on its own, without a title.
-        owner.download(link, track_id="t-old", schema_version=1, file_type="audio",
-                       file_format="mp3"),
-    ]  # fmt: skip
+        owner.download(
+            link, track_id="t-old", schema_version=1, file_type="audio", file_format="mp3"
+        ),
+    ]
     await feed.send([owner.created(link), *events])
 
     stats = await owner.wait_for(lambda s: s.get(link, {}).get("downloads") == 5)
@@ -106,8 +145,7 @@ async def test_downloads_of_every_version_of_a_song_count_for_the_song_with_its_
         {"song": "t-old", "title": None, "downloads": 1},
         {"song": "t-solo", "title": "Glass Harbor", "downloads": 1},
     ]
-    assert stats[link]["downloads_by_track"] == {"t-nd-3": 2, "t-nd-2": 1, "t-old": 1,
-                                                 "t-solo": 1}  # fmt: skip
+    assert stats[link]["downloads_by_track"] == {"t-nd-3": 2, "t-nd-2": 1, "t-old": 1, "t-solo": 1}
 
 
 async def test_another_owners_link_is_404_like_an_unknown_link(owner, make_owner, feed):

@@ -44,58 +44,84 @@ def test_view_tally_carries_its_instant_utc_day_and_visitor():
     view = ShareViewed(link_id="lnk_1", owner_id="u-1", visitor_id="v-9", occurred_at=at)
     tally = Tally.of(view)
     assert (tally.kind, tally.link_id, tally.event_id) == ("v", "lnk_1", view.event_id)
-    assert tally.script_args() == (
-        "v", str(to_micros(at)), "2026-11-26", "v-9", "", "", "", "", "",
-    )  # fmt: skip
+    assert tally.script_args() == ("v", str(to_micros(at)), "2026-11-26", "v-9", "", "", "", "", "")
 
 
 def test_download_tally_carries_type_lower_case_format_and_track():
     download = DownloadRecorded(
-        link_id="lnk_1", owner_id="u-1", track_id="t-7", file_id="f-2",
-        file_type="project", file_format=" ALS ", visitor_id="v-1",
+        link_id="lnk_1",
+        owner_id="u-1",
+        track_id="t-7",
+        file_id="f-2",
+        file_type="project",
+        file_format=" ALS ",
+        visitor_id="v-1",
         occurred_at=datetime(2026, 11, 27, 12, tzinfo=UTC),
-    )  # fmt: skip
+    )
     assert Tally.of(download).script_args()[0] == "d"
     assert Tally.of(download).script_args()[2:] == (
-        "2026-11-27", "v-1", "project", "als", "t-7", "t-7", "",
-    )  # fmt: skip
+        "2026-11-27",
+        "v-1",
+        "project",
+        "als",
+        "t-7",
+        "t-7",
+        "",
+    )
 
 
 def test_download_tally_counts_for_the_tracks_song_with_its_title():
     download = DownloadRecorded(
-        link_id="lnk_1", owner_id="u-1", track_id="t-3", group_id="grp-nd",
-        track_title="Night Drive", file_id="f-2", file_type="audio", file_format="wav",
+        link_id="lnk_1",
+        owner_id="u-1",
+        track_id="t-3",
+        group_id="grp-nd",
+        track_title="Night Drive",
+        file_id="f-2",
+        file_type="audio",
+        file_format="wav",
         visitor_id="v-1",
-    )  # fmt: skip
+    )
     assert Tally.of(download).script_args()[-3:] == ("t-3", "grp-nd", "Night Drive")
 
 
 def test_stats_of_a_link_without_events_has_every_field_and_every_download_type():
-    empty = RawStats(counters={}, formats={}, tracks={}, visitors=0, daily={}, songs={},
-                     titles={})  # fmt: skip
+    empty = RawStats(counters={}, formats={}, tracks={}, visitors=0, daily={}, songs={}, titles={})
     assert link_stats("lnk_1", empty) == {
-        "link_id": "lnk_1", "views": 0, "downloads": 0,
+        "link_id": "lnk_1",
+        "views": 0,
+        "downloads": 0,
         "downloads_by_type": {"audio": 0, "project": 0, "other": 0},
-        "downloads_by_format": {}, "downloads_by_track": {}, "downloads_by_song": [],
+        "downloads_by_format": {},
+        "downloads_by_track": {},
+        "downloads_by_song": [],
         "unique_visitors": 0,
-        "last_viewed_at": None, "last_downloaded_at": None, "daily": [],
-    }  # fmt: skip
+        "last_viewed_at": None,
+        "last_downloaded_at": None,
+        "daily": [],
+    }
 
 
 def test_stats_shape_counts_types_formats_tracks_and_times():
     viewed = datetime(2026, 11, 27, 10, tzinfo=UTC)
     downloaded = datetime(2026, 11, 28, 9, 30, 0, 5, tzinfo=UTC)
     raw = RawStats(
-        counters={"views": "12", "downloads": "5", "type:audio": "4", "type:project": "1",
-                  "last_viewed_us": str(to_micros(viewed)),
-                  "last_downloaded_us": str(to_micros(downloaded)), "owner_id": "u-1"},
+        counters={
+            "views": "12",
+            "downloads": "5",
+            "type:audio": "4",
+            "type:project": "1",
+            "last_viewed_us": str(to_micros(viewed)),
+            "last_downloaded_us": str(to_micros(downloaded)),
+            "owner_id": "u-1",
+        },
         formats={"mp3": "1", "als": "1", "wav": "3"},
         tracks={"t-7": "1", "t-1": "4"},
         visitors=3,
         daily={"2026-11-28|d": "5", "2026-11-27|v": "12"},
         songs={"t-7": "1", "grp-1": "4"},
         titles={"grp-1": "Night Drive"},
-    )  # fmt: skip
+    )
     stats = link_stats("lnk_1", raw)
     assert stats["downloads_by_type"] == {"audio": 4, "project": 1, "other": 0}
     assert list(stats["downloads_by_format"].items()) == [("wav", 3), ("als", 1), ("mp3", 1)]

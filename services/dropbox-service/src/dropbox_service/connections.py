@@ -69,8 +69,9 @@ class Connections:
         """Dropbox refused the connection's token (the producer removed the app, or the
         account is suspended): the owner is disconnected, once."""
         if await self.disconnect(owner_id, only=connection):
-            log.warning("Dropbox refused the owner's token: disconnected",
-                        extra={"owner_id": owner_id})  # fmt: skip
+            log.warning(
+                "Dropbox refused the owner's token: disconnected", extra={"owner_id": owner_id}
+            )
 
 
 def _same(one: Connection, other: Connection) -> bool:

@@ -56,9 +56,12 @@ def register(context: DropboxContext) -> None:
             return write
 
         await act_once(
-            runtime.redis, consumer=f"{group}:share", event_id=request.event_id, act=grant,
+            runtime.redis,
+            consumer=f"{group}:share",
+            event_id=request.event_id,
+            act=grant,
             tag=runtime.outbox.tag(request.track_id),
-        )  # fmt: skip
+        )
 
     @subscriber(runtime.broker, settings.topic(topics.COLLAB_REVOKE_REQUESTED), group_id=group)
     async def remove_collaborator_access(request: CollabRevokeRequested) -> None:
@@ -68,8 +71,12 @@ def register(context: DropboxContext) -> None:
 
         async def remove() -> Write:
             given = await store.grants(request.owner_id, request.track_id, cid)
-            answer = {"request_id": request.request_id, "owner_id": request.owner_id,
-                      "track_id": request.track_id, "collaborator_id": cid}  # fmt: skip
+            answer = {
+                "request_id": request.request_id,
+                "owner_id": request.owner_id,
+                "track_id": request.track_id,
+                "collaborator_id": cid,
+            }
             event: Event
             try:
                 await sharing.revoke(context.calls, request.owner_id, given)
@@ -85,9 +92,12 @@ def register(context: DropboxContext) -> None:
             return write
 
         await act_once(
-            runtime.redis, consumer=f"{group}:revoke", event_id=request.event_id, act=remove,
+            runtime.redis,
+            consumer=f"{group}:revoke",
+            event_id=request.event_id,
+            act=remove,
             tag=runtime.outbox.tag(request.track_id),
-        )  # fmt: skip
+        )
 
 
 def grant_events(
@@ -99,20 +109,27 @@ def grant_events(
         if person.collaborator_id in outcome.granted:
             events.append(
                 CollabGranted(
-                    request_id=request.request_id, job_id=request.job_id,
-                    owner_id=request.owner_id, owner_name=owner_name or request.owner_id,
-                    track_id=request.track_id, track_title=request.track_title,
-                    collaborator=person, mode=request.mode, access_url=outcome.access_url,
+                    request_id=request.request_id,
+                    job_id=request.job_id,
+                    owner_id=request.owner_id,
+                    owner_name=owner_name or request.owner_id,
+                    track_id=request.track_id,
+                    track_title=request.track_title,
+                    collaborator=person,
+                    mode=request.mode,
+                    access_url=outcome.access_url,
                     message=request.message,
                 )
-            )  # fmt: skip
+            )
         else:
             events.append(
                 CollabFailed(
-                    request_id=request.request_id, job_id=request.job_id,
-                    owner_id=request.owner_id, track_id=request.track_id,
+                    request_id=request.request_id,
+                    job_id=request.job_id,
+                    owner_id=request.owner_id,
+                    track_id=request.track_id,
                     collaborator_id=person.collaborator_id,
                     reason=outcome.failed.get(person.collaborator_id, "unknown"),
                 )
-            )  # fmt: skip
+            )
     return events

@@ -15,7 +15,7 @@ class Settings(ServiceSettings):
 
     service_name: ClassVar[str] = "dropbox-service"
     development_secrets: ClassVar[dict[str, str]] = ServiceSettings.development_secrets | {
-        "DROPBOX_TOKEN_KEY": DEV_TOKEN_KEY,
+        "DROPBOX_TOKEN_KEY": DEV_TOKEN_KEY
     }
 
     port: int = Field(8002, validation_alias="DROPBOX_SERVICE_PORT")

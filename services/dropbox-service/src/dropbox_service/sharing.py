@@ -16,12 +16,7 @@ from contracts.events import Collaborator, CollabShareRequested
 from dropbox import sharing as dbx
 from dropbox.exceptions import ApiError
 
-from dropbox_service.dropbox_api import (
-    DropboxCalls,
-    DropboxUnavailable,
-    NotConnected,
-    RateLimited,
-)
+from dropbox_service.dropbox_api import DropboxCalls, DropboxUnavailable, NotConnected, RateLimited
 
 T = TypeVar("T")
 JOB_POLL_S = 0.2
@@ -85,13 +80,16 @@ async def revoke(calls: DropboxCalls, owner_id: str, given: Accesses) -> None:
 async def _remove(calls: DropboxCalls, owner_id: str, target: str, member: Any) -> None:
     kind, _, ref = target.partition(":")
     if kind == "file":
-        await _dropbox(calls, owner_id, _remove_file_member(ref, member),
-                       already_done=_not_a_file_member)  # fmt: skip
+        await _dropbox(
+            calls, owner_id, _remove_file_member(ref, member), already_done=_not_a_file_member
+        )
         return
     launch = await _dropbox(
-        calls, owner_id, lambda c: c.sharing_remove_folder_member(ref, member, leave_a_copy=False),
+        calls,
+        owner_id,
+        lambda c: c.sharing_remove_folder_member(ref, member, leave_a_copy=False),
         already_done=_not_a_folder_member,
-    )  # fmt: skip
+    )
     if launch and launch.is_async_job_id():
         job = launch.get_async_job_id()
         await _wait_for_job(calls, owner_id, lambda c: c.sharing_check_job_status(job))

@@ -6,12 +6,7 @@ from uuid import uuid4
 import httpx
 import pytest
 from contracts import topics
-from contracts.events import (
-    Collaborator,
-    CollabRevokeRequested,
-    CollabShareRequested,
-    SharedFile,
-)
+from contracts.events import Collaborator, CollabRevokeRequested, CollabShareRequested, SharedFile
 from messaging.testing import read_topic
 from service_kit.testing import bearer
 
@@ -80,8 +75,12 @@ def _revoke(owner_id: str, person: Collaborator) -> CollabRevokeRequested:
 
 async def _share_and_wait(publisher, topic, kafka_bootstrap, request) -> None:
     await publisher.publish(request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key())
-    granted = await read_topic(kafka_bootstrap, topic(topics.COLLAB_GRANTED), match=_of(request),
-                               expect=len(request.collaborators))  # fmt: skip
+    granted = await read_topic(
+        kafka_bootstrap,
+        topic(topics.COLLAB_GRANTED),
+        match=_of(request),
+        expect=len(request.collaborators),
+    )
     assert len(granted) == len(request.collaborators)
 
 
@@ -90,8 +89,9 @@ async def _answer_to(publisher, topic, kafka_bootstrap, revoke) -> tuple[str, di
     await publisher.publish(revoke, topic=topic(topics.COLLAB_REVOKE_REQUESTED), key=revoke.key())
     for _ in range(60):
         for name in (topics.COLLAB_REVOKED, topics.COLLAB_REVOKE_FAILED):
-            found = await read_topic(kafka_bootstrap, topic(name), match=_of(revoke), expect=1,
-                                     timeout_s=0.5, idle_s=0)  # fmt: skip
+            found = await read_topic(
+                kafka_bootstrap, topic(name), match=_of(revoke), expect=1, timeout_s=0.5, idle_s=0
+            )
             if found:
                 return name, json.loads(found[0].value)
     raise AssertionError("no answer to the removal")
@@ -246,18 +246,22 @@ async def test_a_track_shared_in_both_modes_loses_both_accesses_on_removal(
 
 @pytest.mark.parametrize(
     ("fault", "reason"),
-    [({"status": 503}, "dropbox_unavailable"),
-     ({"status": 429, "retry_after": 1}, "dropbox_rate_limited")],
-)  # fmt: skip
+    [
+        ({"status": 503}, "dropbox_unavailable"),
+        ({"status": 429, "retry_after": 1}, "dropbox_rate_limited"),
+    ],
+)
 async def test_a_removal_dropbox_keeps_refusing_is_reported_failed_then_can_be_retried(
     dropbox_service, owner, control, publisher, topic, kafka_bootstrap, fault, reason
 ):
     people = _people()
-    await _share_and_wait(publisher, topic, kafka_bootstrap,
-                          _request(owner["owner_id"], "folder", people))  # fmt: skip
+    await _share_and_wait(
+        publisher, topic, kafka_bootstrap, _request(owner["owner_id"], "folder", people)
+    )
     bo = people[1].email.lower()
-    control.post("/_emulator/faults",
-                 json={"route": "sharing/remove_folder_member", "count": 50, **fault})  # fmt: skip
+    control.post(
+        "/_emulator/faults", json={"route": "sharing/remove_folder_member", "count": 50, **fault}
+    )
     try:
         answer, payload = await _answer_to(
             publisher, topic, kafka_bootstrap, _revoke(owner["owner_id"], people[1])
@@ -279,8 +283,9 @@ async def test_a_short_burst_of_429_and_5xx_during_a_removal_is_waited_out(
     dropbox_service, owner, control, publisher, topic, kafka_bootstrap
 ):
     people = _people()
-    await _share_and_wait(publisher, topic, kafka_bootstrap,
-                          _request(owner["owner_id"], "files", people))  # fmt: skip
+    await _share_and_wait(
+        publisher, topic, kafka_bootstrap, _request(owner["owner_id"], "files", people)
+    )
     control.post(
         "/_emulator/faults",
         json={"route": "sharing/remove_file_member_2", "status": 429, "retry_after": 1, "count": 1},
@@ -300,10 +305,12 @@ async def test_a_removal_for_an_owner_without_dropbox_is_reported_failed(
     dropbox_service, publisher, topic, kafka_bootstrap, owner, redis_url, module_prefix
 ):
     people = _people()
-    await _share_and_wait(publisher, topic, kafka_bootstrap,
-                          _request(owner["owner_id"], "folder", people))  # fmt: skip
-    gone = httpx.delete(f"{dropbox_service.base_url}/v1/dropbox/connection",
-                        headers=bearer(owner["owner_id"]))  # fmt: skip
+    await _share_and_wait(
+        publisher, topic, kafka_bootstrap, _request(owner["owner_id"], "folder", people)
+    )
+    gone = httpx.delete(
+        f"{dropbox_service.base_url}/v1/dropbox/connection", headers=bearer(owner["owner_id"])
+    )
     assert gone.status_code == 200
 
     answer, payload = await _answer_to(

@@ -106,8 +106,10 @@ async def test_disconnect_revokes_at_dropbox_and_announces_it(
 
 def _links(service, owner_id: str, paths: list[str]) -> list[httpx.Response]:
     url = f"{service.base_url}/internal/temporary-links"
-    return [httpx.post(url, json={"owner_id": owner_id, "path": p}, headers=INTERNAL_HEADERS)
-            for p in paths]  # fmt: skip
+    return [
+        httpx.post(url, json={"owner_id": owner_id, "path": p}, headers=INTERNAL_HEADERS)
+        for p in paths
+    ]
 
 
 async def test_a_token_dropbox_refuses_disconnects_the_owner_once(
@@ -125,11 +127,16 @@ async def test_a_token_dropbox_refuses_disconnects_the_owner_once(
     try:
         refreshes = control.get("/_emulator/calls").json().get("oauth2/token", 0)
         async with httpx.AsyncClient(base_url=dropbox_service.base_url) as client:
-            first = await asyncio.gather(*(
-                client.post("/internal/temporary-links", json={"owner_id": owner_id, "path": p},
-                            headers=INTERNAL_HEADERS)
-                for p in paths[1:4]
-            ))  # fmt: skip
+            first = await asyncio.gather(
+                *(
+                    client.post(
+                        "/internal/temporary-links",
+                        json={"owner_id": owner_id, "path": p},
+                        headers=INTERNAL_HEADERS,
+                    )
+                    for p in paths[1:4]
+                )
+            )
         attempted = control.get("/_emulator/calls").json()["oauth2/token"] - refreshes
         later = _links(dropbox_service, owner_id, paths[4:])
         after = control.get("/_emulator/calls").json()["oauth2/token"] - refreshes
@@ -142,9 +149,12 @@ async def test_a_token_dropbox_refuses_disconnects_the_owner_once(
     assert after == attempted, "once disconnected, no request tries to refresh again"
     assert _status(dropbox_service, owner_id) == {"connected": False, "account": None}
     events = await read_topic(
-        kafka_bootstrap, topic(DROPBOX_DISCONNECTED), expect=1, idle_s=2,
+        kafka_bootstrap,
+        topic(DROPBOX_DISCONNECTED),
+        expect=1,
+        idle_s=2,
         match=lambda record: record.key == owner_id.encode(),
-    )  # fmt: skip
+    )
     assert len(events) == 1
     assert json.loads(events[0].value)["account_email"] == email
 
@@ -163,9 +173,11 @@ async def test_status_asks_dropbox_so_a_removed_app_shows_disconnected(
         control.post("/_emulator/clock", json={"advance_s": -5})
     assert status == {"connected": False, "account": None}
     [event] = await read_topic(
-        kafka_bootstrap, topic(DROPBOX_DISCONNECTED), expect=1,
+        kafka_bootstrap,
+        topic(DROPBOX_DISCONNECTED),
+        expect=1,
         match=lambda record: record.key == owner_id.encode(),
-    )  # fmt: skip
+    )
     assert json.loads(event.value)["owner_id"] == owner_id
 
 

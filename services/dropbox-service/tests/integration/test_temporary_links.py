@@ -112,8 +112,9 @@ def test_a_disconnect_drops_the_owners_cached_links(
 ):
     body = {"owner_id": owner["owner_id"], "path": owner["path"]}
     before = _link(dropbox_service, body).json()["url"]
-    gone = httpx.delete(f"{dropbox_service.base_url}/v1/dropbox/connection",
-                        headers=bearer(owner["owner_id"]))  # fmt: skip
+    gone = httpx.delete(
+        f"{dropbox_service.base_url}/v1/dropbox/connection", headers=bearer(owner["owner_id"])
+    )
     assert gone.json() == {"connected": False}
     assert _link(dropbox_service, body).status_code == 409
 
@@ -132,8 +133,11 @@ def test_a_reconnect_to_another_account_never_hands_out_the_old_accounts_links(
     body = {"owner_id": owner["owner_id"], "path": owner["path"]}
     assert _serve(_link(dropbox_service, body).json()["url"], dropbox_emulator) == AUDIO
     other = f"q{uuid4().hex[:8]}@example.com"
-    control.put("/_emulator/files", params={"account": other, "path": owner["path"]},
-                content=b"the other account's mix")  # fmt: skip
+    control.put(
+        "/_emulator/files",
+        params={"account": other, "path": owner["path"]},
+        content=b"the other account's mix",
+    )
 
     connect(owner["owner_id"], other)  # no disconnect first
     answer = _link(dropbox_service, body)

@@ -10,12 +10,7 @@ from dropbox.auth import AuthError as AuthErrorUnion
 from dropbox.auth import TokenScopeError
 from dropbox.exceptions import AuthError, InternalServerError, RateLimitError
 from dropbox_service.crypto import TokenCipher
-from dropbox_service.dropbox_api import (
-    DropboxCalls,
-    DropboxUnavailable,
-    NotConnected,
-    RateLimited,
-)
+from dropbox_service.dropbox_api import DropboxCalls, DropboxUnavailable, NotConnected, RateLimited
 from dropbox_service.settings import Settings
 from dropbox_service.store import Connection, Store
 from messaging.outbox import Outbox

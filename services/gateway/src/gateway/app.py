@@ -39,10 +39,12 @@ def create_app(settings: Settings) -> FastAPI:
         content=content_client,
         signer=Signer(settings.preview_secret.get_secret_value(), settings.preview_ttl_s),
         limit=UnknownTokenLimit(
-            runtime.redis, settings.key_prefix,
-            settings.unknown_token_burst, settings.unknown_token_window_s,
+            runtime.redis,
+            settings.key_prefix,
+            settings.unknown_token_burst,
+            settings.unknown_token_window_s,
         ),
-    )  # fmt: skip
+    )
     consumers.register(context)
     app = create_service_app(
         runtime,
@@ -67,5 +69,6 @@ def content_client_of(settings: Settings) -> httpx.AsyncClient:
     if settings.dropbox_ca_file:
         verify = ssl.create_default_context(cafile=str(settings.dropbox_ca_file))
     timeout = httpx.Timeout(30.0, connect=5.0)
-    return httpx.AsyncClient(verify=verify, trust_env=settings.dropbox_ca_file is None,
-                             timeout=timeout)  # fmt: skip
+    return httpx.AsyncClient(
+        verify=verify, trust_env=settings.dropbox_ca_file is None, timeout=timeout
+    )

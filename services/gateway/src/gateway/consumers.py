@@ -18,9 +18,11 @@ def register(context: GatewayContext) -> None:
     group = f"{settings.consumer_group}.cache.{uuid.uuid4().hex[:12]}"
 
     @subscriber(
-        runtime.broker, settings.topic(topics.SHARE_REVOKED), group_id=group,
+        runtime.broker,
+        settings.topic(topics.SHARE_REVOKED),
+        group_id=group,
         auto_offset_reset="latest",
-    )  # fmt: skip
+    )
     async def on_share_revoked_forget_link(event: ShareRevoked) -> None:
         """Drop the revoked link from the cache."""
         context.links.forget(event.link_id)

@@ -31,10 +31,9 @@ async def share_page(token: str, request: Request, context: GatewayDep) -> Respo
     if request.method == "GET" and not is_preview_bot(user_agent):
         await context.record(
             ShareViewed(
-                link_id=link["id"], owner_id=link["owner_id"],
-                visitor_id=_visitor(request, context),
+                link_id=link["id"], owner_id=link["owner_id"], visitor_id=_visitor(request, context)
             )
-        )  # fmt: skip
+        )
     page = page_of(link, lambda file_id: context.signer.url(token, link["id"], file_id))
     return templates.TemplateResponse(request, "share.html", {"page": page})
 
@@ -64,12 +63,17 @@ async def download(token: str, file_id: str, request: Request, context: GatewayD
         return _unavailable(request, error)
     await context.record(
         DownloadRecorded(
-            link_id=link["id"], owner_id=link["owner_id"], track_id=track["track_id"],
-            group_id=track.get("group_id"), track_title=track["title"],
-            file_id=file["file_id"], file_type=file["type"], file_format=file["format"],
+            link_id=link["id"],
+            owner_id=link["owner_id"],
+            track_id=track["track_id"],
+            group_id=track.get("group_id"),
+            track_title=track["title"],
+            file_id=file["file_id"],
+            file_type=file["type"],
+            file_format=file["format"],
             visitor_id=_visitor(request, context),
         )
-    )  # fmt: skip
+    )
     return RedirectResponse(url, status_code=302)
 
 
@@ -97,9 +101,12 @@ async def preview(
     try:
         url = await context.temporary_link(link["owner_id"], file["dropbox_path"])
         return await relay(
-            context.content, url, request.headers.get("range"), MEDIA_TYPES[file["format"]],
+            context.content,
+            url,
+            request.headers.get("range"),
+            MEDIA_TYPES[file["format"]],
             still_active,
-        )  # fmt: skip
+        )
     except (DropboxUnavailable, PreviewUnavailable) as error:
         return _unavailable(request, error)
 

@@ -43,7 +43,4 @@ class Settings(ServiceSettings):
     @classmethod
     def required_in_production(cls) -> set[str]:
         """Environment variables a production deployment must set."""
-        return super().required_in_production() | {
-            "LINK_SERVICE_URL",
-            "DROPBOX_SERVICE_URL",
-        }
+        return super().required_in_production() | {"LINK_SERVICE_URL", "DROPBOX_SERVICE_URL"}

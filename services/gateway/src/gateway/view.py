@@ -25,18 +25,24 @@ def page_of(link: dict[str, Any], preview_url: Callable[[str], str]) -> dict[str
         playable = preview_file(track)
         downloads = [
             {
-                "name": f["name"], "format": f["format"].upper() or "FILE",
-                "size": human_size(f["size"]), "url": f"{base}/{f['file_id']}/download",
+                "name": f["name"],
+                "format": f["format"].upper() or "FILE",
+                "size": human_size(f["size"]),
+                "url": f"{base}/{f['file_id']}/download",
             }
             for f in track["files"]
             if f["type"] in link["downloads"]
-        ]  # fmt: skip
-        tracks.append({
-            "title": track["title"], "artist": track["artist"], "version": track["version"],
-            "preview_url": preview_url(playable["file_id"]) if playable else None,
-            "preview_file": playable["file_id"] if playable else None,
-            "downloads": downloads,
-        })  # fmt: skip
+        ]
+        tracks.append(
+            {
+                "title": track["title"],
+                "artist": track["artist"],
+                "version": track["version"],
+                "preview_url": preview_url(playable["file_id"]) if playable else None,
+                "preview_file": playable["file_id"] if playable else None,
+                "downloads": downloads,
+            }
+        )
     artists = list(dict.fromkeys(t["artist"] for t in tracks))
     first = tracks[0]["title"] if tracks else "Shared music"
     return {

@@ -14,16 +14,26 @@ def _file(file_id: str, role: str, fmt: str) -> dict[str, str]:
 
 
 def test_the_player_plays_the_most_compact_playable_bounce():
-    track = {"files": [_file("wav", "bounce", "wav"), _file("mp3", "bounce", "mp3"),
-                       _file("stems", "stem", "zip")]}  # fmt: skip
+    track = {
+        "files": [
+            _file("wav", "bounce", "wav"),
+            _file("mp3", "bounce", "mp3"),
+            _file("stems", "stem", "zip"),
+        ]
+    }
     assert preview_file(track)["file_id"] == "mp3"
 
 
 @pytest.mark.parametrize(
     "files",
-    [[_file("s", "stem", "wav")], [_file("z", "bounce", "zip")], [_file("a", "bounce", "aiff")],
-     [_file("p", "project", "als"), _file("o", "other", "mp3")], []],
-)  # fmt: skip
+    [
+        [_file("s", "stem", "wav")],
+        [_file("z", "bounce", "zip")],
+        [_file("a", "bounce", "aiff")],
+        [_file("p", "project", "als"), _file("o", "other", "mp3")],
+        [],
+    ],
+)
 def test_stems_archives_projects_and_unplayable_formats_are_never_previewed(files):
     assert preview_file({"files": files}) is None
 
@@ -117,5 +127,6 @@ async def test_a_dropbox_failure_is_unavailable_not_relayed():
         return True
 
     with pytest.raises(PreviewUnavailable):
-        await relay(_dropbox(_SlowFile(1), status=410), "https://dl/x", None, "audio/wav",
-                    still_active)  # fmt: skip
+        await relay(
+            _dropbox(_SlowFile(1), status=410), "https://dl/x", None, "audio/wav", still_active
+        )

@@ -8,20 +8,51 @@ from gateway.visitors import is_preview_bot, visitor_id
 
 def _link(**changes: object) -> dict:
     track = {
-        "track_id": "t-1", "title": "Night Drive", "artist": "Mara Vale", "version": 3,
+        "track_id": "t-1",
+        "title": "Night Drive",
+        "artist": "Mara Vale",
+        "version": 3,
         "files": [
-            {"file_id": "p", "name": "Night Drive.als", "role": "project", "type": "project",
-             "format": "als", "size": 2048, "dropbox_path": "/x/p.als"},
-            {"file_id": "s", "name": "Stems.zip", "role": "stem", "type": "audio",
-             "format": "zip", "size": 1, "dropbox_path": "/x/s.zip"},
-            {"file_id": "b", "name": "Master.wav", "role": "bounce", "type": "audio",
-             "format": "wav", "size": 48213342, "dropbox_path": "/x/b.wav"},
+            {
+                "file_id": "p",
+                "name": "Night Drive.als",
+                "role": "project",
+                "type": "project",
+                "format": "als",
+                "size": 2048,
+                "dropbox_path": "/x/p.als",
+            },
+            {
+                "file_id": "s",
+                "name": "Stems.zip",
+                "role": "stem",
+                "type": "audio",
+                "format": "zip",
+                "size": 1,
+                "dropbox_path": "/x/s.zip",
+            },
+            {
+                "file_id": "b",
+                "name": "Master.wav",
+                "role": "bounce",
+                "type": "audio",
+                "format": "wav",
+                "size": 48213342,
+                "dropbox_path": "/x/b.wav",
+            },
         ],
-    }  # fmt: skip
+    }
     link = {
-        "id": "lnk_1", "token": "T" * 32, "kind": "single", "title": None, "message": None,
-        "downloads": ["audio"], "tracks": [track], "revoked_at": None, "expires_at": None,
-    }  # fmt: skip
+        "id": "lnk_1",
+        "token": "T" * 32,
+        "kind": "single",
+        "title": None,
+        "message": None,
+        "downloads": ["audio"],
+        "tracks": [track],
+        "revoked_at": None,
+        "expires_at": None,
+    }
     return link | changes
 
 
@@ -33,8 +64,9 @@ def test_the_player_plays_the_bounce_and_buttons_follow_the_permissions():
     [track] = page_of(_link(), _signed)["tracks"]
     assert (track["preview_url"], track["preview_file"]) == ("/signed/b", "b")
     assert [(d["format"], d["size"]) for d in track["downloads"]] == [
-        ("ZIP", "1 B"), ("WAV", "46.0 MB"),
-    ]  # fmt: skip
+        ("ZIP", "1 B"),
+        ("WAV", "46.0 MB"),
+    ]
 
 
 def test_a_track_without_a_playable_bounce_has_no_player():
@@ -71,20 +103,31 @@ def test_status_is_computed_at_each_read():
 
 @pytest.mark.parametrize(
     "agent",
-    ["Slackbot-LinkExpanding 1.0", "facebookexternalhit/1.1", "Twitterbot/1.0",
-     "WhatsApp/2.2", "Discordbot/2.0", "TelegramBot (like TwitterBot)", "LinkedInBot/1.0",
-     "Applebot/0.1", None, ""],
-)  # fmt: skip
+    [
+        "Slackbot-LinkExpanding 1.0",
+        "facebookexternalhit/1.1",
+        "Twitterbot/1.0",
+        "WhatsApp/2.2",
+        "Discordbot/2.0",
+        "TelegramBot (like TwitterBot)",
+        "LinkedInBot/1.0",
+        "Applebot/0.1",
+        None,
+        "",
+    ],
+)
 def test_link_preview_fetchers_are_bots(agent: str | None):
     assert is_preview_bot(agent)
 
 
 @pytest.mark.parametrize(
     "agent",
-    ["Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15",
-     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Mobile/15E148",
-     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0"],
-)  # fmt: skip
+    [
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Mobile/15E148",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0",
+    ],
+)
 def test_browsers_are_people(agent: str):
     assert not is_preview_bot(agent)
 

@@ -1,11 +1,6 @@
 """The link-service's application."""
 
-from contracts.events import (
-    CollabRevokeRequested,
-    CollabShareRequested,
-    ShareCreated,
-    ShareRevoked,
-)
+from contracts.events import CollabRevokeRequested, CollabShareRequested, ShareCreated, ShareRevoked
 from fastapi import FastAPI
 from service_kit.app import build_runtime, create_service_app
 

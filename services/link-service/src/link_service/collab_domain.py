@@ -104,8 +104,12 @@ def track_progress(
         )
     statuses = {p["status"] for p in people}
     state = "pending" if "pending" in statuses else "failed" if "failed" in statuses else "done"
-    return {"track_id": track["track_id"], "title": track["title"], "state": state,
-            "collaborators": people}  # fmt: skip
+    return {
+        "track_id": track["track_id"],
+        "title": track["title"],
+        "state": state,
+        "collaborators": people,
+    }
 
 
 def job_view(header: Mapping[str, Any], results: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

@@ -93,8 +93,9 @@ class Collaborators:
                 for request in requests:
                     for person in request.collaborators:
                         entry = domain.pending(request.request_id)
-                        self.store.set_entry(pipe, owner_id, request.track_id,
-                                             person.collaborator_id, entry)  # fmt: skip
+                        self.store.set_entry(
+                            pipe, owner_id, request.track_id, person.collaborator_id, entry
+                        )
                     self.store.outbox.stage(pipe, request, aggregate_id=owner_id)
 
             job.update(header)
@@ -110,9 +111,11 @@ class Collaborators:
             raise NotConnected(owner_id)
         key = self.store.status_key(owner_id, track["track_id"])
         request = CollabRevokeRequested(
-            request_id="req_" + secrets.token_hex(12), owner_id=owner_id,
-            track_id=track["track_id"], collaborator=Collaborator(**person),
-        )  # fmt: skip
+            request_id="req_" + secrets.token_hex(12),
+            owner_id=owner_id,
+            track_id=track["track_id"],
+            collaborator=Collaborator(**person),
+        )
 
         async def plan(pipe: Pipeline) -> Write:
             entry = (await _entries(pipe, key)).get(cid)
@@ -120,8 +123,13 @@ class Collaborators:
                 raise Conflict("share_in_progress")
 
             def write(pipe: Pipeline) -> None:
-                self.store.set_entry(pipe, owner_id, track["track_id"], cid,
-                                     domain.revoking(entry, request.request_id))  # fmt: skip
+                self.store.set_entry(
+                    pipe,
+                    owner_id,
+                    track["track_id"],
+                    cid,
+                    domain.revoking(entry, request.request_id),
+                )
                 self.store.outbox.stage(pipe, request, aggregate_id=owner_id)
 
             return write
@@ -143,16 +151,19 @@ class Collaborators:
     ) -> None:
         """A grant or failure: the collaborator's entry (if still the intent) and the job."""
         owner, track_id = event.owner_id, event.track_id
-        cid = event.collaborator.collaborator_id if isinstance(event, CollabGranted) else (
-            event.collaborator_id
-        )  # fmt: skip
+        cid = (
+            event.collaborator.collaborator_id
+            if isinstance(event, CollabGranted)
+            else (event.collaborator_id)
+        )
         reason = event.reason if isinstance(event, CollabFailed) else None
         status_key = self.store.status_key(owner, track_id)
         job_key = self.store.job_key(owner, event.job_id)
 
         async def plan(pipe: Pipeline) -> Write:
-            entry = domain.answered((await _entries(pipe, status_key)).get(cid),
-                                    event.request_id, status, reason)  # fmt: skip
+            entry = domain.answered(
+                (await _entries(pipe, status_key)).get(cid), event.request_id, status, reason
+            )
             header = await pipe.get(job_key)
             counts = header and _requested(json.loads(header), track_id, event.request_id)
 
@@ -167,9 +178,13 @@ class Collaborators:
             return write
 
         await apply_once_reading(
-            self.store.redis, consumer=consumer, event_id=event.event_id,
-            tag=self.store.tag(owner), watch=[status_key], plan=plan,
-        )  # fmt: skip
+            self.store.redis,
+            consumer=consumer,
+            event_id=event.event_id,
+            tag=self.store.tag(owner),
+            watch=[status_key],
+            plan=plan,
+        )
 
     async def record_removal(
         self, consumer: str, event: CollabRevoked | CollabRevokeFailed
@@ -191,9 +206,13 @@ class Collaborators:
             return write if domain.removal_applies(entry, event.request_id) else _nothing
 
         await apply_once_reading(
-            self.store.redis, consumer=consumer, event_id=event.event_id,
-            tag=self.store.tag(owner), watch=[status_key], plan=plan,
-        )  # fmt: skip
+            self.store.redis,
+            consumer=consumer,
+            event_id=event.event_id,
+            tag=self.store.tag(owner),
+            watch=[status_key],
+            plan=plan,
+        )
 
 
 def _nothing(pipe: Pipeline) -> None:
@@ -228,14 +247,27 @@ def _job_header(
         elif any(e.get("revoking") for e in current.values()):
             skipped.append({"track_id": track_id, "reason": "revoke_in_progress"})
         else:
-            people = [{k: p[k] for k in ("collaborator_id", "email", "name")}
-                      for p in track["collaborators"]]  # fmt: skip
-            queued.append({"track_id": track_id, "title": track["title"],
-                           "request_id": "req_" + secrets.token_hex(12),
-                           "collaborators": people})  # fmt: skip
-    return {"job_id": job_id, "owner_id": owner_id, "mode": mode, "message": message,
-            "created_at": datetime.now(UTC).isoformat(), "tracks": queued,
-            "skipped": skipped}  # fmt: skip
+            people = [
+                {k: p[k] for k in ("collaborator_id", "email", "name")}
+                for p in track["collaborators"]
+            ]
+            queued.append(
+                {
+                    "track_id": track_id,
+                    "title": track["title"],
+                    "request_id": "req_" + secrets.token_hex(12),
+                    "collaborators": people,
+                }
+            )
+    return {
+        "job_id": job_id,
+        "owner_id": owner_id,
+        "mode": mode,
+        "message": message,
+        "created_at": datetime.now(UTC).isoformat(),
+        "tracks": queued,
+        "skipped": skipped,
+    }
 
 
 def _request(
@@ -252,7 +284,7 @@ def _request(
         files=[
             SharedFile(**{k: f[k] for k in ("file_id", "name", "dropbox_path")})
             for f in track["files"]
-        ],  # fmt: skip
+        ],
         collaborators=[Collaborator(**p) for p in track["collaborators"]],
         message=header["message"],
     )

@@ -77,12 +77,19 @@ class Links:
             "revoked_at": None,
         }
         event = ShareCreated(
-            link_id=link["id"], owner_id=owner_id, kind=link["kind"],
-            track_ids=[t["track_id"] for t in current], include=request.include,
-            downloads=request.downloads, expires_at=expires, url=self.url(token),
-            tracks=[LinkedTrack(track_id=t["track_id"], group_id=t.get("group_id"),
-                                title=t["title"]) for t in current],
-        )  # fmt: skip
+            link_id=link["id"],
+            owner_id=owner_id,
+            kind=link["kind"],
+            track_ids=[t["track_id"] for t in current],
+            include=request.include,
+            downloads=request.downloads,
+            expires_at=expires,
+            url=self.url(token),
+            tracks=[
+                LinkedTrack(track_id=t["track_id"], group_id=t.get("group_id"), title=t["title"])
+                for t in current
+            ],
+        )
         async with self.store.redis.pipeline(transaction=True) as pipe:
             self.store.save(pipe, link, created_ms=int(now.timestamp() * 1000))
             self.outbox.stage(pipe, event)

@@ -51,6 +51,10 @@ class Owners:
             return write
 
         await apply_once_reading(
-            self.redis, consumer=consumer, event_id=event.event_id, watch=[key], plan=plan,
+            self.redis,
+            consumer=consumer,
+            event_id=event.event_id,
+            watch=[key],
+            plan=plan,
             tag=self.outbox.tag(event.owner_id),
-        )  # fmt: skip
+        )

@@ -49,19 +49,26 @@ async def _answer(producer, event: Event) -> None:
 
 def _granted(request: dict[str, Any], person: dict[str, Any]) -> CollabGranted:
     return CollabGranted(
-        request_id=request["request_id"], job_id=request["job_id"],
-        owner_id=request["owner_id"], owner_name="Mara Vale", track_id=request["track_id"],
-        track_title=request["track_title"], collaborator=Collaborator(**person),
+        request_id=request["request_id"],
+        job_id=request["job_id"],
+        owner_id=request["owner_id"],
+        owner_name="Mara Vale",
+        track_id=request["track_id"],
+        track_title=request["track_title"],
+        collaborator=Collaborator(**person),
         mode=request["mode"],
-    )  # fmt: skip
+    )
 
 
 def _failed(request: dict[str, Any], person: dict[str, Any], reason: str) -> CollabFailed:
     return CollabFailed(
-        request_id=request["request_id"], job_id=request["job_id"],
-        owner_id=request["owner_id"], track_id=request["track_id"],
-        collaborator_id=person["collaborator_id"], reason=reason,
-    )  # fmt: skip
+        request_id=request["request_id"],
+        job_id=request["job_id"],
+        owner_id=request["owner_id"],
+        track_id=request["track_id"],
+        collaborator_id=person["collaborator_id"],
+        reason=reason,
+    )
 
 
 async def _shared_with_both(producer, events) -> None:
@@ -91,8 +98,10 @@ async def test_share_publishes_one_request_and_starts_a_running_job(producer, ev
     [request] = await _requests(producer, events, topics.COLLAB_SHARE_REQUESTED)
     assert request["job_id"] == job_id and request["track_id"] == "t-1"
     assert (request["mode"], request["message"], request["folder"]) == (
-        "files", "Mixes v3", "/Producer Dashboard/Night Drive",
-    )  # fmt: skip
+        "files",
+        "Mixes v3",
+        "/Producer Dashboard/Night Drive",
+    )
     assert [f["file_id"] for f in request["files"]] == ["f-1", "f-2", "f-3"]
     assert [c["user_id"] for c in request["collaborators"]] == ["u-a", None]
     assert await _statuses(producer, "t-1") == ("none", {"c-1": "pending", "c-2": "pending"})
@@ -135,8 +144,9 @@ async def test_a_failure_shows_with_its_reason_and_fails_the_job(producer, event
     assert view["status"] == "partial"
     assert view["collaborators"][1] | {} == view["collaborators"][1]
     assert (view["collaborators"][1]["status"], view["collaborators"][1]["reason"]) == (
-        "failed", "dropbox_unavailable",
-    )  # fmt: skip
+        "failed",
+        "dropbox_unavailable",
+    )
 
 
 async def test_late_answer_to_an_older_request_does_not_override_the_newer_one(producer, events):
@@ -157,9 +167,10 @@ async def test_bulk_share_queues_each_track_and_skips_those_without_collaborator
     await producer.put_track("t-3", "Three")
 
     answer = await _post(
-        producer, "/v1/collaborators/share-bulk",
+        producer,
+        "/v1/collaborators/share-bulk",
         {"track_ids": ["t-1", "t-2", "t-3", "t-1"], "mode": "folder"},
-    )  # fmt: skip
+    )
 
     assert answer.status_code == 202, answer.text
     started = answer.json()
@@ -184,10 +195,15 @@ async def test_removing_access_publishes_a_request_and_ends_not_shared(producer,
     assert removal["collaborator"]["email"] == "bo@example.com"
     view = await _get(producer, "/v1/tracks/t-1/share-status")
     assert view["collaborators"][1]["revoking"] is True  # granted until Dropbox confirms
-    await _answer(producer, CollabRevoked(
-        request_id=removal["request_id"], owner_id=producer.owner_id, track_id="t-1",
-        collaborator_id="c-2",
-    ))  # fmt: skip
+    await _answer(
+        producer,
+        CollabRevoked(
+            request_id=removal["request_id"],
+            owner_id=producer.owner_id,
+            track_id="t-1",
+            collaborator_id="c-2",
+        ),
+    )
     await _until(lambda: _is(producer, "t-1", ("partial", {"c-1": "granted", "c-2": "not_shared"})))
 
 
@@ -197,22 +213,36 @@ async def test_a_refused_removal_shows_failed_with_the_reason_and_can_be_retried
 
     assert (await producer.http.delete(remove, headers=producer.headers)).status_code == 202
     [first] = await _requests(producer, events, topics.COLLAB_REVOKE_REQUESTED)
-    await _answer(producer, CollabRevokeFailed(
-        request_id=first["request_id"], owner_id=producer.owner_id, track_id="t-1",
-        collaborator_id="c-2", reason="dropbox_unavailable",
-    ))  # fmt: skip
+    await _answer(
+        producer,
+        CollabRevokeFailed(
+            request_id=first["request_id"],
+            owner_id=producer.owner_id,
+            track_id="t-1",
+            collaborator_id="c-2",
+            reason="dropbox_unavailable",
+        ),
+    )
     await _until(lambda: _is(producer, "t-1", ("partial", {"c-1": "granted", "c-2": "failed"})))
-    [bo] = [c for c in (await _get(producer, "/v1/tracks/t-1/share-status"))["collaborators"]
-            if c["collaborator_id"] == "c-2"]  # fmt: skip
+    [bo] = [
+        c
+        for c in (await _get(producer, "/v1/tracks/t-1/share-status"))["collaborators"]
+        if c["collaborator_id"] == "c-2"
+    ]
     assert (bo["reason"], bo["revoking"]) == ("remove_failed:dropbox_unavailable", False)
 
     assert (await producer.http.delete(remove, headers=producer.headers)).status_code == 202
     [_, retry] = await _requests(producer, events, topics.COLLAB_REVOKE_REQUESTED, expect=2)
     assert retry["request_id"] != first["request_id"]
-    await _answer(producer, CollabRevoked(
-        request_id=retry["request_id"], owner_id=producer.owner_id, track_id="t-1",
-        collaborator_id="c-2",
-    ))  # fmt: skip
+    await _answer(
+        producer,
+        CollabRevoked(
+            request_id=retry["request_id"],
+            owner_id=producer.owner_id,
+            track_id="t-1",
+            collaborator_id="c-2",
+        ),
+    )
     await _until(lambda: _is(producer, "t-1", ("partial", {"c-1": "granted", "c-2": "not_shared"})))
 
 
@@ -283,9 +313,13 @@ async def test_ids_of_the_wrong_shape_are_422_and_never_reach_redis(producer):
     await producer.put_track("t-1", "Night Drive")
     job_id = await _share(producer, "t-1")
     # A job id naming another key of the job (its results hash) once answered 500.
-    for path in (f"/v1/jobs/{job_id}:results", "/v1/jobs/job_nope",
-                 "/v1/tracks/t%20x/share-status", "/v1/links/lnk_x",
-                 "/v1/catalog/tracks/t%0A1"):  # fmt: skip
+    for path in (
+        f"/v1/jobs/{job_id}:results",
+        "/v1/jobs/job_nope",
+        "/v1/tracks/t%20x/share-status",
+        "/v1/links/lnk_x",
+        "/v1/catalog/tracks/t%0A1",
+    ):
         answer = await producer.http.get(path, headers=producer.headers)
         assert answer.status_code == 422, (path, answer.text)
 

@@ -179,10 +179,12 @@ async def test_gateway_sees_the_link_with_owner_and_dropbox_paths(producer, gate
     internals = {"owner_id", "dropbox_connected"}
     without_internals = {k: v for k, v in seen.items() if k not in internals}
     without_internals["tracks"] = [
-        {**{k: v for k, v in t.items() if k != "group_id"},
-         "files": [{k: v for k, v in f.items() if k != "dropbox_path"} for f in t["files"]]}
+        {
+            **{k: v for k, v in t.items() if k != "group_id"},
+            "files": [{k: v for k, v in f.items() if k != "dropbox_path"} for f in t["files"]],
+        }
         for t in seen["tracks"]
-    ]  # fmt: skip
+    ]
     assert without_internals == link
 
 
@@ -232,8 +234,9 @@ async def test_events_match_the_contract(producer, events):
     assert created.track_ids == ["t-1", "t-2"]
     assert created.schema_version == 2
     assert [(t.track_id, t.group_id, t.title) for t in created.tracks] == [
-        ("t-1", None, "Night Drive"), ("t-2", None, "Afterglow"),
-    ]  # fmt: skip
+        ("t-1", None, "Night Drive"),
+        ("t-2", None, "Afterglow"),
+    ]
     assert (created.include, created.downloads) == (["bounce"], [])
     assert created.expires_at == _instant(link["expires_at"])
     assert created.url == link["url"]

@@ -283,10 +283,7 @@ async def test_deleted_latest_version_falls_back(producer, gateway):
 
     shown = (await producer.get_link(link["id"])).json()
     assert _ids(shown) == ["t-v1"]
-    assert (shown["tracks"][0]["title"], shown["tracks"][0]["version"]) == (
-        "Night Drive (Demo)",
-        1,
-    )
+    assert (shown["tracks"][0]["title"], shown["tracks"][0]["version"]) == ("Night Drive (Demo)", 1)
     assert _ids((await gateway(link["token"])).json()) == ["t-v1"]
 
 

@@ -50,9 +50,15 @@ def timezone_tokyo():
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("Night Drive (Master).WAV", "wav"), ("set.als", "als"), ("song.logicx", "logicx"),
-     ("archive.tar.gz", "gz"), ("README", ""), (".hidden", "")],
-)  # fmt: skip
+    [
+        ("Night Drive (Master).WAV", "wav"),
+        ("set.als", "als"),
+        ("song.logicx", "logicx"),
+        ("archive.tar.gz", "gz"),
+        ("README", ""),
+        (".hidden", ""),
+    ],
+)
 def test_format_is_the_lower_case_extension(name: str, expected: str):
     assert file_format(name) == expected
 
@@ -79,25 +85,32 @@ def test_fifty_tracks_pass_and_fifty_one_do_not():
 
 @pytest.mark.parametrize(
     ("explicit", "buckets", "reason"),
-    [([], [], "at least one"), (["t404"], [], "unknown tracks: t404"),
-     ([], ["Nope"], "unknown or empty buckets: Nope")],
-)  # fmt: skip
+    [
+        ([], [], "at least one"),
+        (["t404"], [], "unknown tracks: t404"),
+        ([], ["Nope"], "unknown or empty buckets: Nope"),
+    ],
+)
 def test_bad_selections_say_why(explicit, buckets, reason):
     with pytest.raises(SelectionError, match=reason):
         resolve_selection(explicit, buckets, {}, {})
 
 
 def test_shared_files_keep_included_roles_with_type_and_format():
-    track = {"files": [
-        {"file_id": "a", "name": "A.wav", "role": "bounce", "size": 1, "dropbox_path": "/a"},
-        {"file_id": "b", "name": "B.zip", "role": "stem", "size": 2, "dropbox_path": "/b"},
-        {"file_id": "c", "name": "C.als", "role": "project", "size": 3, "dropbox_path": "/c"},
-        {"file_id": "d", "name": "D.pdf", "role": "other", "size": 4, "dropbox_path": "/d"},
-    ]}  # fmt: skip
+    track = {
+        "files": [
+            {"file_id": "a", "name": "A.wav", "role": "bounce", "size": 1, "dropbox_path": "/a"},
+            {"file_id": "b", "name": "B.zip", "role": "stem", "size": 2, "dropbox_path": "/b"},
+            {"file_id": "c", "name": "C.als", "role": "project", "size": 3, "dropbox_path": "/c"},
+            {"file_id": "d", "name": "D.pdf", "role": "other", "size": 4, "dropbox_path": "/d"},
+        ]
+    }
     shared = shared_files(track, ["stem", "project", "other"])
     assert [(f["file_id"], f["type"], f["format"]) for f in shared] == [
-        ("b", "audio", "zip"), ("c", "project", "als"), ("d", "other", "pdf"),
-    ]  # fmt: skip
+        ("b", "audio", "zip"),
+        ("c", "project", "als"),
+        ("d", "other", "pdf"),
+    ]
 
 
 def test_tokens_and_link_ids_have_the_shapes_the_contracts_check_and_reveal_nothing():

@@ -68,9 +68,12 @@ class Notifier:
             self.store.add(pipe, user_id, notification, at_ms)
 
         return await apply_once(
-            self.redis, consumer=f"{self.consumer}:in-app", event_id=event.event_id,
-            write=write, tag=self.store.tag(user_id),
-        )  # fmt: skip
+            self.redis,
+            consumer=f"{self.consumer}:in-app",
+            event_id=event.event_id,
+            write=write,
+            tag=self.store.tag(user_id),
+        )
 
     async def send_mail_once(self, event: CollabGranted) -> bool:
         """Mail the collaborator unless this event's mail to them went out; True when sent now."""
@@ -81,10 +84,16 @@ class Notifier:
             return lambda pipe: None  # the marker is the only record of the mail
 
         sent = await act_once(
-            self.redis, consumer=f"{self.consumer}:mail:{recipient}", event_id=event.event_id,
-            act=send, exclusive=True,
-        )  # fmt: skip
+            self.redis,
+            consumer=f"{self.consumer}:mail:{recipient}",
+            event_id=event.event_id,
+            act=send,
+            exclusive=True,
+        )
         if sent:
-            log.info("mailed collaborator %s of track %s", event.collaborator.collaborator_id,
-                     event.track_id)  # fmt: skip
+            log.info(
+                "mailed collaborator %s of track %s",
+                event.collaborator.collaborator_id,
+                event.track_id,
+            )
         return sent

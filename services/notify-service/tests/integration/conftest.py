@@ -49,15 +49,20 @@ def granted(user_id: str | None = None, **changes: Any) -> CollabGranted:
     """A collab.granted for a fresh collaborator (a dashboard user when `user_id` is set)."""
     tag = uuid4().hex[:8]
     person = Collaborator(
-        collaborator_id=f"c-{tag}", email=f"c-{tag}@example.com", name=f"Ana {tag}",
-        user_id=user_id,
-    )  # fmt: skip
+        collaborator_id=f"c-{tag}", email=f"c-{tag}@example.com", name=f"Ana {tag}", user_id=user_id
+    )
     fields: dict[str, Any] = {
-        "request_id": f"r-{tag}", "job_id": f"job_{tag}", "owner_id": "u-owner",
-        "owner_name": "Mara Vale", "track_id": f"t-{tag}", "track_title": "Night Drive",
-        "collaborator": person, "mode": "folder", "access_url": "https://dropbox.test/fo/1",
+        "request_id": f"r-{tag}",
+        "job_id": f"job_{tag}",
+        "owner_id": "u-owner",
+        "owner_name": "Mara Vale",
+        "track_id": f"t-{tag}",
+        "track_title": "Night Drive",
+        "collaborator": person,
+        "mode": "folder",
+        "access_url": "https://dropbox.test/fo/1",
         "message": "Mixes v3",
-    }  # fmt: skip
+    }
     return CollabGranted(**(fields | changes))
 
 

@@ -32,9 +32,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def seed(env: Mapping[str, str]) -> dict[str, str]:
     """Load the demo and return what to print: the producer's token and a share URL."""
     token = issue_producer_token(
-        DEMO_OWNER, env.get("AUTH_JWT_SECRET", DEV_JWT_SECRET),
-        expires_at=int(time.time()) + 30 * 86400, name=DEMO_NAME,
-    )  # fmt: skip
+        DEMO_OWNER,
+        env.get("AUTH_JWT_SECRET", DEV_JWT_SECRET),
+        expires_at=int(time.time()) + 30 * 86400,
+        name=DEMO_NAME,
+    )
     headers = {"Authorization": f"Bearer {token}"}
     dropbox = _base(env, "dropbox-service")
     if not _call("GET", f"{dropbox}/v1/dropbox/status", headers)["connected"]:
@@ -62,13 +64,22 @@ def _connect(env: Mapping[str, str], dropbox: str, headers: dict[str, str]) -> N
 def _put_track(link_service: str, headers: dict[str, str], track: Mapping[str, Any]) -> str:
     track_id = "demo-" + re.sub(r"[^a-z0-9]+", "-", track["title"].lower()).strip("-")
     files = [
-        {"file_id": f"{track_id}-{i}", "name": f["dropbox_path"].rsplit("/", 1)[1],
-         "role": ROLE_OF_KIND.get(f["kind"], "other"), "dropbox_path": f["dropbox_path"],
-         "size": f["size"]}
+        {
+            "file_id": f"{track_id}-{i}",
+            "name": f["dropbox_path"].rsplit("/", 1)[1],
+            "role": ROLE_OF_KIND.get(f["kind"], "other"),
+            "dropbox_path": f["dropbox_path"],
+            "size": f["size"],
+        }
         for i, f in enumerate(track["files"])
-    ]  # fmt: skip
-    body = {"title": track["title"], "artist": track["artist"], "bucket": "Demo EP",
-            "dropbox_folder": track["folder"], "files": files}  # fmt: skip
+    ]
+    body = {
+        "title": track["title"],
+        "artist": track["artist"],
+        "bucket": "Demo EP",
+        "dropbox_folder": track["folder"],
+        "files": files,
+    }
     _call("PUT", f"{link_service}/v1/catalog/tracks/{track_id}", headers, body)
     return track_id
 

@@ -126,10 +126,16 @@ def fetch_jars() -> Path:
         flush=True,
     )
     command = [
-        mvn, "-B", "-f", str(home / "pom.xml"),
-        f"-Dmaven.repo.local={cache_dir() / 'm2'}", "-Dstyle.color=never",
-        "dependency:copy-dependencies", "-DincludeScope=runtime", f"-DoutputDirectory={partial}",
-    ]  # fmt: skip
+        mvn,
+        "-B",
+        "-f",
+        str(home / "pom.xml"),
+        f"-Dmaven.repo.local={cache_dir() / 'm2'}",
+        "-Dstyle.color=never",
+        "dependency:copy-dependencies",
+        "-DincludeScope=runtime",
+        f"-DoutputDirectory={partial}",
+    ]
     if subprocess.run(command, check=False).returncode != 0:
         raise DevstackError(
             "Maven could not fetch Kafka's jars (output above); check access to Maven Central"
@@ -152,10 +158,18 @@ def _format_storage(java: str, lib: Path, config: Path, log4j: Path) -> None:
     if (_home() / "data" / "meta.properties").is_file():
         return
     command = [
-        java, "-cp", f"{lib}/*", f"-Dlog4j2.configurationFile={log4j}",
-        "kafka.tools.StorageTool", "format", "-t", cluster_id(_home() / "cluster-id"),
-        "-c", str(config), "--ignore-formatted",
-    ]  # fmt: skip
+        java,
+        "-cp",
+        f"{lib}/*",
+        f"-Dlog4j2.configurationFile={log4j}",
+        "kafka.tools.StorageTool",
+        "format",
+        "-t",
+        cluster_id(_home() / "cluster-id"),
+        "-c",
+        str(config),
+        "--ignore-formatted",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise DevstackError(
@@ -204,9 +218,16 @@ def _start(timeout: float) -> None:
     offset = log.stat().st_size if log.exists() else 0
     print(f"devstack: starting Kafka {KAFKA_VERSION} on {address()} (log: {log})")
     command = [
-        java, "-Xms256m", "-Xmx1g", "-Djava.awt.headless=true",
-        f"-Dlog4j2.configurationFile={log4j}", "-cp", f"{lib}/*", "kafka.Kafka", str(config),
-    ]  # fmt: skip
+        java,
+        "-Xms256m",
+        "-Xmx1g",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j2.configurationFile={log4j}",
+        "-cp",
+        f"{lib}/*",
+        "kafka.Kafka",
+        str(config),
+    ]
     pid = procs.spawn(NAME, command)
     procs.wait_until(NAME, lambda: _log_says_started(offset) and is_ready(), pid, timeout)
     print(f"devstack: Kafka is ready on {address()}")

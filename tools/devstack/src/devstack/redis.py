@@ -55,9 +55,22 @@ def ensure_running(timeout: float = 30.0) -> procs.Running:
     data.mkdir(parents=True, exist_ok=True)
     print(f"devstack: starting Redis on port {port()} (log: {procs.log_file(NAME)})")
     command = [
-        server, "--port", str(port()), "--bind", "127.0.0.1", "--dir", str(data),
-        "--appendonly", "yes", "--save", "", "--daemonize", "no", "--logfile", "",
-    ]  # fmt: skip
+        server,
+        "--port",
+        str(port()),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(data),
+        "--appendonly",
+        "yes",
+        "--save",
+        "",
+        "--daemonize",
+        "no",
+        "--logfile",
+        "",
+    ]
     pid = procs.spawn(NAME, command)
     procs.wait_until(NAME, is_ready, pid, timeout)
     print(f"devstack: Redis is ready at {url()}")

@@ -30,9 +30,8 @@ def create_app(settings: Settings, world: World | None = None) -> FastAPI:
         yield
 
     app = FastAPI(
-        title="Dropbox emulator", lifespan=lifespan, docs_url=None, redoc_url=None,
-        openapi_url=None,
-    )  # fmt: skip
+        title="Dropbox emulator", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.world = world
     app.include_router(oauth.make_router(world, settings))
     app.include_router(rpc.make_router(world, settings))

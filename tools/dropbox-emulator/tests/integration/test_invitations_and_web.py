@@ -22,9 +22,11 @@ MIX = b"RIFF" + b"night drive" * 100
 def browser(emulator: RunningEmulator) -> Iterator[httpx.Client]:
     """A browser of its own: cookies kept, redirects followed."""
     with httpx.Client(
-        base_url=emulator.base_url, verify=emulator.ssl_context(), trust_env=False,
+        base_url=emulator.base_url,
+        verify=emulator.ssl_context(),
+        trust_env=False,
         follow_redirects=True,
-    ) as client:  # fmt: skip
+    ) as client:
         yield client
 
 
@@ -50,15 +52,18 @@ def test_a_member_added_without_quiet_gets_an_invitation_that_leads_to_the_folde
     dbx = sdk(email)
     folder = dbx.sharing_share_folder("/Night Drive").get_complete().shared_folder_id
     invited, quiet = someone(), someone()
-    dbx.sharing_add_folder_member(folder, [AddMember(MemberSelector.email(invited))],
-                                  custom_message="Mixes v3")  # fmt: skip
+    dbx.sharing_add_folder_member(
+        folder, [AddMember(MemberSelector.email(invited))], custom_message="Mixes v3"
+    )
     dbx.sharing_add_folder_member(folder, [AddMember(MemberSelector.email(quiet))], quiet=True)
 
     [invitation] = invitations(control, invited)
     assert invitations(control, quiet) == []
     assert (invitation["kind"], invitation["name"], invitation["message"]) == (
-        "folder", "Night Drive", "Mixes v3",
-    )  # fmt: skip
+        "folder",
+        "Night Drive",
+        "Mixes v3",
+    )
 
     signed_out = browser.get(invitation["url"])
     assert signed_out.url.path == "/login" and "Sign in" in signed_out.text
@@ -79,8 +84,12 @@ def test_strangers_and_the_signed_out_never_see_shared_content(
 
     browser.get("/login", params={"email": someone()})
     assert browser.get(folder.preview_url).status_code == 404
-    assert browser.get(f"/scl/fo/{folder.shared_folder_id}/file",
-                       params={"path": "Neon Rain.wav"}).status_code == 404  # fmt: skip
+    assert (
+        browser.get(
+            f"/scl/fo/{folder.shared_folder_id}/file", params={"path": "Neon Rain.wav"}
+        ).status_code
+        == 404
+    )
 
 
 def test_a_file_member_is_invited_to_the_file_and_can_download_it(
@@ -88,8 +97,9 @@ def test_a_file_member_is_invited_to_the_file_and_can_download_it(
 ) -> None:
     put(control, email, "/Glass Harbor/Glass Harbor.mp3")
     friend = someone()
-    sdk(email).sharing_add_file_member("/Glass Harbor/Glass Harbor.mp3",
-                                       [MemberSelector.email(friend)])  # fmt: skip
+    sdk(email).sharing_add_file_member(
+        "/Glass Harbor/Glass Harbor.mp3", [MemberSelector.email(friend)]
+    )
 
     [invitation] = invitations(control, friend)
     browser.get("/login", params={"email": friend})

@@ -46,8 +46,13 @@ async def serve(settings: Settings) -> None:
         log_level="warning",
         access_log=False,
     )
-    log.info("SMTP on %s:%d, web on http://%s:%d", settings.host, settings.smtp_port,
-             settings.host, settings.web_port)  # fmt: skip
+    log.info(
+        "SMTP on %s:%d, web on http://%s:%d",
+        settings.host,
+        settings.smtp_port,
+        settings.host,
+        settings.web_port,
+    )
     try:
         await uvicorn.Server(config).serve()
     finally:

@@ -46,8 +46,11 @@ def create_web_app(mailbox: Mailbox) -> FastAPI:
         shown = list(reversed(mailbox.all()))
         page = PAGE.format(count=len(shown), articles="\n".join(map(_article, shown)))
         # The mails' own HTML runs in sandboxed frames: no script, no same-origin access.
-        headers = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                   "frame-src 'self'; img-src data:", "Cache-Control": "no-store"}  # fmt: skip
+        headers = {
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+            "frame-src 'self'; img-src data:",
+            "Cache-Control": "no-store",
+        }
         return HTMLResponse(page, headers=headers)
 
     return app
