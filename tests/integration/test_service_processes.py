@@ -4,7 +4,8 @@ import signal
 
 import httpx
 import pytest
-from service_kit.testing import SERVICES, free_port
+from service_kit.services import BY_NAME as SERVICES
+from service_kit.testing import free_port
 
 pytestmark = pytest.mark.integration
 
