@@ -4,7 +4,7 @@ import signal
 
 import httpx
 import pytest
-from service_kit.services import BY_NAME as SERVICES
+from service_kit.services import SERVICES
 from service_kit.testing import free_port
 
 pytestmark = pytest.mark.integration
@@ -16,7 +16,7 @@ PUBLISHES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(SERVICES))
+@pytest.mark.parametrize("name", sorted(s.name for s in SERVICES))
 def test_service_process_is_ready_documents_itself_and_stops_on_sigterm(start_service, name: str):
     service = start_service(name)
     ready = service.wait_ready()
