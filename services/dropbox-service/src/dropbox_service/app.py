@@ -17,6 +17,7 @@ from dropbox_service.connections import Connections
 from dropbox_service.context import DropboxContext
 from dropbox_service.crypto import TokenCipher
 from dropbox_service.dropbox_api import DropboxCalls
+from dropbox_service.grants import Grants
 from dropbox_service.settings import Settings
 from dropbox_service.store import Store
 from dropbox_service.temporary_links import TemporaryLinks
@@ -27,10 +28,12 @@ def create_app(settings: Settings) -> FastAPI:
     runtime = build_runtime(settings)
     cipher = TokenCipher(settings.dropbox_token_key.get_secret_value())
     store = Store(runtime.redis, runtime.outbox, cipher, settings.key_prefix)
-    connections = Connections(runtime.redis, runtime.outbox, store)
-    calls = DropboxCalls(settings, store, on_refused=connections.refused)
+    # Calls report a token Dropbox refuses to the connections, which make calls themselves.
+    calls = DropboxCalls(settings, store, on_refused=lambda *args: connections.refused(*args))
+    connections = Connections(settings, runtime.redis, runtime.outbox, store, calls)
+    grants = Grants(runtime.redis, runtime.outbox, store, calls, settings.consumer_group)
     context = DropboxContext(
-        settings, runtime, store, connections, calls, TemporaryLinks(settings, store, calls)
+        settings, runtime, store, connections, calls, TemporaryLinks(settings, store, calls), grants
     )
     consumers.register(context)
     app = create_service_app(

@@ -1,5 +1,6 @@
-"""Connecting and disconnecting a producer's Dropbox: the stored connection, the temporary
-links cached through it and the event announcing the change commit together.
+"""Connecting and disconnecting a producer's Dropbox (DESIGN §7): the OAuth flow, the stored
+connection, the temporary links cached through it and the event announcing the change,
+committed together.
 
 A disconnect happens once however many requests notice it at the same time: the stored
 connection is read under WATCH and forgotten only if it is still the one they saw, so a
@@ -7,25 +8,108 @@ reconnect in between is never undone.
 """
 
 import logging
+from datetime import UTC, datetime
 
 from contracts.events import DropboxConnected, DropboxDisconnected
+from dropbox.exceptions import ApiError
 from messaging.outbox import Outbox
 from messaging.transactions import Write, watched_transaction
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
+from dropbox_service import oauth
+from dropbox_service.dropbox_api import DropboxCalls, DropboxUnavailable, NotConnected, RateLimited
+from dropbox_service.settings import Settings
 from dropbox_service.store import Connection, Store
 
 log = logging.getLogger(__name__)
 
 
+class InvalidState(Exception):
+    """The OAuth `state` is unknown, used or expired."""
+
+
+class CodeRefused(Exception):
+    """Dropbox refused to exchange the authorization code."""
+
+
 class Connections:
     """The owners' Dropbox connections."""
 
-    def __init__(self, redis: Redis, outbox: Outbox, store: Store) -> None:
+    def __init__(
+        self, settings: Settings, redis: Redis, outbox: Outbox, store: Store, calls: DropboxCalls
+    ) -> None:
+        self.settings = settings
         self.redis = redis
         self.outbox = outbox
         self.store = store
+        self.calls = calls
+
+    async def start(self, owner_id: str) -> str:
+        """Where to send the producer to authorize the app; the state is single-use and theirs."""
+        authorization = oauth.start(self.settings, self.calls.session)
+        await self.store.remember_oauth_state(
+            authorization.state, owner_id, authorization.code_verifier
+        )
+        return authorization.url
+
+    async def finish(self, state: str, code: str | None) -> Connection | None:
+        """Exchange the code of the flow `state` started and connect its owner; None when
+        the producer denied access. InvalidState, CodeRefused otherwise."""
+        binding = await self.store.take_oauth_state(state)
+        if binding is None:
+            raise InvalidState(state)
+        if not code:
+            return None
+        try:
+            tokens = await self.calls.run(
+                oauth.finish,
+                self.settings,
+                self.calls.session,
+                state,
+                binding["code_verifier"],
+                code,
+            )
+            account = await self.calls.account_of(tokens)
+        except Exception as failure:  # the SDK raises requests' and its own errors here
+            log.warning("Dropbox refused the authorization code: %r", failure)
+            raise CodeRefused(repr(failure)) from failure
+        connection = Connection(
+            refresh_token=tokens.refresh_token,
+            account_id=account.account_id,
+            email=account.email,
+            name=account.name.display_name,
+            connected_at=datetime.now(UTC).isoformat(),
+        )
+        await self.connect(binding["owner_id"], connection)
+        return connection
+
+    async def status(self, owner_id: str) -> Connection | None:
+        """The owner's connection if Dropbox still accepts it (asked of Dropbox, so that an
+        app removed on Dropbox's side shows as gone); the stored one while Dropbox cannot
+        answer."""
+        connection = await self.store.connection(owner_id)
+        if connection is None:
+            return None
+        try:
+            await self.calls.call(
+                owner_id,
+                lambda client: client.users_get_current_account(),
+                rate_limit_budget_s=self.settings.interactive_rate_limit_budget_s,
+            )
+        except NotConnected:
+            return None
+        except (DropboxUnavailable, RateLimited, ApiError) as failure:
+            log.warning("could not confirm the Dropbox connection: %r", failure)
+        return connection
+
+    async def revoke(self, owner_id: str) -> None:
+        """Revoke the owner's token at Dropbox (best effort) and forget the connection."""
+        try:
+            await self.calls.call(owner_id, lambda client: client.auth_token_revoke())
+        except (NotConnected, DropboxUnavailable, RateLimited, ApiError) as failure:
+            log.warning("token revocation at Dropbox failed; forgetting it anyway: %r", failure)
+        await self.disconnect(owner_id)
 
     async def connect(self, owner_id: str, connection: Connection) -> None:
         """Store the owner's new connection and publish dropbox.connected; links cached
@@ -44,6 +128,7 @@ class Connections:
             return write
 
         await watched_transaction(self.redis, [self.store.connection_key(owner_id)], plan)
+        self.calls.forget(owner_id)
 
     async def disconnect(self, owner_id: str, only: Connection | None = None) -> bool:
         """Forget the owner's connection and its cached links and publish
@@ -63,7 +148,9 @@ class Connections:
             return write
 
         key = self.store.connection_key(owner_id)
-        return await watched_transaction(self.redis, [key], plan)
+        forgotten = await watched_transaction(self.redis, [key], plan)
+        self.calls.forget(owner_id)
+        return forgotten
 
     async def refused(self, owner_id: str, connection: Connection) -> None:
         """Dropbox refused the connection's token (the producer removed the app, or the

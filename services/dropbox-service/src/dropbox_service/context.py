@@ -8,6 +8,7 @@ from service_kit.runtime import Runtime, from_app_state
 
 from dropbox_service.connections import Connections
 from dropbox_service.dropbox_api import DropboxCalls
+from dropbox_service.grants import Grants
 from dropbox_service.settings import Settings
 from dropbox_service.store import Store
 from dropbox_service.temporary_links import TemporaryLinks
@@ -15,7 +16,8 @@ from dropbox_service.temporary_links import TemporaryLinks
 
 @dataclass(frozen=True)
 class DropboxContext:
-    """Settings, the Redis store, the connections, the SDK pool and the temporary links."""
+    """Settings, the Redis store, the connections, the SDK pool, the temporary links and the
+    collaborators' grants."""
 
     settings: Settings
     runtime: Runtime
@@ -23,6 +25,7 @@ class DropboxContext:
     connections: Connections
     calls: DropboxCalls
     links: TemporaryLinks
+    grants: Grants
 
 
 DropboxDep = Annotated[DropboxContext, Depends(from_app_state("dropbox"))]

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import dropbox
 import requests  # noqa: TID251 - the SDK's transport; its errors are caught here
 from dropbox.exceptions import AuthError, InternalServerError, RateLimitError
+from dropbox.oauth import OAuth2FlowResult
 
 from dropbox_service.settings import Settings
 from dropbox_service.store import Connection, Store
@@ -134,6 +135,19 @@ class DropboxCalls:
         )
         self._clients[owner_id] = (connection.refresh_token, client)
         return client
+
+    async def account_of(self, tokens: OAuth2FlowResult) -> Any:
+        """The account new tokens belong to (`users/get_current_account`)."""
+        client = dropbox.Dropbox(
+            oauth2_access_token=tokens.access_token,
+            oauth2_refresh_token=tokens.refresh_token,
+            oauth2_access_token_expiration=tokens.expires_at,
+            app_key=self.settings.dropbox_app_key,
+            session=self.session,
+            max_retries_on_error=0,
+            max_retries_on_rate_limit=0,
+        )
+        return await self.run(client.users_get_current_account)
 
     def forget(self, owner_id: str) -> None:
         """Drop the owner's cached client (after a disconnect or a refused token)."""

@@ -1,0 +1,136 @@
+"""Collaborators' access to tracks: given and taken back through Dropbox, recorded by
+target, each request answered with one event per collaborator.
+
+Both act on Dropbox before they record anything, so a request already applied is
+recognised first and never acted on again (a late redelivery must not re-grant access a
+later removal took back, nor remove access a later share gave).
+"""
+
+from contracts.events import (
+    CollabFailed,
+    CollabGranted,
+    CollabRevoked,
+    CollabRevokeFailed,
+    CollabRevokeRequested,
+    CollabShareRequested,
+    Event,
+)
+from messaging.delivery import RetryLater
+from messaging.idempotency import act_once
+from messaging.outbox import Outbox
+from messaging.transactions import Write
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+
+from dropbox_service import sharing
+from dropbox_service.dropbox_api import DropboxCalls, RateLimited
+from dropbox_service.store import Store
+
+
+class Grants:
+    """Shares and removals of one service, applied once per request (markers of `consumer`)."""
+
+    def __init__(
+        self, redis: Redis, outbox: Outbox, store: Store, calls: DropboxCalls, consumer: str
+    ) -> None:
+        self.redis = redis
+        self.outbox = outbox
+        self.store = store
+        self.calls = calls
+        self.consumer = consumer
+
+    async def share(self, request: CollabShareRequested) -> None:
+        """Give each collaborator access; collab.granted or collab.failed for each. A rate
+        limit that outlasts the budget redelivers the request."""
+
+        async def grant() -> Write:
+            try:
+                outcome = await sharing.grant(self.calls, request)
+            except RateLimited as error:
+                raise RetryLater(str(error)) from error
+            connection = await self.store.connection(request.owner_id)
+            events = grant_events(request, outcome, connection.name if connection else None)
+
+            def write(pipe: Pipeline) -> None:
+                for cid, given in outcome.granted.items():
+                    self.store.add_grants(pipe, request.owner_id, request.track_id, cid, given)
+                for event in events:
+                    self.outbox.stage(pipe, event)
+
+            return write
+
+        await act_once(
+            self.redis,
+            consumer=f"{self.consumer}:share",
+            event_id=request.event_id,
+            act=grant,
+            tag=self.outbox.tag(request.track_id),
+        )
+
+    async def remove(self, request: CollabRevokeRequested) -> None:
+        """Take back every access given to the collaborator; collab.revoked, or
+        collab.revoke.failed with the reason."""
+        owner_id, track_id = request.owner_id, request.track_id
+        cid = request.collaborator.collaborator_id
+
+        async def remove() -> Write:
+            given = await self.store.grants(owner_id, track_id, cid)
+            answer = {
+                "request_id": request.request_id,
+                "owner_id": owner_id,
+                "track_id": track_id,
+                "collaborator_id": cid,
+            }
+            event: Event
+            try:
+                await sharing.revoke(self.calls, owner_id, given)
+                removed, event = list(given), CollabRevoked(**answer)
+            except sharing.RemovalFailed as failure:
+                removed = failure.removed
+                event = CollabRevokeFailed(**answer, reason=failure.reason)
+
+            def write(pipe: Pipeline) -> None:
+                self.store.drop_grants(pipe, owner_id, track_id, cid, removed)
+                self.outbox.stage(pipe, event)
+
+            return write
+
+        await act_once(
+            self.redis,
+            consumer=f"{self.consumer}:revoke",
+            event_id=request.event_id,
+            act=remove,
+            tag=self.outbox.tag(track_id),
+        )
+
+
+def grant_events(
+    request: CollabShareRequested, outcome: sharing.Outcome, owner_name: str | None
+) -> list[Event]:
+    """One collab.granted or collab.failed per collaborator of the request."""
+    common = {
+        "request_id": request.request_id,
+        "job_id": request.job_id,
+        "owner_id": request.owner_id,
+        "track_id": request.track_id,
+    }
+    events: list[Event] = []
+    for person in request.collaborators:
+        if person.collaborator_id in outcome.granted:
+            events.append(
+                CollabGranted(
+                    **common,
+                    owner_name=owner_name or request.owner_id,
+                    track_title=request.track_title,
+                    collaborator=person,
+                    mode=request.mode,
+                    access_url=outcome.access_url,
+                    message=request.message,
+                )
+            )
+        else:
+            reason = outcome.failed.get(person.collaborator_id, "unknown")
+            events.append(
+                CollabFailed(**common, collaborator_id=person.collaborator_id, reason=reason)
+            )
+    return events
