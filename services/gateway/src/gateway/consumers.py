@@ -5,13 +5,13 @@ import uuid
 from contracts import topics
 from contracts.events import ShareRevoked
 from messaging.delivery import subscriber
+from service_kit.runtime import Runtime
 
-from gateway.context import GatewayContext
+from gateway.link_source import LinkSource
 
 
-def register(context: GatewayContext) -> None:
+def register(runtime: Runtime, links: LinkSource) -> None:
     """Subscribe the gateway's handlers on its broker."""
-    runtime = context.runtime
     settings = runtime.settings
     # Every instance keeps its own cache, so every instance needs every share.revoked:
     # a group of its own, reading from now on (the cache is younger than that anyway).
@@ -25,4 +25,4 @@ def register(context: GatewayContext) -> None:
     )
     async def on_share_revoked_forget_link(event: ShareRevoked) -> None:
         """Drop the revoked link from the cache."""
-        context.links.forget(event.link_id)
+        links.forget(event.link_id)

@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from gateway.settings import Settings
+
 
 class LinkServiceUnavailable(Exception):
     """link-service could not be reached, or failed."""
@@ -20,10 +22,13 @@ class LinkServiceUnavailable(Exception):
 class LinkSource:
     """`GET /internal/links/by-token/{token}` of link-service, cached under a second."""
 
-    def __init__(self, client: httpx.AsyncClient, ttl_s: float, size: int) -> None:
-        self.client = client
-        self.ttl_s = ttl_s
-        self.size = size
+    def __init__(self, settings: Settings) -> None:
+        internal = {"X-Internal-Token": settings.internal_api_token.get_secret_value()}
+        self.client = httpx.AsyncClient(
+            base_url=settings.link_service_url, headers=internal, timeout=5.0
+        )
+        self.ttl_s = settings.link_cache_ttl_s
+        self.size = settings.link_cache_size
         self._cache: OrderedDict[str, tuple[float, dict[str, Any] | None]] = OrderedDict()
         self._token_of: dict[str, str] = {}
 
@@ -36,6 +41,10 @@ class LinkSource:
             link = await self._fetch(token)
             self._remember(token, link)
         return with_current_status(link) if link else None
+
+    async def aclose(self) -> None:
+        """Close the client."""
+        await self.client.aclose()
 
     def forget(self, link_id: str) -> None:
         """Drop a link from the cache (on share.revoked)."""

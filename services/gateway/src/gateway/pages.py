@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from gateway.context import DropboxUnavailable, GatewayContext, GatewayDep, OwnerDisconnected
+from gateway.context import GatewayContext, GatewayDep
+from gateway.dropbox_files import DropboxUnavailable, OwnerDisconnected
 from gateway.link_source import LinkServiceUnavailable
 from gateway.previews import MEDIA_TYPES, PreviewUnavailable, preview_file, relay
 from gateway.view import page_of
@@ -29,7 +30,7 @@ async def share_page(token: str, request: Request, context: GatewayDep) -> Respo
     link = await _open(token, request, context)
     user_agent = request.headers.get("user-agent")
     if request.method == "GET" and not is_preview_bot(user_agent):
-        await context.record(
+        await context.events.record(
             ShareViewed(
                 link_id=link["id"], owner_id=link["owner_id"], visitor_id=_visitor(request, context)
             )
@@ -58,10 +59,10 @@ async def download(token: str, file_id: str, request: Request, context: GatewayD
     if file["type"] not in link["downloads"]:
         return _message(request, 403, "not_downloadable")
     try:
-        url = await context.temporary_link(link["owner_id"], file["dropbox_path"])
+        url = await context.dropbox.temporary_link(link["owner_id"], file["dropbox_path"])
     except DropboxUnavailable as error:
         return _unavailable(request, error)
-    await context.record(
+    await context.events.record(
         DownloadRecorded(
             link_id=link["id"],
             owner_id=link["owner_id"],
@@ -99,9 +100,9 @@ async def preview(
         return current is not None and current["status"] == "active"
 
     try:
-        url = await context.temporary_link(link["owner_id"], file["dropbox_path"])
+        url = await context.dropbox.temporary_link(link["owner_id"], file["dropbox_path"])
         return await relay(
-            context.content,
+            context.dropbox.content,
             url,
             request.headers.get("range"),
             MEDIA_TYPES[file["format"]],

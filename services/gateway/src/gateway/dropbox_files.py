@@ -1,0 +1,55 @@
+"""The owners' files on Dropbox, as the gateway reaches them: a temporary link from
+dropbox-service, and the client that reads one for a preview."""
+
+import ssl
+
+import httpx
+
+from gateway.settings import Settings
+
+
+class DropboxUnavailable(Exception):
+    """dropbox-service could not hand out a temporary link."""
+
+
+class OwnerDisconnected(DropboxUnavailable):
+    """The owner's Dropbox is not connected (any more)."""
+
+
+class DropboxFiles:
+    """Temporary links from dropbox-service's internal API, and the client reading them."""
+
+    def __init__(self, settings: Settings) -> None:
+        internal = {"X-Internal-Token": settings.internal_api_token.get_secret_value()}
+        self.service = httpx.AsyncClient(
+            base_url=settings.dropbox_service_url, headers=internal, timeout=20.0
+        )
+        # With a look-alike's CA it trusts only that CA, whatever the environment's says.
+        verify: ssl.SSLContext | bool = True
+        if settings.dropbox_ca_file:
+            verify = ssl.create_default_context(cafile=str(settings.dropbox_ca_file))
+        self.content = httpx.AsyncClient(
+            verify=verify,
+            trust_env=settings.dropbox_ca_file is None,
+            timeout=httpx.Timeout(30.0, connect=5.0),
+        )
+
+    async def temporary_link(self, owner_id: str, path: str) -> str:
+        """A Dropbox temporary link to the owner's file."""
+        try:
+            answer = await self.service.post(
+                "/internal/temporary-links", json={"owner_id": owner_id, "path": path}
+            )
+        except httpx.TransportError as error:
+            raise DropboxUnavailable(repr(error)) from error
+        if answer.status_code == 409:
+            raise OwnerDisconnected(owner_id)
+        if answer.status_code != 200:
+            raise DropboxUnavailable(f"dropbox-service answered {answer.status_code}")
+        url: str = answer.json()["url"]
+        return url
+
+    async def aclose(self) -> None:
+        """Close both clients."""
+        await self.service.aclose()
+        await self.content.aclose()
