@@ -7,10 +7,10 @@ is computed from the clock on every read, never taken from the cached copy.
 
 import time
 from collections import OrderedDict
-from datetime import UTC, datetime
-from typing import Any
 
 import httpx
+from contracts.links import InternalLink
+from pydantic import ValidationError
 
 from gateway.settings import Settings
 
@@ -29,18 +29,18 @@ class LinkSource:
         )
         self.ttl_s = settings.link_cache_ttl_s
         self.size = settings.link_cache_size
-        self._cache: OrderedDict[str, tuple[float, dict[str, Any] | None]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[float, InternalLink | None]] = OrderedDict()
         self._token_of: dict[str, str] = {}
 
-    async def get(self, token: str) -> dict[str, Any] | None:
-        """The link behind `token` with its status as of now, or None when there is none."""
+    async def get(self, token: str) -> InternalLink | None:
+        """The link behind `token`, or None when there is none (its status is the caller's
+        to compute, `InternalLink.status`)."""
         cached = self._cache.get(token)
         if cached and time.monotonic() - cached[0] < self.ttl_s:
-            link = cached[1]
-        else:
-            link = await self._fetch(token)
-            self._remember(token, link)
-        return with_current_status(link) if link else None
+            return cached[1]
+        link = await self._fetch(token)
+        self._remember(token, link)
+        return link
 
     async def aclose(self) -> None:
         """Close the client."""
@@ -52,7 +52,7 @@ class LinkSource:
         if token is not None:
             self._cache.pop(token, None)
 
-    async def _fetch(self, token: str) -> dict[str, Any] | None:
+    async def _fetch(self, token: str) -> InternalLink | None:
         try:
             answer = await self.client.get(f"/internal/links/by-token/{token}")
         except httpx.TransportError as error:
@@ -61,25 +61,17 @@ class LinkSource:
             return None
         if answer.status_code != 200:  # never the URL: it carries the token
             raise LinkServiceUnavailable(f"link-service answered {answer.status_code}")
-        link: dict[str, Any] = answer.json()
-        return link
+        try:
+            return InternalLink.model_validate_json(answer.content)
+        except ValidationError as error:
+            raise LinkServiceUnavailable("link-service answered an unreadable link") from error
 
-    def _remember(self, token: str, link: dict[str, Any] | None) -> None:
+    def _remember(self, token: str, link: InternalLink | None) -> None:
         self._cache[token] = (time.monotonic(), link)
         self._cache.move_to_end(token)
         if link:
-            self._token_of[link["id"]] = token
+            self._token_of[link.id] = token
         while len(self._cache) > self.size:
             _, (_, old) = self._cache.popitem(last=False)
             if old:
-                self._token_of.pop(old["id"], None)
-
-
-def with_current_status(link: dict[str, Any]) -> dict[str, Any]:
-    """The link with `status` computed at this instant (a cached copy may have expired)."""
-    if link["revoked_at"]:
-        return link | {"status": "revoked"}
-    expires = link["expires_at"]
-    if expires and datetime.now(UTC) >= datetime.fromisoformat(expires):
-        return link | {"status": "expired"}
-    return link | {"status": "active"}
+                self._token_of.pop(old.id, None)

@@ -1,10 +1,11 @@
 """Public share pages, previews and downloads (DESIGN §6)."""
 
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from contracts.events import DownloadRecorded, ShareViewed
 from contracts.ids import is_token
+from contracts.links import InternalLink
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -21,8 +22,6 @@ templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 RETRY_UNAVAILABLE_S = 30
 RETRY_DISCONNECTED_S = 300  # the producer has to reconnect Dropbox first
 
-Link = dict[str, Any]
-
 
 @router.api_route("/s/{token}", methods=["GET", "HEAD"])
 async def share_page(token: str, request: Request, context: GatewayDep) -> Response:
@@ -30,12 +29,11 @@ async def share_page(token: str, request: Request, context: GatewayDep) -> Respo
     link = await _open(token, request, context)
     user_agent = request.headers.get("user-agent")
     if request.method == "GET" and not is_preview_bot(user_agent):
+        visitor = _visitor(request, context)
         await context.events.record(
-            ShareViewed(
-                link_id=link["id"], owner_id=link["owner_id"], visitor_id=_visitor(request, context)
-            )
+            ShareViewed(link_id=link.id, owner_id=link.owner_id, visitor_id=visitor)
         )
-    page = page_of(link, lambda file_id: context.signer.url(token, link["id"], file_id))
+    page = page_of(link, lambda file_id: context.signer.url(token, link.id, file_id))
     return templates.TemplateResponse(request, "share.html", {"page": page})
 
 
@@ -43,8 +41,8 @@ async def share_page(token: str, request: Request, context: GatewayDep) -> Respo
 async def fresh_previews(token: str, request: Request, context: GatewayDep) -> Response:
     """New signed preview URLs for a page open longer than they live; counts nothing."""
     link = await _open(token, request, context)
-    playable = [f for f in map(preview_file, link["tracks"]) if f is not None]
-    urls = {f["file_id"]: context.signer.url(token, link["id"], f["file_id"]) for f in playable}
+    playable = [f for f in map(preview_file, link.tracks) if f is not None]
+    urls = {f.file_id: context.signer.url(token, link.id, f.file_id) for f in playable}
     return JSONResponse({"previews": urls})
 
 
@@ -52,26 +50,26 @@ async def fresh_previews(token: str, request: Request, context: GatewayDep) -> R
 async def download(token: str, file_id: str, request: Request, context: GatewayDep) -> Response:
     """302 to a temporary link when the file's type may be downloaded; counts a download."""
     link = await _open(token, request, context)
-    found = _file(link, file_id)
+    found = link.file(file_id)
     if found is None:
         return _message(request, 404, "not_in_link")
     track, file = found
-    if file["type"] not in link["downloads"]:
+    if file.type not in link.downloads:
         return _message(request, 403, "not_downloadable")
     try:
-        url = await context.dropbox.temporary_link(link["owner_id"], file["dropbox_path"])
+        url = await context.dropbox.temporary_link(link.owner_id, file.dropbox_path)
     except DropboxUnavailable as error:
         return _unavailable(request, error)
     await context.events.record(
         DownloadRecorded(
-            link_id=link["id"],
-            owner_id=link["owner_id"],
-            track_id=track["track_id"],
-            group_id=track.get("group_id"),
-            track_title=track["title"],
-            file_id=file["file_id"],
-            file_type=file["type"],
-            file_format=file["format"],
+            link_id=link.id,
+            owner_id=link.owner_id,
+            track_id=track.track_id,
+            group_id=track.group_id,
+            track_title=track.title,
+            file_id=file.file_id,
+            file_type=file.type,
+            file_format=file.format,
             visitor_id=_visitor(request, context),
         )
     )
@@ -84,12 +82,12 @@ async def preview(
 ) -> Response:
     """The bytes of a track's player file, streamed (ranges too), downloads allowed or not."""
     link = await _open(token, request, context)
-    found = _file(link, file_id)
+    found = link.file(file_id)
     file = preview_file(found[0]) if found else None
-    if file is None or file["file_id"] != file_id:
+    if file is None or file.file_id != file_id:
         return _message(request, 404, "not_in_link")
     expires = int(exp) if exp.isdigit() and len(exp) < 12 else -1
-    if not context.signer.valid(link["id"], file_id, expires, sig):
+    if not context.signer.valid(link.id, file_id, expires, sig):
         return _message(request, 403, "preview_expired")
 
     async def still_active() -> bool:
@@ -97,15 +95,15 @@ async def preview(
             current = await context.links.get(token)
         except LinkServiceUnavailable:
             return True  # no revoke can happen while link-service is away either
-        return current is not None and current["status"] == "active"
+        return current is not None and current.status(datetime.now(UTC)) == "active"
 
     try:
-        url = await context.dropbox.temporary_link(link["owner_id"], file["dropbox_path"])
+        url = await context.dropbox.temporary_link(link.owner_id, file.dropbox_path)
         return await relay(
             context.dropbox.content,
             url,
             request.headers.get("range"),
-            MEDIA_TYPES[file["format"]],
+            MEDIA_TYPES[file.format],
             still_active,
         )
     except (DropboxUnavailable, PreviewUnavailable) as error:
@@ -131,7 +129,7 @@ async def answer_storage_unavailable(request: Request, error: Exception) -> Resp
     return _unavailable(request, error)
 
 
-async def _open(token: str, request: Request, context: GatewayContext) -> Link:
+async def _open(token: str, request: Request, context: GatewayContext) -> InternalLink:
     """The active link behind `token`; else Refused with the page (404, 410, 429, 503)."""
     client = client_address(request, context.settings.trust_forwarded_for)
     if (wait := await context.limit.retry_after(client)) is not None:
@@ -143,19 +141,11 @@ async def _open(token: str, request: Request, context: GatewayContext) -> Link:
     if link is None:
         await context.limit.record_miss(client)
         raise Refused(_message(request, 404, "not_found"))
-    if link["status"] != "active":
-        raise Refused(_message(request, 410, link["status"]))
-    if not link["dropbox_connected"]:
-        raise Refused(_unavailable(request, OwnerDisconnected(link["owner_id"])))
+    if (status := link.status(datetime.now(UTC))) != "active":
+        raise Refused(_message(request, 410, status))
+    if not link.dropbox_connected:
+        raise Refused(_unavailable(request, OwnerDisconnected(link.owner_id)))
     return link
-
-
-def _file(link: Link, file_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    for track in link["tracks"]:
-        for file in track["files"]:
-            if file["file_id"] == file_id:
-                return track, file
-    return None
 
 
 def _visitor(request: Request, context: GatewayContext) -> str:

@@ -12,9 +12,9 @@ import hmac
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import httpx
+from contracts.links import LinkFile, LinkTrack
 from fastapi.responses import StreamingResponse
 
 # Browser-playable formats, the most compact first: that is the one a player streams.
@@ -37,11 +37,11 @@ class PreviewUnavailable(Exception):
     """Dropbox did not serve the file's bytes."""
 
 
-def preview_file(track: dict[str, Any]) -> dict[str, Any] | None:
+def preview_file(track: LinkTrack) -> LinkFile | None:
     """The file the track's player plays: its bounce in the most compact playable format."""
-    bounces = [f for f in track["files"] if f["role"] == "bounce" and f["format"] in MEDIA_TYPES]
+    bounces = [f for f in track.files if f.role == "bounce" and f.format in MEDIA_TYPES]
     ranked = list(MEDIA_TYPES)
-    return min(bounces, key=lambda f: ranked.index(f["format"]), default=None)
+    return min(bounces, key=lambda f: ranked.index(f.format), default=None)
 
 
 class Signer:

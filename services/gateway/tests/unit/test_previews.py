@@ -6,22 +6,34 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from contracts.links import LinkFile, LinkTrack
 from gateway.previews import PreviewUnavailable, Signer, preview_file, relay
 
 
-def _file(file_id: str, role: str, fmt: str) -> dict[str, str]:
-    return {"file_id": file_id, "role": role, "format": fmt}
+def _file(file_id: str, role: str, fmt: str) -> LinkFile:
+    kind = "audio" if role in ("bounce", "stem") else "project" if role == "project" else "other"
+    name = f"{file_id}.{fmt}"
+    return LinkFile(
+        file_id=file_id,
+        name=name,
+        role=role,
+        type=kind,
+        format=fmt,
+        size=1,
+        dropbox_path=f"/{name}",
+    )
+
+
+def _track(*files: LinkFile) -> LinkTrack:
+    return LinkTrack(track_id="t", title="T", artist="A", version=1, group_id=None, files=files)
 
 
 def test_the_player_plays_the_most_compact_playable_bounce():
-    track = {
-        "files": [
-            _file("wav", "bounce", "wav"),
-            _file("mp3", "bounce", "mp3"),
-            _file("stems", "stem", "zip"),
-        ]
-    }
-    assert preview_file(track)["file_id"] == "mp3"
+    track = _track(
+        _file("wav", "bounce", "wav"), _file("mp3", "bounce", "mp3"), _file("stems", "stem", "zip")
+    )
+    played = preview_file(track)
+    assert played is not None and played.file_id == "mp3"
 
 
 @pytest.mark.parametrize(
@@ -35,7 +47,7 @@ def test_the_player_plays_the_most_compact_playable_bounce():
     ],
 )
 def test_stems_archives_projects_and_unplayable_formats_are_never_previewed(files):
-    assert preview_file({"files": files}) is None
+    assert preview_file(_track(*files)) is None
 
 
 def _parts(url: str) -> tuple[str, int, str]:

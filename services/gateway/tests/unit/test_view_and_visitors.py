@@ -1,59 +1,45 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
-from gateway.link_source import with_current_status
+from contracts.links import InternalLink, LinkFile, LinkTrack
 from gateway.view import human_size, page_of
 from gateway.visitors import is_preview_bot, visitor_id
 
 
-def _link(**changes: object) -> dict:
-    track = {
-        "track_id": "t-1",
-        "title": "Night Drive",
-        "artist": "Mara Vale",
-        "version": 3,
-        "files": [
-            {
-                "file_id": "p",
-                "name": "Night Drive.als",
-                "role": "project",
-                "type": "project",
-                "format": "als",
-                "size": 2048,
-                "dropbox_path": "/x/p.als",
-            },
-            {
-                "file_id": "s",
-                "name": "Stems.zip",
-                "role": "stem",
-                "type": "audio",
-                "format": "zip",
-                "size": 1,
-                "dropbox_path": "/x/s.zip",
-            },
-            {
-                "file_id": "b",
-                "name": "Master.wav",
-                "role": "bounce",
-                "type": "audio",
-                "format": "wav",
-                "size": 48213342,
-                "dropbox_path": "/x/b.wav",
-            },
-        ],
-    }
-    link = {
-        "id": "lnk_1",
-        "token": "T" * 32,
-        "kind": "single",
-        "title": None,
-        "message": None,
-        "downloads": ["audio"],
-        "tracks": [track],
-        "revoked_at": None,
-        "expires_at": None,
-    }
-    return link | changes
+def _link(**changes: object) -> InternalLink:
+    files = [
+        ("p", "Night Drive.als", "project", "project", "als", 2048),
+        ("s", "Stems.zip", "stem", "audio", "zip", 1),
+        ("b", "Master.wav", "bounce", "audio", "wav", 48213342),
+    ]
+    track = LinkTrack(
+        track_id="t-1",
+        title="Night Drive",
+        artist="Mara Vale",
+        version=3,
+        group_id=None,
+        files=tuple(
+            LinkFile(file_id=i, name=n, role=r, type=t, format=f, size=z, dropbox_path=f"/x/{n}")
+            for i, n, r, t, f, z in files
+        ),
+    )
+    link = InternalLink(
+        id="lnk_1",
+        token="T" * 32,
+        url="http://x/s/T",
+        owner_id="u-1",
+        kind="single",
+        title=None,
+        message=None,
+        include=("bounce", "stem", "project"),
+        downloads=("audio",),
+        tracks=(track,),
+        created_at=datetime.now(UTC),
+        expires_at=None,
+        revoked_at=None,
+        dropbox_connected=True,
+    )
+    return link.model_copy(update=changes)
 
 
 def _signed(file_id: str) -> str:
@@ -70,10 +56,10 @@ def test_the_player_plays_the_bounce_and_buttons_follow_the_permissions():
 
 
 def test_a_track_without_a_playable_bounce_has_no_player():
-    link = _link()
-    link["tracks"][0]["files"] = [f for f in link["tracks"][0]["files"] if f["role"] != "bounce"]
-    [track] = page_of(link, _signed)["tracks"]
-    assert track["preview_url"] is None, "stems and project files are never previewed"
+    [track] = _link().tracks
+    unplayable = track.model_copy(update={"files": [f for f in track.files if f.role != "bounce"]})
+    [shown] = page_of(_link(tracks=(unplayable,)), _signed)["tracks"]
+    assert shown["preview_url"] is None, "stems and project files are never previewed"
 
 
 def test_no_downloads_means_listening_only():
@@ -91,14 +77,6 @@ def test_the_page_title_is_the_links_or_else_the_first_tracks():
 @pytest.mark.parametrize(("size", "label"), [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KB")])
 def test_sizes_read_like_people_write_them(size: int, label: str):
     assert human_size(size) == label
-
-
-def test_status_is_computed_at_each_read():
-    past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
-    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    assert with_current_status(_link(expires_at=future))["status"] == "active"
-    assert with_current_status(_link(expires_at=past))["status"] == "expired"
-    assert with_current_status(_link(revoked_at=past, expires_at=past))["status"] == "revoked"
 
 
 @pytest.mark.parametrize(

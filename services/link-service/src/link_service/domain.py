@@ -3,14 +3,11 @@
 import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 TYPE_OF_ROLE = {"bounce": "audio", "stem": "audio", "project": "project", "other": "other"}
 MAX_TRACKS = 50
 TOKEN_BYTES = 24  # 192 bits from the OS CSPRNG; DESIGN asks for at least 128
-
-Status = Literal["active", "expired", "revoked"]
 
 
 class SelectionError(ValueError):
@@ -31,15 +28,6 @@ def file_format(name: str) -> str:
     """A file's format: its extension, lower case ('' when it has none)."""
     stem, dot, extension = name.rpartition(".")
     return extension.lower() if dot and stem else ""
-
-
-def link_status(expires_at: datetime | None, revoked_at: datetime | None, now: datetime) -> Status:
-    """Revoked wins; expired from the exact instant `expires_at`; else active."""
-    if revoked_at is not None:
-        return "revoked"
-    if expires_at is not None and now >= expires_at:
-        return "expired"
-    return "active"
 
 
 def group_key(track: Mapping[str, Any]) -> str:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from contracts.events import LinkedTrack, ShareCreated, ShareRevoked
+from contracts.links import link_status
 from messaging.outbox import Outbox
 from messaging.transactions import Write, watched_transaction
 from redis.asyncio.client import Pipeline
@@ -15,7 +16,6 @@ from link_service.catalog_store import CatalogStore
 from link_service.domain import (
     SelectionError,
     link_id_of,
-    link_status,
     new_token,
     resolve_selection,
     shared_files,

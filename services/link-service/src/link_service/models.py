@@ -141,25 +141,3 @@ class LinksPublic(BaseModel):
 
     items: list[LinkPublic]
     next_cursor: str | None
-
-
-class InternalFile(FilePublic):
-    """A file as the gateway needs it: with its Dropbox path."""
-
-    dropbox_path: str
-
-
-class InternalTrack(TrackOnLink):
-    """A track for the gateway, with its song (track group) for download events."""
-
-    group_id: str | None
-    files: list[InternalFile]  # type: ignore[assignment]
-
-
-class InternalLink(LinkPublic):
-    """A link for the gateway: whose it is, where its files are, whether they can be served."""
-
-    owner_id: str
-    tracks: list[InternalTrack]  # type: ignore[assignment]
-    # The owner's Dropbox as dropbox.connected / dropbox.disconnected last told.
-    dropbox_connected: bool

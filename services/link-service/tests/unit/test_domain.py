@@ -1,5 +1,5 @@
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from contracts.ids import LINK_ID_PATTERN, is_token
@@ -8,7 +8,6 @@ from link_service.domain import (
     SelectionError,
     file_format,
     link_id_of,
-    link_status,
     new_token,
     resolve_selection,
     shared_files,
@@ -19,33 +18,6 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 def _track(track_id: str, title: str, group: str | None = None, version: int = 1) -> dict:
     return {"track_id": track_id, "title": title, "group_id": group, "version": version}
-
-
-@pytest.mark.parametrize(
-    ("expires_at", "revoked_at", "expected"),
-    [
-        (None, None, "active"),
-        (NOW + timedelta(microseconds=1), None, "active"),
-        (NOW, None, "expired"),  # the exact instant counts as expired
-        (NOW - timedelta(days=1), None, "expired"),
-        (NOW + timedelta(days=1), NOW - timedelta(seconds=1), "revoked"),
-        (NOW - timedelta(days=1), NOW - timedelta(days=2), "revoked"),
-    ],
-)
-def test_status_from_the_exact_instants(expires_at, revoked_at, expected):
-    assert link_status(expires_at, revoked_at, NOW) == expected
-
-
-def test_status_does_not_depend_on_the_time_zone_of_the_instants():
-    tokyo = NOW.astimezone(timezone_tokyo())
-    assert link_status(tokyo, None, NOW) == "expired"
-    assert link_status(tokyo + timedelta(seconds=1), None, NOW) == "active"
-
-
-def timezone_tokyo():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Asia/Tokyo")
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,11 @@
 """Service-to-service routes: the link behind a public token, for the gateway."""
 
 from contracts.ids import is_token
+from contracts.links import InternalLink
 from fastapi import APIRouter, HTTPException, status
 from service_kit.auth import InternalCaller
 
 from link_service.context import LinkDep
-from link_service.models import InternalLink
 
 router = APIRouter(prefix="/internal/links", tags=["internal"], dependencies=[InternalCaller])
 
