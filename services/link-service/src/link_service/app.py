@@ -6,12 +6,12 @@ from service_kit.app import build_runtime, create_service_app
 
 from link_service import consumers
 from link_service.api import catalog, collaborators, internal, links
-from link_service.catalog_store import CatalogStore
-from link_service.collab_store import CollabStore
-from link_service.collaborators import Collaborators
+from link_service.catalog.store import CatalogStore
+from link_service.collaborators.service import Collaborators
+from link_service.collaborators.store import CollabStore
 from link_service.context import LinkContext
-from link_service.link_store import LinkStore
-from link_service.links import Links
+from link_service.links.service import Links
+from link_service.links.store import LinkStore
 from link_service.owners import Owners
 from link_service.settings import Settings
 

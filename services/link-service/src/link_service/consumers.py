@@ -43,12 +43,12 @@ def register_collaborator_answers(context: LinkContext) -> None:
     @subscriber(runtime.broker, settings.topic(topics.COLLAB_GRANTED), group_id=group)
     async def record_collaborator_granted(event: CollabGranted) -> None:
         """The collaborator has access: a green dot, one more answer for the job."""
-        await collaborators.record_answer(f"{group}:collab-granted", event, "granted")
+        await collaborators.record_answer(f"{group}:collab-granted", event)
 
     @subscriber(runtime.broker, settings.topic(topics.COLLAB_FAILED), group_id=group)
     async def record_collaborator_failed(event: CollabFailed) -> None:
         """Sharing with the collaborator failed, with the reason."""
-        await collaborators.record_answer(f"{group}:collab-failed", event, "failed")
+        await collaborators.record_answer(f"{group}:collab-failed", event)
 
     @subscriber(runtime.broker, settings.topic(topics.COLLAB_REVOKED), group_id=group)
     async def record_collaborator_removed(event: CollabRevoked) -> None:

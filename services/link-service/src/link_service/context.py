@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import Depends
 from service_kit.runtime import Runtime, from_app_state
 
-from link_service.catalog_store import CatalogStore
-from link_service.collaborators import Collaborators
-from link_service.links import Links
+from link_service.catalog.store import CatalogStore
+from link_service.collaborators.service import Collaborators
+from link_service.links.service import Links
 from link_service.owners import Owners
 
 

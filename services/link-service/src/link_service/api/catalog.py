@@ -7,20 +7,20 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from service_kit.auth import CurrentOwner
 from service_kit.pagination import PageDep
 
+from link_service.catalog.models import Track, TrackIn, TracksPublic
 from link_service.context import LinkDep
-from link_service.models import TrackIn, TrackPublic, TracksPublic
 
 router = APIRouter(prefix="/v1/catalog/tracks", tags=["catalog"])
 TrackId = Annotated[str, Path(pattern=CATALOG_ID_PATTERN)]
 
 
-@router.put("/{track_id}", response_model=TrackPublic)
+@router.put("/{track_id}")
 async def put_track(
     track_id: TrackId, track: TrackIn, owner: CurrentOwner, context: LinkDep
-) -> TrackPublic:
+) -> Track:
     """Create or replace one of the caller's tracks."""
-    stored = TrackPublic(track_id=track_id, **track.model_dump())
-    await context.catalog.put(owner.user_id, stored.model_dump())
+    stored = Track(track_id=track_id, **track.model_dump())
+    await context.catalog.put(owner.user_id, stored)
     return stored
 
 
@@ -33,16 +33,16 @@ async def list_tracks(
 ) -> TracksPublic:
     """The caller's tracks (of one bucket), by title, a page at a time."""
     tracks, cursor = await context.catalog.page(owner.user_id, bucket, page.limit, page.after)
-    return TracksPublic(items=[TrackPublic(**t) for t in tracks], next_cursor=cursor)
+    return TracksPublic(items=tracks, next_cursor=cursor)
 
 
-@router.get("/{track_id}", response_model=TrackPublic)
-async def get_track(track_id: TrackId, owner: CurrentOwner, context: LinkDep) -> TrackPublic:
+@router.get("/{track_id}")
+async def get_track(track_id: TrackId, owner: CurrentOwner, context: LinkDep) -> Track:
     """One of the caller's tracks."""
     track = await context.catalog.track(owner.user_id, track_id)
     if track is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="track not found")
-    return TrackPublic(**track)
+    return track
 
 
 @router.delete("/{track_id}", status_code=status.HTTP_204_NO_CONTENT)

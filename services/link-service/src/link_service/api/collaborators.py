@@ -1,12 +1,13 @@
 """Sharing tracks with their collaborators, jobs and share status (DESIGN §8)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from contracts.ids import CATALOG_ID_PATTERN, JOB_ID_PATTERN
 from fastapi import APIRouter, HTTPException, Path, status
 from service_kit.auth import CurrentOwner
 
-from link_service.collab_models import (
+from link_service.catalog.models import Track
+from link_service.collaborators.models import (
     BulkShare,
     BulkStarted,
     CollaboratorShare,
@@ -14,9 +15,9 @@ from link_service.collab_models import (
     JobStarted,
     ShareStatusPublic,
 )
-from link_service.collaborators import Conflict, NoCollaborators, UnknownTracks
+from link_service.collaborators.service import Conflict, NoCollaborators, UnknownTracks
 from link_service.context import LinkContext, LinkDep
-from link_service.links import NotConnected
+from link_service.links.service import NotConnected
 
 router = APIRouter(tags=["collaborators"])
 Id = Annotated[str, Path(pattern=CATALOG_ID_PATTERN)]
@@ -40,7 +41,7 @@ async def share_track(
         raise _conflict(error) from error
     except UnknownTracks as error:  # deleted meanwhile
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="track not found") from error
-    return JobStarted(job_id=job["job_id"])
+    return JobStarted(job_id=job.job_id)
 
 
 @router.post("/v1/collaborators/share-bulk", status_code=ACCEPTED)
@@ -54,10 +55,8 @@ async def share_tracks(request: BulkShare, owner: CurrentOwner, context: LinkDep
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
     except NotConnected as error:
         raise _conflict(error) from error
-    queued = [t["track_id"] for t in job["tracks"]]
-    return BulkStarted(
-        job_id=job["job_id"], total=len(queued), queued=queued, skipped=job["skipped"]
-    )
+    queued = [t.track_id for t in job.tracks]
+    return BulkStarted(job_id=job.job_id, total=len(queued), queued=queued, skipped=job.skipped)
 
 
 @router.get("/v1/jobs/{job_id}")
@@ -66,14 +65,14 @@ async def get_job(job_id: JobId, owner: CurrentOwner, context: LinkDep) -> JobPu
     job = await context.collaborators.job(owner.user_id, job_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="job not found")
-    return JobPublic(**job)
+    return job
 
 
 @router.get("/v1/tracks/{track_id}/share-status")
 async def share_status(track_id: Id, owner: CurrentOwner, context: LinkDep) -> ShareStatusPublic:
     """Each collaborator's status on the track, and the track's overall dot."""
     track = await _track(context, owner.user_id, track_id)
-    return ShareStatusPublic(**await context.collaborators.status(owner.user_id, track))
+    return await context.collaborators.status(owner.user_id, track)
 
 
 @router.delete("/v1/tracks/{track_id}/collaborators/{collaborator_id}/access", status_code=ACCEPTED)
@@ -82,7 +81,7 @@ async def remove_access(
 ) -> dict[str, str]:
     """Take back one collaborator's Dropbox access; the status turns not_shared when done."""
     track = await _track(context, owner.user_id, track_id)
-    if collaborator_id not in {p["collaborator_id"] for p in track["collaborators"]}:
+    if collaborator_id not in {p.collaborator_id for p in track.collaborators}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="collaborator not found")
     try:
         await context.collaborators.remove_access(owner.user_id, track, collaborator_id)
@@ -91,7 +90,7 @@ async def remove_access(
     return {"track_id": track_id, "collaborator_id": collaborator_id, "status": "revoking"}
 
 
-async def _track(context: LinkContext, owner_id: str, track_id: str) -> dict[str, Any]:
+async def _track(context: LinkContext, owner_id: str, track_id: str) -> Track:
     track = await context.catalog.track(owner_id, track_id)
     if track is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="track not found")

@@ -12,12 +12,9 @@ router = APIRouter(prefix="/internal/links", tags=["internal"], dependencies=[In
 
 @router.get("/by-token/{token}", response_model=InternalLink)
 async def link_by_token(token: str, context: LinkDep) -> InternalLink:
-    """The link, its status computed now, its tracks at their latest versions, and whether
-    its owner's Dropbox can serve them."""
+    """The link, its tracks at their latest versions, and whether its owner's Dropbox can
+    serve them (the gateway computes the status: contracts.links)."""
     link = await context.links.by_token(token) if is_token(token) else None
     if link is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="link not found")
-    connected = await context.owners.dropbox_connected(link["owner_id"])
-    return InternalLink(
-        **await context.links.view(link, internal=True), dropbox_connected=connected
-    )
+    return await context.links.internal(link)

@@ -8,9 +8,9 @@ from service_kit.auth import CurrentOwner
 from service_kit.pagination import PageDep
 
 from link_service.context import LinkDep
-from link_service.domain import SelectionError
-from link_service.links import NotConnected
-from link_service.models import LinkCreate, LinkPublic, LinksPublic
+from link_service.links.domain import SelectionError
+from link_service.links.models import LinkCreate, LinkPublic, LinksPublic
+from link_service.links.service import NotConnected
 
 router = APIRouter(prefix="/v1/links", tags=["links"])
 LinkId = Annotated[str, Path(pattern=LINK_ID_PATTERN)]
@@ -25,7 +25,7 @@ async def create_link(request: LinkCreate, owner: CurrentOwner, context: LinkDep
         raise HTTPException(status.HTTP_409_CONFLICT, detail="dropbox_not_connected") from error
     except SelectionError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
-    return LinkPublic(**await context.links.view(link))
+    return await context.links.public(link)
 
 
 @router.get("", response_model=LinksPublic)
@@ -41,7 +41,7 @@ async def list_links(
     links, next_cursor = await context.links.page(
         owner.user_id, link_status, page.limit, page.after
     )
-    items = [LinkPublic(**await context.links.view(link)) for link in links]
+    items = [await context.links.public(link) for link in links]
     return LinksPublic(items=items, next_cursor=next_cursor)
 
 
@@ -51,7 +51,7 @@ async def get_link(link_id: LinkId, owner: CurrentOwner, context: LinkDep) -> Li
     link = await context.links.owned(owner.user_id, link_id)
     if link is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="link not found")
-    return LinkPublic(**await context.links.view(link))
+    return await context.links.public(link)
 
 
 @router.post("/{link_id}/revoke", response_model=LinkPublic)
@@ -60,4 +60,4 @@ async def revoke_link(link_id: LinkId, owner: CurrentOwner, context: LinkDep) ->
     link = await context.links.owned(owner.user_id, link_id)
     if link is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="link not found")
-    return LinkPublic(**await context.links.view(await context.links.revoke(link)))
+    return await context.links.public(await context.links.revoke(link))

@@ -4,15 +4,15 @@ owner's index of every outbox shard (docs/decisions/0001-outbox.md).
 """
 
 import heapq
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 from messaging.outbox import Outbox
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from service_kit.pagination import Position, newest_first
+
+from link_service.links.models import LinkRecord
 
 
 class LinkStore:
@@ -30,17 +30,17 @@ class LinkStore:
     def _index_key(self, shard_tag: str, owner_id: str) -> str:
         return f"{self.prefix}links:{shard_tag}:{owner_id}"
 
-    async def get(self, link_id: str) -> dict[str, Any] | None:
+    async def get(self, link_id: str) -> LinkRecord | None:
         """A link record, or None."""
         value = await self.redis.get(self.record_key(link_id))
-        return json.loads(value) if value else None
+        return LinkRecord.model_validate_json(value) if value else None
 
-    def save(self, pipe: Pipeline, link: dict[str, Any], created_ms: int | None = None) -> None:
+    def save(self, pipe: Pipeline, link: LinkRecord, created_ms: int | None = None) -> None:
         """Queue the record, and its owner-index entry when it is new."""
-        pipe.set(self.record_key(link["id"]), json.dumps(link))
+        pipe.set(self.record_key(link.id), link.model_dump_json())
         if created_ms is not None:
-            tag = self.outbox.tag(link["id"])
-            pipe.zadd(self._index_key(tag, link["owner_id"]), {link["id"]: created_ms})
+            tag = self.outbox.tag(link.id)
+            pipe.zadd(self._index_key(tag, link.owner_id), {link.id: created_ms})
 
     def newest_first(self, owner_id: str, after: Position | None) -> AsyncIterator[Position]:
         """The owner's (created_ms, link_id) after the cursor, newest first, over all shards."""

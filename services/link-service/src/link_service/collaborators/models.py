@@ -1,11 +1,12 @@
-"""HTTP models of collaborator sharing (DESIGN §8); unknown fields refused."""
+"""Collaborator sharing's models (DESIGN §8): requests (unknown fields refused), the
+stored records (a collaborator's entry on a track, a job and its answers) and the answers."""
 
 from datetime import datetime
 from typing import Annotated, Literal
 
 from contracts.events import ShareMode
 from contracts.ids import CATALOG_ID_PATTERN
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 MAX_BULK_TRACKS = 200
 TrackId = Annotated[str, StringConstraints(pattern=CATALOG_ID_PATTERN)]
@@ -33,6 +34,48 @@ class BulkShare(CollaboratorShare):
         return list(dict.fromkeys(ids))
 
 
+class Person(BaseModel):
+    """A collaborator as a job asked for them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    collaborator_id: str
+    email: str
+    name: str
+
+
+class Entry(BaseModel):
+    """A collaborator's entry on a track: the latest intent and where it stands (no entry:
+    never shared, or access removed; `not_shared` only while a removal is on its way)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Literal["pending", "granted", "failed", "not_shared"]
+    request_id: str
+    reason: str | None = None
+    revoking: bool = False
+
+
+class JobTrack(BaseModel):
+    """A track a job queued: its request and the collaborators it asked for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    track_id: str
+    title: str
+    request_id: str
+    collaborators: list[Person]
+
+
+class JobResult(BaseModel):
+    """One collaborator's answer within a job."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Literal["granted", "failed"]
+    reason: str | None = None
+
+
 class JobStarted(BaseModel):
     """202 answer of a single-track share."""
 
@@ -42,8 +85,24 @@ class JobStarted(BaseModel):
 class Skipped(BaseModel):
     """A track a bulk share left out, and why (`no_collaborators`, `revoke_in_progress`)."""
 
+    model_config = ConfigDict(frozen=True)
+
     track_id: str
     reason: str
+
+
+class JobHeader(BaseModel):
+    """A job as stored: what it queued and what it skipped."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job_id: str
+    owner_id: str
+    mode: ShareMode
+    message: str | None
+    created_at: AwareDatetime
+    tracks: list[JobTrack]
+    skipped: list[Skipped]
 
 
 class BulkStarted(BaseModel):

@@ -5,13 +5,13 @@ requests are staged in the owner's outbox shard: one transaction covers a whole 
 and one owner's requests reach Kafka in the order they were made (README: "Collaborators").
 """
 
-import json
 from datetime import timedelta
-from typing import Any
 
 from messaging.outbox import Outbox
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
+
+from link_service.collaborators.models import Entry, JobHeader, JobResult
 
 JOB_TTL = timedelta(days=30)
 
@@ -43,39 +43,45 @@ class CollabStore:
         """A job's answers, by `track_id/collaborator_id`."""
         return self._key(owner_id, "job", job_id, "results")
 
-    async def entries(self, owner_id: str, track_id: str) -> dict[str, dict[str, Any]]:
-        """The track's collaborator entries."""
-        raw: dict[str, str] = await self.redis.hgetall(self.status_key(owner_id, track_id))  # type: ignore[assignment]
-        return {cid: json.loads(value) for cid, value in raw.items()}
+    async def entries(
+        self, reader: Redis | Pipeline, owner_id: str, track_id: str
+    ) -> dict[str, Entry]:
+        """The track's collaborator entries (`reader`: a watching pipeline inside a plan)."""
+        raw: dict[str, str] = await reader.hgetall(self.status_key(owner_id, track_id))  # type: ignore[assignment]
+        return {cid: Entry.model_validate_json(value) for cid, value in raw.items()}
 
-    async def job(self, owner_id: str, job_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    async def job(
+        self, reader: Redis | Pipeline, owner_id: str, job_id: str
+    ) -> tuple[JobHeader, dict[str, JobResult]] | None:
         """A job's header and answers, or None."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.get(self.job_key(owner_id, job_id))
-            pipe.hgetall(self.results_key(owner_id, job_id))
-            header, results = await pipe.execute()
+        header = await reader.get(self.job_key(owner_id, job_id))
         if not header:
             return None
-        return json.loads(header), {k: json.loads(v) for k, v in results.items()}
+        results: dict[str, str] = await reader.hgetall(self.results_key(owner_id, job_id))  # type: ignore[assignment]
+        answers = {k: JobResult.model_validate_json(v) for k, v in results.items()}
+        return JobHeader.model_validate_json(header), answers
 
-    def save_job(self, pipe: Pipeline, header: dict[str, Any]) -> None:
+    def save_job(self, pipe: Pipeline, header: JobHeader) -> None:
         """Queue a new job's header."""
-        pipe.set(self.job_key(header["owner_id"], header["job_id"]), json.dumps(header), ex=JOB_TTL)
+        key = self.job_key(header.owner_id, header.job_id)
+        pipe.set(key, header.model_dump_json(), ex=JOB_TTL)
 
     def set_entry(
-        self, pipe: Pipeline, owner_id: str, track_id: str, cid: str, entry: dict[str, Any]
+        self, pipe: Pipeline, owner_id: str, track_id: str, cid: str, entry: Entry
     ) -> None:
         """Queue one collaborator's entry on a track."""
-        pipe.hset(self.status_key(owner_id, track_id), cid, json.dumps(entry))
+        pipe.hset(
+            self.status_key(owner_id, track_id), cid, entry.model_dump_json(exclude_defaults=True)
+        )
 
     def drop_entry(self, pipe: Pipeline, owner_id: str, track_id: str, cid: str) -> None:
         """Queue the end of one collaborator's entry: not shared."""
         pipe.hdel(self.status_key(owner_id, track_id), cid)
 
     def set_result(
-        self, pipe: Pipeline, owner_id: str, job_id: str, field: str, result: dict[str, Any]
+        self, pipe: Pipeline, owner_id: str, job_id: str, field: str, result: JobResult
     ) -> None:
         """Queue one answer of a job."""
         key = self.results_key(owner_id, job_id)
-        pipe.hset(key, field, json.dumps(result))
+        pipe.hset(key, field, result.model_dump_json(exclude_defaults=True))
         pipe.expire(key, JOB_TTL)

@@ -1,11 +1,21 @@
-"""Pure rules of the catalog and share links (DESIGN §4, §5): no I/O here."""
+"""Pure rules of share links (DESIGN §5): tokens, ids, what a selection resolves to, which
+files a link shares. No I/O here."""
 
 import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-TYPE_OF_ROLE = {"bounce": "audio", "stem": "audio", "project": "project", "other": "other"}
+from contracts.events import DownloadType, Role
+from contracts.links import LinkFile
+
+from link_service.catalog.models import Track
+
+TYPE_OF_ROLE: dict[Role, DownloadType] = {
+    "bounce": "audio",
+    "stem": "audio",
+    "project": "project",
+    "other": "other",
+}
 MAX_TRACKS = 50
 TOKEN_BYTES = 24  # 192 bits from the OS CSPRNG; DESIGN asks for at least 128
 
@@ -30,18 +40,17 @@ def file_format(name: str) -> str:
     return extension.lower() if dot and stem else ""
 
 
-def group_key(track: Mapping[str, Any]) -> str:
+def group_key(track: Track) -> str:
     """What collapses versions of one song: the group, else the track itself."""
-    group = track.get("group_id")
-    return f"group:{group}" if group else f"track:{track['track_id']}"
+    return f"group:{track.group_id}" if track.group_id else f"track:{track.track_id}"
 
 
 def resolve_selection(
     explicit: Sequence[str],
     buckets: Sequence[str],
-    tracks: Mapping[str, Mapping[str, Any]],
-    bucket_members: Mapping[str, Sequence[Mapping[str, Any]]],
-) -> list[Mapping[str, Any]]:
+    tracks: Mapping[str, Track],
+    bucket_members: Mapping[str, Sequence[Track]],
+) -> list[Track]:
     """Explicit tracks in order, then each bucket's by title; one entry per track group."""
     unknown = [t for t in explicit if t not in tracks]
     if unknown:
@@ -51,8 +60,8 @@ def resolve_selection(
         raise SelectionError(f"unknown or empty buckets: {', '.join(missing)}")
     ordered = [tracks[t] for t in explicit]
     for bucket in buckets:
-        ordered += sorted(bucket_members[bucket], key=lambda t: (t["title"], t["track_id"]))
-    chosen: dict[str, Mapping[str, Any]] = {}
+        ordered += sorted(bucket_members[bucket], key=lambda t: (t.title, t.track_id))
+    chosen: dict[str, Track] = {}
     for track in ordered:
         chosen.setdefault(group_key(track), track)
     if not chosen:
@@ -62,18 +71,18 @@ def resolve_selection(
     return list(chosen.values())
 
 
-def shared_files(track: Mapping[str, Any], include: Sequence[str]) -> list[dict[str, Any]]:
+def shared_files(track: Track, include: Sequence[Role]) -> list[LinkFile]:
     """The track's files whose role is included, with their download type and format."""
     return [
-        {
-            "file_id": f["file_id"],
-            "name": f["name"],
-            "role": f["role"],
-            "type": TYPE_OF_ROLE[f["role"]],
-            "format": file_format(f["name"]),
-            "size": f["size"],
-            "dropbox_path": f["dropbox_path"],
-        }
-        for f in track["files"]
-        if f["role"] in include
+        LinkFile(
+            file_id=f.file_id,
+            name=f.name,
+            role=f.role,
+            type=TYPE_OF_ROLE[f.role],
+            format=file_format(f.name),
+            size=f.size,
+            dropbox_path=f.dropbox_path,
+        )
+        for f in track.files
+        if f.role in include
     ]

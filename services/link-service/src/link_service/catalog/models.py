@@ -1,9 +1,7 @@
-"""HTTP models of link-service (DESIGN §4, §5); every field validated, unknown fields refused."""
+"""The catalog's models (DESIGN §4): what the dashboard sends, validated field by field
+with unknown fields refused, and the stored track, a frozen record."""
 
-from datetime import datetime
-from typing import Literal
-
-from contracts.events import DownloadType, Role
+from contracts.events import Role
 from contracts.ids import CATALOG_ID_PATTERN
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
@@ -14,7 +12,7 @@ Text = Field(min_length=1, max_length=300, pattern=PRINTABLE)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
 class FileIn(_Strict):
@@ -66,8 +64,8 @@ class TrackIn(_Strict):
         return self
 
 
-class TrackPublic(TrackIn):
-    """A stored track."""
+class Track(TrackIn):
+    """A stored track, as the catalog API answers it."""
 
     track_id: str
 
@@ -75,69 +73,5 @@ class TrackPublic(TrackIn):
 class TracksPublic(BaseModel):
     """A page of tracks."""
 
-    items: list[TrackPublic]
-    next_cursor: str | None
-
-
-class LinkCreate(_Strict):
-    """What to share, how, and for how long (POST /v1/links)."""
-
-    tracks: list[str] = Field(default_factory=list, max_length=200)
-    buckets: list[str] = Field(default_factory=list, max_length=50)
-    # pydantic copies these defaults for every instance.
-    include: list[Role] = ["bounce", "stem", "project", "other"]
-    downloads: list[DownloadType] = ["audio", "project", "other"]
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650, strict=True)
-    title: str | None = Field(default=None, max_length=200)
-    message: str | None = Field(default=None, max_length=2000)
-
-    @field_validator("include", "downloads")
-    @classmethod
-    def _deduplicate(cls, values: list[str]) -> list[str]:
-        return list(dict.fromkeys(values))
-
-
-class FilePublic(BaseModel):
-    """A file as the link shows it."""
-
-    file_id: str
-    name: str
-    role: Role
-    type: DownloadType
-    format: str
-    size: int
-
-
-class TrackOnLink(BaseModel):
-    """A track as the link shows it: the group's latest version."""
-
-    track_id: str
-    title: str
-    artist: str
-    version: int
-    files: list[FilePublic]
-
-
-class LinkPublic(BaseModel):
-    """A share link, its tracks resolved now."""
-
-    id: str
-    token: str
-    url: str
-    kind: Literal["single", "playlist"]
-    title: str | None
-    message: str | None
-    include: list[Role]
-    downloads: list[DownloadType]
-    tracks: list[TrackOnLink]
-    status: Literal["active", "expired", "revoked"]
-    created_at: datetime
-    expires_at: datetime | None
-    revoked_at: datetime | None
-
-
-class LinksPublic(BaseModel):
-    """A page of links, newest first."""
-
-    items: list[LinkPublic]
+    items: list[Track]
     next_cursor: str | None

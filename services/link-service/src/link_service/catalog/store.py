@@ -6,13 +6,12 @@ members are `<title> NUL <track_id>` at score 0: Redis keeps them in title order
 page starts after a member (ZRANGEBYLEX) however large the catalog.
 """
 
-import json
-from typing import Any
-
 from messaging.transactions import Write, watched_transaction
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from service_kit.pagination import Position, by_member, first
+
+from link_service.catalog.models import Track
 
 _SEPARATOR = "\x00"  # titles hold no control characters (models.Text)
 
@@ -27,52 +26,52 @@ class CatalogStore:
     def _key(self, owner_id: str, *parts: str) -> str:
         return ":".join((f"{self.prefix}cat", "{cat:" + owner_id + "}", *parts))
 
-    async def track(self, owner_id: str, track_id: str) -> dict[str, Any] | None:
+    async def track(self, owner_id: str, track_id: str) -> Track | None:
         """One track of the owner, or None."""
         value = await self.redis.get(self._key(owner_id, "track", track_id))
-        return json.loads(value) if value else None
+        return Track.model_validate_json(value) if value else None
 
-    async def tracks(self, owner_id: str, track_ids: list[str]) -> dict[str, dict[str, Any]]:
+    async def tracks(self, owner_id: str, track_ids: list[str]) -> dict[str, Track]:
         """The owner's tracks among `track_ids`, by id."""
         if not track_ids:
             return {}
         keys = [self._key(owner_id, "track", t) for t in track_ids]
         values = await self.redis.mget(keys)
-        return {t: json.loads(v) for t, v in zip(track_ids, values, strict=True) if v}
+        return {
+            t: Track.model_validate_json(v) for t, v in zip(track_ids, values, strict=True) if v
+        }
 
-    async def all_tracks(self, owner_id: str, bucket: str | None = None) -> list[dict[str, Any]]:
+    async def all_tracks(self, owner_id: str, bucket: str | None = None) -> list[Track]:
         """The owner's tracks (of one bucket), sorted by title."""
         members = await self.redis.zrange(self._title_index(owner_id, bucket), 0, -1)
         return await self._in_order(owner_id, [str(m) for m in members])
 
     async def page(
         self, owner_id: str, bucket: str | None, limit: int, after: Position | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    ) -> tuple[list[Track], str | None]:
         """Up to `limit` tracks by title after `after`, and the cursor of the next page."""
         index = by_member(self.redis, self._title_index(owner_id, bucket), after)
         positions, cursor = await first(index, limit)
         return await self._in_order(owner_id, [member for _, member in positions]), cursor
 
-    async def bucket_tracks(
-        self, owner_id: str, buckets: list[str]
-    ) -> dict[str, list[dict[str, Any]]]:
+    async def bucket_tracks(self, owner_id: str, buckets: list[str]) -> dict[str, list[Track]]:
         """Each named bucket's tracks."""
         return {b: await self.all_tracks(owner_id, b) for b in dict.fromkeys(buckets)}
 
-    async def latest_of_group(self, owner_id: str, group_id: str) -> dict[str, Any] | None:
+    async def latest_of_group(self, owner_id: str, group_id: str) -> Track | None:
         """The highest version of a track group still in the catalog."""
         newest = await self.redis.zrevrange(self._key(owner_id, "group", group_id), 0, 0)
         return await self.track(owner_id, str(newest[0])) if newest else None
 
-    async def put(self, owner_id: str, track: dict[str, Any]) -> None:
+    async def put(self, owner_id: str, track: Track) -> None:
         """Create or replace a track and move it between bucket and group indexes."""
-        await self._replace(owner_id, track["track_id"], track)
+        await self._replace(owner_id, track.track_id, track)
 
     async def delete(self, owner_id: str, track_id: str) -> bool:
         """Remove a track and its index entries; False when there was none."""
         return await self._replace(owner_id, track_id, None)
 
-    async def _replace(self, owner_id: str, track_id: str, new: dict[str, Any] | None) -> bool:
+    async def _replace(self, owner_id: str, track_id: str, new: Track | None) -> bool:
         key = self._key(owner_id, "track", track_id)
         existed = False
 
@@ -83,11 +82,11 @@ class CatalogStore:
 
             def write(pipe: Pipeline) -> None:
                 if raw:
-                    self._unindex(pipe, owner_id, json.loads(raw))
+                    self._unindex(pipe, owner_id, Track.model_validate_json(raw))
                 if new is None:
                     pipe.delete(key)
                 else:
-                    pipe.set(key, json.dumps(new))
+                    pipe.set(key, new.model_dump_json())
                     self._index(pipe, owner_id, new)
 
             return write
@@ -100,24 +99,24 @@ class CatalogStore:
             return self._key(owner_id, "bucket-titles", bucket)
         return self._key(owner_id, "titles")
 
-    async def _in_order(self, owner_id: str, members: list[str]) -> list[dict[str, Any]]:
+    async def _in_order(self, owner_id: str, members: list[str]) -> list[Track]:
         ids = [member.rpartition(_SEPARATOR)[2] for member in members]
         found = await self.tracks(owner_id, ids)
         return [found[track_id] for track_id in ids if track_id in found]
 
-    def _index(self, pipe: Pipeline, owner_id: str, track: dict[str, Any]) -> None:
-        member = track["title"] + _SEPARATOR + track["track_id"]
+    def _index(self, pipe: Pipeline, owner_id: str, track: Track) -> None:
+        member = track.title + _SEPARATOR + track.track_id
         pipe.zadd(self._title_index(owner_id, None), {member: 0})
-        if track.get("bucket"):
-            pipe.zadd(self._title_index(owner_id, track["bucket"]), {member: 0})
-        if track.get("group_id"):
-            group = self._key(owner_id, "group", track["group_id"])
-            pipe.zadd(group, {track["track_id"]: track["version"]})
+        if track.bucket:
+            pipe.zadd(self._title_index(owner_id, track.bucket), {member: 0})
+        if track.group_id:
+            group = self._key(owner_id, "group", track.group_id)
+            pipe.zadd(group, {track.track_id: track.version})
 
-    def _unindex(self, pipe: Pipeline, owner_id: str, track: dict[str, Any]) -> None:
-        member = track["title"] + _SEPARATOR + track["track_id"]
+    def _unindex(self, pipe: Pipeline, owner_id: str, track: Track) -> None:
+        member = track.title + _SEPARATOR + track.track_id
         pipe.zrem(self._title_index(owner_id, None), member)
-        if track.get("bucket"):
-            pipe.zrem(self._title_index(owner_id, track["bucket"]), member)
-        if track.get("group_id"):
-            pipe.zrem(self._key(owner_id, "group", track["group_id"]), track["track_id"])
+        if track.bucket:
+            pipe.zrem(self._title_index(owner_id, track.bucket), member)
+        if track.group_id:
+            pipe.zrem(self._key(owner_id, "group", track.group_id), track.track_id)

@@ -1,0 +1,1 @@
+"""The producers' catalogs: tracks, their files and collaborators, by bucket and group."""

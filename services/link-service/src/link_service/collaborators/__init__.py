@@ -1,0 +1,1 @@
+"""Sharing tracks with their collaborators through Dropbox: jobs, dots, removals."""

@@ -1,0 +1,233 @@
+"""Sharing tracks with their collaborators through dropbox-service (DESIGN §8).
+
+Requests go out through the outbox (collab.share.requested, collab.revoke.requested) in
+the same transaction as the entries and the job they start; the answers (collab.granted,
+collab.failed, collab.revoked, collab.revoke.failed) update them, each event applied once.
+"""
+
+from collections.abc import Sequence
+
+from contracts.events import (
+    CollabFailed,
+    CollabGranted,
+    Collaborator,
+    CollabRevoked,
+    CollabRevokeFailed,
+    CollabRevokeRequested,
+    CollabShareRequested,
+    SharedFile,
+    ShareMode,
+)
+from messaging.idempotency import apply_once_reading
+from messaging.transactions import Write, watched_transaction
+from redis.asyncio.client import Pipeline
+
+from link_service.catalog.models import Track
+from link_service.catalog.store import CatalogStore
+from link_service.collaborators import domain
+from link_service.collaborators.models import JobHeader, JobPublic, JobResult, ShareStatusPublic
+from link_service.collaborators.store import CollabStore
+from link_service.links.service import NotConnected
+from link_service.owners import Owners
+
+
+class UnknownTracks(LookupError):
+    """Tracks the owner does not have; the message lists them."""
+
+
+class NoCollaborators(ValueError):
+    """The one track asked for has no collaborators."""
+
+
+class Conflict(Exception):
+    """The request collides with one still on its way; `reason` says which."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Collaborators:
+    """Collaborator shares, removals, jobs and share status of every owner."""
+
+    def __init__(self, catalog: CatalogStore, owners: Owners, store: CollabStore) -> None:
+        self.catalog = catalog
+        self.owners = owners
+        self.store = store
+
+    async def share(
+        self,
+        owner_id: str,
+        track_ids: Sequence[str],
+        mode: ShareMode,
+        message: str | None,
+        *,
+        skip: bool = True,
+    ) -> JobHeader:
+        """Start a job sharing each track with its collaborators; answer the job's header.
+
+        Tracks without collaborators, or with a removal still on its way, are skipped; with
+        `skip=False` they refuse the whole request instead (NoCollaborators, Conflict).
+        """
+        if not await self.owners.dropbox_connected(owner_id):
+            raise NotConnected(owner_id)
+        ids = list(dict.fromkeys(track_ids))
+        found = await self.catalog.tracks(owner_id, ids)
+        if unknown := [t for t in ids if t not in found]:
+            raise UnknownTracks(f"unknown tracks: {', '.join(unknown)}")
+        tracks = [found[t] for t in ids]
+        header: JobHeader | None = None
+
+        async def plan(pipe: Pipeline) -> Write:
+            nonlocal header
+            entries = [await self.store.entries(pipe, owner_id, t.track_id) for t in tracks]
+            job = domain.job_header(owner_id, mode, message, tracks, entries)
+            if not skip and job.skipped:
+                _refuse(job.skipped[0].reason)
+            requests = [_request(job, found[t.track_id], t.request_id) for t in job.tracks]
+            header = job
+
+            def write(pipe: Pipeline) -> None:
+                self.store.save_job(pipe, job)
+                for request in requests:
+                    for person in request.collaborators:
+                        entry = domain.pending(request.request_id)
+                        cid = person.collaborator_id
+                        self.store.set_entry(pipe, owner_id, request.track_id, cid, entry)
+                    self.store.outbox.stage(pipe, request, aggregate_id=owner_id)
+
+            return write
+
+        keys = [self.store.status_key(owner_id, t) for t in ids]
+        await watched_transaction(self.store.redis, keys, plan)
+        assert header is not None  # the plan ran (and committed) at least once
+        return header
+
+    async def remove_access(self, owner_id: str, track: Track, cid: str) -> None:
+        """Ask dropbox-service to take back one collaborator's access to the track."""
+        person = next(p for p in track.collaborators if p.collaborator_id == cid)
+        if not await self.owners.dropbox_connected(owner_id):
+            raise NotConnected(owner_id)
+        request = CollabRevokeRequested(
+            request_id=domain.new_id("req"),
+            owner_id=owner_id,
+            track_id=track.track_id,
+            collaborator=Collaborator(**person.model_dump()),
+        )
+
+        async def plan(pipe: Pipeline) -> Write:
+            entry = (await self.store.entries(pipe, owner_id, track.track_id)).get(cid)
+            if entry and entry.status == "pending" and not entry.revoking:
+                raise Conflict("share_in_progress")
+            removing = domain.revoking(entry, request.request_id)
+
+            def write(pipe: Pipeline) -> None:
+                self.store.set_entry(pipe, owner_id, track.track_id, cid, removing)
+                self.store.outbox.stage(pipe, request, aggregate_id=owner_id)
+
+            return write
+
+        key = self.store.status_key(owner_id, track.track_id)
+        await watched_transaction(self.store.redis, [key], plan)
+
+    async def status(self, owner_id: str, track: Track) -> ShareStatusPublic:
+        """The track's share status now."""
+        entries = await self.store.entries(self.store.redis, owner_id, track.track_id)
+        return domain.share_status(track, entries)
+
+    async def job(self, owner_id: str, job_id: str) -> JobPublic | None:
+        """The owner's job with its progress, or None."""
+        found = await self.store.job(self.store.redis, owner_id, job_id)
+        return domain.job_view(*found) if found else None
+
+    async def record_answer(self, consumer: str, event: CollabGranted | CollabFailed) -> None:
+        """A grant or failure: the collaborator's entry (if still the intent) and the job."""
+        owner, track_id = event.owner_id, event.track_id
+        if isinstance(event, CollabGranted):
+            cid, result = event.collaborator.collaborator_id, JobResult(status="granted")
+        else:
+            cid, result = event.collaborator_id, JobResult(status="failed", reason=event.reason)
+
+        async def plan(pipe: Pipeline) -> Write:
+            current = (await self.store.entries(pipe, owner, track_id)).get(cid)
+            entry = domain.answered(current, event.request_id, result.status, result.reason)
+            job = await self.store.job(pipe, owner, event.job_id)
+            counts = job is not None and _requested(job[0], track_id, event.request_id)
+
+            def write(pipe: Pipeline) -> None:
+                if entry is not None:
+                    self.store.set_entry(pipe, owner, track_id, cid, entry)
+                if counts:
+                    field = domain.result_field(track_id, cid)
+                    self.store.set_result(pipe, owner, event.job_id, field, result)
+
+            return write
+
+        await apply_once_reading(
+            self.store.redis,
+            consumer=consumer,
+            event_id=event.event_id,
+            tag=self.store.tag(owner),
+            watch=[self.store.status_key(owner, track_id)],
+            plan=plan,
+        )
+
+    async def record_removal(
+        self, consumer: str, event: CollabRevoked | CollabRevokeFailed
+    ) -> None:
+        """Access removed: not shared any more; or the removal failed, with the reason (if the
+        removal was still the intent)."""
+        owner, track_id, cid = event.owner_id, event.track_id, event.collaborator_id
+
+        def write(pipe: Pipeline) -> None:
+            if isinstance(event, CollabRevokeFailed):
+                entry = domain.removal_failed(event.request_id, event.reason)
+                self.store.set_entry(pipe, owner, track_id, cid, entry)
+            else:
+                self.store.drop_entry(pipe, owner, track_id, cid)
+
+        async def plan(pipe: Pipeline) -> Write:
+            entry = (await self.store.entries(pipe, owner, track_id)).get(cid)
+            return write if domain.removal_applies(entry, event.request_id) else _nothing
+
+        await apply_once_reading(
+            self.store.redis,
+            consumer=consumer,
+            event_id=event.event_id,
+            tag=self.store.tag(owner),
+            watch=[self.store.status_key(owner, track_id)],
+            plan=plan,
+        )
+
+
+def _nothing(pipe: Pipeline) -> None:
+    """The writes of an answer that is no longer the intent: none (the marker only)."""
+
+
+def _refuse(reason: str) -> None:
+    if reason == "no_collaborators":
+        raise NoCollaborators("the track has no collaborators")
+    raise Conflict(reason)
+
+
+def _request(header: JobHeader, track: Track, request_id: str) -> CollabShareRequested:
+    return CollabShareRequested(
+        request_id=request_id,
+        job_id=header.job_id,
+        owner_id=header.owner_id,
+        track_id=track.track_id,
+        track_title=track.title,
+        mode=header.mode,
+        folder=track.dropbox_folder,
+        files=[
+            SharedFile(file_id=f.file_id, name=f.name, dropbox_path=f.dropbox_path)
+            for f in track.files
+        ],
+        collaborators=[Collaborator(**p.model_dump()) for p in track.collaborators],
+        message=header.message,
+    )
+
+
+def _requested(header: JobHeader, track_id: str, request_id: str) -> bool:
+    """Whether the job asked for `track_id` with `request_id` (so the answer counts)."""
+    return any(t.track_id == track_id and t.request_id == request_id for t in header.tracks)

@@ -1,0 +1,196 @@
+"""Creating, reading, listing and revoking share links (DESIGN §5)."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+from contracts.events import LinkedTrack, ShareCreated, ShareRevoked
+from contracts.links import InternalLink, LinkTrack
+from messaging.outbox import Outbox
+from messaging.transactions import Write, watched_transaction
+from redis.asyncio.client import Pipeline
+from service_kit.pagination import Position, first
+
+from link_service.catalog.models import Track
+from link_service.catalog.store import CatalogStore
+from link_service.links.domain import (
+    SelectionError,
+    link_id_of,
+    new_token,
+    resolve_selection,
+    shared_files,
+)
+from link_service.links.models import Entry, FilePublic, LinkCreate, LinkPublic, LinkRecord
+from link_service.links.store import LinkStore
+from link_service.owners import Owners
+
+
+class NotConnected(Exception):
+    """The owner's Dropbox is not connected."""
+
+
+class Links:
+    """Share links of every owner, over the catalog and link stores."""
+
+    def __init__(
+        self,
+        catalog: CatalogStore,
+        owners: Owners,
+        store: LinkStore,
+        outbox: Outbox,
+        public_base_url: str,
+    ) -> None:
+        self.catalog = catalog
+        self.owners = owners
+        self.store = store
+        self.outbox = outbox
+        self.public_base_url = public_base_url.rstrip("/")
+
+    async def create(self, owner_id: str, request: LinkCreate) -> LinkRecord:
+        """Resolve the selection, store the link and stage share.created, in one transaction."""
+        if not await self.owners.dropbox_connected(owner_id):
+            raise NotConnected(owner_id)
+        tracks = await self.catalog.tracks(owner_id, list(dict.fromkeys(request.tracks)))
+        buckets = await self.catalog.bucket_tracks(owner_id, request.buckets)
+        chosen = resolve_selection(request.tracks, request.buckets, tracks, buckets)
+        current = [await self._current(owner_id, _entry(t)) or t for t in chosen]
+        if bare := [t.track_id for t in current if not shared_files(t, request.include)]:
+            raise SelectionError(f"no included files on tracks: {', '.join(bare)}")
+        token, now = new_token(), datetime.now(UTC)
+        days = request.expires_in_days
+        link = LinkRecord(
+            id=link_id_of(token),
+            token=token,
+            owner_id=owner_id,
+            kind="single" if len(chosen) == 1 else "playlist",
+            title=request.title,
+            message=request.message,
+            include=request.include,
+            downloads=request.downloads,
+            entries=[_entry(t) for t in chosen],
+            created_at=now,
+            expires_at=now + timedelta(days=days) if days else None,
+            revoked_at=None,
+        )
+        async with self.store.redis.pipeline(transaction=True) as pipe:
+            self.store.save(pipe, link, created_ms=int(now.timestamp() * 1000))
+            self.outbox.stage(pipe, self._created(link, current))
+            await pipe.execute()
+        return link
+
+    async def owned(self, owner_id: str, link_id: str) -> LinkRecord | None:
+        """The owner's link, or None (another owner's link is as good as absent)."""
+        link = await self.store.get(link_id)
+        return link if link and link.owner_id == owner_id else None
+
+    async def by_token(self, token: str) -> LinkRecord | None:
+        """The link a public token opens."""
+        link = await self.store.get(link_id_of(token))
+        return link if link and link.token == token else None
+
+    async def revoke(self, link: LinkRecord) -> LinkRecord:
+        """Revoke at once; a revoked link stays as it was (one share.revoked, ever)."""
+        key = self.store.record_key(link.id)
+        stored = link
+
+        async def plan(pipe: Pipeline) -> Write | None:
+            nonlocal stored
+            stored = LinkRecord.model_validate_json(str(await pipe.get(key)))
+            if stored.revoked_at:
+                return None
+            now = datetime.now(UTC)
+            stored = stored.model_copy(update={"revoked_at": now})
+            event = ShareRevoked(link_id=link.id, owner_id=link.owner_id, revoked_at=now)
+
+            def write(pipe: Pipeline) -> None:
+                self.store.save(pipe, stored)
+                self.outbox.stage(pipe, event)
+
+            return write
+
+        await watched_transaction(self.store.redis, [key], plan)
+        return stored
+
+    async def page(
+        self, owner_id: str, status: str | None, limit: int, after: Position | None
+    ) -> tuple[list[LinkRecord], str | None]:
+        """Up to `limit` of the owner's links with that status, newest first, and a cursor."""
+        now = datetime.now(UTC)
+        found: dict[str, LinkRecord] = {}
+
+        async def matching() -> AsyncIterator[Position]:
+            async for position in self.store.newest_first(owner_id, after):
+                link = await self.store.get(position[1])
+                if link and (status is None or link.status(now) == status):
+                    found[position[1]] = link
+                    yield position
+
+        positions, cursor = await first(matching(), limit)
+        return [found[link_id] for _, link_id in positions], cursor
+
+    async def public(self, link: LinkRecord) -> LinkPublic:
+        """The link as its owner sees it, its tracks resolved to their latest versions now."""
+        tracks = [
+            {
+                **track.model_dump(include={"track_id", "title", "artist", "version"}),
+                "files": [FilePublic(**f.model_dump()) for f in track.files],
+            }
+            for track in await self._tracks(link)
+        ]
+        shown = link.model_dump(exclude={"entries", "owner_id"})
+        return LinkPublic(
+            **shown, url=self.url(link.token), tracks=tracks, status=link.status(datetime.now(UTC))
+        )
+
+    async def internal(self, link: LinkRecord) -> InternalLink:
+        """The link as the gateway needs it: whose, where its files are, whether they can be
+        served now."""
+        shown = link.model_dump(exclude={"entries"})
+        return InternalLink(
+            **shown,
+            url=self.url(link.token),
+            tracks=await self._tracks(link),
+            dropbox_connected=await self.owners.dropbox_connected(link.owner_id),
+        )
+
+    def url(self, token: str) -> str:
+        """The public address of a share page."""
+        return f"{self.public_base_url}/s/{token}"
+
+    async def _tracks(self, link: LinkRecord) -> list[LinkTrack]:
+        """The link's tracks at their latest versions, with the files it shares."""
+        tracks = []
+        for entry in link.entries:
+            track = await self._current(link.owner_id, entry)
+            if track is None:
+                continue  # deleted from the catalog since
+            fields = track.model_dump(
+                include={"track_id", "title", "artist", "version", "group_id"}
+            )
+            tracks.append(LinkTrack(**fields, files=shared_files(track, link.include)))
+        return tracks
+
+    async def _current(self, owner_id: str, entry: Entry) -> Track | None:
+        if entry.group_id:
+            latest = await self.catalog.latest_of_group(owner_id, entry.group_id)
+            if latest is not None:
+                return latest
+        return await self.catalog.track(owner_id, entry.track_id)
+
+    def _created(self, link: LinkRecord, tracks: list[Track]) -> ShareCreated:
+        return ShareCreated(
+            link_id=link.id,
+            owner_id=link.owner_id,
+            kind=link.kind,
+            track_ids=[t.track_id for t in tracks],
+            include=link.include,
+            downloads=link.downloads,
+            expires_at=link.expires_at,
+            url=self.url(link.token),
+            tracks=[
+                LinkedTrack(track_id=t.track_id, group_id=t.group_id, title=t.title) for t in tracks
+            ],
+        )
+
+
+def _entry(track: Track) -> Entry:
+    return Entry(track_id=track.track_id, group_id=track.group_id)
