@@ -25,8 +25,8 @@ class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
-class LinkFile(_Record):
-    """A file a link shares: its download type and format, and where it is in Dropbox."""
+class FileOnLink(_Record):
+    """A file a link shares, as anyone may see it: its download type and format."""
 
     file_id: str
     name: str
@@ -34,6 +34,11 @@ class LinkFile(_Record):
     type: DownloadType
     format: str
     size: int
+
+
+class LinkFile(FileOnLink):
+    """A file a link shares, and where it is in the owner's Dropbox (for the gateway)."""
+
     dropbox_path: str
 
 

@@ -5,7 +5,7 @@ the same transaction as the entries and the job they start; the answers (collab.
 collab.failed, collab.revoked, collab.revoke.failed) update them, each event applied once.
 """
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from contracts.events import (
     CollabFailed,
@@ -163,14 +163,7 @@ class Collaborators:
 
             return write
 
-        await apply_once_reading(
-            self.store.redis,
-            consumer=consumer,
-            event_id=event.event_id,
-            tag=self.store.tag(owner),
-            watch=[self.store.status_key(owner, track_id)],
-            plan=plan,
-        )
+        await self._apply_once(consumer, event, plan)
 
     async def record_removal(
         self, consumer: str, event: CollabRevoked | CollabRevokeFailed
@@ -190,12 +183,21 @@ class Collaborators:
             entry = (await self.store.entries(pipe, owner, track_id)).get(cid)
             return write if domain.removal_applies(entry, event.request_id) else _nothing
 
+        await self._apply_once(consumer, event, plan)
+
+    async def _apply_once(
+        self,
+        consumer: str,
+        event: CollabGranted | CollabFailed | CollabRevoked | CollabRevokeFailed,
+        plan: Callable[[Pipeline], Awaitable[Write]],
+    ) -> None:
+        """Apply an answer once, reading the track's entries under WATCH."""
         await apply_once_reading(
             self.store.redis,
             consumer=consumer,
             event_id=event.event_id,
-            tag=self.store.tag(owner),
-            watch=[self.store.status_key(owner, track_id)],
+            tag=self.store.tag(event.owner_id),
+            watch=[self.store.status_key(event.owner_id, event.track_id)],
             plan=plan,
         )
 

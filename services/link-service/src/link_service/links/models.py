@@ -4,7 +4,7 @@ The gateway's answer is `contracts.links.InternalLink`."""
 from typing import Literal
 
 from contracts.events import DownloadType, Role
-from contracts.links import Kind, Status, link_status
+from contracts.links import FileOnLink, Kind, Status, link_status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 
@@ -60,17 +60,6 @@ class LinkRecord(BaseModel):
         return link_status(self.expires_at, self.revoked_at, now)
 
 
-class FilePublic(BaseModel):
-    """A file as the link shows it."""
-
-    file_id: str
-    name: str
-    role: Role
-    type: DownloadType
-    format: str
-    size: int
-
-
 class TrackOnLink(BaseModel):
     """A track as the link shows it: the group's latest version."""
 
@@ -78,7 +67,7 @@ class TrackOnLink(BaseModel):
     title: str
     artist: str
     version: int
-    files: list[FilePublic]
+    files: list[FileOnLink]
 
 
 class LinkPublic(BaseModel):

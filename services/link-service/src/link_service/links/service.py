@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from contracts.events import LinkedTrack, ShareCreated, ShareRevoked
-from contracts.links import InternalLink, LinkTrack
+from contracts.links import FileOnLink, InternalLink, LinkTrack
 from messaging.outbox import Outbox
 from messaging.transactions import Write, watched_transaction
 from redis.asyncio.client import Pipeline
@@ -19,7 +19,7 @@ from link_service.links.domain import (
     resolve_selection,
     shared_files,
 )
-from link_service.links.models import Entry, FilePublic, LinkCreate, LinkPublic, LinkRecord
+from link_service.links.models import Entry, LinkCreate, LinkPublic, LinkRecord
 from link_service.links.store import LinkStore
 from link_service.owners import Owners
 
@@ -132,7 +132,9 @@ class Links:
         tracks = [
             {
                 **track.model_dump(include={"track_id", "title", "artist", "version"}),
-                "files": [FilePublic(**f.model_dump()) for f in track.files],
+                "files": [
+                    FileOnLink(**f.model_dump(exclude={"dropbox_path"})) for f in track.files
+                ],
             }
             for track in await self._tracks(link)
         ]
