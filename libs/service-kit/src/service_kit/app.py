@@ -6,7 +6,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 
 from contracts import topics
 from contracts.events import Event
@@ -66,21 +66,36 @@ def create_service_app(
     document; `on_shutdown` closes the service's own resources after the broker stops.
     """
     settings = runtime.settings
-    closers = list(on_shutdown)
     for event in publishes:
         runtime.broker.publisher(
             settings.topic(event.topic), schema=event, description=event.__doc__
         )
+    app = FastAPI(title=title, lifespan=_lifespan(runtime, list(on_shutdown)))
+    app.state.runtime = runtime
+    app.middleware("http")(_request_context)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_exception_handler(RedisConnectionError, _storage_unavailable)
+    app.add_exception_handler(RedisTimeoutError, _storage_unavailable)
+    app.include_router(common_router)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _lifespan(
+    runtime: Runtime, closers: list[Closer]
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start: topics, the broker, the outbox relay. Stop: in reverse, then `closers`, Redis."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await _provision_topics(settings)
+        await _provision_topics(runtime.settings)
         await runtime.broker.start()
         relay = OutboxRelay(
             runtime.redis, runtime.broker, runtime.outbox, instance_id=uuid.uuid4().hex
         )
         relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
-        log.info("started", extra={"port": settings.port})
+        log.info("started", extra={"port": runtime.settings.port})
         try:
             yield
         finally:
@@ -93,16 +108,7 @@ def create_service_app(
                     await result
             await runtime.redis.aclose()
 
-    app = FastAPI(title=title, lifespan=lifespan)
-    app.state.runtime = runtime
-    app.middleware("http")(_request_context)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_exception_handler(RedisConnectionError, _storage_unavailable)
-    app.add_exception_handler(RedisTimeoutError, _storage_unavailable)
-    app.include_router(common_router)
-    for router in routers:
-        app.include_router(router)
-    return app
+    return lifespan
 
 
 async def _provision_topics(settings: ServiceSettings) -> None:

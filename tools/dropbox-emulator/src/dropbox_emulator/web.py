@@ -25,22 +25,8 @@ SESSION = "emulator_session"
 def make_router(world: World) -> APIRouter:
     """The sign-in page and the shared folder and file pages."""
     router = APIRouter()
-
-    @router.get("/login")
-    def login(email: str | None = None, next: str = "/") -> Response:
-        if not email:
-            return HTMLResponse(
-                "<!doctype html><title>Sign in - Dropbox</title><form method=get>"
-                "<label>Email <input name=email type=email required></label>"
-                f'<input type=hidden name=next value="{escape(next)}">'
-                "<button>Sign in or create an account</button></form>"
-            )
-        with world.lock:
-            world.ensure_account(email)
-        target = next if next.startswith("/") and not next.startswith("//") else "/"
-        answer = RedirectResponse(target, status_code=302)
-        answer.set_cookie(SESSION, email.lower(), httponly=True, secure=True, samesite="lax")
-        return answer
+    router.include_router(_sign_in_router(world))
+    router.include_router(_shared_file_router(world))
 
     @router.get("/scl/fo/{shared_folder_id}")
     def shared_folder(shared_folder_id: str, request: Request) -> Response:
@@ -67,6 +53,13 @@ def make_router(world: World) -> APIRouter:
             return HTMLResponse("No such file in this folder.", status_code=404)
         return serve(node, request.headers.get("range"))
 
+    return router
+
+
+def _shared_file_router(world: World) -> APIRouter:
+    """GET /scl/fi/<file>: a shared file's page, or its bytes with ?dl=1."""
+    router = APIRouter()
+
     @router.get("/scl/fi/{key}")
     def shared_file(key: str, request: Request, dl: int = 0) -> Response:
         with world.lock:
@@ -76,6 +69,29 @@ def make_router(world: World) -> APIRouter:
         if dl:  # as Dropbox's shared links: ?dl=1 downloads
             return serve(found[0], request.headers.get("range"))
         return _page(found[0].name, [(found[0].name, f"/scl/fi/{key}?dl=1")])
+
+    return router
+
+
+def _sign_in_router(world: World) -> APIRouter:
+    """GET /login: sign in or sign up as an address, then go back to `next`."""
+    router = APIRouter()
+
+    @router.get("/login")
+    def login(email: str | None = None, next: str = "/") -> Response:
+        if not email:
+            return HTMLResponse(
+                "<!doctype html><title>Sign in - Dropbox</title><form method=get>"
+                "<label>Email <input name=email type=email required></label>"
+                f'<input type=hidden name=next value="{escape(next)}">'
+                "<button>Sign in or create an account</button></form>"
+            )
+        with world.lock:
+            world.ensure_account(email)
+        target = next if next.startswith("/") and not next.startswith("//") else "/"
+        answer = RedirectResponse(target, status_code=302)
+        answer.set_cookie(SESSION, email.lower(), httponly=True, secure=True, samesite="lax")
+        return answer
 
     return router
 

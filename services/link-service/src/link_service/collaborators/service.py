@@ -76,32 +76,30 @@ class Collaborators:
         if unknown := [t for t in ids if t not in found]:
             raise UnknownTracks(f"unknown tracks: {', '.join(unknown)}")
         tracks = [found[t] for t in ids]
-        header: JobHeader | None = None
+        started: list[JobHeader] = []
 
         async def plan(pipe: Pipeline) -> Write:
-            nonlocal header
             entries = [await self.store.entries(pipe, owner_id, t.track_id) for t in tracks]
             job = domain.job_header(owner_id, mode, message, tracks, entries)
             if not skip and job.skipped:
                 _refuse(job.skipped[0].reason)
-            requests = [_request(job, found[t.track_id], t.request_id) for t in job.tracks]
-            header = job
-
-            def write(pipe: Pipeline) -> None:
-                self.store.save_job(pipe, job)
-                for request in requests:
-                    for person in request.collaborators:
-                        entry = domain.pending(request.request_id)
-                        cid = person.collaborator_id
-                        self.store.set_entry(pipe, owner_id, request.track_id, cid, entry)
-                    self.store.outbox.stage(pipe, request, aggregate_id=owner_id)
-
-            return write
+            started.append(job)
+            return lambda pipe: self._start(pipe, job, found)
 
         keys = [self.store.status_key(owner_id, t) for t in ids]
         await watched_transaction(self.store.redis, keys, plan)
-        assert header is not None  # the plan ran (and committed) at least once
-        return header
+        return started[-1]  # the plan that committed ran last
+
+    def _start(self, pipe: Pipeline, job: JobHeader, tracks: dict[str, Track]) -> None:
+        """Queue the job, its collaborators' pending entries and its requests."""
+        for queued in job.tracks:
+            request = _request(job, tracks[queued.track_id], queued.request_id)
+            for person in request.collaborators:
+                entry = domain.pending(request.request_id)
+                cid = person.collaborator_id
+                self.store.set_entry(pipe, job.owner_id, request.track_id, cid, entry)
+            self.store.outbox.stage(pipe, request, aggregate_id=job.owner_id)
+        self.store.save_job(pipe, job)
 
     async def remove_access(self, owner_id: str, track: Track, cid: str) -> None:
         """Ask dropbox-service to take back one collaborator's access to the track."""
