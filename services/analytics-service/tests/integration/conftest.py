@@ -269,19 +269,3 @@ def assert_matches(actual: dict[str, Any], expected: dict[str, Any]) -> None:
 def counted(stats: dict[str, dict[str, Any]]) -> int:
     """Views and downloads counted over all the links."""
     return sum(item["views"] + item["downloads"] for item in stats.values())
-
-
-@pytest.fixture(scope="session")
-def mix() -> Any:
-    """The event mix helpers, for test modules (which cannot import this conftest)."""
-    return _Mix
-
-
-class _Mix:
-    events = staticmethod(mixed_events)
-    with_duplicates = staticmethod(with_duplicates)
-    expected = staticmethod(expected_stats)
-    assert_matches = staticmethod(assert_matches)
-    counted = staticmethod(counted)
-    Feed = Feed
-    Owner = Owner

@@ -15,6 +15,16 @@ from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 from service_kit.testing import ServiceProcess
 
+from .conftest import (
+    Feed,
+    Owner,
+    assert_matches,
+    counted,
+    expected_stats,
+    mixed_events,
+    with_duplicates,
+)
+
 pytestmark = pytest.mark.integration
 
 EVENTS = 10_000
@@ -23,9 +33,9 @@ COUNTED_METRIC = re.compile(r"^analytics_events_counted_total\{[^}]*\} (\S+)$", 
 
 
 @pytest.fixture
-def feed(publisher: KafkaBroker, unique_prefix: str, mix: Any) -> Any:
+def feed(publisher: KafkaBroker, unique_prefix: str) -> Any:
     """The topics of this test's service processes."""
-    return mix.Feed(publisher, unique_prefix)
+    return Feed(publisher, unique_prefix)
 
 
 @pytest.fixture
@@ -49,18 +59,18 @@ def counted_by(service: ServiceProcess) -> int:
 
 
 async def test_consumer_killed_mid_batch_and_restarted_counts_every_event_exactly_once(
-    start_service, feed, http, mix, redis_url, unique_prefix
+    start_service, feed, http, redis_url, unique_prefix
 ):
     (first,) = await start(start_service, ANALYTICS_BATCH_SIZE="50")
     http.base_url = first.base_url
-    owner = mix.Owner(http)
+    owner = Owner(http)
     links = [owner.created() for _ in range(LINKS)]
-    events = mix.events(owner, [c.link_id for c in links], EVENTS, seed=11)
+    events = mixed_events(owner, [c.link_id for c in links], EVENTS, seed=11)
     await feed.send(links)
     await owner.wait_for(lambda s: len(s) == LINKS)
 
-    await feed.send(mix.with_duplicates(events, seed=12))
-    await owner.wait_for(lambda s: mix.counted(s) >= EVENTS // 10, timeout_s=60)
+    await feed.send(with_duplicates(events, seed=12))
+    await owner.wait_for(lambda s: counted(s) >= EVENTS // 10, timeout_s=60)
     first.process.send_signal(signal.SIGKILL)  # no shutdown, no commit of the batch in hand
     first.process.wait(timeout=10)
     at_kill = await _counted_in_redis(redis_url, unique_prefix, [c.link_id for c in links])
@@ -69,37 +79,37 @@ async def test_consumer_killed_mid_batch_and_restarted_counts_every_event_exactl
     restarted = time.monotonic()
     (second,) = await start(start_service)
     http.base_url = second.base_url
-    await owner.wait_for(lambda s: mix.counted(s) >= EVENTS, timeout_s=60)
+    await owner.wait_for(lambda s: counted(s) >= EVENTS, timeout_s=60)
     took = time.monotonic() - restarted
     print(f"killed at {at_kill}/{EVENTS}; all counted {took:.1f}s after the restart")  # noqa: T201
     await asyncio.sleep(1.5)  # anything counted twice would show now
 
     stats = await owner.all_stats()
-    assert mix.counted(stats) == EVENTS
-    for link_id, expected in mix.expected(events).items():
-        mix.assert_matches(stats[link_id], expected)
+    assert counted(stats) == EVENTS
+    for link_id, expected in expected_stats(events).items():
+        assert_matches(stats[link_id], expected)
 
 
 async def test_two_instances_in_one_group_split_the_partitions_and_totals_stay_exact(
-    start_service, feed, http, mix, kafka_bootstrap, unique_prefix
+    start_service, feed, http, kafka_bootstrap, unique_prefix
 ):
     one, two = await start(start_service, count=2)
     # Every subscriber of both processes in the group: the partitions are split between them.
     await _wait_group_stable(kafka_bootstrap, unique_prefix + "analytics-service", members=8)
     http.base_url = one.base_url
-    owner = mix.Owner(http)
+    owner = Owner(http)
     links = [owner.created() for _ in range(LINKS)]
-    events = mix.events(owner, [c.link_id for c in links], EVENTS, seed=21)
+    events = mixed_events(owner, [c.link_id for c in links], EVENTS, seed=21)
     await feed.send(links)
 
-    await feed.send(mix.with_duplicates(events, seed=22))
-    await owner.wait_for(lambda s: mix.counted(s) >= EVENTS, timeout_s=60)
+    await feed.send(with_duplicates(events, seed=22))
+    await owner.wait_for(lambda s: counted(s) >= EVENTS, timeout_s=60)
     await asyncio.sleep(1.5)  # anything counted twice would show now
 
     stats = await owner.all_stats()
-    assert mix.counted(stats) == EVENTS
-    for link_id, expected in mix.expected(events).items():
-        mix.assert_matches(stats[link_id], expected)
+    assert counted(stats) == EVENTS
+    for link_id, expected in expected_stats(events).items():
+        assert_matches(stats[link_id], expected)
     by_instance = [counted_by(one), counted_by(two)]
     assert min(by_instance) > 0, by_instance
     assert sum(by_instance) == EVENTS, by_instance

@@ -15,6 +15,8 @@ from contracts import topics
 from messaging.testing import read_topic, wait_until
 from redis.asyncio import Redis
 
+from .conftest import assert_matches, counted, expected_stats, mixed_events, with_duplicates
+
 pytestmark = pytest.mark.integration
 
 EVENTS_AT_SCALE = 10_000
@@ -298,25 +300,25 @@ async def _dead_letters(bootstrap: str, topic: str, key: bytes, expect: int) -> 
     )
 
 
-async def test_ten_thousand_mixed_events_with_duplicates_give_exact_totals(owner, feed, mix):
+async def test_ten_thousand_mixed_events_with_duplicates_give_exact_totals(owner, feed):
     links = [owner.created() for _ in range(8)]
-    events = mix.events(owner, [c.link_id for c in links], EVENTS_AT_SCALE, seed=6)
-    sent = mix.with_duplicates(events, seed=7)
+    events = mixed_events(owner, [c.link_id for c in links], EVENTS_AT_SCALE, seed=6)
+    sent = with_duplicates(events, seed=7)
     assert len(sent) >= EVENTS_AT_SCALE * 1.25
     await feed.send(links)
 
     started = time.monotonic()
     await feed.send(sent)
-    await owner.wait_for(lambda s: mix.counted(s) >= EVENTS_AT_SCALE, timeout_s=60)
+    await owner.wait_for(lambda s: counted(s) >= EVENTS_AT_SCALE, timeout_s=60)
     elapsed = time.monotonic() - started
     await asyncio.sleep(1.5)  # any duplicate counted late would show now
 
     stats = await owner.all_stats()
-    expected = mix.expected(events)
-    assert mix.counted(stats) == EVENTS_AT_SCALE
+    expected = expected_stats(events)
+    assert counted(stats) == EVENTS_AT_SCALE
     assert sorted(stats) == sorted(expected)
     for link_id, wanted in expected.items():
-        mix.assert_matches(stats[link_id], wanted)
+        assert_matches(stats[link_id], wanted)
     print(f"{len(sent)} records ({EVENTS_AT_SCALE} distinct) counted in {elapsed:.1f}s")  # noqa: T201
 
 
