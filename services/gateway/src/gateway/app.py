@@ -11,32 +11,28 @@ from service_kit.app import build_runtime, create_service_app
 
 from gateway import consumers, pages
 from gateway.context import GatewayContext
-from gateway.dropbox_files import DropboxFiles
+from gateway.dropbox_files import DropboxFiles, DropboxUnavailable
 from gateway.events import Events
-from gateway.link_source import LinkSource
-from gateway.previews import Signer
+from gateway.link_source import LinkServiceUnavailable, LinkSource
+from gateway.previews import PreviewUnavailable, Signer
 from gateway.rate_limit import UnknownTokenLimit
 from gateway.security import security_headers
 from gateway.settings import Settings
+from gateway.shares import Refusal, Shares
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the gateway app from `settings`."""
     runtime = build_runtime(settings)
     links, dropbox = LinkSource(settings), DropboxFiles(settings)
-    context = GatewayContext(
-        settings=settings,
-        links=links,
-        dropbox=dropbox,
-        signer=Signer(settings.preview_secret.get_secret_value(), settings.preview_ttl_s),
-        limit=UnknownTokenLimit(
-            runtime.redis,
-            settings.key_prefix,
-            settings.unknown_token_burst,
-            settings.unknown_token_window_s,
-        ),
-        events=Events(runtime.redis, runtime.outbox),
+    limit = UnknownTokenLimit(
+        runtime.redis,
+        settings.key_prefix,
+        settings.unknown_token_burst,
+        settings.unknown_token_window_s,
     )
+    signer = Signer(settings.preview_secret.get_secret_value(), settings.preview_ttl_s)
+    shares = Shares(links, dropbox, signer, limit, Events(runtime.redis, runtime.outbox))
     consumers.register(runtime, links)
     app = create_service_app(
         runtime,
@@ -45,10 +41,17 @@ def create_app(settings: Settings) -> FastAPI:
         publishes=(ShareViewed, DownloadRecorded),
         on_shutdown=(links.aclose, dropbox.aclose),
     )
-    app.add_exception_handler(pages.Refused, pages.answer_refusal)
-    for error in (RedisConnectionError, RedisTimeoutError):
-        app.add_exception_handler(error, pages.answer_storage_unavailable)
+    app.add_exception_handler(Refusal, pages.answer_refusal)
+    outages = (
+        DropboxUnavailable,
+        LinkServiceUnavailable,
+        PreviewUnavailable,
+        RedisConnectionError,
+        RedisTimeoutError,
+    )
+    for outage in outages:
+        app.add_exception_handler(outage, pages.answer_unavailable)
     app.middleware("http")(security_headers)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
-    app.state.gateway = context
+    app.state.gateway = GatewayContext(settings, shares)
     return app

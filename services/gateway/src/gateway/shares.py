@@ -1,0 +1,121 @@
+"""What a share link lets a visitor do (DESIGN §6): open it, see its page, play a preview,
+download a file. Anything refused raises `Refusal`, which the pages answer (pages.py)."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from contracts.events import DownloadRecorded, ShareViewed
+from contracts.ids import is_token
+from contracts.links import InternalLink
+from fastapi.responses import StreamingResponse
+
+from gateway.dropbox_files import DropboxFiles, OwnerDisconnected
+from gateway.events import Events
+from gateway.link_source import LinkServiceUnavailable, LinkSource
+from gateway.previews import MEDIA_TYPES, Signer, preview_file, relay
+from gateway.rate_limit import UnknownTokenLimit
+from gateway.view import page_of
+
+
+class Refusal(Exception):
+    """Why a request gets a message page instead: its status, reason and Retry-After."""
+
+    def __init__(self, status: int, reason: str, retry_after: int | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class Shares:
+    """Share links as visitors reach them."""
+
+    def __init__(
+        self,
+        links: LinkSource,
+        dropbox: DropboxFiles,
+        signer: Signer,
+        limit: UnknownTokenLimit,
+        events: Events,
+    ) -> None:
+        self.links = links
+        self.dropbox = dropbox
+        self.signer = signer
+        self.limit = limit
+        self.events = events
+
+    async def open(self, token: str, client: str) -> InternalLink:
+        """The active link behind `token`, for `client`; else Refusal (404, 410, 429) or
+        OwnerDisconnected. Unknown tokens count against the client's guessing budget."""
+        if (wait := await self.limit.retry_after(client)) is not None:
+            raise Refusal(429, "slow_down", wait)
+        link = await self.links.get(token) if is_token(token) else None
+        if link is None:
+            await self.limit.record_miss(client)
+            raise Refusal(404, "not_found")
+        if (status := link.status(datetime.now(UTC))) != "active":
+            raise Refusal(410, status)
+        if not link.dropbox_connected:
+            raise OwnerDisconnected(link.owner_id)
+        return link
+
+    async def page(self, link: InternalLink, visitor: str | None) -> dict[str, Any]:
+        """The page's model; a view of `visitor` (None: a bot or a HEAD) is published."""
+        if visitor is not None:
+            viewed = ShareViewed(link_id=link.id, owner_id=link.owner_id, visitor_id=visitor)
+            await self.events.record(viewed)
+        return page_of(link, lambda file_id: self.signer.url(link.token, link.id, file_id))
+
+    def previews(self, link: InternalLink) -> dict[str, str]:
+        """Fresh signed preview URLs of the link's players, by file id."""
+        playable = [f for f in map(preview_file, link.tracks) if f is not None]
+        return {f.file_id: self.signer.url(link.token, link.id, f.file_id) for f in playable}
+
+    async def download(self, link: InternalLink, file_id: str, visitor: str) -> str:
+        """A temporary link to the file when its type may be downloaded; counts a download."""
+        found = link.file(file_id)
+        if found is None:
+            raise Refusal(404, "not_in_link")
+        track, file = found
+        if file.type not in link.downloads:
+            raise Refusal(403, "not_downloadable")
+        url = await self.dropbox.temporary_link(link.owner_id, file.dropbox_path)
+        await self.events.record(
+            DownloadRecorded(
+                link_id=link.id,
+                owner_id=link.owner_id,
+                track_id=track.track_id,
+                group_id=track.group_id,
+                track_title=track.title,
+                file_id=file.file_id,
+                file_type=file.type,
+                file_format=file.format,
+                visitor_id=visitor,
+            )
+        )
+        return url
+
+    async def preview(
+        self, link: InternalLink, file_id: str, expires: str, signature: str, byte_range: str | None
+    ) -> StreamingResponse:
+        """The bytes of a track's player file (one range of them), behind a valid signature;
+        the stream stops when the link stops being active."""
+        found = link.file(file_id)
+        file = preview_file(found[0]) if found else None
+        if file is None or file.file_id != file_id:
+            raise Refusal(404, "not_in_link")
+        instant = int(expires) if expires.isdigit() and len(expires) < 12 else -1
+        if not self.signer.valid(link.id, file_id, instant, signature):
+            raise Refusal(403, "preview_expired")
+        url = await self.dropbox.temporary_link(link.owner_id, file.dropbox_path)
+        media_type = MEDIA_TYPES[file.format]
+        return await relay(
+            self.dropbox.content, url, byte_range, media_type, lambda: self._active(link.token)
+        )
+
+    async def _active(self, token: str) -> bool:
+        try:
+            current = await self.links.get(token)
+        except LinkServiceUnavailable:
+            return True  # no revoke can happen while link-service is away either
+        return current is not None and current.status(datetime.now(UTC)) == "active"
