@@ -6,30 +6,19 @@ batch counts; the batch is committed (by the delivery middleware) after Redis ha
 """
 
 import logging
-from collections import defaultdict
-from collections.abc import Sequence
-from typing import Annotated, Any, TypeAlias
+from typing import Annotated, Any
 
-from aiokafka import ConsumerRecord
 from contracts import topics
 from contracts.events import DownloadRecorded, ShareCreated, ShareRevoked, ShareViewed
-from contracts.topics import dlq
-from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
-from messaging.delivery import RetryLater, dead_letter, subscriber
-from messaging.metrics import DUPLICATES_SKIPPED
-from prometheus_client import Counter
-from pydantic import ValidationError, WithJsonSchema
+from messaging.delivery import subscriber
+from pydantic import WithJsonSchema
 
 from analytics_service.context import AnalyticsContext
-from analytics_service.domain import Tally
-from analytics_service.store import StatsStore
+from analytics_service.counting import BatchCounter, Record
 
 log = logging.getLogger(__name__)
 
-COUNTED = Counter("analytics_events_counted_total", "Views and downloads counted", ["topic"])
-
-Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 # The batch handlers get the Kafka records untouched and parse each on its own (see
 # BatchCounter); the AsyncAPI document still shows their payload as the events.
@@ -85,49 +74,3 @@ async def kafka_records(message: StreamMessage[Any]) -> list[Record]:
     """Decoder of the batch subscribers: the records as Kafka gave them, parsed later one by one."""
     raw = message.raw_message
     return list(raw) if isinstance(raw, tuple) else [raw]
-
-
-class BatchCounter:
-    """Counts a batch of views or downloads; what cannot be counted goes to the DLQ alone."""
-
-    def __init__(self, store: StatsStore, broker: KafkaBroker) -> None:
-        self.store = store
-        self.broker = broker
-
-    async def count(
-        self, records: Sequence[Record], model: type[ShareViewed] | type[DownloadRecorded]
-    ) -> None:
-        """Apply every record of the batch exactly once, or dead-letter it."""
-        tallies: list[Tally] = []
-        by_link: dict[str, list[Record]] = defaultdict(list)
-        rejected: list[tuple[Record, Exception]] = []
-        for record in records:
-            try:
-                tally = Tally.of(model.model_validate_json(record.value or b""))
-            except ValidationError as error:
-                rejected.append((record, error))
-                continue
-            tallies.append(tally)
-            by_link[tally.link_id].append(record)
-        for link_id, result in (await self.store.count(tallies)).items():
-            if isinstance(result, Exception):
-                if not str(result).startswith("WRONGTYPE"):
-                    raise result  # not this link's fault: the middleware retries the batch
-                rejected += [(record, result) for record in by_link[link_id]]
-                continue
-            COUNTED.labels(model.topic).inc(result)
-            DUPLICATES_SKIPPED.labels(self.store.consumer).inc(len(by_link[link_id]) - result)
-        for record, problem in rejected:
-            await self._dead_letter(record, problem)
-
-    async def _dead_letter(self, record: Record, error: Exception) -> None:
-        try:
-            await dead_letter(self.broker, record, error, attempts=1)
-        except Exception as publish_error:  # keep the batch: it comes again
-            raise RetryLater(f"dead-letter publish failed: {publish_error!r}") from publish_error
-        log.error(
-            "sent to %s: %r",
-            dlq(record.topic),
-            error,
-            extra={"partition": record.partition, "offset": record.offset},
-        )
