@@ -9,7 +9,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from service_kit.app import build_runtime, create_service_app
 
-from gateway import consumers, pages
+from gateway import consumers
+from gateway.api import pages
 from gateway.context import GatewayContext
 from gateway.dropbox_files import DropboxFiles, DropboxUnavailable
 from gateway.events import Events

@@ -13,7 +13,7 @@ from gateway.shares import Refusal
 from gateway.visitors import client_address, is_preview_bot, visitor_id
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+templates = Jinja2Templates(directory=Path(__file__).parents[1] / "templates")
 RETRY_UNAVAILABLE_S = 30
 RETRY_DISCONNECTED_S = 300  # the producer has to reconnect Dropbox first
 
