@@ -6,6 +6,8 @@ recognised first and never acted on again (a late redelivery must not re-grant a
 later removal took back, nor remove access a later share gave).
 """
 
+from collections.abc import Awaitable, Callable
+
 from contracts.events import (
     CollabFailed,
     CollabGranted,
@@ -59,13 +61,7 @@ class Grants:
 
             return write
 
-        await act_once(
-            self.redis,
-            consumer=f"{self.consumer}:share",
-            event_id=request.event_id,
-            act=grant,
-            tag=self.outbox.tag(request.track_id),
-        )
+        await self._once("share", request, grant)
 
     async def remove(self, request: CollabRevokeRequested) -> None:
         """Take back every access given to the collaborator; collab.revoked, or
@@ -95,12 +91,21 @@ class Grants:
 
             return write
 
+        await self._once("revoke", request, remove)
+
+    async def _once(
+        self,
+        purpose: str,
+        request: CollabShareRequested | CollabRevokeRequested,
+        act: Callable[[], Awaitable[Write]],
+    ) -> None:
+        """Act on Dropbox for a request unless it was applied, then commit (act_once)."""
         await act_once(
             self.redis,
-            consumer=f"{self.consumer}:revoke",
+            consumer=f"{self.consumer}:{purpose}",
             event_id=request.event_id,
-            act=remove,
-            tag=self.outbox.tag(track_id),
+            act=act,
+            tag=self.outbox.tag(request.track_id),
         )
 
 

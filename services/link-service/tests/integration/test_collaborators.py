@@ -81,6 +81,16 @@ async def _shared_with_both(producer, events) -> None:
     await _until(lambda: _is(producer, "t-1", ("all", {"c-1": "granted", "c-2": "granted"})))
 
 
+def _removed(producer, removal: dict[str, Any]) -> CollabRevoked:
+    """dropbox-service's answer: Bo's access to t-1 is gone."""
+    return CollabRevoked(
+        request_id=removal["request_id"],
+        owner_id=producer.owner_id,
+        track_id="t-1",
+        collaborator_id="c-2",
+    )
+
+
 async def _statuses(producer, track_id: str) -> tuple[str, dict[str, str]]:
     view = await _get(producer, f"/v1/tracks/{track_id}/share-status")
     return view["status"], {c["collaborator_id"]: c["status"] for c in view["collaborators"]}
@@ -198,15 +208,7 @@ async def test_removing_access_publishes_a_request_and_ends_not_shared(producer,
     assert removal["collaborator"]["email"] == "bo@example.com"
     view = await _get(producer, "/v1/tracks/t-1/share-status")
     assert view["collaborators"][1]["revoking"] is True  # granted until Dropbox confirms
-    await _answer(
-        producer,
-        CollabRevoked(
-            request_id=removal["request_id"],
-            owner_id=producer.owner_id,
-            track_id="t-1",
-            collaborator_id="c-2",
-        ),
-    )
+    await _answer(producer, _removed(producer, removal))
     await _until(lambda: _is(producer, "t-1", ("partial", {"c-1": "granted", "c-2": "not_shared"})))
 
 
@@ -237,15 +239,7 @@ async def test_a_refused_removal_shows_failed_with_the_reason_and_can_be_retried
     assert (await producer.http.delete(remove, headers=producer.headers)).status_code == 202
     [_, retry] = await _requests(producer, events, topics.COLLAB_REVOKE_REQUESTED, expect=2)
     assert retry["request_id"] != first["request_id"]
-    await _answer(
-        producer,
-        CollabRevoked(
-            request_id=retry["request_id"],
-            owner_id=producer.owner_id,
-            track_id="t-1",
-            collaborator_id="c-2",
-        ),
-    )
+    await _answer(producer, _removed(producer, retry))
     await _until(lambda: _is(producer, "t-1", ("partial", {"c-1": "granted", "c-2": "not_shared"})))
 
 
