@@ -2,9 +2,12 @@
 
 from typing import Annotated
 
+import httpx
 from contracts.auth import InvalidToken, Principal, decode_producer_token, internal_token_matches
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from service_kit.settings import ServiceSettings
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -36,6 +39,16 @@ def internal_caller(
         x_internal_token, _settings_secret(request, "internal_api_token")
     ):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="invalid internal token")
+
+
+def internal_client(
+    settings: ServiceSettings, base_url: str, timeout_s: float
+) -> httpx.AsyncClient:
+    """A client of another service's `/internal/...` API, carrying `X-Internal-Token`."""
+    token = settings.internal_api_token.get_secret_value()
+    return httpx.AsyncClient(
+        base_url=base_url, headers={"X-Internal-Token": token}, timeout=timeout_s
+    )
 
 
 def _unauthorized(reason: str) -> HTTPException:

@@ -4,6 +4,7 @@ dropbox-service, and the client that reads one for a preview."""
 import ssl
 
 import httpx
+from service_kit.auth import internal_client
 
 from gateway.settings import Settings
 
@@ -20,10 +21,7 @@ class DropboxFiles:
     """Temporary links from dropbox-service's internal API, and the client reading them."""
 
     def __init__(self, settings: Settings) -> None:
-        internal = {"X-Internal-Token": settings.internal_api_token.get_secret_value()}
-        self.service = httpx.AsyncClient(
-            base_url=settings.dropbox_service_url, headers=internal, timeout=20.0
-        )
+        self.service = internal_client(settings, settings.dropbox_service_url, timeout_s=20.0)
         # With a look-alike's CA it trusts only that CA, whatever the environment's says.
         verify: ssl.SSLContext | bool = True
         if settings.dropbox_ca_file:

@@ -11,6 +11,7 @@ from collections import OrderedDict
 import httpx
 from contracts.links import InternalLink
 from pydantic import ValidationError
+from service_kit.auth import internal_client
 
 from gateway.settings import Settings
 
@@ -23,10 +24,7 @@ class LinkSource:
     """`GET /internal/links/by-token/{token}` of link-service, cached under a second."""
 
     def __init__(self, settings: Settings) -> None:
-        internal = {"X-Internal-Token": settings.internal_api_token.get_secret_value()}
-        self.client = httpx.AsyncClient(
-            base_url=settings.link_service_url, headers=internal, timeout=5.0
-        )
+        self.client = internal_client(settings, settings.link_service_url, timeout_s=5.0)
         self.ttl_s = settings.link_cache_ttl_s
         self.size = settings.link_cache_size
         self._cache: OrderedDict[str, tuple[float, InternalLink | None]] = OrderedDict()

@@ -1,6 +1,7 @@
 """What a share link lets a visitor do (DESIGN §6): open it, see its page, play a preview,
 download a file. Anything refused raises `Refusal`, which the pages answer (pages.py)."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,12 +65,15 @@ class Shares:
         if visitor is not None:
             viewed = ShareViewed(link_id=link.id, owner_id=link.owner_id, visitor_id=visitor)
             await self.events.record(viewed)
-        return page_of(link, lambda file_id: self.signer.url(link.token, link.id, file_id))
+        return page_of(link, self._signed(link))
 
     def previews(self, link: InternalLink) -> dict[str, str]:
-        """Fresh signed preview URLs of the link's players, by file id."""
-        playable = [f for f in map(preview_file, link.tracks) if f is not None]
-        return {f.file_id: self.signer.url(link.token, link.id, f.file_id) for f in playable}
+        """Fresh signed preview URLs of the link's players, by file id (as its page has)."""
+        page = page_of(link, self._signed(link))
+        return {t["preview_file"]: t["preview_url"] for t in page["tracks"] if t["preview_file"]}
+
+    def _signed(self, link: InternalLink) -> Callable[[str], str]:
+        return lambda file_id: self.signer.url(link.token, link.id, file_id)
 
     async def download(self, link: InternalLink, file_id: str, visitor: str) -> str:
         """A temporary link to the file when its type may be downloaded; counts a download."""
