@@ -1,8 +1,9 @@
 """Apply each event exactly once, however often Kafka delivers it: the one place consumers
 get that from (docs/decisions/0002-delivery-and-dlq.md).
 
-An event's marker `applied:<consumer>:<tag><event_id>` commits in the same MULTI/EXEC as
-its writes, so a crash leaves both or neither. Three shapes of handler:
+An event's marker `applied:<consumer>:<tag><event_id>` (`consumer` named by `markers.scope`)
+commits in the same MULTI/EXEC as its writes, so a crash leaves both or neither.
+Three shapes of handler:
 
 - `apply_once`: the writes do not depend on what Redis holds;
 - `apply_once_reading`: they do; the keys are read under WATCH and the transaction starts

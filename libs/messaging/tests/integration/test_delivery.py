@@ -1,9 +1,14 @@
 """Consumption against real Kafka and Redis: commit after work, DLQ, redelivery, duplicates."""
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from contracts.events import ShareViewed
 from contracts.topics import dlq
 from faststream.kafka import KafkaBroker
@@ -187,8 +192,57 @@ async def _count_at_least(redis: Redis, key: str, n: int) -> bool:
     return int(await redis.get(key) or 0) >= n
 
 
-async def test_producer_waits_for_all_replicas_and_is_idempotent(publisher: KafkaBroker):
-    # aiokafka keeps these private; this guards make_broker's promise (DESIGN §11).
-    producer = publisher.config.broker_config.producer._producer.producer
-    assert producer._sender._acks == -1
-    assert producer._txn_manager is not None
+async def test_producer_waits_for_all_replicas_and_is_idempotent(
+    kafka_bootstrap: str, unique_prefix: str
+):
+    # The broker gives a producer id only to idempotent producers, and writes it into each
+    # batch they send; aiokafka refuses idempotence unless acks=all, so it proves both.
+    name = unique_prefix + "acks"
+    await ensure_topics(kafka_bootstrap, [name], partitions=1, replication_factor=1)
+    broker = make_broker(kafka_bootstrap, client_id=unique_prefix + "acks")
+    await broker.start()
+    try:
+        await broker.publish(b"idempotent", name)
+    finally:
+        await broker.stop()
+    async with _plain_producer(kafka_bootstrap) as plain:
+        await plain.send_and_wait(name, b"plain")
+    ours, plains = _producer_ids(await _segment(kafka_bootstrap, name))
+    assert ours >= 0
+    assert plains == -1, "a producer that is not idempotent writes no producer id"
+
+
+@contextlib.asynccontextmanager
+async def _plain_producer(bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()
+
+
+async def _segment(bootstrap: str, topic: str) -> bytes:
+    """The first log segment of partition 0, read where the broker (on this machine) keeps it."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        node = (await admin.describe_cluster())["brokers"][0]["node_id"]
+        broker = ConfigResource(ConfigResourceType.BROKER, str(node))
+        [response] = await admin.describe_configs([broker])
+    finally:
+        await admin.close()
+    entries = {entry[0]: entry[1] for entry in response.resources[0][4]}
+    log_dir = Path(entries["log.dirs"].split(",")[0])
+    return (log_dir / f"{topic}-0" / "00000000000000000000.log").read_bytes()
+
+
+def _producer_ids(segment: bytes) -> list[int]:
+    """Each record batch's producer id (-1 when the producer is not idempotent), per the
+    batch header of Kafka's message format v2."""
+    ids, position = [], 0
+    while position + 12 <= len(segment):
+        batch_length = int.from_bytes(segment[position + 8 : position + 12], "big")
+        ids.append(int.from_bytes(segment[position + 43 : position + 51], "big", signed=True))
+        position += 12 + batch_length
+    return ids

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from messaging.idempotency import MARKER_TTL, marker_key
+from messaging.markers import Purpose, scope
 from redis.asyncio import Redis
 from service_kit.pagination import Position, first, newest_first
 
@@ -91,7 +92,10 @@ class StatsStore:
         async with self.redis.pipeline(transaction=False) as pipe:
             for link_id, group in by_link.items():
                 tag = _tag(link_id)
-                markers = [marker_key(f"{self.consumer}:{t.kind}", t.event_id, tag) for t in group]
+                markers = [
+                    marker_key(scope(self.consumer, Purpose(t.kind)), t.event_id, tag)
+                    for t in group
+                ]
                 args: list[str | int] = [int(MARKER_TTL.total_seconds())]
                 args += [value for tally in group for value in tally.script_args()]
                 await self._count_once(self.keys(link_id) + markers, args, client=pipe)

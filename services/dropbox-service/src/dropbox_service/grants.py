@@ -19,6 +19,7 @@ from contracts.events import (
 )
 from messaging.delivery import RetryLater
 from messaging.idempotency import act_once
+from messaging.markers import Purpose, scope
 from messaging.outbox import Outbox
 from messaging.transactions import Write
 from redis.asyncio import Redis
@@ -61,7 +62,7 @@ class Grants:
 
             return write
 
-        await self._once("share", request, grant)
+        await self._once(Purpose.SHARE, request, grant)
 
     async def remove(self, request: CollabRevokeRequested) -> None:
         """Take back every access given to the collaborator; collab.revoked, or
@@ -91,18 +92,18 @@ class Grants:
 
             return write
 
-        await self._once("revoke", request, remove)
+        await self._once(Purpose.REVOKE, request, remove)
 
     async def _once(
         self,
-        purpose: str,
+        purpose: Purpose,
         request: CollabShareRequested | CollabRevokeRequested,
         act: Callable[[], Awaitable[Write]],
     ) -> None:
         """Act on Dropbox for a request unless it was applied, then commit (act_once)."""
         await act_once(
             self.redis,
-            consumer=f"{self.consumer}:{purpose}",
+            consumer=scope(self.consumer, purpose),
             event_id=request.event_id,
             act=act,
             tag=self.outbox.tag(request.track_id),

@@ -15,6 +15,7 @@ from contracts import topics
 from contracts.events import CollabGranted
 from jinja2 import Environment
 from messaging.idempotency import act_once, apply_once
+from messaging.markers import Purpose, scope
 from messaging.transactions import Write
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
@@ -69,7 +70,7 @@ class Notifier:
 
         return await apply_once(
             self.redis,
-            consumer=f"{self.consumer}:in-app",
+            consumer=scope(self.consumer, Purpose.IN_APP),
             event_id=event.event_id,
             write=write,
             tag=self.store.tag(user_id),
@@ -85,7 +86,7 @@ class Notifier:
 
         sent = await act_once(
             self.redis,
-            consumer=f"{self.consumer}:mail:{recipient}",
+            consumer=scope(self.consumer, Purpose.MAIL, recipient),
             event_id=event.event_id,
             act=send,
             exclusive=True,

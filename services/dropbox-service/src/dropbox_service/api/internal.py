@@ -1,7 +1,6 @@
 """Service-to-service routes: temporary links for the gateway (DESIGN §7)."""
 
 from fastapi import APIRouter, HTTPException, status
-from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 from service_kit.auth import InternalCaller
 
@@ -37,18 +36,20 @@ async def create_temporary_link(body: TemporaryLinkCreate, context: DropboxDep) 
     """A temporary link to the file, from cache while it has long enough to live."""
     try:
         link = await context.links.get(body.owner_id, body.path)
-    except NotConnected as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail="dropbox_not_connected") from error
-    except FileNotFound as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="file_not_found") from error
-    except RateLimited as error:
-        return JSONResponse(
-            {"detail": "dropbox_rate_limited"},
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": str(int(error.retry_after) or 1)},
-        )
-    except DropboxUnavailable as error:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, detail="dropbox_unavailable"
-        ) from error
+    except (NotConnected, FileNotFound, RateLimited, DropboxUnavailable) as error:
+        raise _refusal(error) from error
     return TemporaryLinkPublic(url=link.url, expires_at=link.expires_at)
+
+
+def _refusal(
+    error: NotConnected | FileNotFound | RateLimited | DropboxUnavailable,
+) -> HTTPException:
+    """The answer the gateway acts on for each reason there is no link (DESIGN §7)."""
+    if isinstance(error, NotConnected):
+        return HTTPException(status.HTTP_409_CONFLICT, detail="dropbox_not_connected")
+    if isinstance(error, FileNotFound):
+        return HTTPException(status.HTTP_404_NOT_FOUND, detail="file_not_found")
+    if isinstance(error, RateLimited):
+        retry_after = {"Retry-After": str(int(error.retry_after) or 1)}
+        return HTTPException(503, detail="dropbox_rate_limited", headers=retry_after)
+    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="dropbox_unavailable")

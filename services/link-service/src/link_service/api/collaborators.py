@@ -37,10 +37,10 @@ async def share_track(
         )
     except NoCollaborators as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
-    except (NotConnected, Conflict) as error:
-        raise _conflict(error) from error
     except UnknownTracks as error:  # deleted meanwhile
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="track not found") from error
+    except (NotConnected, Conflict) as error:
+        raise _conflict(error) from error
     return JobStarted(job_id=job.job_id)
 
 

@@ -1,0 +1,37 @@
+"""What each consumer applies once, named in one table.
+
+A marker's scope is `<consumer group>:<purpose>`: the group keeps two services apart, the
+purpose keeps apart two things one service applies for the same event (notify-service's
+in-app notice and its mail). Listing every purpose here means no two handlers can share a
+marker by accident, and a newcomer sees at a glance what is deduplicated where. The values
+are the names markers already carry in Redis; changing one would re-apply events still
+being redelivered.
+"""
+
+from enum import StrEnum, unique
+
+
+@unique
+class Purpose(StrEnum):
+    """One thing a consumer applies once per event."""
+
+    # link-service
+    DROPBOX_FLAG = "dropbox"  # whether the owner may create links
+    COLLAB_GRANTED = "collab-granted"
+    COLLAB_FAILED = "collab-failed"
+    COLLAB_REVOKED = "collab-revoked"
+    COLLAB_REVOKE_FAILED = "collab-revoke-failed"
+    # dropbox-service
+    SHARE = "share"  # the Dropbox calls of one share request
+    REVOKE = "revoke"  # the Dropbox calls of one removal
+    # notify-service
+    IN_APP = "in-app"
+    MAIL = "mail"  # qualified by the recipient: one mail per (event, recipient)
+    # analytics-service (the values are the tallies' kinds)
+    VIEW = "v"
+    DOWNLOAD = "d"
+
+
+def scope(group: str, purpose: Purpose, qualifier: str = "") -> str:
+    """The `consumer` argument of the apply-once helpers for `purpose` in `group`."""
+    return f"{group}:{purpose}:{qualifier}" if qualifier else f"{group}:{purpose}"
