@@ -16,7 +16,14 @@ from devstack import kafka, procs
 from devstack.packages import debian_program
 from devstack.paths import run_dir
 from dropbox_emulator.testing import RunningEmulator
-from service_kit.testing import ServiceProcess, bearer, free_port, infra_env, start_service
+from service_kit.testing import (
+    ServiceProcess,
+    bearer,
+    finish_dropbox_flow,
+    free_port,
+    infra_env,
+    start_service,
+)
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0"
 # What every share response carries (DESIGN §6), besides a Content-Security-Policy.
@@ -119,7 +126,9 @@ class System:
         """The producer connects Dropbox; wait until link-service has heard of it."""
         start = httpx.get(f"{self.dropbox.base_url}/v1/dropbox/connect", headers=self.producer)
         callback = self.emulator.approve(start.json()["authorize_url"], self.email)
-        assert httpx.get(callback).status_code == 302
+        assert (
+            finish_dropbox_flow(self.dropbox.base_url, self.owner_id, callback).status_code == 200
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             probe = httpx.post(
@@ -174,7 +183,7 @@ def system(
             | {
                 "DROPBOX_SERVICE_PORT": str(dropbox_port),
                 "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
-                "DROPBOX_REDIRECT_URI": f"http://127.0.0.1:{dropbox_port}/v1/dropbox/callback",
+                "DROPBOX_REDIRECT_URI": f"http://127.0.0.1:{gateway_port}/console/dropbox/callback",
             },
             log=logs / "dropbox-service.log",
         )

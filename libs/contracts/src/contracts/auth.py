@@ -19,6 +19,7 @@ class Principal:
     user_id: str
     email: str | None = None
     name: str | None = None
+    expires_at: int = 0  # the token's `exp`, seconds since the epoch
 
 
 def decode_producer_token(token: str, secret: str) -> Principal:
@@ -32,7 +33,12 @@ def decode_producer_token(token: str, secret: str) -> Principal:
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject:
         raise InvalidToken("sub must be a non-empty string")
-    return Principal(user_id=subject, email=claims.get("email"), name=claims.get("name"))
+    return Principal(
+        user_id=subject,
+        email=claims.get("email"),
+        name=claims.get("name"),
+        expires_at=claims["exp"],
+    )
 
 
 def issue_producer_token(

@@ -98,3 +98,11 @@ def bearer(owner_id: str, *, name: str | None = None) -> dict[str, str]:
 
 
 INTERNAL_HEADERS = {"X-Internal-Token": DEV_INTERNAL_TOKEN}
+
+
+def finish_dropbox_flow(dropbox_url: str, owner_id: str, callback: str) -> httpx.Response:
+    """What the console does with Dropbox's redirect back to it: POST the code and state to
+    dropbox-service as the signed-in producer `owner_id` (DESIGN §7)."""
+    query = dict(httpx.URL(callback).params)
+    body = {"code": query.get("code", ""), "state": query.get("state", "")}
+    return httpx.post(f"{dropbox_url}/v1/dropbox/callback", json=body, headers=bearer(owner_id))

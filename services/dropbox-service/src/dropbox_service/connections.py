@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class InvalidState(Exception):
-    """The OAuth `state` is unknown, used or expired."""
+    """The OAuth `state` is unknown, used, expired, or another owner started it."""
 
 
 class CodeRefused(Exception):
@@ -53,14 +53,16 @@ class Connections:
         )
         return authorization.url
 
-    async def finish(self, state: str, code: str | None) -> Connection | None:
-        """Exchange the code of the flow `state` started and connect its owner; None when
-        the producer denied access. InvalidState, CodeRefused otherwise."""
+    async def finish(self, owner_id: str, state: str, code: str) -> Connection:
+        """Exchange the code of the flow `owner_id` started with `state` and connect them.
+
+        InvalidState when the state is not one of theirs: someone who sends a producer
+        their own authorize URL cannot have the producer's Dropbox connected to them.
+        CodeRefused when Dropbox refuses the code.
+        """
         binding = await self.store.take_oauth_state(state)
-        if binding is None:
+        if binding is None or binding["owner_id"] != owner_id:
             raise InvalidState(state)
-        if not code:
-            return None
         try:
             tokens = await self.calls.run(
                 oauth.finish,
@@ -81,8 +83,12 @@ class Connections:
             name=account.name.display_name,
             connected_at=datetime.now(UTC).isoformat(),
         )
-        await self.connect(binding["owner_id"], connection)
+        await self.connect(owner_id, connection)
         return connection
+
+    async def connected_elsewhere(self, owner_id: str, connection: Connection) -> bool:
+        """Whether another producer has the same Dropbox account connected."""
+        return bool(await self.store.other_owners(connection.account_id, owner_id))
 
     async def status(self, owner_id: str) -> Connection | None:
         """The owner's connection if Dropbox still accepts it (asked of Dropbox, so that an
@@ -115,8 +121,11 @@ class Connections:
         """Store the owner's new connection and publish dropbox.connected; links cached
         through an earlier connection are dropped."""
 
+        replaced: list[Connection] = []
+
         async def plan(pipe: Pipeline) -> Write:
             earlier = await self.store.watched_connection(pipe, owner_id)
+            replaced[:] = [earlier] if earlier else []
 
             def write(pipe: Pipeline) -> None:
                 if earlier is not None:
@@ -128,6 +137,9 @@ class Connections:
             return write
 
         await watched_transaction(self.redis, [self.store.connection_key(owner_id)], plan)
+        for earlier in replaced:
+            await self.store.remove_account_owner(earlier.account_id, owner_id)
+        await self.store.add_account_owner(connection.account_id, owner_id)
         self.calls.forget(owner_id)
 
     async def disconnect(self, owner_id: str, only: Connection | None = None) -> bool:
@@ -135,10 +147,13 @@ class Connections:
         dropbox.disconnected; with `only`, just when that connection is still the stored one.
         False when there was nothing (else) to forget."""
 
+        dropped: list[Connection] = []
+
         async def plan(pipe: Pipeline) -> Write | None:
             stored = await self.store.watched_connection(pipe, owner_id)
             if stored is None or (only is not None and not _same(stored, only)):
                 return None
+            dropped[:] = [stored]
 
             def write(pipe: Pipeline) -> None:
                 self.store.drop_connection(pipe, owner_id, stored)
@@ -149,6 +164,8 @@ class Connections:
 
         key = self.store.connection_key(owner_id)
         forgotten = await watched_transaction(self.redis, [key], plan)
+        if forgotten:
+            await self.store.remove_account_owner(dropped[0].account_id, owner_id)
         self.calls.forget(owner_id)
         return forgotten
 

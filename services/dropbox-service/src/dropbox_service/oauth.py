@@ -34,6 +34,7 @@ def _flow(settings: Settings, session: requests.Session, csrf: str | None) -> Dr
         consumer_secret=secret.get_secret_value() if secret else None,
         use_pkce=True,
         token_access_type="offline",
+        scope=settings.dropbox_scopes,
     )
     flow.requests_session = session  # carries the CA settings of make_session
     return flow

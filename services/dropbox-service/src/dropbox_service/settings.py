@@ -26,8 +26,17 @@ class Settings(ServiceSettings):
     dropbox_token_key: SecretStr = SecretStr(DEV_TOKEN_KEY)
     # CA bundle of a Dropbox look-alike (the emulator); unset for api.dropboxapi.com.
     dropbox_ca_file: Path | None = None
-    dropbox_redirect_uri: str = "http://localhost:8002/v1/dropbox/callback"
-    console_url: str = "http://localhost:8000/console"
+    # The console's callback, which finishes the flow as the signed-in producer (DESIGN §7).
+    dropbox_redirect_uri: str = "http://localhost:8000/console/dropbox/callback"
+    # What the app asks Dropbox for: who the account is, reading files for temporary links,
+    # and sharing them with collaborators.
+    dropbox_scopes: list[str] = [
+        "account_info.read",
+        "files.metadata.read",
+        "files.content.read",
+        "sharing.read",
+        "sharing.write",
+    ]
     dropbox_workers: int = Field(8, ge=1, le=64)
     # Temporary links live 4 h; one is handed out again while it has this long left.
     temporary_link_reuse_min_s: int = Field(7200, ge=60, le=14000)
@@ -44,5 +53,4 @@ class Settings(ServiceSettings):
         return super().required_in_production() | {
             "DROPBOX_APP_KEY",
             "DROPBOX_REDIRECT_URI",
-            "CONSOLE_URL",
         }

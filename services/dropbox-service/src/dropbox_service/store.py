@@ -91,6 +91,20 @@ class Store:
         value = await self.redis.getdel(self._state_key(state))
         return json.loads(value) if value else None
 
+    async def add_account_owner(self, account_id: str, owner_id: str) -> None:
+        """Record that `owner_id` connected the Dropbox account (an index for a warning, kept
+        beside the connection rather than in its transaction: another hash slot)."""
+        await self.redis.sadd(self._account_key(account_id), owner_id)  # type: ignore[misc]
+
+    async def remove_account_owner(self, account_id: str, owner_id: str) -> None:
+        """Record that `owner_id` no longer has the account connected."""
+        await self.redis.srem(self._account_key(account_id), owner_id)  # type: ignore[misc]
+
+    async def other_owners(self, account_id: str, owner_id: str) -> set[str]:
+        """The other producers who have the same Dropbox account connected."""
+        owners: set[str] = await self.redis.smembers(self._account_key(account_id))  # type: ignore[misc]
+        return owners - {owner_id}
+
     def links_key(self, owner_id: str, account_id: str) -> str:
         """The hash of temporary links cached for one owner through one Dropbox account."""
         return f"{self.prefix}tl:{self.outbox.tag(owner_id)}:{owner_id}:{account_id}"
@@ -147,6 +161,9 @@ class Store:
             return None
         fields["refresh_token"] = self.cipher.decrypt(fields["refresh_token"])
         return Connection(**fields)
+
+    def _account_key(self, account_id: str) -> str:
+        return f"{self.prefix}account-owners:{account_id}"
 
     def _state_key(self, state: str) -> str:
         return f"{self.prefix}oauth:{state}"

@@ -1,13 +1,12 @@
 from collections.abc import Callable
-from urllib.parse import urlsplit
 from uuid import uuid4
 
 import httpx
 import pytest
 from dropbox_emulator.testing import RunningEmulator
-from service_kit.testing import ServiceProcess, bearer, free_port
+from service_kit.testing import ServiceProcess, bearer, finish_dropbox_flow, free_port
 
-CONSOLE = "http://console.test/console"
+CONSOLE_CALLBACK = "http://console.test/console/dropbox/callback"
 
 
 @pytest.fixture(scope="module")
@@ -18,8 +17,7 @@ def dropbox_service(start_module_service, dropbox_emulator: RunningEmulator) -> 
         "dropbox-service",
         DROPBOX_SERVICE_PORT=str(port),
         DROPBOX_CA_FILE=str(dropbox_emulator.ca_file),
-        DROPBOX_REDIRECT_URI=f"http://127.0.0.1:{port}/v1/dropbox/callback",
-        CONSOLE_URL=CONSOLE,
+        DROPBOX_REDIRECT_URI=CONSOLE_CALLBACK,
         DROPBOX_BACKOFF_BASE_S="0.05",
         DROPBOX_MAX_5XX_RETRIES="2",
         # A rate limit longer than this redelivers a grant and fails a removal.
@@ -37,10 +35,15 @@ def connect(dropbox_service: ServiceProcess, dropbox_emulator: RunningEmulator):
         )
         assert start.status_code == 200, start.text
         callback = dropbox_emulator.approve(start.json()["authorize_url"], email)
-        assert urlsplit(callback).path == "/v1/dropbox/callback"
-        return httpx.get(callback)
+        return finish(dropbox_service, owner_id, callback)
 
     return run
+
+
+def finish(service: ServiceProcess, owner_id: str, callback: str) -> httpx.Response:
+    """Dropbox's redirect, sent to the console, finished as `owner_id`."""
+    assert callback.startswith(CONSOLE_CALLBACK + "?"), callback
+    return finish_dropbox_flow(service.base_url, owner_id, callback)
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from messaging.testing import read_topic
 from redis.asyncio import Redis
 from service_kit.testing import INTERNAL_HEADERS, bearer
 
-pytestmark = pytest.mark.integration
+from .conftest import finish
 
-CONSOLE = "http://console.test/console"
+pytestmark = pytest.mark.integration
 
 
 def _email() -> str:
@@ -29,8 +29,8 @@ async def test_connect_flow_stores_an_encrypted_token_and_announces_the_connecti
 ):
     email = _email()
     finished = connect(owner_id, email)
-    assert finished.status_code == 302
-    assert finished.headers["location"] == f"{CONSOLE}?dropbox=connected"
+    assert finished.status_code == 200, finished.text
+    assert finished.json()["account"]["email"] == email
 
     status = _status(dropbox_service, owner_id)
     assert status["connected"] is True
@@ -56,26 +56,60 @@ async def test_connect_flow_stores_an_encrypted_token_and_announces_the_connecti
 def test_callback_state_is_single_use(dropbox_service, dropbox_emulator, owner_id):
     start = httpx.get(f"{dropbox_service.base_url}/v1/dropbox/connect", headers=bearer(owner_id))
     callback = dropbox_emulator.approve(start.json()["authorize_url"], _email())
-    assert httpx.get(callback).status_code == 302
-    replay = httpx.get(callback)
+    assert finish(dropbox_service, owner_id, callback).status_code == 200
+    replay = finish(dropbox_service, owner_id, callback)
     assert replay.status_code == 400
-    assert "start again" in replay.json()["detail"]
+    assert replay.json() == {"detail": "invalid_state"}
 
 
-def test_callback_with_an_unknown_state_is_400(dropbox_service):
-    answer = httpx.get(f"{dropbox_service.base_url}/v1/dropbox/callback?code=x&state=forged")
-    assert answer.status_code == 400
+def test_callback_with_an_unknown_state_is_400(dropbox_service, owner_id):
+    body = {"code": "x", "state": "forged"}
+    url = f"{dropbox_service.base_url}/v1/dropbox/callback"
+    answer = httpx.post(url, json=body, headers=bearer(owner_id))
+    assert (answer.status_code, answer.json()) == (400, {"detail": "invalid_state"})
+    assert httpx.get(url, params=body).status_code == 405, "there is no GET callback"
 
 
-def test_denied_authorization_returns_to_the_console_unconnected(dropbox_service, owner_id):
-    start = httpx.get(f"{dropbox_service.base_url}/v1/dropbox/connect", headers=bearer(owner_id))
-    state = dict(httpx.URL(start.json()["authorize_url"]).params)["state"]
-    denied = httpx.get(
-        f"{dropbox_service.base_url}/v1/dropbox/callback",
-        params={"state": state, "error": "access_denied"},
-    )
-    assert denied.headers["location"] == f"{CONSOLE}?dropbox=denied"
+def test_a_state_another_producer_started_connects_nobody(
+    dropbox_service, dropbox_emulator, owner_id
+):
+    # The hijack: an attacker starts a flow and sends its authorize URL to a victim, who
+    # approves it with their Dropbox; the victim's browser lands on the console with the
+    # attacker's state. Finished as the victim, it is refused, and nobody is connected.
+    attacker = owner_id + "-attacker"
+    start = httpx.get(f"{dropbox_service.base_url}/v1/dropbox/connect", headers=bearer(attacker))
+    callback = dropbox_emulator.approve(start.json()["authorize_url"], _email())
+    refused = finish(dropbox_service, owner_id, callback)
+    assert (refused.status_code, refused.json()) == (400, {"detail": "invalid_state"})
     assert _status(dropbox_service, owner_id)["connected"] is False
+    assert _status(dropbox_service, attacker)["connected"] is False
+    assert finish(dropbox_service, attacker, callback).status_code == 400, "the state is spent"
+
+
+def test_the_authorize_url_names_the_scopes_it_needs(dropbox_service, owner_id):
+    start = httpx.get(f"{dropbox_service.base_url}/v1/dropbox/connect", headers=bearer(owner_id))
+    query = dict(httpx.URL(start.json()["authorize_url"]).params)
+    assert set(query["scope"].split()) == {
+        "account_info.read",
+        "files.metadata.read",
+        "files.content.read",
+        "sharing.read",
+        "sharing.write",
+    }
+    assert query["token_access_type"] == "offline"
+
+
+def test_status_warns_when_another_producer_connected_the_same_account(
+    dropbox_service, connect, owner_id
+):
+    email = _email()
+    first = connect(owner_id, email).json()
+    assert first["account"]["connected_elsewhere"] is False
+    second = connect(owner_id + "-b", email).json()
+    assert second["account"]["connected_elsewhere"] is True
+    assert _status(dropbox_service, owner_id)["account"]["connected_elsewhere"] is True
+    httpx.delete(f"{dropbox_service.base_url}/v1/dropbox/connection", headers=bearer(owner_id))
+    assert _status(dropbox_service, owner_id + "-b")["account"]["connected_elsewhere"] is False
 
 
 def test_connect_needs_a_producer_token(dropbox_service):
@@ -194,5 +228,9 @@ def test_status_shows_the_stored_connection_while_dropbox_is_down(
         control.delete("/_emulator/faults")
     assert status == {
         "connected": True,
-        "account": {"email": email, "name": status["account"]["name"]},
+        "account": {
+            "email": email,
+            "name": status["account"]["name"],
+            "connected_elsewhere": False,
+        },
     }

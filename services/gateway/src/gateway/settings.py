@@ -8,6 +8,7 @@ from service_kit.settings import ServiceSettings
 
 DEV_VISITOR_SALT = "dev-only-visitor-salt-change-me-0123456789"
 DEV_PREVIEW_SECRET = "dev-only-preview-secret-change-me-0123456789"
+DEV_CONSOLE_SECRET = "dev-only-console-secret-change-me-0123456789"
 
 
 class Settings(ServiceSettings):
@@ -17,11 +18,14 @@ class Settings(ServiceSettings):
     development_secrets: ClassVar[dict[str, str]] = ServiceSettings.development_secrets | {
         "VISITOR_SALT": DEV_VISITOR_SALT,
         "PREVIEW_SECRET": DEV_PREVIEW_SECRET,
+        "CONSOLE_SECRET": DEV_CONSOLE_SECRET,
     }
 
     port: int = Field(8000, validation_alias="GATEWAY_PORT")
     link_service_url: str = "http://localhost:8001"
     dropbox_service_url: str = "http://localhost:8002"
+    notify_service_url: str = "http://localhost:8003"
+    analytics_service_url: str = "http://localhost:8004"
     # Salt of the visitor ids in events: a hash of address and browser, never the address.
     visitor_salt: SecretStr = SecretStr(DEV_VISITOR_SALT)
     # Key of the signed preview URLs the players use.
@@ -39,8 +43,20 @@ class Settings(ServiceSettings):
     # Unknown tokens one client may try per window before it gets 429.
     unknown_token_burst: int = Field(20, ge=1)
     unknown_token_window_s: int = Field(60, ge=1)
+    # Key of the console's CSRF tokens (an HMAC of the session).
+    console_secret: SecretStr = SecretStr(DEV_CONSOLE_SECRET)
+    # The Producer Dashboard origin allowed to hand a signed-in producer over
+    # (POST /console/session); unset, only the console's own origin may.
+    console_dashboard_origin: str | None = None
+    # Development only: the producers GET /console/sign-in offers (user id, name).
+    console_demo_producers: list[tuple[str, str]] = [("u-demo", "Mara Vale"), ("u-ana", "Ana Ruiz")]
 
     @classmethod
     def required_in_production(cls) -> set[str]:
         """Environment variables a production deployment must set."""
-        return super().required_in_production() | {"LINK_SERVICE_URL", "DROPBOX_SERVICE_URL"}
+        return super().required_in_production() | {
+            "LINK_SERVICE_URL",
+            "DROPBOX_SERVICE_URL",
+            "NOTIFY_SERVICE_URL",
+            "ANALYTICS_SERVICE_URL",
+        }

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from contracts.auth import issue_producer_token
 from service_kit.settings import DEV_JWT_SECRET
@@ -21,6 +21,7 @@ from devstack.paths import DevstackError
 
 DEMO_OWNER = "u-demo"
 DEMO_NAME = "Mara Vale"
+DEMO_DROPBOX = "producer@example.com"  # the emulator's seeded account
 ROLE_OF_KIND = {"master": "bounce", "mp3": "bounce", "stems": "stem", "project": "project"}
 
 
@@ -49,6 +50,7 @@ def seed(env: Mapping[str, str]) -> dict[str, str]:
 
 def _connect(env: Mapping[str, str], dropbox: str, headers: dict[str, str]) -> None:
     authorize = _call("GET", f"{dropbox}/v1/dropbox/connect", headers)["authorize_url"]
+    authorize += "&" + urlencode({"login_hint": DEMO_DROPBOX})  # approved without the page
     opener = urllib.request.build_opener(
         _NoRedirect, urllib.request.HTTPSHandler(context=_tls(env)), urllib.request.ProxyHandler({})
     )
@@ -57,8 +59,9 @@ def _connect(env: Mapping[str, str], dropbox: str, headers: dict[str, str]) -> N
         raise DevstackError("the Dropbox emulator did not redirect back to dropbox-service")
     except urllib.error.HTTPError as redirect:
         callback = redirect.headers["Location"]
-    path = urlsplit(callback)
-    _call("GET", f"{dropbox}{path.path}?{path.query}", expect_redirect=True)
+    query = dict(parse_qsl(urlsplit(callback).query))  # what the console posts on (DESIGN §7)
+    body = {"code": query["code"], "state": query["state"]}
+    _call("POST", f"{dropbox}/v1/dropbox/callback", headers, body)
 
 
 def _put_track(link_service: str, headers: dict[str, str], track: Mapping[str, Any]) -> str:
@@ -114,21 +117,16 @@ def _call(
     body: Any = None,
     *,
     context: ssl.SSLContext | None = None,
-    expect_redirect: bool = False,
 ) -> Any:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
     request.add_header("Content-Type", "application/json")
     handlers: list[Any] = [urllib.request.ProxyHandler({})]
-    if expect_redirect:
-        handlers.append(_NoRedirect)
     if context is not None:
         handlers.append(urllib.request.HTTPSHandler(context=context))
     try:
         with urllib.request.build_opener(*handlers).open(request, timeout=30) as answer:
             return json.loads(answer.read() or b"null")
     except urllib.error.HTTPError as error:
-        if expect_redirect and error.code in (302, 303):
-            return None
         reason = f"{method} {url} answered {error.code}: {error.read()!r}"
         raise DevstackError(f"demo data: {reason}") from error

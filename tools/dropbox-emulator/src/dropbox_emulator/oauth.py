@@ -6,11 +6,18 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
+from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 
 from . import tokens
 from .faults import observe
@@ -26,18 +33,31 @@ def make_router(world: World, settings: Settings) -> APIRouter:
 
     @router.get("/oauth2/authorize")
     async def authorize(request: Request) -> Response:
+        """With `login_hint` (tests, the demo loader) approve at once as that account;
+        without, show the consent page a person answers."""
         if (fault := await observe(world, "oauth2/authorize")) is not None:
             return fault
         params = dict(request.query_params)
         if problem := authorize_problem(params):
             return PlainTextResponse(f"invalid_request: {problem}", status_code=400)
-        with world.lock:
-            code = new_code(world, settings, params)
-        if not (redirect_uri := params.get("redirect_uri")):
-            # Without a redirect URI Dropbox shows the code for the user to paste.
-            return PlainTextResponse(code)
-        target = with_query(redirect_uri, {"code": code, "state": params.get("state")})
-        return RedirectResponse(target, status_code=302)
+        if not params.get("login_hint"):
+            return consent_page(params)
+        return approve(world, settings, params)
+
+    @router.post("/oauth2/authorize")
+    async def decide(request: Request) -> Response:
+        """The consent page's answer: Allow as the address given, or Cancel."""
+        form = dict(parse_qsl((await request.body()).decode()))
+        params = {key: value for key, value in form.items() if key not in ("decision", "email")}
+        if problem := authorize_problem(params):
+            return PlainTextResponse(f"invalid_request: {problem}", status_code=400)
+        if form.get("decision") != "allow":
+            target = params.get("redirect_uri")
+            if not target:
+                return PlainTextResponse("access_denied")
+            denied = {"error": "access_denied", "state": params.get("state")}
+            return RedirectResponse(with_query(target, denied), status_code=302)
+        return approve(world, settings, params | {"login_hint": form.get("email") or DEFAULT_LOGIN})
 
     @router.post("/oauth2/token")
     async def token(request: Request) -> Response:
@@ -48,6 +68,39 @@ def make_router(world: World, settings: Settings) -> APIRouter:
             return exchange(world, settings, form)
 
     return router
+
+
+def approve(world: World, settings: Settings, params: Mapping[str, str]) -> Response:
+    """A code for the `login_hint` account, sent back to the app's redirect URI (or shown)."""
+    with world.lock:
+        code = new_code(world, settings, params)
+    if not (redirect_uri := params.get("redirect_uri")):
+        # Without a redirect URI Dropbox shows the code for the user to paste.
+        return PlainTextResponse(code)
+    target = with_query(redirect_uri, {"code": code, "state": params.get("state")})
+    return RedirectResponse(target, status_code=302)
+
+
+def consent_page(params: Mapping[str, str]) -> HTMLResponse:
+    """Dropbox's "allow this app?" page: the scopes asked for, an address to sign in as."""
+    hidden = "".join(
+        f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in params.items()
+    )
+    scopes = "".join(
+        f"<li>{escape(s)}</li>" for s in (params.get("scope") or tokens.SCOPES).split()
+    )
+    return HTMLResponse(
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Allow access - Dropbox (emulator)</title></head><body>"
+        f"<h1>{escape(params['client_id'])} would like to access your Dropbox</h1>"
+        f"<p>It asks to:</p><ul>{scopes}</ul>"
+        f'<form method="post" action="/oauth2/authorize">{hidden}'
+        f'<label>Signed in as <input name="email" type="email" value="{DEFAULT_LOGIN}" required>'
+        '</label> <button name="decision" value="allow">Allow</button> '
+        '<button name="decision" value="cancel" formnovalidate>Cancel</button></form>'
+        "</body></html>"
+    )
 
 
 def authorize_problem(params: Mapping[str, str]) -> str | None:
@@ -64,7 +117,7 @@ def authorize_problem(params: Mapping[str, str]) -> str | None:
 
 
 def new_code(world: World, settings: Settings, params: Mapping[str, str]) -> str:
-    """Approve at once for the `login_hint` account, making it if new, and return a code."""
+    """A code approving access for the `login_hint` account, made if new."""
     account = world.ensure_account(params.get("login_hint") or DEFAULT_LOGIN)
     code = random_text(43)
     world.codes[code] = AuthCode(

@@ -214,3 +214,30 @@ def test_a_code_expires(control: httpx.Client, email: str, clock: Callable[[floa
     clock(601)
 
     assert exchange(control, code).json()["error"] == "invalid_grant"
+
+
+def test_a_person_allows_or_cancels_on_the_consent_page(control: httpx.Client, email: str) -> None:
+    params = {
+        "response_type": "code",
+        "client_id": "by-hand",
+        "redirect_uri": "https://app.example.test/cb",
+        "code_challenge": CHALLENGE,
+        "code_challenge_method": "S256",
+        "state": "s-1",
+        "scope": "account_info.read sharing.write",
+    }
+    page = control.get("/oauth2/authorize", params=params)
+    assert page.status_code == 200
+    assert "<li>sharing.write</li>" in page.text and 'name="state" value="s-1"' in page.text
+
+    allowed = control.post("/oauth2/authorize", data=params | {"decision": "allow", "email": email})
+    assert allowed.status_code == 302
+    back = httpx.URL(allowed.headers["location"])
+    assert (back.host, back.params["state"]) == ("app.example.test", "s-1")
+    assert exchange(control, back.params["code"]).status_code == 200
+
+    cancelled = control.post("/oauth2/authorize", data=params | {"decision": "cancel"})
+    assert dict(httpx.URL(cancelled.headers["location"]).params) == {
+        "error": "access_denied",
+        "state": "s-1",
+    }

@@ -1,15 +1,37 @@
 """Connecting a producer's Dropbox: OAuth 2 with PKCE, status, disconnect (DESIGN §7)."""
 
-from typing import Any
-
 from fastapi import APIRouter, HTTPException, status
-from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
 from service_kit.auth import CurrentOwner
 
 from dropbox_service.connections import CodeRefused, InvalidState
-from dropbox_service.context import DropboxDep
+from dropbox_service.context import DropboxContext, DropboxDep
+from dropbox_service.store import Connection
 
 router = APIRouter(prefix="/v1/dropbox", tags=["dropbox"])
+
+
+class Authorization(BaseModel):
+    """What Dropbox sent the producer back to the console with."""
+
+    code: str = Field(min_length=1, max_length=2000)
+    state: str = Field(min_length=1, max_length=200)
+
+
+class Account(BaseModel):
+    """The connected Dropbox account; `connected_elsewhere` warns that another producer
+    has connected it too."""
+
+    email: str
+    name: str
+    connected_elsewhere: bool
+
+
+class DropboxStatus(BaseModel):
+    """Whether the caller's Dropbox is connected, and as whom."""
+
+    connected: bool
+    account: Account | None
 
 
 @router.get("/connect")
@@ -18,35 +40,23 @@ async def connect(owner: CurrentOwner, context: DropboxDep) -> dict[str, str]:
     return {"authorize_url": await context.connections.start(owner.user_id)}
 
 
-@router.get("/callback", response_class=RedirectResponse, status_code=status.HTTP_302_FOUND)
-async def callback(
-    context: DropboxDep, code: str | None = None, state: str | None = None, error: str | None = None
-) -> RedirectResponse:
-    """Finish the flow Dropbox sends the producer back from, then return to the console."""
+@router.post("/callback")
+async def callback(body: Authorization, owner: CurrentOwner, context: DropboxDep) -> DropboxStatus:
+    """Finish a flow the caller started: the console calls this from its callback page."""
     try:
-        connected = await context.connections.finish(state or "", None if error else code)
+        connection = await context.connections.finish(owner.user_id, body.state, body.code)
     except InvalidState as refused:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            detail="unknown, used or expired state: start again at /v1/dropbox/connect",
-        ) from refused
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="invalid_state") from refused
     except CodeRefused as refused:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST, detail="Dropbox refused the authorization code"
-        ) from refused
-    outcome = "connected" if connected else "denied"
-    return RedirectResponse(
-        f"{context.settings.console_url}?dropbox={outcome}", status.HTTP_302_FOUND
-    )
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="code_refused") from refused
+    return await _status(context, owner.user_id, connection)
 
 
 @router.get("/status")
-async def connection_status(owner: CurrentOwner, context: DropboxDep) -> dict[str, Any]:
+async def connection_status(owner: CurrentOwner, context: DropboxDep) -> DropboxStatus:
     """Whether the caller's Dropbox is connected, and as whom."""
     connection = await context.connections.status(owner.user_id)
-    if connection is None:
-        return {"connected": False, "account": None}
-    return {"connected": True, "account": {"email": connection.email, "name": connection.name}}
+    return await _status(context, owner.user_id, connection)
 
 
 @router.delete("/connection")
@@ -54,3 +64,13 @@ async def disconnect(owner: CurrentOwner, context: DropboxDep) -> dict[str, bool
     """Revoke the caller's token at Dropbox and forget it; idempotent."""
     await context.connections.revoke(owner.user_id)
     return {"connected": False}
+
+
+async def _status(
+    context: DropboxContext, owner_id: str, connection: Connection | None
+) -> DropboxStatus:
+    if connection is None:
+        return DropboxStatus(connected=False, account=None)
+    elsewhere = await context.connections.connected_elsewhere(owner_id, connection)
+    account = Account(email=connection.email, name=connection.name, connected_elsewhere=elsewhere)
+    return DropboxStatus(connected=True, account=account)

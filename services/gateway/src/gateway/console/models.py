@@ -1,0 +1,153 @@
+"""The services' answers the console reads, as frozen records (fields it does not use are
+ignored, so a service may add some without breaking the console)."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class TrackFile(_Answer):
+    """A file of a catalog track."""
+
+    file_id: str
+    name: str
+    role: Literal["bounce", "stem", "project", "other"]
+    size: int
+
+
+class Collaborator(_Answer):
+    """A collaborator of a catalog track."""
+
+    collaborator_id: str
+    name: str
+    email: str
+    user_id: str | None = None
+
+
+class Track(_Answer):
+    """A catalog track (DESIGN §4)."""
+
+    track_id: str
+    title: str
+    artist: str
+    bucket: str | None = None
+    group_id: str | None = None
+    version: int = 1
+    files: list[TrackFile]
+    collaborators: list[Collaborator] = []
+
+
+class LinkTrack(_Answer):
+    """A track as a link shows it."""
+
+    track_id: str
+    title: str
+    artist: str
+    version: int
+
+
+class Link(_Answer):
+    """A share link (DESIGN §5)."""
+
+    id: str
+    url: str
+    kind: Literal["single", "playlist"]
+    title: str | None
+    message: str | None
+    include: list[str]
+    downloads: list[str]
+    tracks: list[LinkTrack]
+    status: Literal["active", "expired", "revoked"]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class Day(_Answer):
+    """A day's counts."""
+
+    date: date
+    views: int
+    downloads: int
+
+
+class SongDownloads(_Answer):
+    """Downloads of one song (its versions together)."""
+
+    song: str
+    title: str
+    downloads: int
+
+
+class Stats(_Answer):
+    """A link's counts (DESIGN §10); all zero before analytics has seen the link."""
+
+    views: int = 0
+    unique_visitors: int = 0
+    downloads: int = 0
+    downloads_by_type: dict[str, int] = {}
+    downloads_by_format: dict[str, int] = {}
+    downloads_by_song: list[SongDownloads] = []
+    daily: list[Day] = []
+
+
+class CollaboratorStatus(_Answer):
+    """A collaborator's dot on a track."""
+
+    collaborator_id: str
+    name: str
+    email: str
+    status: Literal["granted", "pending", "not_shared", "failed"]
+    reason: str | None = None
+    revoking: bool = False
+
+
+class ShareStatus(_Answer):
+    """Every collaborator's dot on a track, and the track's."""
+
+    track_id: str
+    status: Literal["none", "partial", "all"]
+    collaborators: list[CollaboratorStatus]
+
+
+class Job(_Answer):
+    """A collaborator share's progress."""
+
+    job_id: str
+    state: Literal["running", "done", "failed"]
+    total: int
+    done: int
+    failed: int
+
+
+class Notification(_Answer):
+    """An in-app notification."""
+
+    id: str
+    title: str
+    owner_name: str
+    track_title: str
+    message: str | None
+    access_url: str | None
+    created_at: datetime
+    read: bool
+
+
+class DropboxAccount(_Answer):
+    """The Dropbox account a producer connected."""
+
+    email: str
+    name: str
+    connected_elsewhere: bool = False
+
+
+class DropboxStatus(_Answer):
+    """Whether the producer's Dropbox is connected, and as whom."""
+
+    connected: bool
+    account: DropboxAccount | None

@@ -1,0 +1,43 @@
+"""Rendering a console page: its template with the session, the bell's count and a notice."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from gateway.console.services import ConsoleApi
+from gateway.console.session import Session
+
+templates = Jinja2Templates(directory=Path(__file__).parents[1] / "templates")
+# The bell counts this many unread notifications at most ("99+").
+BELL_MOST = 99
+
+
+async def render(
+    request: Request,
+    api: ConsoleApi,
+    session: Session,
+    template: str,
+    values: dict[str, Any],
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The console page `template` with `values`, as the signed-in producer sees it."""
+    page = await api.call(
+        session.token,
+        "GET",
+        "notify",
+        "/v1/notifications",
+        params={"unread": "true", "limit": BELL_MOST},
+    )
+    unread = f"{BELL_MOST}+" if page["next_cursor"] else str(len(page["items"]))
+    common = {"session": session, "unread": unread, "notice": request.query_params.get("notice")}
+    return templates.TemplateResponse(
+        request, f"console/{template}", common | values, status_code=status_code
+    )
+
+
+def see_other(url: str) -> RedirectResponse:
+    """After a change, the page to look at (303, so a reload does not repeat the POST)."""
+    return RedirectResponse(url, status_code=303)

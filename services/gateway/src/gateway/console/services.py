@@ -1,0 +1,102 @@
+"""The services' public APIs, called with the signed-in producer's JWT (one origin, no CORS).
+
+An answer the producer can act on becomes an exception the pages show: 401 signs them out,
+404 is the not-found page, 400/409/422 a message saying why; 5xx or no answer the outage
+page, as on the share pages.
+"""
+
+from typing import Any
+
+import httpx
+
+from gateway.console.session import SignedOut
+from gateway.settings import Settings
+
+
+class NotFound(Exception):
+    """The producer has no such resource (or it is another producer's)."""
+
+
+class Refused(Exception):
+    """A service refused the request; `reason` says why, in its words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ServiceUnavailable(Exception):
+    """A service could not be reached, or failed."""
+
+
+class ConsoleApi:
+    """One HTTP client per service, shared by every console request."""
+
+    def __init__(self, settings: Settings) -> None:
+        bases = {
+            "links": settings.link_service_url,
+            "dropbox": settings.dropbox_service_url,
+            "notify": settings.notify_service_url,
+            "analytics": settings.analytics_service_url,
+        }
+        self.clients = {
+            name: httpx.AsyncClient(base_url=url, timeout=10.0) for name, url in bases.items()
+        }
+
+    async def call(
+        self,
+        jwt: str,
+        method: str,
+        service: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """The JSON answer of `method path` on `service` as the producer of `jwt`."""
+        headers = {"Authorization": f"Bearer {jwt}"}
+        try:
+            answer = await self.clients[service].request(
+                method, path, json=json, params=params, headers=headers
+            )
+        except httpx.HTTPError as error:
+            raise ServiceUnavailable(f"{service}: {error!r}") from error
+        if answer.status_code == 401:
+            raise SignedOut(f"{service} refused the session")
+        if answer.status_code == 404:
+            raise NotFound(path)
+        if answer.status_code in (400, 409, 422):
+            raise Refused(_reason(answer))
+        if answer.status_code >= 400:
+            raise ServiceUnavailable(f"{service} answered {answer.status_code}")
+        return answer.json()
+
+    async def all_pages(
+        self, jwt: str, service: str, path: str, *, limit: int = 200, most: int = 2000
+    ) -> list[Any]:
+        """Every item of a list, page after page, up to `most`."""
+        items: list[Any] = []
+        cursor = None
+        while len(items) < most:
+            params = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+            page = await self.call(jwt, "GET", service, path, params=params)
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        return items
+
+    async def aclose(self) -> None:
+        """Close the clients."""
+        for client in self.clients.values():
+            await client.aclose()
+
+
+def _reason(answer: httpx.Response) -> str:
+    try:
+        detail = answer.json()["detail"]
+    except (ValueError, KeyError, TypeError):
+        return answer.text[:200]
+    if isinstance(detail, list):  # FastAPI's validation errors
+        return "; ".join(str(item.get("msg", item)) for item in detail if isinstance(item, dict))
+    return str(detail)

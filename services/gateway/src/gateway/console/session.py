@@ -1,0 +1,113 @@
+"""Who is signed in to the console, and proof that a form came from one of its pages.
+
+The producer's JWT lives in an HttpOnly, SameSite=Lax cookie (Secure outside development),
+so page scripts never see it. Every state-changing request carries a CSRF token: an HMAC
+of the session's JWT under `CONSOLE_SECRET`, so it needs no server state, changes with each
+sign-in and cannot be computed by another site. POSTs from another origin are refused too.
+"""
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+from typing import Annotated
+
+from contracts.auth import InvalidToken, Principal, decode_producer_token
+from fastapi import Depends, Request, Response
+
+from gateway.settings import Settings
+
+COOKIE = "console_session"
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class SignedOut(Exception):
+    """No valid session: the console sends the browser to sign in."""
+
+
+class Forbidden(Exception):
+    """A state-changing request without a valid CSRF token, or from another origin."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """The signed-in producer, the JWT the console calls the services with, and the CSRF
+    token its forms carry."""
+
+    producer: Principal
+    token: str
+    csrf: str
+
+
+def csrf_token(settings: Settings, jwt: str) -> str:
+    """The CSRF token of the session holding `jwt`."""
+    key = settings.console_secret.get_secret_value().encode()
+    return hmac.new(key, jwt.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def open_session(settings: Settings, jwt: str) -> Session:
+    """The session of a producer JWT; SignedOut when it is not valid."""
+    try:
+        producer = decode_producer_token(jwt, settings.auth_jwt_secret.get_secret_value())
+    except InvalidToken as error:
+        raise SignedOut(str(error)) from error
+    return Session(producer, jwt, csrf_token(settings, jwt))
+
+
+def remember(response: Response, settings: Settings, jwt: str, expires_at: int) -> None:
+    """Keep `jwt` in the session cookie until it expires."""
+    response.set_cookie(
+        COOKIE,
+        jwt,
+        max_age=max(0, expires_at - int(time.time())),
+        path="/console",
+        httponly=True,
+        secure=settings.app_env != "development",
+        samesite="lax",
+    )
+
+
+def forget(response: Response) -> None:
+    """End the session."""
+    response.delete_cookie(COOKIE, path="/console")
+
+
+def check_origin(request: Request, *allowed: str | None) -> None:
+    """Refuse a request a browser sent from a page of another origin (Origin, else Referer)."""
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    sent = request.headers.get("origin") or _origin_of(request.headers.get("referer"))
+    if sent is not None and sent not in {own, *filter(None, allowed)}:
+        raise Forbidden(f"request from {sent}")
+
+
+def _origin_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else None
+
+
+def current_session(request: Request) -> Session:
+    """The session of the cookie; SignedOut without a valid one."""
+    jwt = request.cookies.get(COOKIE)
+    if not jwt:
+        raise SignedOut("no session")
+    return open_session(request.app.state.gateway.settings, jwt)
+
+
+async def changing_session(request: Request) -> Session:
+    """The session of a state-changing request, which must come from a console page and
+    carry the session's CSRF token (form field or header)."""
+    session = current_session(request)
+    check_origin(request)
+    given = request.headers.get(CSRF_HEADER)
+    if given is None:
+        given = str((await request.form()).get(CSRF_FIELD, ""))
+    if not hmac.compare_digest(given.encode(), session.csrf.encode()):
+        raise Forbidden("missing or wrong CSRF token")
+    return session
+
+
+ConsoleSession = Annotated[Session, Depends(current_session)]
+ChangingSession = Annotated[Session, Depends(changing_session)]
