@@ -4,7 +4,7 @@ import os
 import re
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,7 +15,9 @@ import pytest
 from devstack import kafka, procs
 from devstack.packages import debian_program
 from devstack.paths import run_dir
+from dropbox_emulator.seed import demo_contents
 from dropbox_emulator.testing import RunningEmulator
+from playwright.async_api import Browser, Page, async_playwright
 from service_kit.testing import (
     ServiceProcess,
     bearer,
@@ -151,6 +153,60 @@ def player_urls(html: str) -> list[str]:
     return [u.replace("&amp;", "&") for u in re.findall(r'<audio[^>]+src="([^"]+)"', html)]
 
 
+# The role of each of the emulator's demo files in a catalog, by extension.
+DEMO_ROLES = {
+    "wav": "bounce",
+    "mp3": "bounce",
+    "zip": "stem",
+    "als": "project",
+    "logicx": "project",
+}
+
+
+def put_demo_song(
+    emulator: RunningEmulator,
+    link_service_url: str,
+    owner_id: str,
+    account: str,
+    track_id: str,
+    title: str,
+    **extra: object,
+) -> dict[str, bytes]:
+    """One of the emulator's synthesised demo songs (its latest version), uploaded to the
+    Dropbox `account` and put in `owner_id`'s catalog; answers its files' bytes by name."""
+    contents = {
+        path.rsplit("/", 1)[1]: data
+        for path, data in demo_contents()[title].items()
+        if "/Versions/" not in path
+    }
+    folder = f"/Songs/{track_id}"
+    with httpx.Client(verify=emulator.ssl_context(), trust_env=False) as control:
+        for name, data in contents.items():
+            control.put(
+                f"{emulator.base_url}/_emulator/files",
+                content=data,
+                params={"account": account, "path": f"{folder}/{name}"},
+            ).raise_for_status()
+    files = [
+        {
+            "file_id": f"{track_id}-{name.rsplit('.', 1)[1]}",
+            "name": name,
+            "role": DEMO_ROLES[name.rsplit(".", 1)[1]],
+            "dropbox_path": f"{folder}/{name}",
+            "size": len(data),
+        }
+        for name, data in contents.items()
+    ]
+    body = {"title": title, "artist": "Mara Vale", "dropbox_folder": folder, "files": files}
+    answer = httpx.put(
+        f"{link_service_url}/v1/catalog/tracks/{track_id}",
+        headers=bearer(owner_id),
+        json=body | extra,
+    )
+    assert answer.status_code == 200, answer.text
+    return contents
+
+
 @contextmanager
 def kafka_paused() -> Iterator[None]:
     """Kafka frozen (SIGSTOP) for the block: every client sees it gone, then it resumes."""
@@ -257,6 +313,26 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--autoplay-policy=no-user-gesture-required",
 ]
+
+
+@pytest.fixture(scope="module")
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield launched
+        await launched.close()
+
+
+async def until(page: Page, expression: str, timeout_s: float = 15) -> None:
+    """Poll `expression` in the page (the pages' CSP rules out wait_for_function's eval)."""
+    for _ in range(int(timeout_s / 0.1)):
+        if await page.evaluate(expression):
+            return
+        await page.wait_for_timeout(100)
+    raise AssertionError(f"never true: {expression}")
 
 
 @pytest.fixture(scope="session")

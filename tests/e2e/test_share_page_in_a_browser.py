@@ -4,32 +4,12 @@ seeks, plays a playlist through, downloads, and sees a revoke at once."""
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
-from dropbox_emulator.seed import demo_contents
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
-from .conftest import BROWSER, CHROMIUM_FLAGS, System
+from .conftest import BROWSER, System, put_demo_song, until
 
 pytestmark = pytest.mark.e2e
-
-ROLES = {
-    ".wav": "bounce",
-    ".mp3": "bounce",
-    ".zip": "stem",
-    ".als": "project",
-    ".logicx": "project",
-}
-
-
-@pytest.fixture(scope="module")
-async def browser(chromium: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
-        )
-        yield launched
-        await launched.close()
 
 
 @pytest.fixture
@@ -43,58 +23,24 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     await context.close()
 
 
-def _real_track(system: System, track_id: str, title: str) -> dict[str, bytes]:
-    """One of the emulator's synthesised demo songs, uploaded to the producer's Dropbox."""
-    contents = {path.rsplit("/", 1)[1]: data for path, data in demo_contents()[title].items()}
-    folder = f"/Browser/{track_id}"
-    with httpx.Client(verify=system.emulator.ssl_context(), trust_env=False) as control:
-        for name, data in contents.items():
-            control.put(
-                f"{system.emulator.base_url}/_emulator/files",
-                content=data,
-                params={"account": system.email, "path": f"{folder}/{name}"},
-            ).raise_for_status()
-    files = [
-        {
-            "file_id": f"{track_id}-{name.rsplit('.', 1)[1]}",
-            "name": name,
-            "role": ROLES["." + name.rsplit(".", 1)[1]],
-            "dropbox_path": f"{folder}/{name}",
-            "size": len(data),
-        }
-        for name, data in contents.items()
-    ]
-    answer = httpx.put(
-        f"{system.link_service.base_url}/v1/catalog/tracks/{track_id}",
-        headers=system.producer,
-        json={"title": title, "artist": "Mara Vale", "dropbox_folder": folder, "files": files},
-    )
-    assert answer.status_code == 200, answer.text
-    return contents
-
-
 @pytest.fixture(scope="module")
 def songs(system: System) -> dict[str, dict[str, bytes]]:
     return {
-        "b-1": _real_track(system, "b-1", "Night Drive"),
-        "b-2": _real_track(system, "b-2", "Neon Rain"),
+        track_id: put_demo_song(
+            system.emulator,
+            system.link_service.base_url,
+            system.owner_id,
+            system.email,
+            track_id,
+            title,
+        )
+        for track_id, title in (("b-1", "Night Drive"), ("b-2", "Neon Rain"))
     }
-
-
-async def _until(page: Page, expression: str, timeout_s: float = 15) -> None:
-    """Poll `expression` in the page (the page's CSP rules out wait_for_function's eval)."""
-    for _ in range(int(timeout_s / 0.1)):
-        if await page.evaluate(expression):
-            return
-        await page.wait_for_timeout(100)
-    raise AssertionError(f"never true: {expression}")
 
 
 async def _playing(page: Page, index: int, at_least_s: float) -> None:
     player = f"document.querySelectorAll('audio.player')[{index}]"
-    await _until(
-        page, f"!{player}.paused && {player}.currentTime > {at_least_s} && !{player}.error"
-    )
+    await until(page, f"!{player}.paused && {player}.currentTime > {at_least_s} && !{player}.error")
 
 
 async def test_a_playlist_plays_seeks_plays_through_and_downloads(
@@ -122,7 +68,7 @@ async def test_a_playlist_plays_seeks_plays_through_and_downloads(
     assert 206 in ranges, "the browser seeks with Range requests, answered 206"
 
     # The first song ends; the playlist goes on to the next.
-    await _until(page, "document.querySelectorAll('audio.player')[0].ended")
+    await until(page, "document.querySelectorAll('audio.player')[0].ended")
     await _playing(page, 1, 0.1)
 
     async with page.expect_download() as started:

@@ -94,15 +94,15 @@ class Store:
     async def add_account_owner(self, account_id: str, owner_id: str) -> None:
         """Record that `owner_id` connected the Dropbox account (an index for a warning, kept
         beside the connection rather than in its transaction: another hash slot)."""
-        await self.redis.sadd(self._account_key(account_id), owner_id)  # type: ignore[misc]
+        await self.redis.sadd(self._account_key(account_id), owner_id)
 
     async def remove_account_owner(self, account_id: str, owner_id: str) -> None:
         """Record that `owner_id` no longer has the account connected."""
-        await self.redis.srem(self._account_key(account_id), owner_id)  # type: ignore[misc]
+        await self.redis.srem(self._account_key(account_id), owner_id)
 
     async def other_owners(self, account_id: str, owner_id: str) -> set[str]:
         """The other producers who have the same Dropbox account connected."""
-        owners: set[str] = await self.redis.smembers(self._account_key(account_id))  # type: ignore[misc]
+        owners: set[str] = await self.redis.smembers(self._account_key(account_id))  # type: ignore[assignment]
         return owners - {owner_id}
 
     def links_key(self, owner_id: str, account_id: str) -> str:

@@ -1,4 +1,5 @@
-"""The gateway's application: public share pages on top of link-service and dropbox-service."""
+"""The gateway's application: public share pages on top of link-service and dropbox-service,
+and the producer console on top of every service's public API."""
 
 from pathlib import Path
 
@@ -10,7 +11,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from service_kit.app import build_runtime, create_service_app
 
 from gateway import consumers
-from gateway.api import pages
+from gateway.api import console_account, console_links, console_tracks, pages
+from gateway.console import handlers as console_handlers
+from gateway.console.services import ConsoleApi
 from gateway.context import GatewayContext
 from gateway.dropbox_files import DropboxFiles, DropboxUnavailable
 from gateway.events import Events
@@ -34,15 +37,17 @@ def create_app(settings: Settings) -> FastAPI:
     )
     signer = Signer(settings.preview_secret.get_secret_value(), settings.preview_ttl_s)
     shares = Shares(links, dropbox, signer, limit, Events(runtime.redis, runtime.outbox))
+    console = ConsoleApi(settings)
     consumers.register(runtime, links)
     app = create_service_app(
         runtime,
         title="Gateway",
-        routers=(pages.router,),
+        routers=(pages.router, console_account.router, console_tracks.router, console_links.router),
         publishes=(ShareViewed, DownloadRecorded),
-        on_shutdown=(links.aclose, dropbox.aclose),
+        on_shutdown=(links.aclose, dropbox.aclose, console.aclose),
     )
     app.add_exception_handler(Refusal, pages.answer_refusal)
+    console_handlers.install(app)
     outages = (
         DropboxUnavailable,
         LinkServiceUnavailable,
@@ -54,5 +59,5 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_exception_handler(outage, pages.answer_unavailable)
     app.middleware("http")(security_headers)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
-    app.state.gateway = GatewayContext(settings, shares)
+    app.state.gateway = GatewayContext(settings, shares, console)
     return app

@@ -10,6 +10,10 @@ CONTENT_SECURITY_POLICY = (
     "media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
+# The console's forms post to the console itself, and nowhere else.
+CONSOLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "form-action 'none'", "form-action 'self'"
+)
 HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -23,7 +27,12 @@ HEADERS = {
 async def security_headers(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
-    """Add the share headers of DESIGN §6 to the response."""
+    """Add the share headers of DESIGN §6 to the response (the console's forms may post)."""
     response = await call_next(request)
     response.headers.update(HEADERS)
+    if request.url.path.startswith("/console"):
+        response.headers["Content-Security-Policy"] = CONSOLE_CONTENT_SECURITY_POLICY
+        # No share token in its URLs; and a browser told "no-referrer" sends `Origin: null`,
+        # which the console's origin check refuses.
+        response.headers["Referrer-Policy"] = "same-origin"
     return response

@@ -8,18 +8,21 @@ STRONG = "s" * 40
 BASE = {"app_env": "production", "auth_jwt_secret": STRONG, "internal_api_token": STRONG}
 
 
-@pytest.mark.parametrize("missing", ["visitor_salt", "preview_secret"])
-def test_production_refuses_a_development_visitor_salt_or_preview_secret(missing: str):
-    chosen = {"visitor_salt": STRONG, "preview_secret": STRONG} | {missing: "short"}
+OWN = {"visitor_salt": STRONG, "preview_secret": STRONG, "console_secret": STRONG}
+
+
+@pytest.mark.parametrize("missing", sorted(OWN))
+def test_production_refuses_a_development_salt_or_secret(missing: str):
     with pytest.raises(ValidationError, match=missing.upper()):
-        Settings(**BASE, **chosen)
-    assert Settings(**BASE, visitor_salt=STRONG, preview_secret=STRONG).app_env == "production"
+        Settings(**BASE, **(OWN | {missing: "short"}))
+    assert Settings(**BASE, **OWN).app_env == "production"
 
 
 def test_production_names_every_secret_it_needs():
     assert {
         "VISITOR_SALT",
         "PREVIEW_SECRET",
+        "CONSOLE_SECRET",
         "AUTH_JWT_SECRET",
     } <= Settings.required_in_production()
 

@@ -46,7 +46,7 @@ def _up(started: list[Stopper], timeout: float) -> None:
 
 def _load_demo(env: dict[str, str]) -> None:
     """Seed the demo producer; a failure is reported, the services keep running."""
-    print("devstack: loading demo data (producer Mara Vale, Dropbox connected, Demo EP link)")
+    print("devstack: loading demo data (Mara Vale, Dropbox connected, 12 tracks, EP 2026 link)")
     try:
         for name, value in demo.seed(env).items():
             print(f"  {name:<18} {value}")

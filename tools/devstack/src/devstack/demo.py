@@ -1,4 +1,5 @@
-"""Demo data for `make run` / `make up`: a producer with Dropbox connected, a catalog and a link.
+"""Demo data for `make run` / `make up`: a producer with Dropbox connected, a catalog of three
+buckets (versions, collaborators with and without accounts) and a link.
 
 Idempotent: each step looks first (is Dropbox connected? does the link exist?).
 """
@@ -23,6 +24,23 @@ DEMO_OWNER = "u-demo"
 DEMO_NAME = "Mara Vale"
 DEMO_DROPBOX = "producer@example.com"  # the emulator's seeded account
 ROLE_OF_KIND = {"master": "bounce", "mp3": "bounce", "stems": "stem", "project": "project"}
+# Ana has a Producer Dashboard account (sign in as her to see her notifications); Bo and Cy
+# do not, so Dropbox invites them by mail.
+ANA = {
+    "collaborator_id": "c-ana",
+    "email": "ana@example.com",
+    "name": "Ana Ruiz",
+    "user_id": "u-ana",
+}
+BO = {"collaborator_id": "c-bo", "email": "bo@example.com", "name": "Bo Lindqvist", "user_id": None}
+CY = {"collaborator_id": "c-cy", "email": "cy@example.com", "name": "Cy Okafor", "user_id": None}
+COLLABORATORS = {
+    "Night Drive": [ANA, BO],
+    "Neon Rain": [ANA],
+    "Low Tide": [BO, CY],
+    "Golden Hour": [ANA, CY],
+}
+DEMO_BUCKET = "EP 2026"
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -44,8 +62,14 @@ def seed(env: Mapping[str, str]) -> dict[str, str]:
         _connect(env, dropbox, headers)
     catalog = _call("GET", f"{services.EMULATOR.url(env)}/_emulator/catalog", context=_tls(env))
     link_service = _base(env, "link-service")
-    track_ids = [_put_track(link_service, headers, track) for track in catalog]
-    return {"producer token": token, "share link": _demo_link(link_service, headers, track_ids)}
+    for track in catalog:
+        _put_track(link_service, headers, track)
+    console = f"{_base(env, 'gateway')}/console/sign-in"
+    return {
+        "console": f"{console}  (sign in as {DEMO_NAME}; as Ana Ruiz to see a collaborator's bell)",
+        "share link": _demo_link(link_service, headers),
+        "producer token": token,
+    }
 
 
 def _connect(env: Mapping[str, str], dropbox: str, headers: dict[str, str]) -> None:
@@ -64,8 +88,9 @@ def _connect(env: Mapping[str, str], dropbox: str, headers: dict[str, str]) -> N
     _call("POST", f"{dropbox}/v1/dropbox/callback", headers, body)
 
 
-def _put_track(link_service: str, headers: dict[str, str], track: Mapping[str, Any]) -> str:
-    track_id = "demo-" + re.sub(r"[^a-z0-9]+", "-", track["title"].lower()).strip("-")
+def _put_track(link_service: str, headers: dict[str, str], track: Mapping[str, Any]) -> None:
+    slug = re.sub(r"[^a-z0-9]+", "-", track["title"].lower()).strip("-")
+    track_id = f"demo-{slug}" if track["latest"] else f"demo-{slug}-v{track['version']}"
     files = [
         {
             "file_id": f"{track_id}-{i}",
@@ -79,19 +104,21 @@ def _put_track(link_service: str, headers: dict[str, str], track: Mapping[str, A
     body = {
         "title": track["title"],
         "artist": track["artist"],
-        "bucket": "Demo EP",
+        "bucket": track["bucket"],
+        "group_id": f"grp-{slug}",
+        "version": track["version"],
         "dropbox_folder": track["folder"],
         "files": files,
+        "collaborators": COLLABORATORS.get(track["title"], []),
     }
     _call("PUT", f"{link_service}/v1/catalog/tracks/{track_id}", headers, body)
-    return track_id
 
 
-def _demo_link(link_service: str, headers: dict[str, str], track_ids: list[str]) -> str:
+def _demo_link(link_service: str, headers: dict[str, str]) -> str:
     existing = _call("GET", f"{link_service}/v1/links?status=active&limit=1", headers)["items"]
     if existing:
         return str(existing[0]["url"])
-    body = {"buckets": ["Demo EP"], "title": "Demo EP", "message": "Mixes v3, feedback welcome"}
+    body = {"buckets": [DEMO_BUCKET], "title": DEMO_BUCKET, "message": "Mixes v3, feedback welcome"}
     deadline = time.monotonic() + 30
     while True:  # link-service learns of the connection from Kafka, a moment later
         try:

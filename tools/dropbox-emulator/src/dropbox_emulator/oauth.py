@@ -48,16 +48,7 @@ def make_router(world: World, settings: Settings) -> APIRouter:
     async def decide(request: Request) -> Response:
         """The consent page's answer: Allow as the address given, or Cancel."""
         form = dict(parse_qsl((await request.body()).decode()))
-        params = {key: value for key, value in form.items() if key not in ("decision", "email")}
-        if problem := authorize_problem(params):
-            return PlainTextResponse(f"invalid_request: {problem}", status_code=400)
-        if form.get("decision") != "allow":
-            target = params.get("redirect_uri")
-            if not target:
-                return PlainTextResponse("access_denied")
-            denied = {"error": "access_denied", "state": params.get("state")}
-            return RedirectResponse(with_query(target, denied), status_code=302)
-        return approve(world, settings, params | {"login_hint": form.get("email") or DEFAULT_LOGIN})
+        return decided(world, settings, form)
 
     @router.post("/oauth2/token")
     async def token(request: Request) -> Response:
@@ -79,6 +70,20 @@ def approve(world: World, settings: Settings, params: Mapping[str, str]) -> Resp
         return PlainTextResponse(code)
     target = with_query(redirect_uri, {"code": code, "state": params.get("state")})
     return RedirectResponse(target, status_code=302)
+
+
+def decided(world: World, settings: Settings, form: Mapping[str, str]) -> Response:
+    """Back to the app with a code (Allow, as the address given) or access_denied."""
+    params = {key: value for key, value in form.items() if key not in ("decision", "email")}
+    if problem := authorize_problem(params):
+        return PlainTextResponse(f"invalid_request: {problem}", status_code=400)
+    if form.get("decision") != "allow":
+        target = params.get("redirect_uri")
+        if not target:
+            return PlainTextResponse("access_denied")
+        denied = {"error": "access_denied", "state": params.get("state")}
+        return RedirectResponse(with_query(target, denied), status_code=302)
+    return approve(world, settings, params | {"login_hint": form.get("email") or DEFAULT_LOGIN})
 
 
 def consent_page(params: Mapping[str, str]) -> HTMLResponse:

@@ -58,7 +58,10 @@ def test_catalog_lists_the_seeded_files(
     dbx = sdk(DEMO)
 
     files = [f for track in catalog for f in track["files"]]
-    assert [t["title"] for t in catalog] == ["Night Drive", "Neon Rain", "Glass Harbor"]
+    assert {t["bucket"] for t in catalog} == {"EP 2026", "Singles", "Sync Pitches"}
+    night_drive = [t for t in catalog if t["title"] == "Night Drive"]
+    assert [(t["version"], t["latest"]) for t in night_drive] == [(1, False), (2, False), (3, True)]
+    assert len(catalog) == 12
     assert {f["kind"] for f in files} == {"master", "mp3", "stems", "project"}
     for listed in files:
         assert dbx.files_get_metadata(listed["dropbox_path"]).size == listed["size"]

@@ -4,7 +4,8 @@ import time
 from typing import Annotated
 
 from contracts.auth import issue_producer_token
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from contracts.ids import NOTIFICATION_ID_PATTERN
+from fastapi import APIRouter, Form, HTTPException, Path, Request, status
 from fastapi.responses import Response
 
 from gateway.console.models import DropboxStatus, Notification
@@ -22,6 +23,7 @@ from gateway.context import GatewayContext, GatewayDep
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 DEV_SESSION_S = 12 * 3600
+NotificationId = Annotated[str, Path(pattern=NOTIFICATION_ID_PATTERN)]
 
 
 @router.get("/sign-in")
@@ -123,14 +125,11 @@ async def notifications_page(
 
 @router.get("/notifications/{notification_id}")
 async def open_notification(
-    request: Request, notification_id: str, session: ConsoleSession, context: GatewayDep
+    request: Request, notification_id: NotificationId, session: ConsoleSession, context: GatewayDep
 ) -> Response:
     """One notification; opening it marks it read (harmless to repeat, so a GET)."""
     api = context.console
-    try:
-        await api.call(session.token, "POST", "notify", f"/v1/notifications/{notification_id}/read")
-    except Refused as refused:  # a malformed id
-        raise NotFound(notification_id) from refused
+    await api.call(session.token, "POST", "notify", f"/v1/notifications/{notification_id}/read")
     items = await api.all_pages(session.token, "notify", "/v1/notifications", most=1000)
     found = next((n for n in items if n["id"] == notification_id), None)
     if found is None:

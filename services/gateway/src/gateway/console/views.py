@@ -57,6 +57,8 @@ class Chart:
     height: int
     bars: list[dict[str, float | str]]
     peak: int
+    first: str  # the first and last day shown, for the axis
+    last: str
 
 
 def daily_chart(days: list[Day], today: date, span: int = 14) -> Chart:
@@ -81,4 +83,5 @@ def daily_chart(days: list[Day], today: date, span: int = 14) -> Chart:
                     "label": f"{when.isoformat()}: {value} {kind}",
                 }
             )
-    return Chart(width=span * slot, height=height, bars=bars, peak=peak)
+    first, last = (f"{d.day} {d.strftime('%b')}" for d in (dates[0], dates[-1]))
+    return Chart(width=span * slot, height=height, bars=bars, peak=peak, first=first, last=last)

@@ -1,0 +1,203 @@
+"""The console's track grid with its activity panel: the Files widget (Create Share Link)
+and the Share widget (collaborators' dots, sharing, removal, job progress)."""
+
+import asyncio
+from collections.abc import Sequence
+from typing import Annotated
+from urllib.parse import urlencode
+
+from contracts.ids import CATALOG_ID_PATTERN, JOB_ID_PATTERN
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from gateway.console.models import Job, ShareStatus, Track
+from gateway.console.render import render, see_other, templates
+from gateway.console.services import ConsoleApi, Refused
+from gateway.console.session import ChangingSession, ConsoleSession, Session
+from gateway.console.views import PERMISSIONS, ROLES, role_counts, songs_by_bucket
+from gateway.context import GatewayDep
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+Id = Annotated[str, Path(pattern=CATALOG_ID_PATTERN)]
+JobId = Annotated[str, Path(pattern=JOB_ID_PATTERN)]
+# The selected tracks: `t` once per track, in the query of a page, in the body of a form.
+Selection = Annotated[tuple[str, ...], Query(alias="t", max_length=50)]
+SelectionForm = Annotated[list[str], Form(alias="t", min_length=1, max_length=50)]
+Roles = Annotated[tuple[str, ...], Form()]
+
+
+@router.get("")
+async def tracks_page(
+    request: Request, session: ConsoleSession, context: GatewayDep, t: Selection = ()
+) -> Response:
+    """Every track by bucket, the selected ones ticked, their activity panel beside."""
+    tracks = await _catalog(context.console, session)
+    values = {"buckets": songs_by_bucket(tracks)} | await _panel(
+        context.console, session, tracks, t
+    )
+    return await render(request, context.console, session, "tracks.html", values)
+
+
+@router.get("/panel")
+async def panel(
+    request: Request, session: ConsoleSession, context: GatewayDep, t: Selection = ()
+) -> Response:
+    """The activity panel alone, for the grid's script to swap in as the selection changes."""
+    tracks = await _catalog(context.console, session)
+    values = {"session": session} | await _panel(context.console, session, tracks, t)
+    return templates.TemplateResponse(request, "console/_panel.html", values)
+
+
+@router.post("/links")
+async def create_link(
+    request: Request,
+    session: ChangingSession,
+    context: GatewayDep,
+    t: SelectionForm,
+    include: Roles = (),
+    permission: Annotated[str, Form()] = "all",
+    expiry: Annotated[str, Form()] = "never",
+    days: Annotated[int | None, Form()] = None,
+    title: Annotated[str, Form()] = "",
+    message: Annotated[str, Form()] = "",
+) -> Response:
+    """Create Share Link from the Files widget; then the link with its URL to copy."""
+    if problem := _files_widget_problem(include, expiry, days):
+        return await _panel_refused(request, context.console, session, t, Refused(problem))
+    body = {
+        "tracks": t,
+        "include": list(include),
+        "downloads": PERMISSIONS.get(permission, [permission]),
+        "expires_in_days": days if expiry == "days" else None,
+        "title": title.strip() or None,
+        "message": message.strip() or None,
+    }
+    try:
+        link = await context.console.call(session.token, "POST", "links", "/v1/links", json=body)
+    except Refused as refused:
+        return await _panel_refused(request, context.console, session, t, refused)
+    return see_other(f"/console/links/{link['id']}?notice=link_created")
+
+
+@router.post("/share")
+async def share_with_collaborators(
+    request: Request,
+    session: ChangingSession,
+    context: GatewayDep,
+    t: SelectionForm,
+    mode: Annotated[str, Form()] = "folder",
+) -> Response:
+    """Share with collaborators (one track) or Share All with Collaborators (several)."""
+    api, one = context.console, len(t) == 1
+    path = f"/v1/tracks/{t[0]}/collaborators/share" if one else "/v1/collaborators/share-bulk"
+    body = {"mode": mode} | ({} if one else {"track_ids": t})
+    try:
+        job = await api.call(session.token, "POST", "links", path, json=body)
+    except Refused as refused:
+        return await _panel_refused(request, api, session, t, refused)
+    return see_other(f"/console/jobs/{job['job_id']}?{_selection_query(t)}")
+
+
+@router.get("/jobs/{job_id}")
+async def job_page(
+    request: Request, job_id: JobId, session: ConsoleSession, context: GatewayDep, t: Selection = ()
+) -> Response:
+    """A share's progress bar, fed by the job until it is done."""
+    job = await _job(context.console, session, job_id)
+    values = {"job": job, "back": _selection_query(t)}
+    return await render(request, context.console, session, "job.html", values)
+
+
+@router.get("/jobs/{job_id}/progress")
+async def job_progress(job_id: JobId, session: ConsoleSession, context: GatewayDep) -> Response:
+    """The job's counts, for the progress bar's script."""
+    job = await _job(context.console, session, job_id)
+    return JSONResponse(job.model_dump(mode="json"))
+
+
+@router.get("/tracks/{track_id}/collaborators/{collaborator_id}/remove")
+async def confirm_removal(
+    request: Request,
+    track_id: Id,
+    collaborator_id: Id,
+    session: ConsoleSession,
+    context: GatewayDep,
+) -> Response:
+    """Are you sure? Removing takes back the collaborator's Dropbox access to the track."""
+    track = await _track(context.console, session, track_id)
+    person = next((c for c in track.collaborators if c.collaborator_id == collaborator_id), None)
+    name = person.name if person else collaborator_id
+    values = {
+        "question": f"Remove {name}'s access to “{track.title}”?",
+        "detail": "Their Dropbox access to the track's files is taken back.",
+        "action": request.url.path,
+        "button": "Remove access",
+        "cancel": f"/console?{_selection_query([track_id])}",
+    }
+    return await render(request, context.console, session, "confirm.html", values)
+
+
+@router.post("/tracks/{track_id}/collaborators/{collaborator_id}/remove")
+async def remove_access(
+    track_id: Id, collaborator_id: Id, session: ChangingSession, context: GatewayDep
+) -> Response:
+    """Take the collaborator's access back; the dot turns gray when Dropbox is done."""
+    path = f"/v1/tracks/{track_id}/collaborators/{collaborator_id}/access"
+    await context.console.call(session.token, "DELETE", "links", path)
+    return see_other(f"/console?{_selection_query([track_id])}&notice=removing")
+
+
+def _selection_query(track_ids: Sequence[str]) -> str:
+    return urlencode([("t", track_id) for track_id in track_ids])
+
+
+def _files_widget_problem(include: Sequence[str], expiry: str, days: int | None) -> str | None:
+    if not include:
+        return "Choose at least one kind of file to share."
+    if expiry == "days" and days is None:
+        return "Enter after how many days the link expires, or choose Never expires."
+    return None
+
+
+async def _catalog(api: ConsoleApi, session: Session) -> list[Track]:
+    items = await api.all_pages(session.token, "links", "/v1/catalog/tracks")
+    return [Track.model_validate(item) for item in items]
+
+
+async def _track(api: ConsoleApi, session: Session, track_id: str) -> Track:
+    answer = await api.call(session.token, "GET", "links", f"/v1/catalog/tracks/{track_id}")
+    return Track.model_validate(answer)
+
+
+async def _job(api: ConsoleApi, session: Session, job_id: str) -> Job:
+    return Job.model_validate(await api.call(session.token, "GET", "links", f"/v1/jobs/{job_id}"))
+
+
+async def _panel(
+    api: ConsoleApi, session: Session, tracks: list[Track], selected_ids: Sequence[str]
+) -> dict[str, object]:
+    """The activity panel's model: the selected tracks, their files by role, their dots."""
+    by_id = {track.track_id: track for track in tracks}
+    selected = [by_id[i] for i in dict.fromkeys(selected_ids) if i in by_id]
+    statuses = await asyncio.gather(*(_share_status(api, session, t) for t in selected))
+    return {
+        "selected": selected,
+        "roles": ROLES,
+        "role_counts": role_counts(selected),
+        "statuses": dict(zip([t.track_id for t in selected], statuses, strict=True)),
+    }
+
+
+async def _share_status(api: ConsoleApi, session: Session, track: Track) -> ShareStatus:
+    path = f"/v1/tracks/{track.track_id}/share-status"
+    return ShareStatus.model_validate(await api.call(session.token, "GET", "links", path))
+
+
+async def _panel_refused(
+    request: Request, api: ConsoleApi, session: Session, selected: list[str], refused: Refused
+) -> Response:
+    """The grid again with the panel saying why the service refused (422)."""
+    tracks = await _catalog(api, session)
+    values: dict[str, object] = {"buckets": songs_by_bucket(tracks), "error": refused.reason}
+    values |= await _panel(api, session, tracks, selected)
+    return await render(request, api, session, "tracks.html", values, status_code=422)

@@ -1,0 +1,425 @@
+"""The producer console as a person uses it (DESIGN §13, issue 12): Debian's Chromium, driven
+by Playwright, over every service on real Kafka and Redis, the Dropbox emulator over HTTPS
+and the SMTP sink. Sign in, connect Dropbox on the emulator's consent page, select with
+Shift, create a link, listen and download, watch the counts, revoke from the three-dots
+menu, share with collaborators, remove one."""
+
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+import pytest
+from contracts.auth import issue_producer_token
+from dropbox_emulator.testing import RunningEmulator
+from messaging.testing import wait_until
+from playwright.async_api import Browser, Page
+from service_kit.settings import DEV_JWT_SECRET
+from service_kit.testing import (
+    ServiceProcess,
+    bearer,
+    finish_dropbox_flow,
+    free_port,
+    infra_env,
+    start_service,
+)
+from smtp_sink.testing import RunningSink, running_sink
+
+from .conftest import BROWSER, put_demo_song, until
+
+pytestmark = pytest.mark.e2e
+
+TITLES = ("Glass Harbor", "Neon Rain", "Night Drive")  # the grid's order: by title
+
+
+@dataclass
+class Console:
+    """The running system, the producer who signs in, and the collaborators of one track."""
+
+    services: dict[str, ServiceProcess]
+    emulator: RunningEmulator
+    sink: RunningSink
+    producer: str
+    dropbox_email: str
+    ana: dict[str, str | None]
+    bo: dict[str, str | None]
+
+    @property
+    def url(self) -> str:
+        return self.services["gateway"].base_url
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[RunningSink]:
+    with running_sink() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def console(
+    kafka_bootstrap: str,
+    redis_url: str,
+    dropbox_emulator: RunningEmulator,
+    sink: RunningSink,
+    module_prefix: str,
+) -> Iterator[Console]:
+    """Every service, with a producer the sign-in page offers and whose Dropbox holds three
+    real songs; Dropbox not connected yet."""
+    suffix = uuid4().hex[:8]
+    producer, ana_user = f"u-p{suffix}", f"u-ana{suffix}"
+    env = infra_env(kafka_bootstrap, redis_url, module_prefix)
+    ports = {name: free_port() for name in ("gateway", "link", "dropbox", "notify", "analytics")}
+    gateway = f"http://127.0.0.1:{ports['gateway']}"
+    started = {
+        "link": start_service(
+            "link-service",
+            env | {"LINK_SERVICE_PORT": str(ports["link"]), "PUBLIC_BASE_URL": gateway},
+        ),
+        "dropbox": start_service(
+            "dropbox-service",
+            env
+            | {
+                "DROPBOX_SERVICE_PORT": str(ports["dropbox"]),
+                "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
+                "DROPBOX_REDIRECT_URI": f"{gateway}/console/dropbox/callback",
+            },
+        ),
+        "notify": start_service(
+            "notify-service",
+            env
+            | {
+                "NOTIFY_SERVICE_PORT": str(ports["notify"]),
+                "SMTP_HOST": sink.host,
+                "SMTP_PORT": str(sink.smtp_port),
+                "CONSOLE_URL": f"{gateway}/console",
+            },
+        ),
+        "analytics": start_service(
+            "analytics-service", env | {"ANALYTICS_SERVICE_PORT": str(ports["analytics"])}
+        ),
+    }
+    producers = [[producer, "Test Producer"], [ana_user, "Ana Test"]]
+    started["gateway"] = start_service(
+        "gateway",
+        env
+        | {
+            "GATEWAY_PORT": str(ports["gateway"]),
+            "LINK_SERVICE_URL": started["link"].base_url,
+            "DROPBOX_SERVICE_URL": started["dropbox"].base_url,
+            "NOTIFY_SERVICE_URL": started["notify"].base_url,
+            "ANALYTICS_SERVICE_URL": started["analytics"].base_url,
+            "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
+            "CONSOLE_DEMO_PRODUCERS": json.dumps(producers),
+        },
+    )
+    try:
+        for service in started.values():
+            service.wait_ready()
+        running = Console(
+            started,
+            dropbox_emulator,
+            sink,
+            producer,
+            f"p{suffix}@example.com",
+            {
+                "collaborator_id": "c-ana",
+                "email": f"ana{suffix}@example.com",
+                "name": "Ana Test",
+                "user_id": ana_user,
+            },
+            {
+                "collaborator_id": "c-bo",
+                "email": f"bo{suffix}@example.com",
+                "name": "Bo Test",
+                "user_id": None,
+            },
+        )
+        _put_catalog(running)
+        yield running
+    finally:
+        for service in started.values():
+            service.stop()
+
+
+def _put_catalog(console: Console) -> None:
+    """Three real songs in the producer's Dropbox and catalog; Night Drive has collaborators."""
+    for title in TITLES:
+        people = [console.ana, console.bo] if title == "Night Drive" else []
+        put_demo_song(
+            console.emulator,
+            console.services["link"].base_url,
+            console.producer,
+            console.dropbox_email,
+            "t-" + title.lower().replace(" ", "-"),
+            title,
+            artist="Test Producer",
+            bucket="EP",
+            collaborators=people,
+        )
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context(
+        user_agent=BROWSER, ignore_https_errors=True, accept_downloads=True
+    )
+    opened = await context.new_page()
+    yield opened
+    await context.close()
+
+
+async def _sign_in(page: Page, console: Console, name: str) -> None:
+    await page.goto(f"{console.url}/console")
+    assert page.url.endswith("/console/sign-in"), "a browser without a session signs in first"
+    await page.get_by_role("button", name=f"Sign in as {name}").click()
+    await page.wait_for_url(f"{console.url}/console")
+
+
+async def _connect_dropbox(page: Page, console: Console, shots: Path) -> None:
+    """Settings → Connect Dropbox → the emulator's consent page → back, connected."""
+    await page.get_by_role("link", name="Settings").click()
+    await page.get_by_role("link", name="Connect Dropbox").click()
+    await page.wait_for_url("https://localhost:*/oauth2/authorize?*")
+    assert "sharing.write" in await page.inner_text("body"), "the app names its scopes"
+    await page.get_by_label("Signed in as").fill(console.dropbox_email)
+    await page.get_by_role("button", name="Allow").click()
+    await page.wait_for_url(f"{console.url}/console/settings?notice=dropbox_connected")
+    assert f"({console.dropbox_email})" in await page.inner_text("main")
+    await page.screenshot(path=shots / "console-settings.png", full_page=True)
+    # link-service hears of the connection over Kafka, a moment later.
+    probe = f"{console.services['link'].base_url}/v1/links"
+
+    async def link_service_knows() -> bool:
+        answer = httpx.post(probe, json={"tracks": ["none"]}, headers=bearer(console.producer))
+        return answer.status_code != 409
+
+    await wait_until(link_service_knows, timeout_s=30)
+
+
+async def _create_playlist(page: Page, console: Console, shots: Path) -> str:
+    """Click one track, Shift-click the next; audio-only, 7 days; the URL to copy."""
+    await page.goto(f"{console.url}/console")
+    tiles = page.locator("[data-tile]")
+    await tiles.nth(0).click()
+    await tiles.nth(1).click(modifiers=["Shift"])
+    await page.get_by_text("2 tracks selected").wait_for()
+    assert [await t.is_checked() for t in await page.locator("[data-tile] input").all()] == [
+        True,
+        True,
+        False,
+    ]
+    panel = page.get_by_role("complementary", name="Activity panel")
+    await panel.get_by_label("Audio files").check()
+    await panel.get_by_label("Expires after").check()
+    await panel.get_by_label("Days until the link expires").fill("7")
+    await panel.get_by_label("Title").fill("For Label X")
+    await page.screenshot(path=shots / "console-tracks.png", full_page=True)
+    await panel.get_by_role("button", name="Create Share Link").click()
+    await page.wait_for_url(f"{console.url}/console/links/lnk_*?notice=link_created")
+    details = await page.inner_text("main")
+    assert (
+        "Playlist · 2 tracks" in details and "downloads: audio" in details and "expires" in details
+    )
+    return await page.get_by_label("Share URL").input_value()
+
+
+async def _listen_and_download(page: Page, share_url: str) -> None:
+    await page.goto(share_url)
+    await page.evaluate("document.querySelector('audio.player').play()")
+    await until(page, "document.querySelector('audio.player').currentTime > 0.3")
+    async with page.expect_download() as started:
+        await page.locator("a.download", has_text="(Master).wav").first.click()
+    saved = Path(await (await started.value).path())
+    assert saved.read_bytes()[:4] == b"RIFF"
+
+
+async def _counts_rise(page: Page, console: Console, shots: Path) -> None:
+    row = page.locator("tr", has_text="For Label X")
+    for _ in range(100):
+        await page.goto(f"{console.url}/console/links")
+        views = int(await row.locator("[data-views]").inner_text())
+        downloads = int(await row.locator("[data-downloads]").inner_text())
+        if views >= 1 and downloads >= 1:
+            break
+        await page.wait_for_timeout(200)
+    else:
+        raise AssertionError("the view and the download never showed in the management view")
+    assert "audio 1" in await row.inner_text()
+    await page.screenshot(path=shots / "console-links.png", full_page=True)
+
+
+async def _revoke_from_the_menu(page: Page, share_url: str, shots: Path) -> None:
+    row = page.locator("tr", has_text="For Label X")
+    await row.get_by_label("Options for For Label X").click()
+    await page.screenshot(path=shots / "console-links-menu.png", full_page=True)
+    await row.get_by_role("link", name="Revoke Link").click()
+    assert "cannot be undone" in await page.inner_text("main")
+    await page.get_by_role("button", name="Revoke Link").click()
+    await page.get_by_text("The link is revoked").wait_for()
+    await page.screenshot(path=shots / "console-link-detail.png", full_page=True)
+    shown = await page.goto(share_url)
+    assert shown is not None and shown.status == 410
+    assert "This share has been disabled" in await page.inner_text("body")
+
+
+async def _dots(page: Page) -> dict[str, str]:
+    """Each collaborator's dot in the Share widget, by name."""
+    people = page.locator(".people li")
+    dots = {}
+    for person in await people.all():
+        name = (await person.inner_text()).split("\n")[0].split(" ")[0]
+        dots[name] = (await person.locator(".dot").get_attribute("class") or "").split()[-1]
+    return dots
+
+
+async def _share_with_collaborators(page: Page, console: Console, shots: Path) -> None:
+    """Share Night Drive: the job's bar fills, both dots turn green, both mails arrive."""
+    await page.goto(f"{console.url}/console")
+    await page.locator("[data-tile]", has_text="Night Drive").click()
+    await page.get_by_text("1 track selected").wait_for()
+    assert await _dots(page) == {"Ana": "not_shared", "Bo": "not_shared"}
+    await page.get_by_role("button", name="Share with collaborators").click()
+    await page.wait_for_url(f"{console.url}/console/jobs/job_*")
+    await page.get_by_text("1 of 1 tracks · done").wait_for(timeout=30_000)
+    assert await page.evaluate("document.querySelector('progress').value") == 1
+    await page.screenshot(path=shots / "console-share-progress.png", full_page=True)
+    await page.get_by_role("link", name="Back to the tracks").click()
+    assert await _dots(page) == {"Ana": "granted", "Bo": "granted"}
+    assert await page.locator(".share-track .dot.all").count() == 1
+    await page.screenshot(path=shots / "console-share-panel.png", full_page=True)
+
+    async def both_mailed() -> bool:
+        return all(console.sink.messages_to(str(p["email"])) for p in (console.ana, console.bo))
+
+    await wait_until(both_mailed, timeout_s=30)
+
+
+async def _remove_bo(page: Page, console: Console) -> None:
+    """Remove Bo, confirmed: his dot turns gray; Ana keeps hers."""
+    await page.get_by_label("Remove Bo Test's access").click()
+    assert "Remove Bo Test's access" in await page.inner_text("main")
+    await page.get_by_role("button", name="Remove access").click()
+    for _ in range(100):
+        if await _dots(page) == {"Ana": "granted", "Bo": "not_shared"}:
+            return
+        await page.wait_for_timeout(200)
+        await page.reload()
+    raise AssertionError(f"Bo's dot never turned gray: {await _dots(page)}")
+
+
+async def test_a_producer_does_everything_the_guide_says_from_the_console(
+    console: Console, page: Page, screenshots: Path
+):
+    await _sign_in(page, console, "Test Producer")
+    await _connect_dropbox(page, console, screenshots)
+    share_url = await _create_playlist(page, console, screenshots)
+    await _listen_and_download(page, share_url)
+    await _counts_rise(page, console, screenshots)
+    await _revoke_from_the_menu(page, share_url, screenshots)
+    await _share_with_collaborators(page, console, screenshots)
+    await _remove_bo(page, console)
+
+
+async def test_a_collaborator_with_an_account_sees_the_share_under_the_bell(
+    console: Console, page: Page, screenshots: Path
+):
+    # Runs after the producer shared Night Drive above (module order).
+    await _sign_in(page, console, "Ana Test")
+    bell = page.get_by_role("link", name="Notifications, 1 unread")
+    await bell.click()
+    await page.screenshot(path=screenshots / "console-notifications.png", full_page=True)
+    await page.get_by_role("link", name="Night Drive").first.click()
+    assert "shared “Night Drive” with you" in await page.inner_text("main")
+    assert await page.get_by_role("link", name="Notifications, 0 unread").count() == 1
+
+
+@contextmanager
+def _session(console: Console, user_id: str) -> Iterator[httpx.Client]:
+    """A browser-like client signed in as `user_id`, handed over by Producer Dashboard."""
+    with httpx.Client(base_url=console.url, trust_env=False, timeout=30) as client:
+        token = issue_producer_token(user_id, DEV_JWT_SECRET, expires_at=int(time.time()) + 600)
+        handed = client.post(
+            "/console/session", data={"token": token}, headers={"Origin": console.url}
+        )
+        assert handed.status_code == 303, handed.text
+        cookie = handed.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie and "path=/console" in cookie
+        yield client
+
+
+def _csrf(client: httpx.Client, page: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(page).text)
+    assert found, f"{page} carries no CSRF token"
+    return found.group(1)
+
+
+def _connected(console: Console, user_id: str) -> bool:
+    status = httpx.get(
+        f"{console.services['dropbox'].base_url}/v1/dropbox/status", headers=bearer(user_id)
+    )
+    return bool(status.json()["connected"])
+
+
+def test_console_pages_need_a_session(console: Console):
+    with httpx.Client(base_url=console.url, trust_env=False) as anonymous:
+        for page in ("/console", "/console/links", "/console/settings", "/console/notifications"):
+            answer = anonymous.get(page)
+            assert (answer.status_code, answer.headers["location"]) == (303, "/console/sign-in")
+        forged = anonymous.post("/console/session", data={"token": "not-a-jwt"})
+        assert forged.status_code == 303
+        assert 'console_session=""' in forged.headers["set-cookie"], "no session, only its end"
+
+
+def test_a_change_needs_the_sessions_csrf_token_and_a_console_origin(
+    console: Console, dropbox_emulator: RunningEmulator
+):
+    producer = f"u-csrf{uuid4().hex[:8]}"
+    start = httpx.get(
+        f"{console.services['dropbox'].base_url}/v1/dropbox/connect", headers=bearer(producer)
+    )
+    callback = dropbox_emulator.approve(start.json()["authorize_url"], f"{producer}@example.com")
+    finished = finish_dropbox_flow(console.services["dropbox"].base_url, producer, callback)
+    assert finished.status_code == 200
+    with _session(console, f"u-other{uuid4().hex[:8]}") as other:
+        others_token = _csrf(other, "/console/settings")
+    with _session(console, producer) as browser:
+        token = _csrf(browser, "/console/settings")
+        refused = [
+            browser.post("/console/dropbox/disconnect"),
+            browser.post("/console/dropbox/disconnect", data={"csrf": others_token}),
+            browser.post(
+                "/console/dropbox/disconnect",
+                data={"csrf": token},
+                headers={"Origin": "https://evil.example"},
+            ),
+        ]
+        assert [answer.status_code for answer in refused] == [403, 403, 403]
+        assert _connected(console, producer), "a refused request changes nothing"
+        done = browser.post(
+            "/console/dropbox/disconnect", data={"csrf": token}, headers={"Origin": console.url}
+        )
+        assert done.status_code == 303
+        assert not _connected(console, producer)
+
+
+def test_an_authorize_url_someone_else_started_connects_nobody(
+    console: Console, dropbox_emulator: RunningEmulator
+):
+    # The hijack of issue 12: an attacker starts a flow and sends its authorize URL to a
+    # producer, who approves it with their Dropbox and lands on the console signed in as
+    # themselves. The state is the attacker's, so the console connects nobody.
+    attacker, victim = f"u-att{uuid4().hex[:8]}", f"u-vic{uuid4().hex[:8]}"
+    start = httpx.get(
+        f"{console.services['dropbox'].base_url}/v1/dropbox/connect", headers=bearer(attacker)
+    )
+    callback = dropbox_emulator.approve(start.json()["authorize_url"], f"{victim}@example.com")
+    assert callback.startswith(f"{console.url}/console/dropbox/callback?")
+    with _session(console, victim) as browser:
+        landed = browser.get(callback.removeprefix(console.url))
+    assert landed.headers["location"] == "/console/settings?notice=dropbox_invalid_state"
+    assert not _connected(console, victim) and not _connected(console, attacker)
