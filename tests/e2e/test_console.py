@@ -312,6 +312,25 @@ async def _remove_bo(page: Page, console: Console) -> None:
     raise AssertionError(f"Bo's dot never turned gray: {await _dots(page)}")
 
 
+async def _by_keyboard_on_a_phone(page: Page, console: Console, shots: Path) -> None:
+    """Phone width: nothing wider than the screen; Tab to a track and Space selects it, the
+    three-dots menu opens with Enter and closes with Escape."""
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(f"{console.url}/console")
+    await page.locator("[data-tile] input").first.focus()
+    await page.keyboard.press("Space")
+    await page.get_by_text("1 track selected").wait_for()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await page.screenshot(path=shots / "console-phone.png", full_page=True)
+    await page.goto(f"{console.url}/console/links")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await page.locator("details.menu summary").first.focus()
+    await page.keyboard.press("Enter")
+    assert await page.locator("details.menu[open]").count() == 1
+    await page.keyboard.press("Escape")
+    assert await page.locator("details.menu[open]").count() == 0
+
+
 async def test_a_producer_does_everything_the_guide_says_from_the_console(
     console: Console, page: Page, screenshots: Path
 ):
@@ -323,6 +342,7 @@ async def test_a_producer_does_everything_the_guide_says_from_the_console(
     await _revoke_from_the_menu(page, share_url, screenshots)
     await _share_with_collaborators(page, console, screenshots)
     await _remove_bo(page, console)
+    await _by_keyboard_on_a_phone(page, console, screenshots)
 
 
 async def test_a_collaborator_with_an_account_sees_the_share_under_the_bell(

@@ -19,7 +19,7 @@ def test_reset_forgets_everything_and_seeds_again(control: httpx.Client, email: 
     reset = control.post("/_emulator/reset").json()
 
     emails = [a["email"] for a in control.get("/_emulator/accounts").json()]
-    assert reset["seeded_tracks"] == 3
+    assert reset["seeded_tracks"] == 12  # every version of the nine demo songs
     assert emails == [DEMO]
     assert control.get("/_emulator/faults").json() == []
     assert control.get("/_emulator/calls").json() == {}

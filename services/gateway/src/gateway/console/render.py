@@ -7,7 +7,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from gateway.console.services import ConsoleApi
+from gateway.console.services import ConsoleApi, ServiceUnavailable
 from gateway.console.session import Session
 
 templates = Jinja2Templates(directory=Path(__file__).parents[1] / "templates")
@@ -24,18 +24,26 @@ async def render(
     status_code: int = 200,
 ) -> HTMLResponse:
     """The console page `template` with `values`, as the signed-in producer sees it."""
-    page = await api.call(
-        session.token,
-        "GET",
-        "notify",
-        "/v1/notifications",
-        params={"unread": "true", "limit": BELL_MOST},
-    )
-    unread = f"{BELL_MOST}+" if page["next_cursor"] else str(len(page["items"]))
+    unread = await _unread(api, session)
     common = {"session": session, "unread": unread, "notice": request.query_params.get("notice")}
     return templates.TemplateResponse(
         request, f"console/{template}", common | values, status_code=status_code
     )
+
+
+async def _unread(api: ConsoleApi, session: Session) -> str:
+    """The bell's count; a page still shows, without it, while notify-service is away."""
+    try:
+        page = await api.call(
+            session.token,
+            "GET",
+            "notify",
+            "/v1/notifications",
+            params={"unread": "true", "limit": BELL_MOST},
+        )
+    except ServiceUnavailable:
+        return "?"
+    return f"{BELL_MOST}+" if page["next_cursor"] else str(len(page["items"]))
 
 
 def see_other(url: str) -> RedirectResponse:
