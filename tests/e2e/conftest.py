@@ -326,6 +326,18 @@ async def browser(chromium: str) -> AsyncIterator[Browser]:
         await launched.close()
 
 
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    """A fresh browser tab of a person (not a bot). The emulator's temporary links are
+    signed by its own CA; a download follows one."""
+    context = await browser.new_context(
+        user_agent=BROWSER, ignore_https_errors=True, accept_downloads=True
+    )
+    opened = await context.new_page()
+    yield opened
+    await context.close()
+
+
 async def until(page: Page, expression: str, timeout_s: float = 15) -> None:
     """Poll `expression` in the page (the pages' CSP rules out wait_for_function's eval)."""
     for _ in range(int(timeout_s / 0.1)):

@@ -7,7 +7,7 @@ menu, share with collaborators, remove one."""
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +18,7 @@ import pytest
 from contracts.auth import issue_producer_token
 from dropbox_emulator.testing import RunningEmulator
 from messaging.testing import wait_until
-from playwright.async_api import Browser, Page
+from playwright.async_api import Page
 from service_kit.settings import DEV_JWT_SECRET
 from service_kit.testing import (
     ServiceProcess,
@@ -30,7 +30,7 @@ from service_kit.testing import (
 )
 from smtp_sink.testing import RunningSink, running_sink
 
-from .conftest import BROWSER, put_demo_song, until
+from .conftest import put_demo_song, until
 
 pytestmark = pytest.mark.e2e
 
@@ -161,16 +161,6 @@ def _put_catalog(console: Console) -> None:
             bucket="EP",
             collaborators=people,
         )
-
-
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context(
-        user_agent=BROWSER, ignore_https_errors=True, accept_downloads=True
-    )
-    opened = await context.new_page()
-    yield opened
-    await context.close()
 
 
 async def _sign_in(page: Page, console: Console, name: str) -> None:
@@ -443,3 +433,22 @@ def test_an_authorize_url_someone_else_started_connects_nobody(
         landed = browser.get(callback.removeprefix(console.url))
     assert landed.headers["location"] == "/console/settings?notice=dropbox_invalid_state"
     assert not _connected(console, victim) and not _connected(console, attacker)
+
+
+def test_share_all_with_collaborators_skips_tracks_without_any(console: Console):
+    # The producer connected Dropbox in the browser test above (module order).
+    with _session(console, console.producer) as browser:
+        token = _csrf(browser, "/console")
+        selection = {"t": ["t-night-drive", "t-glass-harbor"], "csrf": token}
+        started = browser.post("/console/share", data=selection, headers={"Origin": console.url})
+        assert started.status_code == 303
+        job_page = started.headers["location"]
+        assert re.match(
+            r"^/console/jobs/job_[0-9a-f]{24}\?t=t-night-drive&t=t-glass-harbor$", job_page
+        )
+        progress = browser.get(job_page.split("?")[0] + "/progress").json()
+        assert progress["total"] == 1, "Glass Harbor has no collaborators: skipped"
+        assert (
+            "Share All with Collaborators"
+            in browser.get("/console?t=t-night-drive&t=t-glass-harbor").text
+        )

@@ -1,26 +1,14 @@
 """The share page as a listener has it: Chromium (Debian's, driven by Playwright) plays,
 seeks, plays a playlist through, downloads, and sees a revoke at once."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Page
 
-from .conftest import BROWSER, System, put_demo_song, until
+from .conftest import System, put_demo_song, until
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
-    # The emulator's temporary links are signed by its own CA; a download follows one.
-    context = await browser.new_context(
-        user_agent=BROWSER, ignore_https_errors=True, accept_downloads=True
-    )
-    opened = await context.new_page()
-    yield opened
-    await context.close()
 
 
 @pytest.fixture(scope="module")
