@@ -1,15 +1,34 @@
-"""Verification of producer JWTs and internal service tokens (DESIGN §3)."""
+"""Verification of producer JWTs and internal service tokens (DESIGN §3).
+
+Producer Dashboard issues the tokens. A token is accepted only with the configured issuer
+and audience, a lifetime (`exp` - `iat`) no longer than the policy allows, and a `sub` of
+the owner id shape. With a public key (EdDSA or RS256, PEM) the services verify without
+holding anything that can mint tokens; HS256 with a shared secret stays for development.
+The algorithm follows from the key, never from the token's header, so a token cannot pick
+`none` or sign with the public key as an HMAC secret.
+"""
 
 import hmac
+import re
+import time
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-ALGORITHM = "HS256"
+from contracts.ids import OWNER_ID_PATTERN
+
+DEFAULT_ISSUER = "producer-dashboard"
+DEFAULT_AUDIENCE = "share-links"
+DEFAULT_MAX_TTL_S = 86400
+REQUIRED_CLAIMS = ["sub", "exp", "iat", "iss", "aud"]
 
 
 class InvalidToken(Exception):
-    """The bearer token is missing, malformed, expired or wrongly signed."""
+    """The bearer token is missing, malformed, expired, wrongly signed or out of policy."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,17 +41,46 @@ class Principal:
     expires_at: int = 0  # the token's `exp`, seconds since the epoch
 
 
-def decode_producer_token(token: str, secret: str) -> Principal:
-    """Verify an HS256 JWT (`sub` and `exp` required) and return its producer."""
+@dataclass(frozen=True)
+class TokenPolicy:
+    """What a producer JWT must be: signed with `key` (an HS256 secret, or a PEM public
+    key), from `issuer` for `audience`, living at most `max_ttl_s`."""
+
+    key: str
+    issuer: str = DEFAULT_ISSUER
+    audience: str = DEFAULT_AUDIENCE
+    max_ttl_s: int = DEFAULT_MAX_TTL_S
+
+    @property
+    def algorithms(self) -> list[str]:
+        """The one algorithm the key allows."""
+        if not self.key.lstrip().startswith("-----BEGIN"):
+            return ["HS256"]
+        public = load_pem_public_key(self.key.encode())
+        if isinstance(public, Ed25519PublicKey):
+            return ["EdDSA"]
+        if isinstance(public, RSAPublicKey):
+            return ["RS256"]
+        raise ValueError("AUTH_JWT_PUBLIC_KEY must be an Ed25519 or RSA public key")
+
+
+def decode_producer_token(token: str, policy: TokenPolicy) -> Principal:
+    """Verify a producer JWT against `policy` and return its producer."""
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]}
+            token,
+            policy.key,
+            algorithms=policy.algorithms,
+            audience=policy.audience,
+            issuer=policy.issuer,
+            options={"require": REQUIRED_CLAIMS},
         )
     except jwt.PyJWTError as error:
         raise InvalidToken(str(error)) from error
+    _check_lifetime(claims, policy.max_ttl_s)
     subject = claims["sub"]
-    if not isinstance(subject, str) or not subject:
-        raise InvalidToken("sub must be a non-empty string")
+    if not isinstance(subject, str) or re.fullmatch(OWNER_ID_PATTERN, subject) is None:
+        raise InvalidToken("sub is not a user id")
     return Principal(
         user_id=subject,
         email=claims.get("email"),
@@ -41,16 +89,39 @@ def decode_producer_token(token: str, secret: str) -> Principal:
     )
 
 
+def _check_lifetime(claims: dict[str, Any], max_ttl_s: int) -> None:
+    issued, expires = claims["iat"], claims["exp"]
+    if not isinstance(issued, int) or not isinstance(expires, int):
+        raise InvalidToken("iat and exp must be whole seconds")
+    if expires - issued > max_ttl_s or expires - time.time() > max_ttl_s:
+        raise InvalidToken(f"the token lives longer than {max_ttl_s} s")
+
+
 def issue_producer_token(
-    user_id: str, secret: str, *, expires_at: int, email: str | None = None, name: str | None = None
+    user_id: str,
+    key: str,
+    *,
+    expires_at: int,
+    email: str | None = None,
+    name: str | None = None,
+    issuer: str = DEFAULT_ISSUER,
+    audience: str = DEFAULT_AUDIENCE,
+    algorithm: str = "HS256",
 ) -> str:
-    """Sign a producer JWT; used by tests and the demo console."""
-    claims: dict[str, object] = {"sub": user_id, "exp": expires_at}
+    """Sign a producer JWT as Producer Dashboard would; used by tests, the demo loader and
+    the console's development sign-in."""
+    claims: dict[str, object] = {
+        "sub": user_id,
+        "exp": expires_at,
+        "iat": int(time.time()),
+        "iss": issuer,
+        "aud": audience,
+    }
     if email:
         claims["email"] = email
     if name:
         claims["name"] = name
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+    return jwt.encode(claims, key, algorithm=algorithm)
 
 
 def internal_token_matches(given: str | None, expected: str) -> bool:

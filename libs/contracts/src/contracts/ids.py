@@ -9,6 +9,8 @@ TOKEN_PATTERN: Final = r"^[A-Za-z0-9_-]{32}$"
 LINK_ID_PATTERN: Final = r"^lnk_[0-9a-f]{24}$"
 JOB_ID_PATTERN: Final = r"^job_[0-9a-f]{24}$"
 NOTIFICATION_ID_PATTERN: Final = r"^ntf_[0-9a-f]{32}$"
+# A producer's user id (a JWT's `sub`), checked before it reaches any Redis key.
+OWNER_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 # Ids the dashboard chooses: tracks, files, collaborators, track groups.
 CATALOG_ID_PATTERN: Final = r"^[A-Za-z0-9._:-]{1,128}$"
 

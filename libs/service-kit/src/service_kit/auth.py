@@ -25,7 +25,7 @@ def current_owner(
         raise _unauthorized("missing bearer token")
     try:
         return decode_producer_token(
-            credentials.credentials, _settings_secret(request, "auth_jwt_secret")
+            credentials.credentials, request.app.state.runtime.settings.token_policy
         )
     except InvalidToken as error:
         raise _unauthorized(f"invalid token: {error}") from error

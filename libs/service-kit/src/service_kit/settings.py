@@ -2,13 +2,15 @@
 
 from typing import ClassVar, Literal
 
+from contracts.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_MAX_TTL_S, TokenPolicy
 from pydantic import Field, RedisDsn, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Development defaults; refused when APP_ENV=production.
+# Development defaults; refused in production and whenever a service listens beyond loopback.
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 DEV_INTERNAL_TOKEN = "dev-only-internal-token-change-me-0123456789"
 MIN_SECRET_LENGTH = 32
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 class ServiceSettings(BaseSettings):
@@ -17,8 +19,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service_name: ClassVar[str]
-    # Secrets with a development default, by variable: refused when APP_ENV=production
-    # unless set to something else of at least MIN_SECRET_LENGTH characters.
+    # Secrets with a development default, by variable: refused in production, or when the
+    # service listens on anything but loopback, unless set to something else of at least
+    # MIN_SECRET_LENGTH characters.
     development_secrets: ClassVar[dict[str, str]] = {
         "AUTH_JWT_SECRET": DEV_JWT_SECRET,
         "INTERNAL_API_TOKEN": DEV_INTERNAL_TOKEN,
@@ -30,6 +33,12 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = "localhost:9092"
     redis_url: RedisDsn = RedisDsn("redis://localhost:6379/0")
     auth_jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    # Producer JWTs (DESIGN §3): who issues them, for whom, how long they may live, and the
+    # public key (EdDSA or RS256, PEM) that verifies them instead of the shared secret.
+    auth_jwt_issuer: str = DEFAULT_ISSUER
+    auth_jwt_audience: str = DEFAULT_AUDIENCE
+    auth_jwt_max_ttl_s: int = Field(DEFAULT_MAX_TTL_S, ge=60, le=30 * 86400)
+    auth_jwt_public_key: str | None = None
     internal_api_token: SecretStr = SecretStr(DEV_INTERNAL_TOKEN)
     kafka_topic_partitions: int = Field(6, ge=1)
     kafka_replication_factor: int = Field(1, ge=1)
@@ -44,17 +53,30 @@ class ServiceSettings(BaseSettings):
     key_prefix: str = ""
 
     @model_validator(mode="after")
-    def _refuse_development_secrets_in_production(self) -> "ServiceSettings":
-        if self.app_env != "production":
+    def _refuse_development_secrets_when_exposed(self) -> "ServiceSettings":
+        if self.app_env != "production" and self.http_host in LOOPBACK:
             return self
         for name, dev_value in self.development_secrets.items():
+            if name == "AUTH_JWT_SECRET" and self.auth_jwt_public_key:
+                continue  # verified with the public key; the secret is not used
             value = getattr(self, name.lower()).get_secret_value()
             if value == dev_value or len(value) < MIN_SECRET_LENGTH:
                 raise ValueError(
                     f"{name} must be set to a secret of at least {MIN_SECRET_LENGTH} "
-                    "characters when APP_ENV=production"
+                    f"characters when APP_ENV=production or HTTP_HOST is not loopback "
+                    f"(here {self.app_env}, {self.http_host})"
                 )
         return self
+
+    @property
+    def token_policy(self) -> TokenPolicy:
+        """How this service verifies producer JWTs."""
+        return TokenPolicy(
+            key=self.auth_jwt_public_key or self.auth_jwt_secret.get_secret_value(),
+            issuer=self.auth_jwt_issuer,
+            audience=self.auth_jwt_audience,
+            max_ttl_s=self.auth_jwt_max_ttl_s,
+        )
 
     @property
     def consumer_group(self) -> str:

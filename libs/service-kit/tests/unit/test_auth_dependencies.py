@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from contracts.auth import issue_producer_token
+from contracts.auth import TokenPolicy, issue_producer_token
 from fastapi import FastAPI
 from service_kit.auth import CurrentOwner, InternalCaller
 from service_kit.settings import DEV_INTERNAL_TOKEN, DEV_JWT_SECRET
@@ -14,7 +14,7 @@ async def client() -> httpx.AsyncClient:
     app = FastAPI()
     app.state.runtime = SimpleNamespace(
         settings=SimpleNamespace(
-            auth_jwt_secret=SimpleNamespace(get_secret_value=lambda: DEV_JWT_SECRET),
+            token_policy=TokenPolicy(DEV_JWT_SECRET),
             internal_api_token=SimpleNamespace(get_secret_value=lambda: DEV_INTERNAL_TOKEN),
         )
     )
@@ -69,3 +69,12 @@ async def test_internal_endpoint_needs_the_internal_token(client: httpx.AsyncCli
 async def test_a_producer_token_is_no_internal_token(client: httpx.AsyncClient):
     answer = await client.get("/internal/x", headers={"Authorization": f"Bearer {_token()}"})
     assert answer.status_code == 401
+
+
+async def test_a_token_for_another_audience_is_401(client: httpx.AsyncClient):
+    token = issue_producer_token(
+        "u-1", DEV_JWT_SECRET, expires_at=int(time.time()) + 60, audience="another-app"
+    )
+    answer = await client.get("/mine", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 401
+    assert "audience" in answer.json()["detail"].lower()

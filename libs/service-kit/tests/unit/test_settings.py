@@ -1,6 +1,8 @@
 from typing import ClassVar
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import Field, ValidationError
 from service_kit.settings import DEV_JWT_SECRET, ServiceSettings
 
@@ -40,6 +42,44 @@ def test_production_refuses_short_secrets():
 def test_production_accepts_real_secrets():
     settings = DemoSettings(app_env="production", auth_jwt_secret=STRONG, internal_api_token=STRONG)
     assert settings.app_env == "production"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.7", "::"])
+def test_development_secrets_are_refused_off_loopback_even_in_development(host: str):
+    with pytest.raises(ValidationError, match="HTTP_HOST is not loopback"):
+        DemoSettings(http_host=host)
+    exposed = DemoSettings(http_host=host, auth_jwt_secret=STRONG, internal_api_token=STRONG)
+    assert exposed.app_env == "development"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost"])
+def test_development_secrets_are_fine_on_loopback(host: str):
+    assert DemoSettings(http_host=host).auth_jwt_secret.get_secret_value() == DEV_JWT_SECRET
+
+
+def test_with_a_public_key_no_jwt_secret_is_needed_or_used():
+    public = (
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    settings = DemoSettings(
+        app_env="production", internal_api_token=STRONG, auth_jwt_public_key=public.decode()
+    )
+    assert settings.token_policy.algorithms == ["EdDSA"]
+    assert DEV_JWT_SECRET not in settings.token_policy.key
+
+
+def test_the_token_policy_follows_the_settings():
+    policy = DemoSettings(
+        auth_jwt_issuer="pd", auth_jwt_audience="sl", auth_jwt_max_ttl_s=600
+    ).token_policy
+    assert (policy.key, policy.issuer, policy.audience, policy.max_ttl_s) == (
+        DEV_JWT_SECRET,
+        "pd",
+        "sl",
+        600,
+    )
 
 
 def test_secrets_do_not_show_in_repr():

@@ -14,7 +14,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from contracts.auth import issue_producer_token
+from contracts.auth import (
+    DEFAULT_AUDIENCE,
+    DEFAULT_ISSUER,
+    DEFAULT_MAX_TTL_S,
+    issue_producer_token,
+)
 from service_kit.settings import DEV_JWT_SECRET
 
 from devstack import services
@@ -53,8 +58,10 @@ def seed(env: Mapping[str, str]) -> dict[str, str]:
     token = issue_producer_token(
         DEMO_OWNER,
         env.get("AUTH_JWT_SECRET", DEV_JWT_SECRET),
-        expires_at=int(time.time()) + 30 * 86400,
+        expires_at=int(time.time()) + int(env.get("AUTH_JWT_MAX_TTL_S", DEFAULT_MAX_TTL_S)),
         name=DEMO_NAME,
+        issuer=env.get("AUTH_JWT_ISSUER", DEFAULT_ISSUER),
+        audience=env.get("AUTH_JWT_AUDIENCE", DEFAULT_AUDIENCE),
     )
     headers = {"Authorization": f"Bearer {token}"}
     dropbox = _base(env, "dropbox-service")

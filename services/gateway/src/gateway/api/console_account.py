@@ -43,9 +43,15 @@ async def sign_in(
     if user_id not in names:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="not a demo producer")
     settings = context.settings
-    expires_at = int(time.time()) + DEV_SESSION_S
-    secret = settings.auth_jwt_secret.get_secret_value()
-    jwt = issue_producer_token(user_id, secret, expires_at=expires_at, name=names[user_id])
+    expires_at = int(time.time()) + min(DEV_SESSION_S, settings.auth_jwt_max_ttl_s)
+    jwt = issue_producer_token(
+        user_id,
+        settings.auth_jwt_secret.get_secret_value(),
+        expires_at=expires_at,
+        name=names[user_id],
+        issuer=settings.auth_jwt_issuer,
+        audience=settings.auth_jwt_audience,
+    )
     return _signed_in(context, jwt, expires_at)
 
 

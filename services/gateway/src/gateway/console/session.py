@@ -49,7 +49,7 @@ def csrf_token(settings: Settings, jwt: str) -> str:
 def open_session(settings: Settings, jwt: str) -> Session:
     """The session of a producer JWT; SignedOut when it is not valid."""
     try:
-        producer = decode_producer_token(jwt, settings.auth_jwt_secret.get_secret_value())
+        producer = decode_producer_token(jwt, settings.token_policy)
     except InvalidToken as error:
         raise SignedOut(str(error)) from error
     return Session(producer, jwt, csrf_token(settings, jwt))
