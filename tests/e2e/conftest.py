@@ -258,7 +258,7 @@ def system(
                 "LINK_SERVICE_URL": link_service.base_url,
                 "DROPBOX_SERVICE_URL": dropbox.base_url,
                 "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
-                "TRUST_FORWARDED_FOR": "true",
+                "TRUSTED_PROXIES": "127.0.0.1",  # the tests' clients stand in for a proxy
                 "UNKNOWN_TOKEN_BURST": "5",
             },
             log=logs / "gateway.log",

@@ -20,6 +20,9 @@ def serve(settings: S, create_app: Callable[[S], FastAPI]) -> None:
         host=settings.http_host,
         port=settings.port,
         log_config=None,
+        # Never take the client's address from X-Forwarded-For by itself (uvicorn trusts it
+        # from loopback by default); the gateway decides whom to believe (TRUSTED_PROXIES).
+        proxy_headers=False,
         access_log=False,
         timeout_graceful_shutdown=10,
     )

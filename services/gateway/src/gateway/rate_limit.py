@@ -1,36 +1,48 @@
-"""Token guessing is rate-limited per client: a burst of unknown tokens earns a 429."""
+"""Token guessing is rate-limited per client: a burst of unknown tokens earns a 429.
+
+Each attempt is counted before its token is looked up, and given back when the token was
+a link's; so parallel guesses cannot all pass a check made before any of them counted.
+"""
 
 import hashlib
 
 from redis.asyncio import Redis
 
+from gateway.visitors import rate_limit_bucket
+
+# Give an attempt back unless the window ended meanwhile (the key is gone then).
+_REFUND = (
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0"
+)
+
 
 class UnknownTokenLimit:
-    """Unknown-token requests per client in a fixed window, in Redis (shared by instances)."""
+    """Unknown-token requests per client (IPv6: per /64) in a fixed window, in Redis, so
+    every instance shares the count."""
 
     def __init__(self, redis: Redis, prefix: str, burst: int, window_s: int) -> None:
         self.redis = redis
         self.prefix = prefix
         self.burst = burst
         self.window_s = window_s
+        self._refund = redis.register_script(_REFUND)
 
     def _key(self, client: str) -> str:
-        digest = hashlib.sha256(client.encode()).hexdigest()[:24]  # no raw address in Redis
+        bucket = rate_limit_bucket(client)
+        digest = hashlib.sha256(bucket.encode()).hexdigest()[:24]  # no raw address in Redis
         return f"{self.prefix}gateway:unknown-tokens:{digest}"
 
-    async def retry_after(self, client: str) -> int | None:
-        """Seconds until the client may try again, or None when it is not limited."""
-        key = self._key(client)
-        count = await self.redis.get(key)
-        if count is None or int(count) < self.burst:
-            return None
-        ttl = await self.redis.ttl(key)
-        return max(1, int(ttl))
-
-    async def record_miss(self, client: str) -> None:
-        """Count one unknown token for the client."""
+    async def take(self, client: str) -> int | None:
+        """Count an attempt before its lookup; the seconds to wait when the client is over
+        its burst, else None."""
         key = self._key(client)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.incr(key)
             pipe.expire(key, self.window_s, nx=True)
-            await pipe.execute()
+            pipe.ttl(key)
+            count, _, ttl = await pipe.execute()
+        return max(1, int(ttl)) if int(count) > self.burst else None
+
+    async def give_back(self, client: str) -> None:
+        """The attempt found a link: it does not count."""
+        await self._refund(keys=[self._key(client)])

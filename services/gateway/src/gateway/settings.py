@@ -1,9 +1,10 @@
 """Gateway settings, read from the environment."""
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from service_kit.settings import ServiceSettings
 
 DEV_VISITOR_SALT = "dev-only-visitor-salt-change-me-0123456789"
@@ -34,8 +35,9 @@ class Settings(ServiceSettings):
     preview_ttl_s: int = Field(900, ge=60, le=900)
     # CA bundle of a Dropbox look-alike (the emulator) whose temporary links previews read.
     dropbox_ca_file: Path | None = None
-    # Take the client address from X-Forwarded-For (only behind a proxy that sets it).
-    trust_forwarded_for: bool = False
+    # The proxies whose X-Forwarded-For is believed, comma-separated addresses or networks
+    # (e.g. "10.0.0.0/8,127.0.0.1"); empty, the peer's address is the client's.
+    trusted_proxies: str = ""
     # How long a link read from link-service is reused: under the one-second revocation
     # bound of DESIGN §6, Kafka or not (share.revoked drops it sooner).
     link_cache_ttl_s: float = Field(0.5, ge=0, le=0.9)
@@ -50,6 +52,19 @@ class Settings(ServiceSettings):
     console_dashboard_origin: str | None = None
     # Development only: the producers GET /console/sign-in offers (user id, name).
     console_demo_producers: list[tuple[str, str]] = [("u-demo", "Mara Vale"), ("u-ana", "Ana Ruiz")]
+
+    @property
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        """`TRUSTED_PROXIES`, parsed."""
+        entries = (entry.strip() for entry in self.trusted_proxies.split(","))
+        return [ip_network(entry, strict=False) for entry in entries if entry]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for entry in filter(None, (e.strip() for e in value.split(","))):
+            ip_network(entry, strict=False)  # ValueError names the bad entry
+        return value
 
     @classmethod
     def required_in_production(cls) -> set[str]:

@@ -48,12 +48,12 @@ class Shares:
     async def open(self, token: str, client: str) -> InternalLink:
         """The active link behind `token`, for `client`; else Refusal (404, 410, 429) or
         OwnerDisconnected. Unknown tokens count against the client's guessing budget."""
-        if (wait := await self.limit.retry_after(client)) is not None:
+        if (wait := await self.limit.take(client)) is not None:
             raise Refusal(429, "slow_down", wait)
         link = await self.links.get(token) if is_token(token) else None
         if link is None:
-            await self.limit.record_miss(client)
             raise Refusal(404, "not_found")
+        await self.limit.give_back(client)
         if (status := link.status(datetime.now(UTC))) != "active":
             raise Refusal(410, status)
         if not link.dropbox_connected:

@@ -1,9 +1,11 @@
 from datetime import UTC, datetime
+from ipaddress import ip_network
 
 import pytest
 from contracts.links import InternalLink, LinkFile, LinkTrack
+from fastapi import Request
 from gateway.view import human_size, page_of
-from gateway.visitors import is_preview_bot, visitor_id
+from gateway.visitors import client_address, is_preview_bot, rate_limit_bucket, visitor_id
 
 
 def _link(**changes: object) -> InternalLink:
@@ -116,3 +118,36 @@ def test_visitor_ids_are_stable_salted_and_hide_the_address():
     assert one != visitor_id("198.51.100.7", "Firefox", "salt-b")
     assert one != visitor_id("198.51.100.8", "Firefox", "salt-a")
     assert "198" not in one
+
+
+def _request(peer: str, forwarded: str | None = None) -> Request:
+    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    return Request({"type": "http", "client": (peer, 5000), "headers": headers})
+
+
+PROXIES = [ip_network("10.0.0.0/8"), ip_network("127.0.0.1/32")]
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "proxies", "client"),
+    [
+        ("198.51.100.7", "203.0.113.1", [], "198.51.100.7"),  # no proxy trusted: the peer
+        ("198.51.100.7", "203.0.113.1", PROXIES, "198.51.100.7"),  # an untrusted peer's header
+        ("127.0.0.1", "203.0.113.1", PROXIES, "203.0.113.1"),
+        ("127.0.0.1", "6.6.6.6, 203.0.113.1", PROXIES, "203.0.113.1"),  # a forged left entry
+        ("127.0.0.1", "203.0.113.1, 10.1.2.3", PROXIES, "203.0.113.1"),  # two proxies
+        ("127.0.0.1", "10.9.9.9, 10.1.2.3", PROXIES, "10.9.9.9"),  # all proxies: the last
+        ("127.0.0.1", "not-an-address", PROXIES, "127.0.0.1"),
+        ("127.0.0.1", None, PROXIES, "127.0.0.1"),
+    ],
+)
+def test_the_client_is_the_right_most_hop_no_trusted_proxy_added(peer, forwarded, proxies, client):
+    assert client_address(_request(peer, forwarded), proxies) == client
+
+
+def test_ipv6_clients_share_a_budget_per_64():
+    one, same_64, other_64 = "2001:db8:1:2::1", "2001:db8:1:2:ffff::9", "2001:db8:1:3::1"
+    assert rate_limit_bucket(one) == rate_limit_bucket(same_64) == "2001:db8:1:2::/64"
+    assert rate_limit_bucket(other_64) != rate_limit_bucket(one)
+    assert rate_limit_bucket("::ffff:203.0.113.5") == "203.0.113.5"
+    assert rate_limit_bucket("203.0.113.5") == "203.0.113.5"

@@ -67,7 +67,7 @@ async def answer_unavailable(request: Request, error: Exception) -> Response:
 
 
 def _client(request: Request, context: GatewayContext) -> str:
-    return client_address(request, context.settings.trust_forwarded_for)
+    return client_address(request, context.settings.trusted_proxy_networks)
 
 
 def _visitor(request: Request, context: GatewayContext) -> str:
