@@ -316,3 +316,19 @@ def test_a_range_past_the_end_is_416(system, playlist, person):
         system.gateway.base_url + player, headers=person | {"Range": "bytes=99999999-"}
     )
     assert answer.status_code == 416
+
+
+def test_the_public_gateway_serves_no_operator_pages_and_the_admin_port_does(system):
+    for path in ("/docs", "/redoc", "/openapi.json", "/asyncapi.json", "/metrics"):
+        assert httpx.get(system.gateway.base_url + path).status_code == 404, path
+    assert (
+        httpx.get(f"{system.gateway.base_url}/internal/links/by-token/{'x' * 32}").status_code
+        == 404
+    )
+    admin = system.gateway.admin_url
+    metrics = httpx.get(f"{admin}/metrics")
+    assert metrics.status_code == 200 and "outbox" in metrics.text
+    assert "/health/ready" in httpx.get(f"{admin}/openapi.json").json()["paths"]
+    assert httpx.get(f"{admin}/asyncapi.json").json()["channels"], "what the gateway publishes"
+    assert httpx.get(f"{admin}/docs").status_code == 200
+    assert httpx.get(f"{admin}/health/ready").status_code == 200

@@ -18,9 +18,10 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from service_kit.admin import Admin, AdminListener
 from service_kit.body_limit import BodyLimit
 from service_kit.log_setup import request_id_var
-from service_kit.routes import router as common_router
+from service_kit.routes import health_router, operator_router
 from service_kit.runtime import Runtime
 from service_kit.settings import ServiceSettings
 
@@ -59,31 +60,43 @@ def create_service_app(
     routers: Iterable[APIRouter] = (),
     publishes: Iterable[type[Event]] = (),
     on_shutdown: Iterable[Closer] = (),
+    admin: Admin | None = None,
 ) -> FastAPI:
     """Build a service's app around `runtime`, whose subscribers are already registered.
 
     `publishes` lists the events the service relays from its outbox, for its AsyncAPI
     document; `on_shutdown` closes the service's own resources after the broker stops.
+    With `admin`, the app faces the internet: its docs, OpenAPI document, metrics and
+    AsyncAPI document are served on the admin listener instead, started with it.
     """
-    settings = runtime.settings
     for event in publishes:
-        runtime.broker.publisher(
-            settings.topic(event.topic), schema=event, description=event.__doc__
-        )
-    app = FastAPI(title=title, lifespan=_lifespan(runtime, list(on_shutdown)))
+        topic = runtime.settings.topic(event.topic)
+        runtime.broker.publisher(topic, schema=event, description=event.__doc__)
+    listener = AdminListener(admin, title, runtime) if admin else None
+    app = FastAPI(
+        title=title,
+        lifespan=_lifespan(runtime, list(on_shutdown), listener),
+        docs_url=None if admin else "/docs",
+        redoc_url=None if admin else "/redoc",
+        openapi_url=None if admin else "/openapi.json",
+    )
     app.state.runtime = runtime
     app.middleware("http")(_request_context)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
     app.add_exception_handler(RedisConnectionError, _storage_unavailable)
     app.add_exception_handler(RedisTimeoutError, _storage_unavailable)
-    app.include_router(common_router)
+    app.include_router(health_router)
+    if listener is None:
+        app.include_router(operator_router)
     for router in routers:
         app.include_router(router)
+    if listener is not None:
+        listener.describe(app)
     return app
 
 
 def _lifespan(
-    runtime: Runtime, closers: list[Closer]
+    runtime: Runtime, closers: list[Closer], admin: AdminListener | None
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Start: topics, the broker, the outbox relay. Stop: in reverse, then `closers`, Redis."""
 
@@ -95,10 +108,14 @@ def _lifespan(
             runtime.redis, runtime.broker, runtime.outbox, instance_id=uuid.uuid4().hex
         )
         relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
+        if admin is not None:
+            await admin.start()
         log.info("started", extra={"port": runtime.settings.port})
         try:
             yield
         finally:
+            if admin is not None:
+                await admin.stop()
             relay_task.cancel()
             with suppress(asyncio.CancelledError):
                 await relay_task

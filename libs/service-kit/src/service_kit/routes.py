@@ -1,4 +1,6 @@
-"""Endpoints every service has: health, Prometheus metrics and the AsyncAPI document."""
+"""Endpoints every service has: health (`health_router`), and for operators Prometheus
+metrics and the AsyncAPI document (`operator_router`; on the gateway they live on its
+admin listener, never its public port)."""
 
 import asyncio
 from typing import Any
@@ -10,18 +12,19 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service_kit.runtime import RuntimeDep
 
-router = APIRouter()
+health_router = APIRouter()
+operator_router = APIRouter()
 
 PROBE_TIMEOUT_S = 2.0
 
 
-@router.get("/health/live", tags=["health"])
+@health_router.get("/health/live", tags=["health"])
 async def live() -> dict[str, str]:
     """The process answers."""
     return {"status": "ok"}
 
 
-@router.get("/health/ready", tags=["health"])
+@health_router.get("/health/ready", tags=["health"])
 async def ready(runtime: RuntimeDep) -> JSONResponse:
     """Redis and Kafka both answer: 200, else 503 naming the one that does not."""
     redis_ok, kafka_ok = await asyncio.gather(
@@ -34,13 +37,13 @@ async def ready(runtime: RuntimeDep) -> JSONResponse:
     )
 
 
-@router.get("/metrics", tags=["health"], include_in_schema=False)
+@operator_router.get("/metrics", tags=["health"], include_in_schema=False)
 async def metrics() -> Response:
     """Prometheus text exposition of this process's metrics."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/asyncapi.json", tags=["health"])
+@operator_router.get("/asyncapi.json", tags=["health"])
 async def asyncapi(runtime: RuntimeDep) -> dict[str, Any]:
     """The AsyncAPI document of the topics this service publishes and consumes."""
     spec = AsyncAPI(runtime.broker, title=runtime.settings.service_name, version="1")

@@ -7,16 +7,18 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class ServiceSpec:
     """A service: its name (package, folder under services/, compose service), the module
-    `python -m` runs, and its port's variable and default (DESIGN §2)."""
+    `python -m` runs, its port's variable and default (DESIGN §2), and for a service facing
+    the internet its admin port's (DESIGN §12)."""
 
     name: str
     module: str
     port_env: str
     default_port: int
+    admin_port_env: str | None = None
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("gateway", "gateway", "GATEWAY_PORT", 8000),
+    ServiceSpec("gateway", "gateway", "GATEWAY_PORT", 8000, "GATEWAY_ADMIN_PORT"),
     ServiceSpec("link-service", "link_service", "LINK_SERVICE_PORT", 8001),
     ServiceSpec("dropbox-service", "dropbox_service", "DROPBOX_SERVICE_PORT", 8002),
     ServiceSpec("notify-service", "notify_service", "NOTIFY_SERVICE_PORT", 8003),

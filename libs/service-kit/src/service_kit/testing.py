@@ -33,6 +33,13 @@ class ServiceProcess:
     base_url: str
     env: dict[str, str] = field(repr=False)
 
+    @property
+    def admin_url(self) -> str:
+        """The base URL of the service's admin listener (the gateway's)."""
+        admin_env = BY_NAME[self.name].admin_port_env
+        assert admin_env, f"{self.name} has no admin listener"
+        return f"http://127.0.0.1:{self.env[admin_env]}"
+
     def wait_answering(self, path: str = "/health/ready", timeout_s: float = 60) -> httpx.Response:
         """The first answer to GET `path` (any status), failing if the process dies first."""
         deadline = time.monotonic() + timeout_s
@@ -78,6 +85,8 @@ def start_service(name: str, env: Mapping[str, str], log: Path | None = None) ->
     spec = BY_NAME[name]
     port = int(env.get(spec.port_env) or free_port())
     environment = {**os.environ, **env, spec.port_env: str(port)}
+    if spec.admin_port_env and not env.get(spec.admin_port_env):
+        environment[spec.admin_port_env] = str(free_port())
     output = log.open("ab") if log else None
     try:
         process = subprocess.Popen(

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from service_kit.admin import Admin
 from service_kit.app import build_runtime, create_service_app
 
 from gateway import consumers
@@ -45,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
         routers=(pages.router, console_account.router, console_tracks.router, console_links.router),
         publishes=(ShareViewed, DownloadRecorded),
         on_shutdown=(links.aclose, dropbox.aclose, console.aclose),
+        admin=Admin(settings.admin_host, settings.admin_port),
     )
     app.add_exception_handler(Refusal, pages.answer_refusal)
     console_handlers.install(app)

@@ -23,6 +23,9 @@ class Settings(ServiceSettings):
     }
 
     port: int = Field(8000, validation_alias="GATEWAY_PORT")
+    # The operators' listener: docs, OpenAPI and AsyncAPI documents, metrics (DESIGN §12).
+    admin_host: str = Field("127.0.0.1", validation_alias="GATEWAY_ADMIN_HOST")
+    admin_port: int = Field(8009, validation_alias="GATEWAY_ADMIN_PORT")
     link_service_url: str = "http://localhost:8001"
     dropbox_service_url: str = "http://localhost:8002"
     notify_service_url: str = "http://localhost:8003"

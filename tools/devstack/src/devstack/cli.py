@@ -58,6 +58,8 @@ def _print_urls(env: dict[str, str]) -> None:
     print("devstack: everything is ready")
     for service in services.SERVICES:
         print(f"  {service.name:<18} {service.url(env)}")
+    admin = env.get("GATEWAY_ADMIN_PORT", "8009")
+    print(f"  {'gateway (admin)':<18} http://127.0.0.1:{admin}  (docs, OpenAPI, metrics)")
     print(f"  {'Kafka':<18} {kafka.address()}")
     print(f"  {'Redis':<18} {redis.url()}")
 
