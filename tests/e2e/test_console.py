@@ -452,3 +452,77 @@ def test_share_all_with_collaborators_skips_tracks_without_any(console: Console)
             "Share All with Collaborators"
             in browser.get("/console?t=t-night-drive&t=t-glass-harbor").text
         )
+
+
+def test_another_producer_never_reads_changes_or_learns_of_a_producers_resources(
+    console: Console,
+):
+    # Owner A is the console's producer (Dropbox connected above, module order); B has no
+    # resources of their own. Every owner endpoint answers B as if A's did not exist.
+    services = {name: service.base_url for name, service in console.services.items()}
+    a, b = bearer(console.producer), bearer(f"u-b{uuid4().hex[:8]}")
+    link = httpx.post(
+        f"{services['link']}/v1/links", json={"tracks": ["t-neon-rain"]}, headers=a
+    ).json()
+    job = httpx.post(
+        f"{services['link']}/v1/tracks/t-night-drive/collaborators/share",
+        json={"mode": "files"},
+        headers=a,
+    ).json()
+    track = f"{services['link']}/v1/catalog/tracks/t-neon-rain"
+    attempts = {
+        "read track": ("GET", track, None),
+        "delete track": ("DELETE", track, None),
+        "read link": ("GET", f"{services['link']}/v1/links/{link['id']}", None),
+        "revoke link": ("POST", f"{services['link']}/v1/links/{link['id']}/revoke", None),
+        "read job": ("GET", f"{services['link']}/v1/jobs/{job['job_id']}", None),
+        "share status": ("GET", f"{services['link']}/v1/tracks/t-night-drive/share-status", None),
+        "share track": (
+            "POST",
+            f"{services['link']}/v1/tracks/t-night-drive/collaborators/share",
+            {"mode": "folder"},
+        ),
+        "remove access": (
+            "DELETE",
+            f"{services['link']}/v1/tracks/t-night-drive/collaborators/c-ana/access",
+            None,
+        ),
+        "read stats": ("GET", f"{services['analytics']}/v1/stats/links/{link['id']}", None),
+    }
+    for what, (method, url, body) in attempts.items():
+        answer = httpx.request(method, url, json=body, headers=b)
+        assert answer.status_code == 404, f"{what}: {answer.status_code} {answer.text}"
+
+    lists = {
+        "tracks": f"{services['link']}/v1/catalog/tracks",
+        "links": f"{services['link']}/v1/links",
+        "stats": f"{services['analytics']}/v1/stats/links",
+        "notifications": f"{services['notify']}/v1/notifications",
+    }
+    for what, url in lists.items():
+        assert httpx.get(url, headers=b).json()["items"] == [], f"B's {what} list A's"
+    with_a_track = httpx.post(
+        f"{services['link']}/v1/links", json={"tracks": ["t-neon-rain"]}, headers=b
+    )
+    assert with_a_track.status_code in (409, 422), "B cannot share A's track"
+    assert (
+        httpx.get(f"{services['dropbox']}/v1/dropbox/status", headers=b).json()["connected"]
+        is False
+    )
+
+    # Through the console too: B's session sees A's link as not found, and cannot revoke it.
+    with _session(console, f"u-b{uuid4().hex[:8]}") as browser:
+        assert browser.get(f"/console/links/{link['id']}").status_code == 404
+        token = _csrf(browser, "/console/settings")
+        revoke = browser.post(
+            f"/console/links/{link['id']}/revoke",
+            data={"csrf": token},
+            headers={"Origin": console.url},
+        )
+        assert revoke.status_code == 404
+    # Nothing of A's changed.
+    assert httpx.get(track, headers=a).status_code == 200
+    assert (
+        httpx.get(f"{services['link']}/v1/links/{link['id']}", headers=a).json()["status"]
+        == "active"
+    )
