@@ -7,6 +7,7 @@ from service_kit.app import build_runtime, create_service_app
 from link_service import consumers
 from link_service.api import catalog, collaborators, internal, links
 from link_service.catalog.store import CatalogStore
+from link_service.collaborators.budget import Limits, ShareBudget
 from link_service.collaborators.service import Collaborators
 from link_service.collaborators.store import CollabStore
 from link_service.context import LinkContext
@@ -23,12 +24,14 @@ def create_app(settings: Settings) -> FastAPI:
     owners = Owners(runtime.redis, runtime.outbox, settings.key_prefix)
     link_store = LinkStore(runtime.redis, runtime.outbox, settings.key_prefix)
     collab_store = CollabStore(runtime.redis, runtime.outbox, settings.key_prefix)
+    limits = Limits(settings.share_jobs_per_hour, settings.share_invitations_per_day)
+    budget = ShareBudget(runtime.redis, settings.key_prefix, limits)
     context = LinkContext(
         runtime,
         catalog_store,
         owners,
         Links(catalog_store, owners, link_store, runtime.outbox, settings.public_base_url),
-        Collaborators(catalog_store, owners, collab_store),
+        Collaborators(catalog_store, owners, collab_store, budget),
     )
     consumers.register(context)
     app = create_service_app(

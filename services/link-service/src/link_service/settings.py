@@ -14,6 +14,9 @@ class Settings(ServiceSettings):
     port: int = Field(8001, validation_alias="LINK_SERVICE_PORT")
     # The gateway as users reach it: share URLs are <public_base_url>/s/<token>.
     public_base_url: str = "http://localhost:8000"
+    # What one producer may start (each invitation is a Dropbox grant and a mail).
+    share_jobs_per_hour: int = Field(120, ge=1)
+    share_invitations_per_day: int = Field(2000, ge=1)
 
     @classmethod
     def required_in_production(cls) -> set[str]:

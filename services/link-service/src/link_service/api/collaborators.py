@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException, Path, status
 from service_kit.auth import CurrentOwner
 
 from link_service.catalog.models import Track
+from link_service.collaborators.budget import OverBudget
 from link_service.collaborators.models import (
     BulkShare,
     BulkStarted,
@@ -39,8 +40,8 @@ async def share_track(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
     except UnknownTracks as error:  # deleted meanwhile
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="track not found") from error
-    except (NotConnected, Conflict) as error:
-        raise _conflict(error) from error
+    except (NotConnected, Conflict, OverBudget) as error:
+        raise _refusal(error) from error
     return JobStarted(job_id=job.job_id)
 
 
@@ -53,8 +54,8 @@ async def share_tracks(request: BulkShare, owner: CurrentOwner, context: LinkDep
         )
     except UnknownTracks as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
-    except NotConnected as error:
-        raise _conflict(error) from error
+    except (NotConnected, OverBudget) as error:
+        raise _refusal(error) from error
     queued = [t.track_id for t in job.tracks]
     return BulkStarted(job_id=job.job_id, total=len(queued), queued=queued, skipped=job.skipped)
 
@@ -86,7 +87,7 @@ async def remove_access(
     try:
         await context.collaborators.remove_access(owner.user_id, track, collaborator_id)
     except (NotConnected, Conflict) as error:
-        raise _conflict(error) from error
+        raise _refusal(error) from error
     return {"track_id": track_id, "collaborator_id": collaborator_id, "status": "revoking"}
 
 
@@ -97,6 +98,9 @@ async def _track(context: LinkContext, owner_id: str, track_id: str) -> Track:
     return track
 
 
-def _conflict(error: NotConnected | Conflict) -> HTTPException:
+def _refusal(error: NotConnected | Conflict | OverBudget) -> HTTPException:
+    if isinstance(error, OverBudget):
+        wait = {"Retry-After": str(error.retry_after)}
+        return HTTPException(429, detail="share_rate_limited", headers=wait)
     reason = error.reason if isinstance(error, Conflict) else "dropbox_not_connected"
     return HTTPException(status.HTTP_409_CONFLICT, detail=reason)

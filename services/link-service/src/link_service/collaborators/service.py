@@ -25,6 +25,7 @@ from redis.asyncio.client import Pipeline
 from link_service.catalog.models import Track
 from link_service.catalog.store import CatalogStore
 from link_service.collaborators import domain
+from link_service.collaborators.budget import ShareBudget
 from link_service.collaborators.models import JobHeader, JobPublic, JobResult, ShareStatusPublic
 from link_service.collaborators.store import CollabStore
 from link_service.links.service import NotConnected
@@ -50,10 +51,13 @@ class Conflict(Exception):
 class Collaborators:
     """Collaborator shares, removals, jobs and share status of every owner."""
 
-    def __init__(self, catalog: CatalogStore, owners: Owners, store: CollabStore) -> None:
+    def __init__(
+        self, catalog: CatalogStore, owners: Owners, store: CollabStore, budget: ShareBudget
+    ) -> None:
         self.catalog = catalog
         self.owners = owners
         self.store = store
+        self.budget = budget
 
     async def share(
         self,
@@ -67,7 +71,8 @@ class Collaborators:
         """Start a job sharing each track with its collaborators; answer the job's header.
 
         Tracks without collaborators, or with a removal still on its way, are skipped; with
-        `skip=False` they refuse the whole request instead (NoCollaborators, Conflict).
+        `skip=False` they refuse the whole request instead (NoCollaborators, Conflict). The
+        owner's budget pays for every collaborator of every track asked for (OverBudget).
         """
         if not await self.owners.dropbox_connected(owner_id):
             raise NotConnected(owner_id)
@@ -76,6 +81,7 @@ class Collaborators:
         if unknown := [t for t in ids if t not in found]:
             raise UnknownTracks(f"unknown tracks: {', '.join(unknown)}")
         tracks = [found[t] for t in ids]
+        await self.budget.spend(owner_id, sum(len(t.collaborators) for t in tracks))
         started: list[JobHeader] = []
 
         async def plan(pipe: Pipeline) -> Write:
