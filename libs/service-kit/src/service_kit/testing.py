@@ -98,10 +98,10 @@ def start_service(name: str, env: Mapping[str, str], log: Path | None = None) ->
     return ServiceProcess(name, process, f"http://127.0.0.1:{port}", environment)
 
 
-def bearer(owner_id: str, *, name: str | None = None) -> dict[str, str]:
+def bearer(owner_id: str, *, name: str | None = None, email: str | None = None) -> dict[str, str]:
     """Headers of a producer's request, signed with the development JWT secret."""
     token = issue_producer_token(
-        owner_id, DEV_JWT_SECRET, expires_at=int(time.time()) + 600, name=name
+        owner_id, DEV_JWT_SECRET, expires_at=int(time.time()) + 600, name=name, email=email
     )
     return {"Authorization": f"Bearer {token}"}
 

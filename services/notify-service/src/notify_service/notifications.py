@@ -43,7 +43,14 @@ def in_app_notification(event: CollabGranted, sender: Sender) -> dict[str, Any]:
         "access_url": context["access_url"],
         "created_at": event.occurred_at.isoformat(),
         "read_at": None,
+        # Whom the producer addressed it to: shown only to a reader with that address.
+        "recipient": recipient_digest(event.collaborator.email),
     }
+
+
+def recipient_digest(email: str) -> str:
+    """An e-mail address as notifications keep it: enough to compare, not to read."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

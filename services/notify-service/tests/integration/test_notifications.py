@@ -134,3 +134,24 @@ async def test_mail_waits_out_an_smtp_outage(kafka_bootstrap, redis_url, publish
         assert httpx.get(f"{service.base_url}/health/ready").status_code == 200
     finally:
         service.stop()
+
+
+async def test_a_notification_shows_only_to_a_reader_with_the_address_it_was_sent_to(
+    notify_service, sink, http, publish
+):
+    # A producer's catalog names the collaborator: user_id and e-mail. Naming somebody
+    # else's user_id with another address does not reach that user's bell.
+    user = f"u-{uuid4().hex[:8]}"
+    event = granted(user)
+    await publish(event)
+    await _mails(sink, event.collaborator.email)
+    address = event.collaborator.email
+
+    theirs = (await http.get("/v1/notifications", headers=bearer(user, email=address))).json()
+    [notification] = theirs["items"]
+    other_address = bearer(user, email="someone.else@example.com")
+    assert (await http.get("/v1/notifications", headers=other_address)).json()["items"] == []
+    refused = await http.post(f"/v1/notifications/{notification['id']}/read", headers=other_address)
+    assert refused.status_code == 404
+    same_address = bearer(user, email=address.upper())  # addresses compare case-blind
+    assert len((await http.get("/v1/notifications", headers=same_address)).json()["items"]) == 1

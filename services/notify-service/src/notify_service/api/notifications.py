@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
+from contracts.auth import Principal
 from contracts.ids import NOTIFICATION_ID_PATTERN
 from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import BaseModel
@@ -10,6 +11,7 @@ from service_kit.auth import CurrentOwner
 from service_kit.pagination import PageDep
 
 from notify_service.context import NotifyDep
+from notify_service.notifications import recipient_digest
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
@@ -39,6 +41,16 @@ class NotificationsPublic(BaseModel):
     next_cursor: str | None
 
 
+def _addressed_to(notification: dict[str, object], reader: Principal) -> bool:
+    """A collaborator's `user_id` comes from the producer's catalog, so it is not trusted
+    alone: when the reader's token names their e-mail, a notification addressed to another
+    address is not theirs (README, notify-service: whom a notification reaches)."""
+    recipient = notification.get("recipient")
+    if reader.email is None or recipient is None:
+        return True
+    return recipient == recipient_digest(reader.email)
+
+
 def _public(notification: dict[str, object]) -> NotificationPublic:
     return NotificationPublic.model_validate(
         notification | {"read": notification["read_at"] is not None}
@@ -53,7 +65,8 @@ async def list_notifications(
     items, next_cursor = await context.store.page(
         owner.user_id, unread=unread, limit=page.limit, after=page.after
     )
-    return NotificationsPublic(items=[_public(n) for n in items], next_cursor=next_cursor)
+    shown = [_public(n) for n in items if _addressed_to(n, owner)]
+    return NotificationsPublic(items=shown, next_cursor=next_cursor)
 
 
 @router.post("/{notification_id}/read")
@@ -64,7 +77,7 @@ async def mark_read(
 ) -> NotificationPublic:
     """Mark one of the caller's notifications read (again: no change)."""
     notification = await context.store.get(owner.user_id, notification_id)
-    if notification is None:
+    if notification is None or not _addressed_to(notification, owner):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="notification not found")
     if notification["read_at"] is None:
         notification["read_at"] = datetime.now(UTC).isoformat()
