@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, status
+from fastapi import Depends, Query
+from fastapi.exceptions import RequestValidationError
 from redis.asyncio import Redis
 
 Position = tuple[int, str]
@@ -53,11 +54,13 @@ def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> PageParams:
-    """`?limit=&cursor=` of a list endpoint; a cursor it did not hand out is 422."""
+    """`?limit=&cursor=` of a list endpoint; a cursor it did not hand out is 422, in the
+    shape of every other validation error (the one the OpenAPI document promises)."""
     try:
         return PageParams(limit, decode_cursor(cursor))
     except ValueError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
+        problem = {"type": "value_error", "loc": ("query", "cursor"), "msg": str(error)}
+        raise RequestValidationError([problem | {"input": cursor}]) from error
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
