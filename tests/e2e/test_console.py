@@ -526,3 +526,31 @@ def test_another_producer_never_reads_changes_or_learns_of_a_producers_resources
         httpx.get(f"{services['link']}/v1/links/{link['id']}", headers=a).json()["status"]
         == "active"
     )
+
+
+def test_producer_text_is_escaped_everywhere_the_console_shows_it(console: Console):
+    payload = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
+    owner = f"u-x{uuid4().hex[:8]}"
+    body = {
+        "title": payload,
+        "artist": payload,
+        "bucket": payload,
+        "dropbox_folder": "/X",
+        "files": [
+            {
+                "file_id": "f",
+                "name": payload + ".wav",
+                "role": "bounce",
+                "dropbox_path": "/X/a.wav",
+                "size": 1,
+            }
+        ],
+        "collaborators": [{"collaborator_id": "c", "email": "c@example.com", "name": payload}],
+    }
+    url = f"{console.services['link'].base_url}/v1/catalog/tracks/t-x"
+    assert httpx.put(url, json=body, headers=bearer(owner)).status_code == 200
+    with _session(console, owner) as browser:
+        pages = [browser.get("/console?t=t-x").text, browser.get("/console/panel?t=t-x").text]
+    for html in pages:
+        assert "<script>alert(1)" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
