@@ -332,3 +332,20 @@ def test_the_public_gateway_serves_no_operator_pages_and_the_admin_port_does(sys
     assert httpx.get(f"{admin}/asyncapi.json").json()["channels"], "what the gateway publishes"
     assert httpx.get(f"{admin}/docs").status_code == 200
     assert httpx.get(f"{admin}/health/ready").status_code == 200
+
+
+async def test_a_views_event_carries_the_requests_correlation_id(
+    system, playlist, person, kafka_bootstrap
+):
+    link = system.share(tracks=["t-1"])
+    shown = httpx.get(system.page_path(link), headers=person | {"X-Request-ID": "corr-e2e-1"})
+    assert shown.headers["x-request-id"] == "corr-e2e-1"
+    forged = httpx.get(system.page_path(link), headers=person | {"X-Request-ID": "a\\nb{x}"})
+    assert forged.headers["x-request-id"] != "a\\nb{x}", "an unfit id is replaced, not logged"
+    [first, *_] = await read_topic(
+        kafka_bootstrap,
+        system.prefix + topics.SHARE_VIEWED,
+        expect=2,
+        match=lambda record: record.key == link["id"].encode(),
+    )
+    assert dict(first.headers)["correlation-id"] == b"corr-e2e-1"

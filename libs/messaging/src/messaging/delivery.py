@@ -23,7 +23,12 @@ from pydantic import ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from messaging.context import event_id_var
+from messaging.context import (
+    CORRELATION_HEADER,
+    correlation_id_var,
+    event_id_var,
+    safe_correlation_id,
+)
 from messaging.metrics import CONSUMED
 
 log = logging.getLogger(__name__)
@@ -74,7 +79,10 @@ class _ReliableDelivery(BaseMiddleware):
     ) -> Any:
         records = _records(msg)
         topic = records[0].topic
-        token = event_id_var.set(_event_id(msg.body))
+        event_id = _event_id(msg.body)
+        token = event_id_var.set(event_id)
+        # The cause's correlation id (a batch takes its first record's), else this event's.
+        correlation = correlation_id_var.set(_correlation_id(records[0]) or event_id)
         try:
             for attempt in range(1, self.policy.max_attempts + 1):
                 try:
@@ -99,6 +107,7 @@ class _ReliableDelivery(BaseMiddleware):
             return None
         finally:
             event_id_var.reset(token)
+            correlation_id_var.reset(correlation)
 
     async def _dead_letter(
         self, msg: StreamMessage[Any], error: Exception, attempts: int, outcome: str
@@ -122,6 +131,13 @@ class _ReliableDelivery(BaseMiddleware):
 def _records(msg: StreamMessage[Any]) -> tuple[Any, ...]:
     raw = msg.raw_message
     return raw if isinstance(raw, tuple) else (raw,)
+
+
+def _correlation_id(record: Any) -> str | None:
+    for name, value in getattr(record, "headers", None) or ():
+        if name == CORRELATION_HEADER and isinstance(value, bytes):
+            return safe_correlation_id(value.decode(errors="replace"))
+    return None
 
 
 def _event_id(body: bytes) -> str | None:

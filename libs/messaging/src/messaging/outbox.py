@@ -17,6 +17,7 @@ from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
+from messaging.context import CORRELATION_HEADER, correlation_id_var
 from messaging.lease import Lease
 from messaging.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 
@@ -62,6 +63,8 @@ class Outbox:
                 "key": key,
                 "event_id": str(event.event_id),
                 "value": event.model_dump_json(),
+                # The request or event that caused this one (context.py).
+                "correlation_id": correlation_id_var.get() or str(event.event_id),
             },
         )
 
@@ -120,11 +123,13 @@ class OutboxRelay:
 
     async def _send(self, fields: dict[Any, Any]) -> Any:
         text = {_str(k): _str(v) for k, v in fields.items()}
+        headers = {"content-type": "application/json", "event-id": text["event_id"]}
+        headers[CORRELATION_HEADER] = text.get("correlation_id") or text["event_id"]
         return await self.broker.publish(
             text["value"].encode(),
             topic=text["topic"],
             key=text["key"].encode(),
-            headers={"content-type": "application/json", "event-id": text["event_id"]},
+            headers=headers,
             no_confirm=True,
         )
 

@@ -5,6 +5,8 @@ import json
 
 import pytest
 from contracts.events import ShareViewed
+from messaging.context import correlation_id_var
+from messaging.delivery import subscriber
 from messaging.kafka import ensure_topics, make_broker
 from messaging.outbox import Outbox, OutboxRelay
 from messaging.testing import read_topic, wait_until
@@ -120,3 +122,35 @@ async def _stream_empty(redis: Redis, outbox: Outbox) -> bool:
 
 async def _stream_shorter_than(redis: Redis, outbox: Outbox, length: int) -> bool:
     return await redis.xlen(outbox.stream(0)) < length
+
+
+async def test_the_correlation_id_rides_from_the_stager_through_kafka_into_the_handler(
+    kafka_bootstrap: str, redis: Redis, unique_prefix: str, topic: str
+):
+    outbox = Outbox(service="svc", key_prefix=unique_prefix, topic_prefix=unique_prefix)
+    token = correlation_id_var.set("req-42")
+    try:
+        await _stage(redis, outbox, [_view("lnk_c")], unique_prefix)  # inside a request
+    finally:
+        correlation_id_var.reset(token)
+    await _stage(redis, outbox, [caused := _view("lnk_d")], unique_prefix)  # no request
+
+    seen: dict[str, str | None] = {}
+    broker = make_broker(kafka_bootstrap, client_id="relay-test")
+
+    @subscriber(broker, topic, group_id=unique_prefix + "corr")
+    async def handle(event: ShareViewed) -> None:
+        seen[event.link_id] = correlation_id_var.get()
+
+    await broker.start()
+    relay = OutboxRelay(redis, broker, outbox, instance_id="corr")
+    try:
+        await relay.relay_once(0)
+        await wait_until(lambda: _true(len(seen) == 2))
+    finally:
+        await broker.stop()
+    assert seen == {"lnk_c": "req-42", "lnk_d": str(caused.event_id)}
+
+
+async def _true(value: bool) -> bool:
+    return value

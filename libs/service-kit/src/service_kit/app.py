@@ -12,6 +12,7 @@ from contracts import topics
 from contracts.events import Event
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from messaging.context import correlation_id_var, safe_correlation_id
 from messaging.kafka import ensure_topics, make_broker, with_dead_letters
 from messaging.outbox import Outbox, OutboxRelay
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -20,7 +21,6 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from service_kit.admin import Admin, AdminListener
 from service_kit.body_limit import BodyLimit
-from service_kit.log_setup import request_id_var
 from service_kit.routes import health_router, operator_router
 from service_kit.runtime import Runtime
 from service_kit.settings import ServiceSettings
@@ -163,12 +163,13 @@ async def _storage_unavailable(request: Request, error: Exception) -> Response:
 async def _request_context(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
-    """Tag the request's logs with its id (taken from `X-Request-ID` or made here)."""
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-    token = request_id_var.set(request_id[:64])
+    """Give the request its correlation id (its `X-Request-ID` when plain, else a new one):
+    in its logs, on the events it stages, and back in the answer's `X-Request-ID`."""
+    correlation_id = safe_correlation_id(request.headers.get("x-request-id")) or uuid.uuid4().hex
+    token = correlation_id_var.set(correlation_id)
     try:
         response = await call_next(request)
     finally:
-        request_id_var.reset(token)
-    response.headers["X-Request-ID"] = request_id[:64]
+        correlation_id_var.reset(token)
+    response.headers["X-Request-ID"] = correlation_id
     return response

@@ -1,15 +1,12 @@
-"""Structured JSON logs carrying the current request or event id."""
+"""Structured JSON logs carrying the current correlation and event ids."""
 
 import json
 import logging
 import sys
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from messaging.context import event_id_var
-
-request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+from messaging.context import correlation_id_var, event_id_var
 
 # uvicorn adds `color_message`, an ANSI-coloured copy of `msg`.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
@@ -30,8 +27,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        if request_id := request_id_var.get():
-            entry["request_id"] = request_id
+        if correlation_id := correlation_id_var.get():
+            entry["correlation_id"] = correlation_id
         if event_id := event_id_var.get():
             entry["event_id"] = event_id
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})

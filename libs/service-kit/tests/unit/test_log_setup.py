@@ -1,8 +1,8 @@
 import json
 import logging
 
-from messaging.context import event_id_var
-from service_kit.log_setup import JsonFormatter, request_id_var
+from messaging.context import correlation_id_var, event_id_var
+from service_kit.log_setup import JsonFormatter
 
 
 def _format(**extra: object) -> dict[str, object]:
@@ -22,14 +22,14 @@ def test_a_line_is_json_with_service_level_and_message():
 
 
 def test_request_and_event_ids_are_carried():
-    request_token = request_id_var.set("req-1")
+    request_token = correlation_id_var.set("req-1")
     event_token = event_id_var.set("evt-1")
     try:
         line = _format()
     finally:
-        request_id_var.reset(request_token)
+        correlation_id_var.reset(request_token)
         event_id_var.reset(event_token)
-    assert (line["request_id"], line["event_id"]) == ("req-1", "evt-1")
+    assert (line["correlation_id"], line["event_id"]) == ("req-1", "evt-1")
 
 
 def test_extra_fields_are_kept_and_uvicorn_colour_dropped():
