@@ -4,7 +4,7 @@ import signal
 
 import httpx
 import pytest
-from service_kit.services import SERVICES
+from service_kit.services import BY_NAME, SERVICES
 from service_kit.testing import free_port
 
 pytestmark = pytest.mark.integration
@@ -23,10 +23,12 @@ def test_service_process_is_ready_documents_itself_and_stops_on_sigterm(start_se
     base = service.base_url
     assert ready.json() == {"status": "ready", "checks": {"redis": "ok", "kafka": "ok"}}
     assert httpx.get(f"{base}/health/live").json() == {"status": "ok"}
-    assert "python_info" in httpx.get(f"{base}/metrics").text
+    # A service facing the internet documents itself on its admin listener only.
+    ops = service.admin_url if BY_NAME[name].admin_port_env else base
+    assert "python_info" in httpx.get(f"{ops}/metrics").text
     tagged = httpx.get(f"{base}/health/live", headers={"X-Request-ID": "r-1"})
     assert tagged.headers["x-request-id"] == "r-1"
-    channels = httpx.get(f"{base}/asyncapi.json").json()["channels"]
+    channels = httpx.get(f"{ops}/asyncapi.json").json()["channels"]
     topics = {channel["address"].split(".", 1)[1] for channel in channels.values()}
     assert topics >= PUBLISHES.get(name, set())
 
