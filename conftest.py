@@ -1,5 +1,6 @@
 """Fixtures for every test folder: real Kafka and Redis on request, unique name prefixes."""
 
+import asyncio
 import functools
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -11,6 +12,7 @@ from devstack import kafka, redis
 from dropbox_emulator.testing import RunningEmulator, free_port, running_emulator, sdk_env
 from faststream.kafka import KafkaBroker
 from messaging.kafka import make_broker
+from messaging.testing import delete_topics_matching
 from service_kit.testing import ServiceProcess, infra_env
 from service_kit.testing import start_service as _start_service
 
@@ -44,9 +46,11 @@ def docker_answers() -> bool:
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> Iterator[str]:
-    """Kafka's bootstrap address: KAFKA_BOOTSTRAP_SERVERS, else a container, else devstack's."""
+    """Kafka's bootstrap address: KAFKA_BOOTSTRAP_SERVERS, else a container, else devstack's.
+    At the end, the topics of test prefixes (`t` and 10 hex digits) are deleted."""
     if address := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield address
+        asyncio.run(delete_topics_matching(address, TEST_TOPIC))
     elif docker_answers():
         from testcontainers.community.kafka import KafkaContainer
 
@@ -55,6 +59,7 @@ def kafka_bootstrap() -> Iterator[str]:
     else:
         running = kafka.ensure_running()
         yield running.address
+        asyncio.run(delete_topics_matching(running.address, TEST_TOPIC))
         if running.started:
             kafka.stop()
 
@@ -133,6 +138,10 @@ def start_module_service(
     yield start
     for service in started:
         service.stop()
+
+
+# The topics and keys of a test: see module_prefix and unique_prefix.
+TEST_TOPIC = r"t[0-9a-f]{10}\."
 
 
 @pytest.fixture(scope="module")

@@ -72,7 +72,7 @@ def console(
     real songs; Dropbox not connected yet."""
     suffix = uuid4().hex[:8]
     producer, ana_user = f"u-p{suffix}", f"u-ana{suffix}"
-    env = infra_env(kafka_bootstrap, redis_url, module_prefix)
+    env = infra_env(kafka_bootstrap, redis_url, module_prefix) | {"CONSUMER_LAG_INTERVAL_S": "1"}
     ports = {name: free_port() for name in ("gateway", "link", "dropbox", "notify", "analytics")}
     gateway = f"http://127.0.0.1:{ports['gateway']}"
     started = {
@@ -554,3 +554,25 @@ def test_producer_text_is_escaped_everywhere_the_console_shows_it(console: Conso
     for html in pages:
         assert "<script>alert(1)" not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+async def test_operators_see_what_the_producers_day_did_in_metrics(console: Console):
+    # After the browser test above (module order): pages served, Dropbox called, mails sent.
+    def metrics(url: str) -> str:
+        return httpx.get(f"{url}/metrics").text
+
+    gateway = metrics(console.services["gateway"].admin_url)
+    pages = r'route="/s/\{token\}",status="200"\} [1-9]'
+    assert re.search(r'http_request_duration_seconds_count\{method="GET",' + pages, gateway)
+    assert not re.search(r"/s/[A-Za-z0-9_-]{32}", gateway), "no share token in a label"
+    dropbox = metrics(console.services["dropbox"].base_url)
+    assert re.search(r'dropbox_api_calls_total\{outcome="ok"\} [1-9]', dropbox)
+    assert re.search(
+        r'mails_total\{outcome="sent"\} [2-9]', metrics(console.services["notify"].base_url)
+    )
+    assert "outbox_oldest_age_seconds" in gateway
+
+    async def lag_measured() -> bool:
+        return "consumer_lag_messages{topic=" in metrics(console.services["link"].base_url)
+
+    await wait_until(lag_measured, timeout_s=20)

@@ -8,6 +8,7 @@ event id is unchanged, and consumers apply each id once.
 
 import asyncio
 import logging
+import time
 import zlib
 from datetime import timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from redis.asyncio.client import Pipeline
 
 from messaging.context import CORRELATION_HEADER, correlation_id_var
 from messaging.lease import Lease
-from messaging.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
+from messaging.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
 
 log = logging.getLogger(__name__)
 
@@ -112,13 +113,19 @@ class OutboxRelay:
         stream = self.outbox.stream(shard)
         answer: Any = await self.redis.xread({stream: "0-0"}, count=self.batch_size, block=block_ms)
         if not answer:
+            OUTBOX_OLDEST_AGE.set(0)
             return 0
         entries: list[tuple[Any, dict[Any, Any]]] = answer[0][1]
+        staged_ms = int(_str(entries[0][0]).split("-")[0])  # a stream id starts with its time
+        OUTBOX_OLDEST_AGE.set(max(0.0, time.time() - staged_ms / 1000))
         pending = [await self._send(fields) for _, fields in entries]
         await asyncio.gather(*pending)  # every event acknowledged by all in-sync replicas
         await self.redis.xdel(stream, *(entry_id for entry_id, _ in entries))
         OUTBOX_PUBLISHED.inc(len(entries))
-        OUTBOX_BACKLOG.set(await self.redis.xlen(stream))
+        backlog = await self.redis.xlen(stream)
+        OUTBOX_BACKLOG.set(backlog)
+        if not backlog:
+            OUTBOX_OLDEST_AGE.set(0)
         return len(entries)
 
     async def _send(self, fields: dict[Any, Any]) -> Any:

@@ -1,11 +1,13 @@
 """Helpers for tests that read real Kafka topics (used by every package's integration tests)."""
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 
 
 async def read_topic(
@@ -55,3 +57,18 @@ async def wait_until(predicate: Any, *, timeout_s: float = 30.0, interval_s: flo
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout_s}s")
         await asyncio.sleep(interval_s)
+
+
+async def delete_topics_matching(bootstrap_servers: str, pattern: str) -> int:
+    """Delete every topic whose name matches `pattern`; answer how many there were. Test
+    sessions clean up their prefixed topics with it: a broker kept for development would
+    otherwise gather thousands, each holding files open, until it runs out."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="test-cleanup")
+    await admin.start()
+    try:
+        doomed = [name for name in await admin.list_topics() if re.match(pattern, name)]
+        for start in range(0, len(doomed), 500):
+            await admin.delete_topics(doomed[start : start + 500])
+        return len(doomed)
+    finally:
+        await admin.close()

@@ -15,17 +15,25 @@ from fastapi.responses import JSONResponse
 from messaging.context import correlation_id_var, safe_correlation_id
 from messaging.kafka import ensure_topics, make_broker, with_dead_letters
 from messaging.outbox import Outbox, OutboxRelay
+from prometheus_client import Histogram
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from service_kit.admin import Admin, AdminListener
 from service_kit.body_limit import BodyLimit
+from service_kit.lag import watch_lag
 from service_kit.routes import health_router, operator_router
 from service_kit.runtime import Runtime
 from service_kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+HTTP_SECONDS = Histogram(
+    "http_request_duration_seconds",
+    "HTTP answers by route template and status",
+    ["method", "route", "status"],
+)
 
 Closer = Callable[[], Awaitable[None] | None]
 
@@ -108,6 +116,8 @@ def _lifespan(
             runtime.redis, runtime.broker, runtime.outbox, instance_id=uuid.uuid4().hex
         )
         relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
+        interval = runtime.settings.consumer_lag_interval_s
+        lag_task = asyncio.create_task(watch_lag(runtime.settings, interval), name="lag")
         if admin is not None:
             await admin.start()
         log.info("started", extra={"port": runtime.settings.port})
@@ -116,9 +126,10 @@ def _lifespan(
         finally:
             if admin is not None:
                 await admin.stop()
-            relay_task.cancel()
-            with suppress(asyncio.CancelledError):
-                await relay_task
+            for task in (relay_task, lag_task):
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
             await runtime.broker.stop()
             for close in closers:
                 if inspect.isawaitable(result := close()):
@@ -167,9 +178,15 @@ async def _request_context(
     in its logs, on the events it stages, and back in the answer's `X-Request-ID`."""
     correlation_id = safe_correlation_id(request.headers.get("x-request-id")) or uuid.uuid4().hex
     token = correlation_id_var.set(correlation_id)
+    started = time.perf_counter()
     try:
         response = await call_next(request)
     finally:
         correlation_id_var.reset(token)
+    # The route's template, never the path: no share token or id becomes a label.
+    route = getattr(request.scope.get("route"), "path", "unmatched")
+    HTTP_SECONDS.labels(request.method, route, str(response.status_code)).observe(
+        time.perf_counter() - started
+    )
     response.headers["X-Request-ID"] = correlation_id
     return response

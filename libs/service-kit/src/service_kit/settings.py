@@ -48,6 +48,8 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     redis_max_connections: int = Field(64, ge=2)
     redis_pool_timeout_s: float = Field(5.0, gt=0)
+    # How often /metrics' consumer_lag_messages is measured.
+    consumer_lag_interval_s: float = Field(15.0, gt=0)
     # Isolation of tests sharing one Kafka and one Redis; empty in deployments.
     topic_prefix: str = ""
     key_prefix: str = ""

@@ -18,11 +18,14 @@ import dropbox
 import requests  # noqa: TID251 - the SDK's transport; its errors are caught here
 from dropbox.exceptions import AuthError, InternalServerError, RateLimitError
 from dropbox.oauth import OAuth2FlowResult
+from prometheus_client import Counter
 
 from dropbox_service.settings import Settings
 from dropbox_service.store import Connection, Store
 
 log = logging.getLogger(__name__)
+
+DROPBOX_CALLS = Counter("dropbox_api_calls_total", "Dropbox API calls by outcome", ["outcome"])
 
 T = TypeVar("T")
 DEFAULT_RATE_LIMIT_WAIT_S = 5.0  # what the SDK assumes when Dropbox names no Retry-After
@@ -99,13 +102,17 @@ class DropboxCalls:
         waited, failures = 0.0, 0
         while True:
             try:
-                return await self.run(operation, client)
+                answer = await self.run(operation, client)
+                DROPBOX_CALLS.labels("ok").inc()
+                return answer
             except AuthError as error:
+                DROPBOX_CALLS.labels("refused").inc()
                 self.forget(owner_id)
                 if token_refused(error):
                     await self.on_refused(owner_id, connection)
                 raise NotConnected(owner_id) from error
             except RateLimitError as error:
+                DROPBOX_CALLS.labels("rate_limited").inc()
                 wait = float(error.backoff or DEFAULT_RATE_LIMIT_WAIT_S)
                 if waited + wait > budget:
                     raise RateLimited(wait) from error
@@ -113,6 +120,7 @@ class DropboxCalls:
                 waited += wait
                 await asyncio.sleep(wait)
             except TRANSIENT as error:
+                DROPBOX_CALLS.labels("unavailable").inc()
                 failures += 1
                 if failures > self.settings.dropbox_max_5xx_retries:
                     raise DropboxUnavailable(str(error)) from error

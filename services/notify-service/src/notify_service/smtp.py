@@ -6,10 +6,15 @@ from email.message import EmailMessage
 
 import aiosmtplib
 from messaging.delivery import RetryLater
+from prometheus_client import Counter
 
 from notify_service.settings import Settings
 
 log = logging.getLogger(__name__)
+
+MAILS = Counter(
+    "mails_total", "Mails by outcome: sent, rejected, deferred (redelivered)", ["outcome"]
+)
 
 TRANSIENT = (
     aiosmtplib.SMTPConnectError,
@@ -35,13 +40,16 @@ class Mailer:
         for attempt in range(1, attempts + 1):
             try:
                 await self._send_once(message)
+                MAILS.labels("sent").inc()
                 return
             except aiosmtplib.SMTPResponseException as error:
                 if not 400 <= error.code < 500:
+                    MAILS.labels("rejected").inc()
                     raise MailRejected(f"{error.code} {error.message}") from error
                 problem: Exception = error
             except aiosmtplib.SMTPRecipientsRefused as error:
                 if any(not 400 <= r.code < 500 for r in error.recipients):
+                    MAILS.labels("rejected").inc()
                     raise MailRejected(str(error)) from error
                 problem = error
             except TRANSIENT as error:
@@ -49,6 +57,7 @@ class Mailer:
             log.warning("SMTP attempt %d of %d failed: %r", attempt, attempts, problem)
             if attempt < attempts:
                 await asyncio.sleep(self.settings.smtp_backoff_s * 2 ** (attempt - 1))
+        MAILS.labels("deferred").inc()
         raise RetryLater(f"SMTP relay unavailable: {problem!r}")
 
     async def _send_once(self, message: EmailMessage) -> None:
