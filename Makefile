@@ -36,8 +36,9 @@ lint: install ## ruff check, ruff format --check and mypy
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked mypy $(wildcard libs/*/src services/*/src tools/*/src)
 
-contracts-snapshot: install ## rewrite libs/contracts/schemas after an additive event change
+contracts-snapshot: install ## rewrite libs/contracts/schemas and docs/asyncapi after an additive event change
 	$(UV) run --locked python -m contracts.snapshots
+	UPDATE_ASYNCAPI_DOCS=1 $(UV) run --locked pytest -q tests/unit/test_asyncapi_docs.py
 
 bench: up ## run the benchmarks against the stack of `make up`; they print ratios
 	$(UV) run --locked python bench/share_page.py "$$($(UV) run --locked devstack demo-link)"
