@@ -26,6 +26,7 @@ from service_kit.testing import (
     infra_env,
     start_service,
 )
+from smtp_sink.testing import RunningSink, running_sink
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0"
 # What every share response carries (DESIGN §6), besides a Content-Security-Policy.
@@ -313,6 +314,13 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--autoplay-policy=no-user-gesture-required",
 ]
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[RunningSink]:
+    """The SMTP sink, for a module whose services send mail."""
+    with running_sink() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -21,18 +21,12 @@ from service_kit.testing import (
     infra_env,
     start_service,
 )
-from smtp_sink.testing import RunningSink, running_sink
+from smtp_sink.testing import RunningSink
 
 pytestmark = pytest.mark.e2e
 
 FOLDER = "/Producer Dashboard/{title}"
 FILE_NAMES = ("Master.wav", "Stems.zip")
-
-
-@pytest.fixture(scope="module")
-def sink() -> Iterator[RunningSink]:
-    with running_sink() as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

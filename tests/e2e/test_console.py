@@ -28,7 +28,7 @@ from service_kit.testing import (
     infra_env,
     start_service,
 )
-from smtp_sink.testing import RunningSink, running_sink
+from smtp_sink.testing import RunningSink
 
 from .conftest import put_demo_song, until
 
@@ -52,12 +52,6 @@ class Console:
     @property
     def url(self) -> str:
         return self.services["gateway"].base_url
-
-
-@pytest.fixture(scope="module")
-def sink() -> Iterator[RunningSink]:
-    with running_sink() as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
