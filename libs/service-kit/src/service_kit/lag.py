@@ -14,19 +14,25 @@ log = logging.getLogger(__name__)
 
 
 async def watch_lag(settings: ServiceSettings, interval_s: float) -> None:
-    """Measure the group's lag every `interval_s` until cancelled; a pass that cannot reach
-    Kafka leaves the last figures."""
+    """Measure the group's lag every `interval_s` until cancelled. Kafka away, or a pass that
+    fails, leaves the last figures and tries again with fresh clients next time."""
+    while True:
+        try:
+            await _watch(settings, interval_s)
+        except Exception as error:
+            log.debug("consumer lag not measured: %r", error)
+        await asyncio.sleep(interval_s)
+
+
+async def _watch(settings: ServiceSettings, interval_s: float) -> None:
     bootstrap = settings.kafka_bootstrap_servers
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id=settings.service_name)
     ends = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
-    await admin.start()
-    await ends.start()
     try:
+        await admin.start()
+        await ends.start()
         while True:
-            try:
-                await _measure(admin, ends, settings.consumer_group)
-            except Exception as error:  # Kafka away: measure again next time
-                log.debug("consumer lag not measured: %r", error)
+            await _measure(admin, ends, settings.consumer_group)
             await asyncio.sleep(interval_s)
     finally:
         await ends.stop()
