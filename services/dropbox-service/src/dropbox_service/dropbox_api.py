@@ -102,17 +102,13 @@ class DropboxCalls:
         waited, failures = 0.0, 0
         while True:
             try:
-                answer = await self.run(operation, client)
-                DROPBOX_CALLS.labels("ok").inc()
-                return answer
+                return await self._counted(operation, client)
             except AuthError as error:
-                DROPBOX_CALLS.labels("refused").inc()
                 self.forget(owner_id)
                 if token_refused(error):
                     await self.on_refused(owner_id, connection)
                 raise NotConnected(owner_id) from error
             except RateLimitError as error:
-                DROPBOX_CALLS.labels("rate_limited").inc()
                 wait = float(error.backoff or DEFAULT_RATE_LIMIT_WAIT_S)
                 if waited + wait > budget:
                     raise RateLimited(wait) from error
@@ -120,11 +116,22 @@ class DropboxCalls:
                 waited += wait
                 await asyncio.sleep(wait)
             except TRANSIENT as error:
-                DROPBOX_CALLS.labels("unavailable").inc()
                 failures += 1
                 if failures > self.settings.dropbox_max_5xx_retries:
                     raise DropboxUnavailable(str(error)) from error
                 await asyncio.sleep(self._backoff(failures))
+
+    async def _counted(
+        self, operation: Callable[[dropbox.Dropbox], T], client: dropbox.Dropbox
+    ) -> T:
+        """One call, counted by outcome for /metrics."""
+        try:
+            answer = await self.run(operation, client)
+        except Exception as error:
+            DROPBOX_CALLS.labels(_outcome(error)).inc()
+            raise
+        DROPBOX_CALLS.labels("ok").inc()
+        return answer
 
     def client(self, owner_id: str, connection: Connection) -> dropbox.Dropbox:
         """The owner's SDK client, kept while its refresh token is the same."""
@@ -168,3 +175,11 @@ class DropboxCalls:
     def _backoff(self, failures: int) -> float:
         ceiling = self.settings.dropbox_backoff_base_s * 2 ** (failures - 1)
         return random.uniform(ceiling / 2, ceiling)  # jitter spreads retries of many workers
+
+
+def _outcome(error: Exception) -> str:
+    if isinstance(error, AuthError):
+        return "refused"
+    if isinstance(error, RateLimitError):
+        return "rate_limited"
+    return "unavailable" if isinstance(error, TRANSIENT) else "error"
