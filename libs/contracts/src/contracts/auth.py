@@ -12,6 +12,7 @@ import hmac
 import re
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import jwt
@@ -54,23 +55,29 @@ class TokenPolicy:
     @property
     def algorithms(self) -> list[str]:
         """The one algorithm the key allows."""
+        return [self._verifier[1]]
+
+    @cached_property
+    def _verifier(self) -> tuple[str | Ed25519PublicKey | RSAPublicKey, str]:
+        """The key as PyJWT verifies with it, and its algorithm: parsed once, not per token."""
         if not self.key.lstrip().startswith("-----BEGIN"):
-            return ["HS256"]
+            return self.key, "HS256"
         public = load_pem_public_key(self.key.encode())
         if isinstance(public, Ed25519PublicKey):
-            return ["EdDSA"]
+            return public, "EdDSA"
         if isinstance(public, RSAPublicKey):
-            return ["RS256"]
+            return public, "RS256"
         raise ValueError("AUTH_JWT_PUBLIC_KEY must be an Ed25519 or RSA public key")
 
 
 def decode_producer_token(token: str, policy: TokenPolicy) -> Principal:
     """Verify a producer JWT against `policy` and return its producer."""
     try:
+        key, algorithm = policy._verifier
         claims = jwt.decode(
             token,
-            policy.key,
-            algorithms=policy.algorithms,
+            key,
+            algorithms=[algorithm],
             audience=policy.audience,
             issuer=policy.issuer,
             options={"require": REQUIRED_CLAIMS},

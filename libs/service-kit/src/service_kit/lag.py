@@ -14,14 +14,15 @@ log = logging.getLogger(__name__)
 
 
 async def watch_lag(settings: ServiceSettings, interval_s: float) -> None:
-    """Measure the group's lag every `interval_s` until cancelled. Kafka away, or a pass that
-    fails, leaves the last figures and tries again with fresh clients next time."""
+    """Measure the group's lag every `interval_s` until cancelled, the first time one
+    interval after start (start-up has better things to do with Kafka). Kafka away, or a
+    pass that fails, leaves the last figures and tries again with fresh clients."""
     while True:
+        await asyncio.sleep(interval_s)
         try:
             await _watch(settings, interval_s)
         except Exception as error:
             log.debug("consumer lag not measured: %r", error)
-        await asyncio.sleep(interval_s)
 
 
 async def _watch(settings: ServiceSettings, interval_s: float) -> None:

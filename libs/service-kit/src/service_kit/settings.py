@@ -1,5 +1,6 @@
 """Settings every service reads from the environment (pydantic-settings)."""
 
+from functools import cached_property
 from typing import ClassVar, Literal
 
 from contracts.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_MAX_TTL_S, TokenPolicy
@@ -70,9 +71,9 @@ class ServiceSettings(BaseSettings):
                 )
         return self
 
-    @property
+    @cached_property
     def token_policy(self) -> TokenPolicy:
-        """How this service verifies producer JWTs."""
+        """How this service verifies producer JWTs (made once: every request uses it)."""
         return TokenPolicy(
             key=self.auth_jwt_public_key or self.auth_jwt_secret.get_secret_value(),
             issuer=self.auth_jwt_issuer,

@@ -53,7 +53,7 @@ class Shares:
         link = await self.links.get(token) if is_token(token) else None
         if link is None:
             raise Refusal(404, "not_found")
-        await self.limit.give_back(client)
+        self.limit.give_back(client)
         if (status := link.status(datetime.now(UTC))) != "active":
             raise Refusal(410, status)
         if not link.dropbox_connected:

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from gateway.console.models import DropboxStatus, Notification
 from gateway.console.render import render, see_other, templates
-from gateway.console.services import NotFound, Refused
+from gateway.console.services import Refused
 from gateway.console.session import (
     ChangingSession,
     ConsoleSession,
@@ -134,14 +134,10 @@ async def open_notification(
     request: Request, notification_id: NotificationId, session: ConsoleSession, context: GatewayDep
 ) -> Response:
     """One notification; opening it marks it read (harmless to repeat, so a GET)."""
-    api = context.console
-    await api.call(session.token, "POST", "notify", f"/v1/notifications/{notification_id}/read")
-    items = await api.all_pages(session.token, "notify", "/v1/notifications", most=1000)
-    found = next((n for n in items if n["id"] == notification_id), None)
-    if found is None:
-        raise NotFound(notification_id)
-    values = {"notification": Notification.model_validate(found)}
-    return await render(request, api, session, "notification.html", values)
+    path = f"/v1/notifications/{notification_id}/read"  # answers the notification
+    read = await context.console.call(session.token, "POST", "notify", path)
+    values = {"notification": Notification.model_validate(read)}
+    return await render(request, context.console, session, "notification.html", values)
 
 
 def _demo_producers(context: GatewayContext) -> list[tuple[str, str]]:

@@ -54,9 +54,7 @@ async def link_page(
     """One link: its URL to copy, tracks, counts by song and format, views and downloads
     per day."""
     api = context.console
-    link = Link.model_validate(
-        await api.call(session.token, "GET", "links", f"/v1/links/{link_id}")
-    )
+    link = await _link(api, session, link_id)
     stats = await _stats(api, session, link_id)
     chart = daily_chart(stats.daily, datetime.now(UTC).date())
     values = {"link": link, "stats": stats, "chart": chart}
@@ -69,9 +67,7 @@ async def confirm_revoke(
 ) -> Response:
     """Are you sure? A revoked link stops working at once, for good."""
     api = context.console
-    link = Link.model_validate(
-        await api.call(session.token, "GET", "links", f"/v1/links/{link_id}")
-    )
+    link = await _link(api, session, link_id)
     values = {
         "question": f"Revoke “{link.title or link.tracks[0].title}”?",
         "detail": "The link stops working at once: anyone opening it sees that the share was "
@@ -88,6 +84,12 @@ async def revoke(link_id: LinkId, session: ChangingSession, context: GatewayDep)
     """Revoke Link, confirmed."""
     await context.console.call(session.token, "POST", "links", f"/v1/links/{link_id}/revoke")
     return see_other(f"/console/links/{link_id}?notice=link_revoked")
+
+
+async def _link(api: ConsoleApi, session: Session, link_id: str) -> Link:
+    return Link.model_validate(
+        await api.call(session.token, "GET", "links", f"/v1/links/{link_id}")
+    )
 
 
 async def _stats(api: ConsoleApi, session: Session, link_id: str) -> Stats:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from gateway.console.models import Job, ShareStatus, Track
 from gateway.console.render import render, see_other, templates
-from gateway.console.services import ConsoleApi, Refused
+from gateway.console.services import ConsoleApi, NotFound, Refused
 from gateway.console.session import ChangingSession, ConsoleSession, Session
 from gateway.console.views import PERMISSIONS, ROLES, role_counts, songs_by_bucket
 from gateway.context import GatewayDep
@@ -32,9 +32,8 @@ async def tracks_page(
 ) -> Response:
     """Every track by bucket, the selected ones ticked, their activity panel beside."""
     tracks = await _catalog(context.console, session)
-    values = {"buckets": songs_by_bucket(tracks)} | await _panel(
-        context.console, session, tracks, t
-    )
+    selected = _chosen(tracks, t)
+    values = {"buckets": songs_by_bucket(tracks)} | await _panel(context.console, session, selected)
     return await render(request, context.console, session, "tracks.html", values)
 
 
@@ -42,9 +41,10 @@ async def tracks_page(
 async def panel(
     request: Request, session: ConsoleSession, context: GatewayDep, t: Selection = ()
 ) -> Response:
-    """The activity panel alone, for the grid's script to swap in as the selection changes."""
-    tracks = await _catalog(context.console, session)
-    values = {"session": session} | await _panel(context.console, session, tracks, t)
+    """The activity panel alone, for the grid's script to swap in as the selection changes:
+    only the selected tracks are read, not the whole catalog."""
+    selected = await _selected(context.console, session, t)
+    values = {"session": session} | await _panel(context.console, session, selected)
     return templates.TemplateResponse(request, "console/_panel.html", values)
 
 
@@ -173,12 +173,28 @@ async def _job(api: ConsoleApi, session: Session, job_id: str) -> Job:
     return Job.model_validate(await api.call(session.token, "GET", "links", f"/v1/jobs/{job_id}"))
 
 
-async def _panel(
-    api: ConsoleApi, session: Session, tracks: list[Track], selected_ids: Sequence[str]
-) -> dict[str, object]:
-    """The activity panel's model: the selected tracks, their files by role, their dots."""
+def _chosen(tracks: list[Track], ids: Sequence[str]) -> list[Track]:
+    """The tracks of the catalog that `ids` name, in their order, once each."""
     by_id = {track.track_id: track for track in tracks}
-    selected = [by_id[i] for i in dict.fromkeys(selected_ids) if i in by_id]
+    return [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
+
+
+async def _selected(api: ConsoleApi, session: Session, ids: Sequence[str]) -> list[Track]:
+    """The tracks `ids` name, read one by one; an id that is no track of the producer is
+    left out, as in the grid."""
+
+    async def one(track_id: str) -> Track | None:
+        try:
+            return await _track(api, session, track_id)
+        except (NotFound, Refused):  # gone, or not shaped like a track id
+            return None
+
+    found = await asyncio.gather(*(one(i) for i in dict.fromkeys(ids)))
+    return [track for track in found if track is not None]
+
+
+async def _panel(api: ConsoleApi, session: Session, selected: list[Track]) -> dict[str, object]:
+    """The activity panel's model: the selected tracks, their files by role, their dots."""
     statuses = await asyncio.gather(*(_share_status(api, session, t) for t in selected))
     return {
         "selected": selected,
@@ -199,5 +215,5 @@ async def _panel_refused(
     """The grid again with the panel saying why the service refused (422)."""
     tracks = await _catalog(api, session)
     values: dict[str, object] = {"buckets": songs_by_bucket(tracks), "error": refused.reason}
-    values |= await _panel(api, session, tracks, selected)
+    values |= await _panel(api, session, _chosen(tracks, selected))
     return await render(request, api, session, "tracks.html", values, status_code=422)

@@ -1,8 +1,8 @@
 """The services' public APIs, called with the signed-in producer's JWT (one origin, no CORS).
 
 An answer the producer can act on becomes an exception the pages show: 401 signs them out,
-404 is the not-found page, 400/409/422 a message saying why; 5xx or no answer the outage
-page, as on the share pages.
+404 is the not-found page, 400/409/422/429 a message saying why; 5xx or no answer the
+outage page, as on the share pages.
 """
 
 from typing import Any
@@ -11,6 +11,10 @@ import httpx
 
 from gateway.console.session import SignedOut
 from gateway.settings import Settings
+
+# Lists read whole (the catalog for the grid): the services' largest page, and a bound.
+PAGE_LIMIT = 200
+MOST_ITEMS = 2000
 
 
 class NotFound(Exception):
@@ -65,20 +69,18 @@ class ConsoleApi:
             raise SignedOut(f"{service} refused the session")
         if answer.status_code == 404:
             raise NotFound(path)
-        if answer.status_code in (400, 409, 422):
+        if answer.status_code in (400, 409, 422, 429):  # 429: the owner's sharing budget
             raise Refused(_reason(answer))
         if answer.status_code >= 400:
             raise ServiceUnavailable(f"{service} answered {answer.status_code}")
         return answer.json()
 
-    async def all_pages(
-        self, jwt: str, service: str, path: str, *, limit: int = 200, most: int = 2000
-    ) -> list[Any]:
-        """Every item of a list, page after page, up to `most`."""
+    async def all_pages(self, jwt: str, service: str, path: str) -> list[Any]:
+        """Every item of a list, page after page (the largest pages), up to MOST_ITEMS."""
         items: list[Any] = []
         cursor = None
-        while len(items) < most:
-            params = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+        while len(items) < MOST_ITEMS:
+            params = {"limit": PAGE_LIMIT} | ({"cursor": cursor} if cursor else {})
             page = await self.call(jwt, "GET", service, path, params=params)
             items += page["items"]
             cursor = page["next_cursor"]

@@ -19,7 +19,6 @@ from gateway.settings import Settings
 
 COOKIE = "console_session"
 CSRF_FIELD = "csrf"
-CSRF_HEADER = "X-CSRF-Token"
 
 
 class SignedOut(Exception):
@@ -98,12 +97,10 @@ def current_session(request: Request) -> Session:
 
 async def changing_session(request: Request) -> Session:
     """The session of a state-changing request, which must come from a console page and
-    carry the session's CSRF token (form field or header)."""
+    carry the session's CSRF token (every change is a form)."""
     session = current_session(request)
     check_origin(request)
-    given = request.headers.get(CSRF_HEADER)
-    if given is None:
-        given = str((await request.form()).get(CSRF_FIELD, ""))
+    given = str((await request.form()).get(CSRF_FIELD, ""))
     if not hmac.compare_digest(given.encode(), session.csrf.encode()):
         raise Forbidden("missing or wrong CSRF token")
     return session
