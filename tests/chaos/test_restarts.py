@@ -6,8 +6,6 @@ These stop and start devstack's own local Kafka and Redis, so they never run ins
 
 import asyncio
 import time
-from collections.abc import Iterator
-from types import ModuleType
 from uuid import uuid4
 
 import httpx
@@ -24,25 +22,6 @@ pytestmark = pytest.mark.chaos
 
 EVENTS = 3000
 DUPLICATE_EVERY = 10
-
-
-@pytest.fixture(scope="module")
-def infrastructure() -> Iterator[tuple[str, str]]:
-    """devstack's Kafka and Redis, which this module may stop and start."""
-    broker, store = kafka.ensure_running(), redis.ensure_running()
-    yield broker.address, store.address
-    if broker.started:
-        kafka.stop()
-    if store.started:
-        redis.stop()
-
-
-async def _restart(component: ModuleType, pause_s: float) -> None:
-    """Stop devstack's Kafka or Redis (SIGTERM), wait, start it again."""
-    stopped = await asyncio.to_thread(component.stop)
-    assert stopped, f"{component.__name__} is not devstack's own; run `make down` first"
-    await asyncio.sleep(pause_s)
-    await asyncio.to_thread(component.ensure_running)
 
 
 async def _publish_patiently(broker, event, topic: str) -> None:  # noqa: ANN001
@@ -63,9 +42,11 @@ def _service(name: str, bootstrap: str, redis_url: str, prefix: str, **env: str)
     return service
 
 
-async def test_views_counted_exactly_once_across_redis_and_kafka_restarts(infrastructure):
-    bootstrap, redis_url = infrastructure
-    prefix, owner, link_id = f"c{uuid4().hex[:8]}.", "u-chaos", f"lnk_{uuid4().hex[:24]}"
+async def test_views_counted_exactly_once_across_redis_and_kafka_restarts(
+    kafka_bootstrap, redis_url, unique_prefix, outages
+):
+    bootstrap, prefix = kafka_bootstrap, unique_prefix
+    owner, link_id = "u-chaos", f"lnk_{uuid4().hex[:24]}"
     analytics = _service("analytics-service", bootstrap, redis_url, prefix)
     broker = make_broker(bootstrap, client_id="chaos-publisher")
     await broker.start()
@@ -94,9 +75,9 @@ async def test_views_counted_exactly_once_across_redis_and_kafka_restarts(infras
 
         async def faults() -> None:
             await asyncio.sleep(3)
-            await _restart(redis, pause_s=2)
+            await outages.stop(redis, pause_s=2)
             await asyncio.sleep(3)
-            await _restart(kafka, pause_s=3)
+            await outages.stop(kafka, pause_s=3)
 
         await asyncio.gather(produce(), faults())
 
@@ -117,9 +98,10 @@ async def test_views_counted_exactly_once_across_redis_and_kafka_restarts(infras
         analytics.stop()
 
 
-async def test_links_created_while_kafka_restarts_are_all_announced_once(infrastructure):
-    bootstrap, redis_url = infrastructure
-    prefix, owner = f"c{uuid4().hex[:8]}.", f"u-{uuid4().hex[:6]}"
+async def test_links_created_while_kafka_restarts_are_all_announced_once(
+    kafka_bootstrap, redis_url, unique_prefix, outages
+):
+    bootstrap, prefix, owner = kafka_bootstrap, unique_prefix, f"u-{uuid4().hex[:6]}"
     links = _service("link-service", bootstrap, redis_url, prefix)
     broker = make_broker(bootstrap, client_id="chaos-publisher")
     await broker.start()
@@ -156,9 +138,9 @@ async def test_links_created_while_kafka_restarts_are_all_announced_once(infrast
 
             async def faults() -> None:
                 await asyncio.sleep(4)
-                await _restart(kafka, pause_s=4)
+                await outages.stop(kafka, pause_s=4)
                 await asyncio.sleep(4)
-                await _restart(redis, pause_s=2)
+                await outages.stop(redis, pause_s=2)
 
             await asyncio.gather(create(), faults())
         records = await read_topic(

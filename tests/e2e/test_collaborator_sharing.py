@@ -52,6 +52,8 @@ def stack(
                 "DROPBOX_BACKOFF_BASE_S": "0.05",
                 # A storm longer than this redelivers the request instead of waiting inside it.
                 "DROPBOX_RATE_LIMIT_BUDGET_S": "2",
+                # A request Dropbox keeps failing is redelivered this long, then failed.
+                "DROPBOX_OUTAGE_GIVE_UP_S": "15",
             },
         ),
         "notify": start_service(

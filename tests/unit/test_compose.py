@@ -232,9 +232,12 @@ def test_kafka_is_one_kraft_node_that_creates_no_topics(compose: dict[str, Any])
     )
 
 
-def test_redis_persists_with_an_append_only_file(compose: dict[str, Any]) -> None:
+def test_redis_persists_every_write_before_it_answers(compose: dict[str, Any]) -> None:
     command = " ".join(map(str, compose["services"]["redis"].get("command", [])))
     assert "--appendonly yes" in command, "run redis with redis-server --appendonly yes"
+    assert "--appendfsync always" in command, (
+        "add --appendfsync always: a Redis crash must not lose what a service was told is stored"
+    )
 
 
 def test_every_compose_variable_is_in_env_example(

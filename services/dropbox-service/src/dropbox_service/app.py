@@ -31,7 +31,14 @@ def create_app(settings: Settings) -> FastAPI:
     # Calls report a token Dropbox refuses to the connections, which make calls themselves.
     calls = DropboxCalls(settings, store, on_refused=lambda *args: connections.refused(*args))
     connections = Connections(settings, runtime.redis, runtime.outbox, store, calls)
-    grants = Grants(runtime.redis, runtime.outbox, store, calls, settings.consumer_group)
+    grants = Grants(
+        runtime.redis,
+        runtime.outbox,
+        store,
+        calls,
+        settings.consumer_group,
+        settings.dropbox_outage_give_up_s,
+    )
     context = DropboxContext(
         settings, runtime, store, connections, calls, TemporaryLinks(settings, store, calls), grants
     )

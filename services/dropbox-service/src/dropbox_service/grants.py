@@ -4,9 +4,14 @@ target, each request answered with one event per collaborator.
 Both act on Dropbox before they record anything, so a request already applied is
 recognised first and never acted on again (a late redelivery must not re-grant access a
 later removal took back, nor remove access a later share gave).
+
+When Dropbox fails (5xx, or a rate limit) past every retry of a call, the request is
+redelivered until it is `give_up_s` old (DROPBOX_OUTAGE_GIVE_UP_S): a Dropbox outage of a
+few minutes delays shares and removals; a longer one reports them failed, to be retried.
 """
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from contracts.events import (
     CollabFailed,
@@ -26,7 +31,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from dropbox_service import sharing
-from dropbox_service.dropbox_api import DropboxCalls, RateLimited
+from dropbox_service.dropbox_api import DropboxCalls
 from dropbox_service.store import Store
 
 
@@ -34,23 +39,33 @@ class Grants:
     """Shares and removals of one service, applied once per request (markers of `consumer`)."""
 
     def __init__(
-        self, redis: Redis, outbox: Outbox, store: Store, calls: DropboxCalls, consumer: str
+        self,
+        redis: Redis,
+        outbox: Outbox,
+        store: Store,
+        calls: DropboxCalls,
+        consumer: str,
+        give_up_s: float,
     ) -> None:
         self.redis = redis
         self.outbox = outbox
         self.store = store
         self.calls = calls
         self.consumer = consumer
+        self.give_up_s = give_up_s
 
     async def share(self, request: CollabShareRequested) -> None:
-        """Give each collaborator access; collab.granted or collab.failed for each. A rate
-        limit that outlasts the budget redelivers the request."""
+        """Give each collaborator access; collab.granted or collab.failed for each."""
 
         async def grant() -> Write:
             try:
                 outcome = await sharing.grant(self.calls, request)
-            except RateLimited as error:
-                raise RetryLater(str(error)) from error
+            except sharing.OUTAGES as error:
+                self._wait_out(request, error)
+                reason = sharing.outage_reason(error)
+                outcome = sharing.Outcome(
+                    failed={c.collaborator_id: reason for c in request.collaborators}
+                )
             connection = await self.store.connection(request.owner_id)
             events = grant_events(request, outcome, connection.name if connection else None)
 
@@ -83,6 +98,8 @@ class Grants:
                 await sharing.revoke(self.calls, owner_id, given)
                 removed, event = list(given), CollabRevoked(**answer)
             except sharing.RemovalFailed as failure:
+                if failure.outage:
+                    self._wait_out(request, failure)
                 removed = failure.removed
                 event = CollabRevokeFailed(**answer, reason=failure.reason)
 
@@ -93,6 +110,14 @@ class Grants:
             return write
 
         await self._once(Purpose.REVOKE, request, remove)
+
+    def _wait_out(
+        self, request: CollabShareRequested | CollabRevokeRequested, error: Exception
+    ) -> None:
+        """Redeliver a request Dropbox failed unless it is past `give_up_s` old."""
+        age_s = (datetime.now(UTC) - request.occurred_at).total_seconds()
+        if age_s < self.give_up_s:
+            raise RetryLater(f"Dropbox outage, {age_s:.0f}s into the request: {error}") from error
 
     async def _once(
         self,

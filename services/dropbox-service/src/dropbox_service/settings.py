@@ -46,6 +46,9 @@ class Settings(ServiceSettings):
     # removal reported failed), and inside one interactive request (a download).
     dropbox_rate_limit_budget_s: float = Field(120.0, gt=0)
     interactive_rate_limit_budget_s: float = Field(10.0, gt=0)
+    # How long a share or removal Dropbox keeps failing (5xx, rate limits) is redelivered
+    # before it is reported failed (services/dropbox-service/README.md).
+    dropbox_outage_give_up_s: float = Field(900.0, gt=0)
 
     @classmethod
     def required_in_production(cls) -> set[str]:

@@ -32,12 +32,23 @@ class ShareFailed(Exception):
 
 
 class RemovalFailed(Exception):
-    """Dropbox refused to take an access back; `removed` are the targets taken back before."""
+    """Dropbox refused to take an access back; `removed` are the targets taken back before.
+    An `outage` (5xx or a rate limit past every retry) may pass if the request is tried later."""
 
-    def __init__(self, reason: str, removed: list[str]) -> None:
+    def __init__(self, reason: str, removed: list[str], *, outage: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.removed = removed
+        self.outage = outage
+
+
+# Dropbox kept failing through every retry of one call: the request may pass later.
+OUTAGES = (DropboxUnavailable, RateLimited)
+
+
+def outage_reason(error: Exception) -> str:
+    """What collab.failed and collab.revoke.failed say of an outage that outlasted its wait."""
+    return "dropbox_rate_limited" if isinstance(error, RateLimited) else "dropbox_unavailable"
 
 
 # Per collaborator, the accesses given: target → the address it was given to.
@@ -54,7 +65,8 @@ class Outcome:
 
 
 async def grant(calls: DropboxCalls, request: CollabShareRequested) -> Outcome:
-    """Give every collaborator of the request viewer access, in the request's mode."""
+    """Give every collaborator of the request viewer access, in the request's mode. An
+    outage of Dropbox is raised as it is (OUTAGES): the caller decides to wait or give up."""
     try:
         if request.mode == "folder":
             return await _grant_folder(calls, request)
@@ -72,8 +84,8 @@ async def revoke(calls: DropboxCalls, owner_id: str, given: Accesses) -> None:
             await _remove(calls, owner_id, target, dbx.MemberSelector.email(email))
         except ShareFailed as failure:
             raise RemovalFailed(failure.reason, removed) from failure
-        except RateLimited as limited:  # waited out within the budget already
-            raise RemovalFailed("dropbox_rate_limited", removed) from limited
+        except OUTAGES as error:  # waited out within the budget already
+            raise RemovalFailed(outage_reason(error), removed, outage=True) from error
         removed.append(target)
 
 
@@ -153,13 +165,11 @@ async def _dropbox(
     already_done: Callable[[ApiError], Any] = lambda error: None,
 ) -> T:
     """One SDK call; Dropbox's refusals become ShareFailed unless `already_done` accepts them.
-    A rate limit that outlasts the budget is raised as it is (a grant is redelivered)."""
+    An outage that outlasts the call's retries is raised as it is (OUTAGES)."""
     try:
         return await calls.call(owner_id, operation)
     except NotConnected as error:
         raise ShareFailed("dropbox_not_connected") from error
-    except DropboxUnavailable as error:
-        raise ShareFailed("dropbox_unavailable") from error
     except ApiError as error:
         if (accepted := already_done(error)) is not None:
             return accepted  # type: ignore[no-any-return]
@@ -183,7 +193,7 @@ async def _reason_if_fails(call: Awaitable[Any]) -> str | None:
     try:
         await call
     except ShareFailed as failure:
-        if failure.reason in ("dropbox_not_connected", "dropbox_unavailable"):
+        if failure.reason == "dropbox_not_connected":
             raise  # the whole request fails alike
         return failure.reason
     return None

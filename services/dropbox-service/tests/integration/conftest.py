@@ -22,6 +22,8 @@ def dropbox_service(start_module_service, dropbox_emulator: RunningEmulator) -> 
         DROPBOX_MAX_5XX_RETRIES="2",
         # A rate limit longer than this redelivers a grant and fails a removal.
         DROPBOX_RATE_LIMIT_BUDGET_S="2",
+        # A request Dropbox keeps failing is redelivered for this long, then reported failed.
+        DROPBOX_OUTAGE_GIVE_UP_S="6",
     )
 
 

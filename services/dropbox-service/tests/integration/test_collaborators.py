@@ -181,6 +181,27 @@ async def test_429_and_500_bursts_delay_but_do_not_lose_grants(
     )
 
 
+async def test_5xx_past_every_retry_of_a_call_is_redelivered_not_failed(
+    dropbox_service, owner, control, publisher, topic, kafka_bootstrap
+):
+    # Three calls of one attempt (one and DROPBOX_MAX_5XX_RETRIES) fail, then two of the next.
+    outage = {"route": "sharing/share_folder", "status": 503, "count": 5}
+    control.post("/_emulator/faults", json=outage)
+    request = _request(owner["owner_id"], "folder", _people())
+    await publisher.publish(request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key())
+    granted = await read_topic(
+        kafka_bootstrap, topic(topics.COLLAB_GRANTED), match=_of(request), expect=2, timeout_s=60
+    )
+    assert len(granted) == 2
+    assert control.get("/_emulator/faults").json() == []  # the whole outage was met
+    assert (
+        await read_topic(
+            kafka_bootstrap, topic(topics.COLLAB_FAILED), match=_of(request), expect=0, timeout_s=1
+        )
+        == []
+    )
+
+
 async def test_persistent_5xx_ends_in_collab_failed(
     dropbox_service, owner, control, publisher, topic, kafka_bootstrap
 ):

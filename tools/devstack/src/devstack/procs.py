@@ -109,13 +109,14 @@ def spawn(name: str, argv: Sequence[str], env: Mapping[str, str] | None = None) 
     return proc.pid
 
 
-def stop(name: str, timeout: float = 20.0) -> bool:
-    """Stop process `name`: SIGTERM, SIGKILL after `timeout`; False when it was not running."""
+def stop(name: str, timeout: float = 20.0, *, hard: bool = False) -> bool:
+    """Stop process `name`: SIGTERM, SIGKILL after `timeout` (at once when `hard`, a crash
+    as the fault runs make it); False when it was not running."""
     pid = read_pid(name)
     if pid is None:
         _pid_file(name).unlink(missing_ok=True)
         return False
-    _signal_group(pid, signal.SIGTERM)
+    _signal_group(pid, signal.SIGKILL if hard else signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while not _exited(pid) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -1,4 +1,8 @@
-"""A local redis-server from the OS packages, with AOF persistence under .cache/redis."""
+"""A local redis-server from the OS packages, with AOF persistence under .cache/redis.
+
+Every write is fsynced before Redis answers (`appendfsync always`, as docker-compose.yml
+runs it): a crash then loses nothing a service was told was stored (docs/reliability.md).
+"""
 
 import socket
 
@@ -64,6 +68,8 @@ def ensure_running(timeout: float = 30.0) -> procs.Running:
         str(data),
         "--appendonly",
         "yes",
+        "--appendfsync",
+        "always",
         "--save",
         "",
         "--daemonize",
@@ -77,9 +83,9 @@ def ensure_running(timeout: float = 30.0) -> procs.Running:
     return procs.Running(url(), started=True)
 
 
-def stop() -> bool:
-    """Stop the Redis devstack started; False when there was none."""
-    stopped = procs.stop(NAME)
+def stop(*, hard: bool = False) -> bool:
+    """Stop the Redis devstack started (SIGKILL when `hard`); False when there was none."""
+    stopped = procs.stop(NAME, hard=hard)
     if stopped:
-        print("devstack: stopped Redis")
+        print(f"devstack: {'killed' if hard else 'stopped'} Redis")
     return stopped
