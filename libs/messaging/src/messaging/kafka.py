@@ -7,6 +7,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from contracts import topics as topic_names
 from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 
 from messaging.delivery import DeliveryPolicy, ReliableDelivery
 
@@ -14,9 +15,15 @@ log = logging.getLogger(__name__)
 
 
 def make_broker(
-    bootstrap_servers: str, *, client_id: str, policy: DeliveryPolicy | None = None
+    bootstrap_servers: str,
+    *,
+    client_id: str,
+    policy: DeliveryPolicy | None = None,
+    traced: bool = False,
 ) -> KafkaBroker:
-    """A broker whose producer waits for all replicas and is idempotent, with reliable delivery."""
+    """A broker whose producer waits for all replicas and is idempotent, with reliable delivery;
+    `traced`: spans of every publish and consume, in the trace the message's headers carry."""
+    delivery = ReliableDelivery(policy or DeliveryPolicy())
     return KafkaBroker(
         bootstrap_servers,
         client_id=client_id,
@@ -24,7 +31,8 @@ def make_broker(
         enable_idempotence=True,
         # Topics are provisioned by ensure_topics, with the configured partitions.
         allow_auto_create_topics=False,
-        middlewares=[ReliableDelivery(policy or DeliveryPolicy())],
+        # The first is the outermost: a consume span covers the delivery's retries.
+        middlewares=[KafkaTelemetryMiddleware(), delivery] if traced else [delivery],
         logger=logging.getLogger(f"faststream.{client_id}"),
     )
 

@@ -17,10 +17,12 @@ from contracts.events import Event
 from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
+from redis.typing import EncodableT, FieldT
 
 from messaging.context import CORRELATION_HEADER, correlation_id_var
 from messaging.lease import Lease
 from messaging.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
+from messaging.tracing import continuing, current_trace, trace_of
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +58,20 @@ class Outbox:
 
     def stage(self, pipe: Pipeline, event: Event, *, aggregate_id: str | None = None) -> None:
         """Queue `event` on `pipe` (a MULTI pipeline), in the aggregate's shard."""
-        key = event.key().decode()
-        pipe.xadd(
-            self.stream(self.shard_of(aggregate_id or key)),
-            {
-                "topic": self.topic_prefix + event.topic,
-                "key": key,
-                "event_id": str(event.event_id),
-                "value": event.model_dump_json(),
-                # The request or event that caused this one (context.py).
-                "correlation_id": correlation_id_var.get() or str(event.event_id),
-            },
-        )
+        fields: dict[FieldT, EncodableT] = dict(self.fields(event).items())
+        pipe.xadd(self.stream(self.shard_of(aggregate_id or event.key().decode())), fields)
+
+    def fields(self, event: Event) -> dict[str, str]:
+        """What the outbox keeps of `event`: all `publish` needs."""
+        return {
+            "topic": self.topic_prefix + event.topic,
+            "key": event.key().decode(),
+            "event_id": str(event.event_id),
+            "value": event.model_dump_json(),
+            # The request or event that caused this one (context.py), and its trace.
+            "correlation_id": correlation_id_var.get() or str(event.event_id),
+            **current_trace(),
+        }
 
     def shard_tag(self, shard: int) -> str:
         """The hash tag of shard `shard`."""
@@ -118,7 +122,7 @@ class OutboxRelay:
         entries: list[tuple[Any, dict[Any, Any]]] = answer[0][1]
         staged_ms = int(_str(entries[0][0]).split("-")[0])  # a stream id starts with its time
         OUTBOX_OLDEST_AGE.set(max(0.0, time.time() - staged_ms / 1000))
-        pending = [await self._send(fields) for _, fields in entries]
+        pending = [await publish(self.broker, _text(fields)) for _, fields in entries]
         await asyncio.gather(*pending)  # every event acknowledged by all in-sync replicas
         await self.redis.xdel(stream, *(entry_id for entry_id, _ in entries))
         OUTBOX_PUBLISHED.inc(len(entries))
@@ -127,18 +131,6 @@ class OutboxRelay:
         if not backlog:
             OUTBOX_OLDEST_AGE.set(0)
         return len(entries)
-
-    async def _send(self, fields: dict[Any, Any]) -> Any:
-        text = {_str(k): _str(v) for k, v in fields.items()}
-        headers = {"content-type": "application/json", "event-id": text["event_id"]}
-        headers[CORRELATION_HEADER] = text.get("correlation_id") or text["event_id"]
-        return await self.broker.publish(
-            text["value"].encode(),
-            topic=text["topic"],
-            key=text["key"].encode(),
-            headers=headers,
-            no_confirm=True,
-        )
 
     async def _relay_shard(self, shard: int, lease: Lease) -> None:
         while True:
@@ -152,6 +144,26 @@ class OutboxRelay:
             except Exception as error:  # Kafka or Redis away: events stay staged, try again
                 log.warning("outbox relay of shard %d paused: %r", shard, error)
                 await asyncio.sleep(1.0)
+
+
+async def publish(broker: KafkaBroker, fields: dict[str, str]) -> Any:
+    """Send an event as the outbox keeps it (`Outbox.fields`); answer the future of Kafka's
+    acknowledgement, so that a batch is sent before any acknowledgement is awaited."""
+    headers = {"content-type": "application/json", "event-id": fields["event_id"]}
+    headers[CORRELATION_HEADER] = fields.get("correlation_id") or fields["event_id"]
+    headers |= trace_of(fields)  # with tracing on, the middleware puts its publish span's
+    with continuing(fields):
+        return await broker.publish(
+            fields["value"].encode(),
+            topic=fields["topic"],
+            key=fields["key"].encode(),
+            headers=headers,
+            no_confirm=True,
+        )
+
+
+def _text(fields: dict[Any, Any]) -> dict[str, str]:
+    return {_str(k): _str(v) for k, v in fields.items()}
 
 
 async def _release(leases: list[Lease]) -> None:

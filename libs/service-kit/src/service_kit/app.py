@@ -26,6 +26,7 @@ from service_kit.lag import watch_lag
 from service_kit.routes import health_router, operator_router
 from service_kit.runtime import Runtime
 from service_kit.settings import ServiceSettings
+from service_kit.tracing import start_tracing, trace_requests
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ Closer = Callable[[], Awaitable[None] | None]
 
 def build_runtime(settings: ServiceSettings) -> Runtime:
     """The service's Redis client, broker and outbox; nothing connects yet."""
+    tracing = start_tracing(settings)
     return Runtime(
         settings=settings,
         redis=Redis(
@@ -51,13 +53,18 @@ def build_runtime(settings: ServiceSettings) -> Runtime:
                 decode_responses=True,
             )
         ),
-        broker=make_broker(settings.kafka_bootstrap_servers, client_id=settings.service_name),
+        broker=make_broker(
+            settings.kafka_bootstrap_servers,
+            client_id=settings.service_name,
+            traced=tracing is not None,
+        ),
         outbox=Outbox(
             service=settings.service_name,
             key_prefix=settings.key_prefix,
             topic_prefix=settings.topic_prefix,
             shards=settings.outbox_shards,
         ),
+        tracing=tracing,
     )
 
 
@@ -72,10 +79,9 @@ def create_service_app(
 ) -> FastAPI:
     """Build a service's app around `runtime`, whose subscribers are already registered.
 
-    `publishes` lists the events the service relays from its outbox, for its AsyncAPI
-    document; `on_shutdown` closes the service's own resources after the broker stops.
-    With `admin`, the app faces the internet: its docs, OpenAPI document, metrics and
-    AsyncAPI document are served on the admin listener instead, started with it.
+    `publishes`: the events the service relays from its outbox (its AsyncAPI document);
+    `on_shutdown`: its own resources, closed after the broker stops. With `admin` the app
+    faces the internet: docs, OpenAPI, metrics and AsyncAPI go on the admin listener.
     """
     for event in publishes:
         topic = runtime.settings.topic(event.topic)
@@ -91,15 +97,16 @@ def create_service_app(
     app.state.runtime = runtime
     app.middleware("http")(_request_context)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
-    app.add_exception_handler(RedisConnectionError, _storage_unavailable)
-    app.add_exception_handler(RedisTimeoutError, _storage_unavailable)
-    app.include_router(health_router)
+    for outage in (RedisConnectionError, RedisTimeoutError):
+        app.add_exception_handler(outage, _storage_unavailable)
+    for router in (health_router, *routers):
+        app.include_router(router)
     if listener is None:
         app.include_router(operator_router)
-    for router in routers:
-        app.include_router(router)
-    if listener is not None:
+    else:
         listener.describe(app)
+    if runtime.tracing is not None:
+        trace_requests(app, runtime.tracing)
     return app
 
 
@@ -135,6 +142,8 @@ def _lifespan(
                 if inspect.isawaitable(result := close()):
                     await result
             await runtime.redis.aclose()
+            if runtime.tracing is not None:
+                runtime.tracing.shutdown()  # the last spans are exported
 
     return lifespan
 

@@ -1,4 +1,4 @@
-"""Structured JSON logs carrying the current correlation and event ids."""
+"""Structured JSON logs carrying the current correlation and event ids, and trace id."""
 
 import json
 import logging
@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from messaging.context import correlation_id_var, event_id_var
+from opentelemetry import trace
 
 # uvicorn adds `color_message`, an ANSI-coloured copy of `msg`.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
@@ -31,6 +32,8 @@ class JsonFormatter(logging.Formatter):
             entry["correlation_id"] = correlation_id
         if event_id := event_id_var.get():
             entry["event_id"] = event_id
+        if (span := trace.get_current_span().get_span_context()).is_valid:
+            entry["trace_id"] = format(span.trace_id, "032x")  # as trace stores show it
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from faststream.kafka import KafkaBroker
 from messaging.outbox import Outbox
+from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
 
 from service_kit.settings import ServiceSettings
@@ -14,12 +15,14 @@ from service_kit.settings import ServiceSettings
 
 @dataclass(frozen=True)
 class Runtime:
-    """Settings, Redis, the Kafka broker and the outbox of one service process."""
+    """Settings, Redis, the Kafka broker and the outbox of one service process, and its
+    trace provider when traces are exported (service_kit.tracing)."""
 
     settings: ServiceSettings
     redis: Redis
     broker: KafkaBroker
     outbox: Outbox
+    tracing: TracerProvider | None = None
 
 
 def from_app_state(name: str) -> Callable[[Request], Any]:

@@ -51,6 +51,8 @@ class ServiceSettings(BaseSettings):
     redis_pool_timeout_s: float = Field(5.0, gt=0)
     # How often /metrics' consumer_lag_messages is measured.
     consumer_lag_interval_s: float = Field(15.0, gt=0)
+    # An OTLP/HTTP collector (e.g. http://otel-collector:4318): traces go there; unset, off.
+    otel_exporter_otlp_endpoint: str | None = None
     # Isolation of tests sharing one Kafka and one Redis; empty in deployments.
     topic_prefix: str = ""
     key_prefix: str = ""

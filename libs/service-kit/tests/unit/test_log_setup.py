@@ -2,6 +2,8 @@ import json
 import logging
 
 from messaging.context import correlation_id_var, event_id_var
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext
 from service_kit.log_setup import JsonFormatter
 
 
@@ -36,3 +38,11 @@ def test_extra_fields_are_kept_and_uvicorn_colour_dropped():
     line = _format(topics=["a"], color_message="\x1b[1mhello\x1b[0m")
     assert line["topics"] == ["a"]
     assert "color_message" not in line
+
+
+def test_the_current_trace_id_is_carried_and_none_outside_a_trace():
+    context = SpanContext(trace_id=0xABC, span_id=0x1, is_remote=False)
+    with trace.use_span(NonRecordingSpan(context)):
+        line = _format()
+    assert line["trace_id"] == f"{0xABC:032x}"
+    assert "trace_id" not in _format()

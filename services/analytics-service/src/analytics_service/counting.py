@@ -12,6 +12,7 @@ from contracts.topics import dlq
 from faststream.kafka import KafkaBroker
 from messaging.delivery import RetryLater, dead_letter
 from messaging.metrics import DUPLICATES_SKIPPED
+from messaging.tracing import record_spans
 from prometheus_client import Counter
 from pydantic import ValidationError
 
@@ -47,7 +48,9 @@ class BatchCounter:
                 continue
             tallies.append(tally)
             by_link[tally.link_id].append(record)
-        for link_id, result in (await self.store.count(tallies)).items():
+        with record_spans(records, f"{model.topic} count"):
+            counted = await self.store.count(tallies)
+        for link_id, result in counted.items():
             if isinstance(result, Exception):
                 if not str(result).startswith("WRONGTYPE"):
                     raise result  # not this link's fault: the middleware retries the batch

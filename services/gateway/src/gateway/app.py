@@ -37,7 +37,9 @@ def create_app(settings: Settings) -> FastAPI:
         settings.unknown_token_window_s,
     )
     signer = Signer(settings.preview_secret.get_secret_value(), settings.preview_ttl_s)
-    shares = Shares(links, dropbox, signer, limit, Events(runtime.redis, runtime.outbox))
+    shares = Shares(
+        links, dropbox, signer, limit, Events(runtime.redis, runtime.outbox, runtime.broker)
+    )
     console = ConsoleApi(settings)
     consumers.register(runtime, links)
     app = create_service_app(
