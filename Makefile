@@ -43,5 +43,5 @@ contracts-snapshot: install ## rewrite libs/contracts/schemas and docs/asyncapi 
 bench: up ## run the benchmarks against the stack of `make up`; they print ratios
 	$(UV) run --locked python bench/share_page.py "$$($(UV) run --locked devstack demo-link)"
 
-chaos: install ## fault runs: Redis and Kafka restarted under load (stops devstack's Kafka and Redis)
+chaos: install ## fault runs under load, then exact reconciliation (stops and kills devstack's Kafka and Redis)
 	env -u KAFKA_BOOTSTRAP_SERVERS -u REDIS_URL $(UV) run --locked pytest -m chaos tests/chaos $(PYTEST_ARGS)

@@ -92,22 +92,24 @@ class DropboxCalls:
         """Run `operation` with the owner's client, retrying 429s and 5xx as Dropbox asks.
 
         A token Dropbox refuses disconnects the owner (`on_refused`), so that later calls
-        fail at once instead of trying to refresh it again.
+        fail at once instead of trying to refresh it again. A token that expired while the
+        call was on its way (a slow Dropbox) is refreshed and the call retried, as a 5xx.
         """
         connection = await self.store.connection(owner_id)
         if connection is None:
             raise NotConnected(owner_id)
-        client = self.client(owner_id, connection)
         budget = rate_limit_budget_s or self.settings.dropbox_rate_limit_budget_s
         waited, failures = 0.0, 0
         while True:
             try:
-                return await self._counted(operation, client)
+                return await self._counted(operation, self.client(owner_id, connection))
             except AuthError as error:
                 self.forget(owner_id)
-                if token_refused(error):
-                    await self.on_refused(owner_id, connection)
-                raise NotConnected(owner_id) from error
+                if not error.error.is_expired_access_token():
+                    if token_refused(error):
+                        await self.on_refused(owner_id, connection)
+                    raise NotConnected(owner_id) from error
+                problem: Exception = error
             except RateLimitError as error:
                 wait = float(error.backoff or DEFAULT_RATE_LIMIT_WAIT_S)
                 if waited + wait > budget:
@@ -115,11 +117,13 @@ class DropboxCalls:
                 log.info("Dropbox rate limit: waiting %.1fs", wait)
                 waited += wait
                 await asyncio.sleep(wait)
+                continue
             except TRANSIENT as error:
-                failures += 1
-                if failures > self.settings.dropbox_max_5xx_retries:
-                    raise DropboxUnavailable(str(error)) from error
-                await asyncio.sleep(self._backoff(failures))
+                problem = error
+            failures += 1
+            if failures > self.settings.dropbox_max_5xx_retries:
+                raise DropboxUnavailable(str(problem)) from problem
+            await asyncio.sleep(self._backoff(failures))
 
     async def _counted(
         self, operation: Callable[[dropbox.Dropbox], T], client: dropbox.Dropbox

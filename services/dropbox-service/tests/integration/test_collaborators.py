@@ -202,6 +202,22 @@ async def test_5xx_past_every_retry_of_a_call_is_redelivered_not_failed(
     )
 
 
+async def test_a_token_expiring_on_its_way_is_refreshed_and_the_grant_retried(
+    dropbox_service, owner, control, publisher, topic, kafka_bootstrap
+):
+    # A slow Dropbox: the token expired before the call arrived, twice (the SDK refreshes
+    # and retries once itself). The owner stays connected; the grant goes through.
+    expired = {"route": "sharing/add_folder_member", "status": 401, "count": 2}
+    control.post("/_emulator/faults", json=expired)
+    request = _request(owner["owner_id"], "folder", _people())
+    await publisher.publish(request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key())
+    granted = await read_topic(
+        kafka_bootstrap, topic(topics.COLLAB_GRANTED), match=_of(request), expect=2, timeout_s=60
+    )
+    assert len(granted) == 2
+    assert control.get("/_emulator/faults").json() == []
+
+
 async def test_persistent_5xx_ends_in_collab_failed(
     dropbox_service, owner, control, publisher, topic, kafka_bootstrap
 ):
