@@ -4,6 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 # uv from PATH, else the copy `make uv` installed with pip, whose script folder may not be on PATH.
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
@@ -40,8 +41,8 @@ contracts-snapshot: install ## rewrite libs/contracts/schemas and docs/asyncapi 
 	$(UV) run --locked python -m contracts.snapshots
 	UPDATE_ASYNCAPI_DOCS=1 $(UV) run --locked pytest -q tests/unit/test_asyncapi_docs.py
 
-bench: up ## run the benchmarks against the stack of `make up`; they print ratios
-	$(UV) run --locked python bench/share_page.py "$$($(UV) run --locked devstack demo-link)"
+bench: up ## run the benchmarks against the stack of `make up`: ratios to baselines, bench/results.json
+	$(UV) run --locked python bench/run.py $(BENCH_ARGS)
 
 chaos: install ## fault runs under load, then exact reconciliation (stops and kills devstack's Kafka and Redis)
 	env -u KAFKA_BOOTSTRAP_SERVERS -u REDIS_URL $(UV) run --locked pytest -m chaos tests/chaos $(PYTEST_ARGS)

@@ -1,5 +1,6 @@
 """Share pages, previews and downloads across link-service, dropbox-service and the gateway."""
 
+import asyncio
 import json
 import re
 import time
@@ -11,7 +12,7 @@ from contracts.events import DownloadRecorded, ShareViewed
 from messaging.testing import read_topic
 from redis.asyncio import Redis
 
-from .conftest import PROJECT, SHARE_HEADERS, STEMS, WAV, player_urls
+from .conftest import BROWSER, PROJECT, SHARE_HEADERS, STEMS, WAV, player_urls
 
 pytestmark = pytest.mark.e2e
 
@@ -223,10 +224,28 @@ def test_a_burst_of_unknown_tokens_is_rate_limited(system, playlist):
     ]
     assert [a.status_code for a in answers] == [404] * 5 + [429]
     assert int(answers[-1].headers["retry-after"]) > 0
-    blocked = httpx.get(system.page_path(playlist), headers=guesser)
+    blocked = httpx.get(f"{system.gateway.base_url}/s/{7:032d}", headers=guesser)
     assert blocked.status_code == 429, "a guessing client is stopped for the window"
     other = {"User-Agent": "Mozilla/5.0", "X-Forwarded-For": "203.0.113.78"}
     assert httpx.get(system.page_path(playlist), headers=other).status_code == 200
+    # A link the gateway has found before is no guess: it opens for the guesser as well.
+    assert httpx.get(system.page_path(playlist), headers=guesser).status_code == 200
+
+
+async def test_many_people_behind_one_address_opening_a_link_are_not_taken_for_guessers(
+    system, playlist
+):
+    office = {"User-Agent": BROWSER, "X-Forwarded-For": "203.0.113.90"}  # one NAT, many people
+    async with httpx.AsyncClient(trust_env=False) as client:
+        for _ in range(4):  # within the link cache's half second each time
+            assert (await client.get(system.page_path(playlist), headers=office)).is_success
+            # Twice the guessing burst at once: a link the gateway just found is no guess.
+            answers = await asyncio.gather(
+                *(client.get(system.page_path(playlist), headers=office) for _ in range(10))
+            )
+            assert [a.status_code for a in answers] == [200] * 10
+        unknown = await client.get(f"{system.gateway.base_url}/s/{0:032d}", headers=office)
+    assert unknown.status_code == 404, "the address's guessing budget is untouched"
 
 
 def _crawl(system, start: str, headers: dict[str, str]) -> list[httpx.Response]:

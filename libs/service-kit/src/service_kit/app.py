@@ -19,6 +19,7 @@ from prometheus_client import Histogram
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service_kit.admin import Admin, AdminListener
 from service_kit.body_limit import BodyLimit
@@ -95,8 +96,8 @@ def create_service_app(
         openapi_url=None if admin else "/openapi.json",
     )
     app.state.runtime = runtime
-    app.middleware("http")(_request_context)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(RequestContext)
     for outage in (RedisConnectionError, RedisTimeoutError):
         app.add_exception_handler(outage, _storage_unavailable)
     for router in (health_router, *routers):
@@ -180,22 +181,40 @@ async def _storage_unavailable(request: Request, error: Exception) -> Response:
     )
 
 
-async def _request_context(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Give the request its correlation id (its `X-Request-ID` when plain, else a new one):
-    in its logs, on the events it stages, and back in the answer's `X-Request-ID`."""
-    correlation_id = safe_correlation_id(request.headers.get("x-request-id")) or uuid.uuid4().hex
-    token = correlation_id_var.set(correlation_id)
-    started = time.perf_counter()
-    try:
-        response = await call_next(request)
-    finally:
-        correlation_id_var.reset(token)
-    # The route's template, never the path: no share token or id becomes a label.
-    route = getattr(request.scope.get("route"), "path", "unmatched")
-    HTTP_SECONDS.labels(request.method, route, str(response.status_code)).observe(
-        time.perf_counter() - started
-    )
-    response.headers["X-Request-ID"] = correlation_id
-    return response
+class RequestContext:
+    """ASGI middleware giving each request its correlation id (its `X-Request-ID` when plain,
+    else a new one): in its logs, on the events it stages, and back in the answer's
+    `X-Request-ID`; and timing it by route template. Plain ASGI: it runs on every request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        asked = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        correlation_id = safe_correlation_id(asked) or uuid.uuid4().hex
+        status = 500  # what the server answers when the app fails before starting a response
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", correlation_id.encode()),
+                ]
+            await send(message)
+
+        token = correlation_id_var.set(correlation_id)
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            correlation_id_var.reset(token)
+            # The route's template, never the path: no share token or id becomes a label.
+            route = getattr(scope.get("route"), "path", "unmatched")
+            HTTP_SECONDS.labels(scope["method"], route, str(status)).observe(
+                time.perf_counter() - started
+            )

@@ -17,7 +17,7 @@ def _settings_secret(request: Request, name: str) -> str:
     return value
 
 
-def current_owner(
+async def current_owner(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     """The producer named by a valid `Authorization: Bearer <JWT>`, else 401."""
@@ -31,7 +31,7 @@ def current_owner(
         raise _unauthorized(f"invalid token: {error}") from error
 
 
-def internal_caller(
+async def internal_caller(
     request: Request, x_internal_token: Annotated[str | None, Header()] = None
 ) -> None:
     """Admit only service-to-service calls carrying the right `X-Internal-Token`."""

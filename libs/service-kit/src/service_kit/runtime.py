@@ -28,7 +28,7 @@ class Runtime:
 def from_app_state(name: str) -> Callable[[Request], Any]:
     """A FastAPI dependency answering `app.state.<name>`, what the service put there."""
 
-    def dependency(request: Request) -> Any:
+    async def dependency(request: Request) -> Any:  # async: no thread pool hop per request
         return getattr(request.app.state, name)
 
     return dependency

@@ -30,9 +30,10 @@ def test_a_cursor_of_the_wrong_types_is_refused(position: object):
         decode_cursor(_forged(position))
 
 
-def test_page_params_answer_422_with_the_reason_for_a_forged_cursor():
+async def test_page_params_answer_422_with_the_reason_for_a_forged_cursor():
     with pytest.raises(RequestValidationError) as refused:
-        page_params(limit=10, cursor=_forged([True, "x"]))
+        await page_params(limit=10, cursor=_forged([True, "x"]))
     [problem] = refused.value.errors()
     assert problem["loc"] == ("query", "cursor") and "handed out" in problem["msg"]
-    assert page_params(limit=10, cursor=encode_cursor((5, "a"))) == PageParams(10, (5, "a"))
+    expected = PageParams(10, (5, "a"))
+    assert await page_params(limit=10, cursor=encode_cursor((5, "a"))) == expected

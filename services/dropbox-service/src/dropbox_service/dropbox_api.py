@@ -89,12 +89,9 @@ class DropboxCalls:
         *,
         rate_limit_budget_s: float | None = None,
     ) -> T:
-        """Run `operation` with the owner's client, retrying 429s and 5xx as Dropbox asks.
-
-        A token Dropbox refuses disconnects the owner (`on_refused`), so that later calls
-        fail at once instead of trying to refresh it again. A token that expired while the
-        call was on its way (a slow Dropbox) is refreshed and the call retried, as a 5xx.
-        """
+        """Run `operation` with the owner's client, retrying 429s and 5xx as Dropbox asks. A
+        token Dropbox refuses disconnects the owner (`on_refused`: later calls fail at once);
+        one that expired on its way (a slow Dropbox) is refreshed and retried, as a 5xx."""
         connection = await self.store.connection(owner_id)
         if connection is None:
             raise NotConnected(owner_id)

@@ -21,7 +21,7 @@ from gateway.events import Events
 from gateway.link_source import LinkServiceUnavailable, LinkSource
 from gateway.previews import PreviewUnavailable, Signer
 from gateway.rate_limit import UnknownTokenLimit
-from gateway.security import security_headers
+from gateway.security import SecurityHeaders
 from gateway.settings import Settings
 from gateway.shares import Refusal, Shares
 
@@ -61,7 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     for outage in outages:
         app.add_exception_handler(outage, pages.answer_unavailable)
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     app.state.gateway = GatewayContext(settings, shares, console)
     return app

@@ -1,7 +1,14 @@
 """The owners' files on Dropbox, as the gateway reaches them: a temporary link from
-dropbox-service, and the client that reads one for a preview."""
+dropbox-service, and the client that reads one for a preview.
+
+A temporary link is reused for TEMPORARY_LINK_CACHE_S (5 minutes): dropbox-service hands
+out only links with hours left, so a download costs no call to it while the link's file
+stays hot. Revocation and disconnection are checked on the share link before, every time.
+"""
 
 import ssl
+import time
+from collections import OrderedDict
 
 import httpx
 from service_kit.auth import internal_client
@@ -31,9 +38,24 @@ class DropboxFiles:
             trust_env=settings.dropbox_ca_file is None,
             timeout=httpx.Timeout(30.0, connect=5.0),
         )
+        self.reuse_s = settings.temporary_link_cache_s
+        self.size = settings.link_cache_size
+        self._links: OrderedDict[tuple[str, str], tuple[float, str]] = OrderedDict()
 
     async def temporary_link(self, owner_id: str, path: str) -> str:
-        """A Dropbox temporary link to the owner's file."""
+        """A Dropbox temporary link to the owner's file, reused for `reuse_s`."""
+        key = (owner_id, path)
+        cached = self._links.get(key)
+        if cached and time.monotonic() < cached[0]:
+            return cached[1]
+        url = await self._ask(owner_id, path)
+        self._links[key] = (time.monotonic() + self.reuse_s, url)
+        self._links.move_to_end(key)
+        while len(self._links) > self.size:
+            self._links.popitem(last=False)
+        return url
+
+    async def _ask(self, owner_id: str, path: str) -> str:
         try:
             answer = await self.service.post(
                 "/internal/temporary-links", json={"owner_id": owner_id, "path": path}

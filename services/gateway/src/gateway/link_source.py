@@ -5,6 +5,7 @@ it with Kafka healthy or not; share.revoked drops it at once when Kafka delivers
 is computed from the clock on every read, never taken from the cached copy.
 """
 
+import asyncio
 import time
 from collections import OrderedDict
 
@@ -29,6 +30,7 @@ class LinkSource:
         self.size = settings.link_cache_size
         self._cache: OrderedDict[str, tuple[float, InternalLink | None]] = OrderedDict()
         self._token_of: dict[str, str] = {}
+        self._flights: dict[str, asyncio.Future[InternalLink | None]] = {}
 
     async def get(self, token: str) -> InternalLink | None:
         """The link behind `token`, or None when there is none (its status is the caller's
@@ -36,9 +38,25 @@ class LinkSource:
         cached = self._cache.get(token)
         if cached and time.monotonic() - cached[0] < self.ttl_s:
             return cached[1]
+        # One lookup per token at a time: the requests that find the cache stale together
+        # (a popular link, every half second) wait for the same answer.
+        flight = self._flights.get(token)
+        if flight is None:
+            flight = asyncio.ensure_future(self._fetch_and_remember(token))
+            self._flights[token] = flight
+            flight.add_done_callback(lambda _: self._flights.pop(token, None))
+        return await asyncio.shield(flight)
+
+    async def _fetch_and_remember(self, token: str) -> InternalLink | None:
         link = await self._fetch(token)
         self._remember(token, link)
         return link
+
+    def found_before(self, token: str) -> bool:
+        """Whether `token` was a link when last looked up (however long ago, while the cache
+        remembers it): opening it again is no guess."""
+        cached = self._cache.get(token)
+        return cached is not None and cached[1] is not None
 
     async def aclose(self) -> None:
         """Close the client."""

@@ -1,8 +1,6 @@
 """Headers on every gateway response: no caching, no referrer, no indexing, a strict CSP."""
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import Request, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Previews stream from the gateway itself; the player script asks it for fresh preview URLs.
 CONTENT_SECURITY_POLICY = (
@@ -24,15 +22,40 @@ HEADERS = {
 }
 
 
-async def security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Add the share headers of DESIGN §6 to the response (the console's forms may post)."""
-    response = await call_next(request)
-    response.headers.update(HEADERS)
-    if request.url.path.startswith("/console"):
-        response.headers["Content-Security-Policy"] = CONSOLE_CONTENT_SECURITY_POLICY
-        # No share token in its URLs; and a browser told "no-referrer" sends `Origin: null`,
-        # which the console's origin check refuses.
-        response.headers["Referrer-Policy"] = "same-origin"
-    return response
+class SecurityHeaders:
+    """ASGI middleware adding the share headers of DESIGN §6 to every response (the
+    console's forms may post). Plain ASGI: it runs on every share page and download."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = _CONSOLE_HEADERS if scope["path"].startswith("/console") else _SHARE_HEADERS
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                replaced = {name for name, _ in extra}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in replaced]
+                message["headers"] = kept + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+
+
+_SHARE_HEADERS = _raw(HEADERS)
+# No share token in the console's URLs; and a browser told "no-referrer" sends
+# `Origin: null`, which the console's origin check refuses.
+_CONSOLE_HEADERS = _raw(
+    HEADERS
+    | {
+        "Content-Security-Policy": CONSOLE_CONTENT_SECURITY_POLICY,
+        "Referrer-Policy": "same-origin",
+    }
+)

@@ -44,6 +44,8 @@ class Settings(ServiceSettings):
     # How long a link read from link-service is reused: under the one-second revocation
     # bound of DESIGN §6, Kafka or not (share.revoked drops it sooner).
     link_cache_ttl_s: float = Field(0.5, ge=0, le=0.9)
+    # How long a temporary link from dropbox-service is reused (it has hours left).
+    temporary_link_cache_s: float = Field(300.0, ge=0, le=3600)
     link_cache_size: int = Field(10_000, ge=1)
     # Unknown tokens one client may try per window before it gets 429.
     unknown_token_burst: int = Field(20, ge=1)

@@ -47,17 +47,28 @@ class Shares:
 
     async def open(self, token: str, client: str) -> InternalLink:
         """The active link behind `token`, for `client`; else Refusal (404, 410, 429) or
-        OwnerDisconnected. Unknown tokens count against the client's guessing budget."""
-        if (wait := await self.limit.take(client)) is not None:
-            raise Refusal(429, "slow_down", wait)
-        link = await self.links.get(token) if is_token(token) else None
+        OwnerDisconnected. Unknown tokens count against the client's guessing budget; a token
+        the gateway found a link for before is no guess, and is not counted (many people
+        behind one address opening a link at once must not lock each other out)."""
+        if self.links.found_before(token):
+            link = await self.links.get(token)
+        else:
+            link = await self._look_up(token, client)
         if link is None:
             raise Refusal(404, "not_found")
-        self.limit.give_back(client)
         if (status := link.status(datetime.now(UTC))) != "active":
             raise Refusal(410, status)
         if not link.dropbox_connected:
             raise OwnerDisconnected(link.owner_id)
+        return link
+
+    async def _look_up(self, token: str, client: str) -> InternalLink | None:
+        """Count the attempt, then look the token up; a found link gives its attempt back."""
+        if (wait := await self.limit.take(client)) is not None:
+            raise Refusal(429, "slow_down", wait)
+        link = await self.links.get(token) if is_token(token) else None
+        if link is not None:
+            self.limit.give_back(client)
         return link
 
     async def page(self, link: InternalLink, visitor: str | None) -> dict[str, Any]:

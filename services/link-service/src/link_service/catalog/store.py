@@ -58,10 +58,23 @@ class CatalogStore:
         """Each named bucket's tracks."""
         return {b: await self.all_tracks(owner_id, b) for b in dict.fromkeys(buckets)}
 
-    async def latest_of_group(self, owner_id: str, group_id: str) -> Track | None:
-        """The highest version of a track group still in the catalog."""
-        newest = await self.redis.zrevrange(self._key(owner_id, "group", group_id), 0, 0)
-        return await self.track(owner_id, str(newest[0])) if newest else None
+    async def current(
+        self, owner_id: str, refs: list[tuple[str, str | None]]
+    ) -> list[Track | None]:
+        """For each (track id, group id): the group's highest version still in the catalog,
+        else the track itself, else None. Two round trips however many tracks."""
+        groups = list(dict.fromkeys(group for _, group in refs if group))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for group in groups:
+                pipe.zrevrange(self._key(owner_id, "group", group), 0, 0)
+            newest = await pipe.execute() if groups else []
+        latest = {g: str(n[0]) for g, n in zip(groups, newest, strict=True) if n}
+        wanted = [latest[g] for _, g in refs if g in latest] + [t for t, _ in refs]
+        found = await self.tracks(owner_id, list(dict.fromkeys(wanted)))
+        return [
+            found.get(latest.get(group or "", track_id)) or found.get(track_id)
+            for track_id, group in refs
+        ]
 
     async def put(self, owner_id: str, track: Track) -> None:
         """Create or replace a track and move it between bucket and group indexes."""

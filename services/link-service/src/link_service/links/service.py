@@ -52,7 +52,9 @@ class Links:
         tracks = await self.catalog.tracks(owner_id, list(dict.fromkeys(request.tracks)))
         buckets = await self.catalog.bucket_tracks(owner_id, request.buckets)
         chosen = resolve_selection(request.tracks, request.buckets, tracks, buckets)
-        current = [await self._current(owner_id, _entry(t)) or t for t in chosen]
+        refs = [(t.track_id, t.group_id) for t in chosen]
+        now_tracks = await self.catalog.current(owner_id, refs)
+        current = [latest or t for latest, t in zip(now_tracks, chosen, strict=True)]
         if bare := [t.track_id for t in current if not shared_files(t, request.include)]:
             raise SelectionError(f"no included files on tracks: {', '.join(bare)}")
         token, now = new_token(), datetime.now(UTC)
@@ -160,9 +162,9 @@ class Links:
 
     async def _tracks(self, link: LinkRecord) -> list[LinkTrack]:
         """The link's tracks at their latest versions, with the files it shares."""
+        refs = [(entry.track_id, entry.group_id) for entry in link.entries]
         tracks = []
-        for entry in link.entries:
-            track = await self._current(link.owner_id, entry)
+        for track in await self.catalog.current(link.owner_id, refs):
             if track is None:
                 continue  # deleted from the catalog since
             fields = track.model_dump(
@@ -170,13 +172,6 @@ class Links:
             )
             tracks.append(LinkTrack(**fields, files=shared_files(track, link.include)))
         return tracks
-
-    async def _current(self, owner_id: str, entry: Entry) -> Track | None:
-        if entry.group_id:
-            latest = await self.catalog.latest_of_group(owner_id, entry.group_id)
-            if latest is not None:
-                return latest
-        return await self.catalog.track(owner_id, entry.track_id)
 
     def _created(self, link: LinkRecord, tracks: list[Track]) -> ShareCreated:
         return ShareCreated(

@@ -1,0 +1,105 @@
+"""What every benchmark uses: wrk as the load generator, baseline servers as processes of
+their own, and the services' memory. Figures are compared as ratios within one run."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack.packages import debian_program
+from devstack.paths import run_dir
+
+HERE = Path(__file__).parent
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+@dataclass(frozen=True)
+class Load:
+    """What wrk measured: requests a second, and latency percentiles in milliseconds."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def wrk(url: str, *, connections: int, seconds: int, script: Path | None = None) -> Load:
+    """Run Debian's wrk (one thread) against `url`; non-2xx/3xx answers count as errors."""
+    command = [debian_program("wrk", "wrk", "the benchmarks use it"), "-t1", f"-c{connections}"]
+    command += [f"-d{seconds}s", "--latency", *(["-s", str(script)] if script else []), url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    errors = sum(
+        int(_find(pattern, out, missing="0")[0])
+        for pattern in (r"Non-2xx or 3xx responses: (\d+)", r"Socket errors: .*timeout (\d+)")
+    )
+    answered = int(_find(r"(\d+) requests in", out)[0])
+    return Load(  # an error answer is no request served
+        rps=round(
+            float(_find(r"Requests/sec:\s+([\d.]+)", out)[0]) * (answered - errors) / answered, 1
+        ),
+        p50_ms=_milliseconds(*_find(r"^\s+50%\s+([\d.]+)(us|ms|s)$", out)),
+        p99_ms=_milliseconds(*_find(r"^\s+99%\s+([\d.]+)(us|ms|s)$", out)),
+        errors=errors,
+    )
+
+
+def _find(pattern: str, out: str, missing: str | None = None) -> tuple[str, ...]:
+    found = re.search(pattern, out, re.M)
+    if found:
+        return found.groups()
+    if missing is None:
+        raise RuntimeError(f"wrk printed no {pattern!r}:\n{out}")
+    return (missing,)
+
+
+def _milliseconds(value: str, unit: str) -> float:
+    return round(float(value) * _UNITS[unit], 2)
+
+
+@contextmanager
+def baseline(kind: str, argument: str = "") -> Iterator[str]:
+    """A bare server (bench/baseline.py) in a process of its own; its base URL."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "baseline.py"), kind, str(port), argument], env=os.environ
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not _answers(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the {kind} baseline did not start")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def service_rss_mib() -> dict[str, float]:
+    """Resident memory of each service `make up` started, in MiB."""
+    sizes = {}
+    pids = run_dir() / "pids"
+    for pid_file in [*sorted(pids.glob("*-service.pid")), pids / "gateway.pid"]:
+        status = Path(f"/proc/{pid_file.read_text().split()[0]}/status").read_text()
+        sizes[pid_file.stem] = round(int(_find(r"VmRSS:\s+(\d+) kB", status)[0]) / 1024, 1)
+    return sizes
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False

@@ -1,0 +1,170 @@
+"""`make bench`: each hot path of the stack `make up` runs, against a baseline measured in the
+same run on the same machine; prints a table and writes bench/results.json (bench/README.md).
+
+usage: python bench/run.py [--seconds N]   (N seconds of load per measurement, default 8)
+"""
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from typing import Any
+
+import httpx
+from devstack import demo, kafka, redis, services
+from harness import HERE, Load, baseline, service_rss_mib, wrk
+
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 bench"}
+CONNECTIONS = 32
+
+
+class Stack:
+    """The running `make up` stack: its URLs, the demo producer and a 10-track playlist."""
+
+    def __init__(self) -> None:
+        self.env = services.service_env(os.environ, kafka.address(), redis.url())
+        seeded = demo.seed(self.env)
+        self.producer = {"Authorization": f"Bearer {seeded['producer token']}"}
+        self.links = self.url("link-service")
+        self.gateway = self.url("gateway")
+        tracks = self.get(f"{self.links}/v1/catalog/tracks?limit=50")["items"]
+        self.track_ids = [t["track_id"] for t in tracks]
+        self.playlist = self.create_link(self.track_ids[:10])
+
+    def url(self, name: str) -> str:
+        return next(s for s in services.SERVICES if s.name == name).url(self.env)
+
+    def get(self, url: str) -> Any:
+        answer = httpx.get(url, headers=self.producer, timeout=30)
+        answer.raise_for_status()
+        return answer.json()
+
+    def create_link(self, track_ids: list[str]) -> dict[str, Any]:
+        answer = httpx.post(
+            f"{self.links}/v1/links", json={"tracks": track_ids}, headers=self.producer, timeout=30
+        )
+        answer.raise_for_status()
+        return dict(answer.json())
+
+
+def share_page(stack: Stack, seconds: int) -> dict[str, Any]:
+    """1. The share page of a 10-track playlist, warm, vs the same bytes from a bare app."""
+    url = f"{stack.gateway}/s/{stack.playlist['token']}"
+    body = httpx.get(url, headers=BROWSER).content
+    with tempfile.NamedTemporaryFile(suffix=".html") as copy:
+        copy.write(body)
+        copy.flush()
+        with baseline("page", copy.name) as bare:
+            base = wrk(
+                f"{bare}/s/{stack.playlist['token']}", connections=CONNECTIONS, seconds=seconds
+            )
+    ours = wrk(url, connections=CONNECTIONS, seconds=seconds)
+    return _compare("share page GET /s/{token} (10 tracks)", ours, base, target=0.6)
+
+
+def download(stack: Stack, seconds: int) -> dict[str, Any]:
+    """2. A download's 302 (temporary link cached) vs a bare redirect; no Dropbox call each."""
+    link = stack.playlist
+    file_id = next(f["file_id"] for t in link["tracks"] for f in t["files"] if f["type"] == "audio")
+    path = f"/s/{link['token']}/files/{file_id}/download"
+    first = httpx.get(stack.gateway + path, headers=BROWSER)  # the temporary link, cached
+    with baseline("redirect", first.headers["location"]) as bare:
+        base = wrk(bare + path, connections=CONNECTIONS, seconds=seconds)
+    calls_before = _temporary_link_calls(stack)
+    ours = wrk(stack.gateway + path, connections=CONNECTIONS, seconds=seconds)
+    row = _compare("download 302 GET /s/{token}/files/{id}/download", ours, base, target=0.6)
+    row["dropbox_calls_during"] = _temporary_link_calls(stack) - calls_before
+    return row
+
+
+def link_creation(stack: Stack, seconds: int) -> dict[str, Any]:
+    """7. POST /v1/links of a 5-track playlist vs a bare endpoint doing one Redis MULTI."""
+    script = HERE / "post_link.lua"
+    os.environ["BENCH_TRACKS"] = json.dumps({"tracks": stack.track_ids[:5]})
+    os.environ["BENCH_AUTHORIZATION"] = stack.producer["Authorization"]
+    with baseline("multi") as bare:
+        base = wrk(f"{bare}/v1/links", connections=8, seconds=seconds, script=script)
+    ours = wrk(f"{stack.links}/v1/links", connections=8, seconds=seconds, script=script)
+    return _compare("link creation POST /v1/links (5 tracks)", ours, base, target=0.5)
+
+
+def revocation(stack: Stack, links: int) -> dict[str, Any]:
+    """6. Revoke to the share page answering 410, Kafka healthy (DESIGN §6: within 1 s)."""
+    delays = []
+    for _ in range(links):
+        link = stack.create_link(stack.track_ids[:1])
+        page = f"{stack.gateway}/s/{link['token']}"
+        httpx.get(page, headers=BROWSER).raise_for_status()  # cached by the gateway now
+        httpx.post(f"{stack.links}/v1/links/{link['id']}/revoke", headers=stack.producer)
+        revoked = time.perf_counter()
+        while httpx.get(page, headers=BROWSER).status_code != 410:
+            time.sleep(0.005)
+        delays.append((time.perf_counter() - revoked) * 1000)
+    cuts = statistics.quantiles(delays, n=100) if len(delays) > 1 else delays * 99
+    return {
+        "name": f"revocation to 410, {links} links",
+        "p50_ms": round(cuts[49], 1),
+        "p99_ms": round(cuts[98], 1),
+        "target": "p99 <= 1000 ms",
+        "met": cuts[98] <= 1000,
+    }
+
+
+def _temporary_link_calls(stack: Stack) -> int:
+    answer = httpx.get(f"{stack.url('dropbox-emulator')}/_emulator/calls", verify=False)
+    return int(answer.json().get("files/get_temporary_link", 0))
+
+
+def _compare(name: str, ours: Load, base: Load, *, target: float) -> dict[str, Any]:
+    ratio = ours.rps / base.rps
+    return {
+        "name": name,
+        "ours_rps": round(ours.rps),
+        "baseline_rps": round(base.rps),
+        "ratio": round(ratio, 2),
+        "ours_p50_ms": ours.p50_ms,
+        "ours_p99_ms": ours.p99_ms,
+        "baseline_p50_ms": base.p50_ms,
+        "baseline_p99_ms": base.p99_ms,
+        "errors": ours.errors,
+        "target": f">= {target}",
+        "met": ratio >= target,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--links", type=int, default=200, help="links revoked in benchmark 6")
+    args = parser.parse_args()
+    stack = Stack()
+    results: dict[str, Any] = {
+        "machine": f"{os.cpu_count()} cores shared by wrk (1 thread), "
+        "the stack and each baseline (1 process)",
+        "memory_idle_mib": service_rss_mib(),
+    }
+    rows = [
+        share_page(stack, args.seconds),
+        download(stack, args.seconds),
+        link_creation(stack, args.seconds),
+        revocation(stack, args.links),
+    ]
+    results["benchmarks"] = rows
+    results["memory_after_mib"] = service_rss_mib()
+    _print(results)
+    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+def _print(results: dict[str, Any]) -> None:
+    print(f"\n{results['machine']}")
+    for row in results["benchmarks"]:
+        figures = {k: v for k, v in row.items() if k not in ("name", "target", "met")}
+        verdict = "met" if row["met"] else "NOT met"
+        print(f"- {row['name']}: {figures}; target {row['target']}: {verdict}")
+    print(f"- memory (MiB) idle {results['memory_idle_mib']}, after {results['memory_after_mib']}")
+
+
+if __name__ == "__main__":
+    main()
