@@ -19,9 +19,9 @@ from messaging.testing import wait_until
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from service_kit.testing import ServiceProcess, bearer, free_port
 
-pytestmark = pytest.mark.e2e
+from .conftest import BROWSER
 
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0"
+pytestmark = pytest.mark.e2e
 
 
 class Collector:
