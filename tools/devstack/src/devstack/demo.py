@@ -53,13 +53,16 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def seed(env: Mapping[str, str]) -> dict[str, str]:
-    """Load the demo and return what to print: the producer's token and a share URL."""
+def seed(
+    env: Mapping[str, str], owner_id: str = DEMO_OWNER, name: str = DEMO_NAME
+) -> dict[str, str]:
+    """Load the demo for `owner_id` (the benchmarks use a producer of their own) and return
+    what to print: the producer's token and a share URL."""
     token = issue_producer_token(
-        DEMO_OWNER,
+        owner_id,
         env.get("AUTH_JWT_SECRET", DEV_JWT_SECRET),
         expires_at=int(time.time()) + int(env.get("AUTH_JWT_MAX_TTL_S", DEFAULT_MAX_TTL_S)),
-        name=DEMO_NAME,
+        name=name,
         issuer=env.get("AUTH_JWT_ISSUER", DEFAULT_ISSUER),
         audience=env.get("AUTH_JWT_AUDIENCE", DEFAULT_AUDIENCE),
     )
