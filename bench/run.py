@@ -5,6 +5,7 @@ usage: python bench/run.py [--seconds N]   (N seconds of load per measurement, d
 """
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 from devstack import demo, kafka, redis, services
 from harness import HERE, Load, baseline, service_rss_mib, wrk
+from ingest import analytics_ingest
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 bench"}
 CONNECTIONS = 32
@@ -139,6 +141,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--links", type=int, default=200, help="links revoked in benchmark 6")
+    parser.add_argument("--events", type=int, default=200_000, help="events of benchmark 4")
     args = parser.parse_args()
     stack = Stack()
     results: dict[str, Any] = {
@@ -151,6 +154,7 @@ def main() -> None:
         download(stack, args.seconds),
         link_creation(stack, args.seconds),
         revocation(stack, args.links),
+        asyncio.run(analytics_ingest(stack, args.events)),
     ]
     results["benchmarks"] = rows
     results["memory_after_mib"] = service_rss_mib()

@@ -1,0 +1,108 @@
+"""4. Analytics ingest: download.recorded events published ahead (analytics-service stopped),
+then the time until its totals are exact, against a bare aiokafka consumer reading the
+same records and doing nothing with them."""
+
+import asyncio
+import time
+from typing import Any
+from uuid import uuid4
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from contracts import topics
+from contracts.events import DownloadRecorded
+from devstack import kafka, services
+
+
+async def analytics_ingest(stack: Any, events: int) -> dict[str, Any]:
+    """Ours: analytics-service from ready to exact totals. Baseline: a consumer in a group
+    of its own reading the same records."""
+    link = stack.create_link(stack.track_ids[:1])
+    await _until(lambda: _downloads(stack, link["id"]) == 0)  # analytics knows the link
+    analytics = next(s for s in services.SERVICES if s.name == "analytics-service")
+    services.stop(analytics)
+    start = await _end_offsets()
+    await _publish(link, events)
+    services.start(analytics, stack.env)
+    services.wait_ready(analytics, stack.env, 60)
+    began = time.perf_counter()
+    await _until(lambda: _downloads(stack, link["id"]) >= events, timeout_s=600)
+    ours = time.perf_counter() - began
+    bare = await _bare_consumer(start, events)
+    ratio = bare / ours
+    return {
+        "name": f"analytics ingest, {events:,} download.recorded published ahead",
+        "ours_events_per_s": round(events / ours),
+        "baseline_events_per_s": round(events / bare),
+        "ratio": round(ratio, 2),
+        "exact": _downloads(stack, link["id"]) == events,
+        "target": ">= 0.5",
+        "met": ratio >= 0.5,
+    }
+
+
+async def _publish(link: dict[str, Any], events: int) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.address(), acks="all", linger_ms=20)
+    await producer.start()
+    try:
+        sent = []
+        for _ in range(events):
+            event = DownloadRecorded(
+                link_id=link["id"],
+                owner_id="u-bench",
+                track_id=link["tracks"][0]["track_id"],
+                file_id="f",
+                file_type="audio",
+                file_format="wav",
+                visitor_id=uuid4().hex[:16],
+            )
+            value = event.model_dump_json().encode()
+            sent.append(await producer.send(topics.DOWNLOAD_RECORDED, value, key=event.key()))
+        await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
+
+
+async def _end_offsets() -> dict[TopicPartition, int]:
+    consumer = AIOKafkaConsumer(topics.DOWNLOAD_RECORDED, bootstrap_servers=kafka.address())
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topics.DOWNLOAD_RECORDED) or set()
+        wanted = [TopicPartition(topics.DOWNLOAD_RECORDED, p) for p in partitions]
+        return dict(await consumer.end_offsets(wanted))
+    finally:
+        await consumer.stop()
+
+
+async def _bare_consumer(start: dict[TopicPartition, int], events: int) -> float:
+    """Seconds a bare consumer takes to read `events` records from `start`."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.address(), enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(list(start))
+        for partition, offset in start.items():
+            consumer.seek(partition, offset)
+        began, seen = time.perf_counter(), 0
+        while seen < events:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+            seen += sum(len(records) for records in batches.values())
+        return time.perf_counter() - began
+    finally:
+        await consumer.stop()
+
+
+def _downloads(stack: Any, link_id: str) -> int:
+    answer = httpx.get(
+        f"{stack.url('analytics-service')}/v1/stats/links/{link_id}",
+        headers=stack.producer,
+        timeout=10,
+    )
+    return int(answer.json()["downloads"]) if answer.status_code == 200 else -1
+
+
+async def _until(condition: Any, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError("analytics-service did not get there in time")
+        await asyncio.sleep(0.2)
