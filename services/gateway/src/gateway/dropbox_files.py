@@ -7,12 +7,11 @@ stays hot. Revocation and disconnection are checked on the share link before, ev
 """
 
 import ssl
-import time
-from collections import OrderedDict
 
 import httpx
 from service_kit.auth import internal_client
 
+from gateway.recent import Recent
 from gateway.settings import Settings
 
 
@@ -39,20 +38,15 @@ class DropboxFiles:
             timeout=httpx.Timeout(30.0, connect=5.0),
         )
         self.reuse_s = settings.temporary_link_cache_s
-        self.size = settings.link_cache_size
-        self._links: OrderedDict[tuple[str, str], tuple[float, str]] = OrderedDict()
+        self._links: Recent[tuple[str, str], str] = Recent(settings.link_cache_size)
 
     async def temporary_link(self, owner_id: str, path: str) -> str:
         """A Dropbox temporary link to the owner's file, reused for `reuse_s`."""
-        key = (owner_id, path)
-        cached = self._links.get(key)
-        if cached and time.monotonic() < cached[0]:
-            return cached[1]
+        cached = self._links.entry((owner_id, path))
+        if cached and cached.age_s < self.reuse_s:
+            return cached.value
         url = await self._ask(owner_id, path)
-        self._links[key] = (time.monotonic() + self.reuse_s, url)
-        self._links.move_to_end(key)
-        while len(self._links) > self.size:
-            self._links.popitem(last=False)
+        self._links.put((owner_id, path), url)
         return url
 
     async def _ask(self, owner_id: str, path: str) -> str:

@@ -6,14 +6,13 @@ is computed from the clock on every read, never taken from the cached copy.
 """
 
 import asyncio
-import time
-from collections import OrderedDict
 
 import httpx
 from contracts.links import InternalLink
 from pydantic import ValidationError
 from service_kit.auth import internal_client
 
+from gateway.recent import Recent
 from gateway.settings import Settings
 
 
@@ -27,17 +26,18 @@ class LinkSource:
     def __init__(self, settings: Settings) -> None:
         self.client = internal_client(settings, settings.link_service_url, timeout_s=5.0)
         self.ttl_s = settings.link_cache_ttl_s
-        self.size = settings.link_cache_size
-        self._cache: OrderedDict[str, tuple[float, InternalLink | None]] = OrderedDict()
+        self._cache: Recent[str, InternalLink | None] = Recent(
+            settings.link_cache_size, on_evict=self._forget_token
+        )
         self._token_of: dict[str, str] = {}
         self._flights: dict[str, asyncio.Future[InternalLink | None]] = {}
 
     async def get(self, token: str) -> InternalLink | None:
         """The link behind `token`, or None when there is none (its status is the caller's
         to compute, `InternalLink.status`)."""
-        cached = self._cache.get(token)
-        if cached and time.monotonic() - cached[0] < self.ttl_s:
-            return cached[1]
+        cached = self._cache.entry(token)
+        if cached and cached.age_s < self.ttl_s:
+            return cached.value
         # One lookup per token at a time: the requests that find the cache stale together
         # (a popular link, every half second) wait for the same answer.
         flight = self._flights.get(token)
@@ -55,8 +55,8 @@ class LinkSource:
     def found_before(self, token: str) -> bool:
         """Whether `token` was a link when last looked up (however long ago, while the cache
         remembers it): opening it again is no guess."""
-        cached = self._cache.get(token)
-        return cached is not None and cached[1] is not None
+        cached = self._cache.entry(token)
+        return cached is not None and cached.value is not None
 
     async def aclose(self) -> None:
         """Close the client."""
@@ -66,7 +66,7 @@ class LinkSource:
         """Drop a link from the cache (on share.revoked)."""
         token = self._token_of.pop(link_id, None)
         if token is not None:
-            self._cache.pop(token, None)
+            self._cache.pop(token)
 
     async def _fetch(self, token: str) -> InternalLink | None:
         try:
@@ -83,11 +83,10 @@ class LinkSource:
             raise LinkServiceUnavailable("link-service answered an unreadable link") from error
 
     def _remember(self, token: str, link: InternalLink | None) -> None:
-        self._cache[token] = (time.monotonic(), link)
-        self._cache.move_to_end(token)
+        self._cache.put(token, link)
         if link:
             self._token_of[link.id] = token
-        while len(self._cache) > self.size:
-            _, (_, old) = self._cache.popitem(last=False)
-            if old:
-                self._token_of.pop(old.id, None)
+
+    def _forget_token(self, link: InternalLink | None) -> None:
+        if link:
+            self._token_of.pop(link.id, None)

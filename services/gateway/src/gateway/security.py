@@ -37,9 +37,8 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                replaced = {name for name, _ in extra}
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in replaced]
-                message["headers"] = kept + extra
+                headers = message.get("headers", [])
+                message["headers"] = [(k, v) for k, v in headers if k.lower() not in _OURS] + extra
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -59,3 +58,5 @@ _CONSOLE_HEADERS = _raw(
         "Referrer-Policy": "same-origin",
     }
 )
+# The names both sets carry: an app's own value of one is replaced, not repeated.
+_OURS = frozenset(name for name, _ in _CONSOLE_HEADERS)
