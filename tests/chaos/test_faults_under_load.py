@@ -207,9 +207,7 @@ class Load:
         self.fleet, self.link, self.files = fleet, link, files
         self.ledger = Ledger()
         self.http = httpx.AsyncClient(trust_env=False, timeout=60)
-        self.control = httpx.AsyncClient(
-            base_url=fleet.emulator.base_url, verify=fleet.emulator.ssl_context(), trust_env=False
-        )
+        self.control = _emulator_control(fleet)
 
     async def run(self, duration_s: float) -> Ledger:
         """Views, downloads and shares for `duration_s`, each at its rate; every request is
@@ -359,7 +357,10 @@ class Found:
 
 async def _found(fleet: Fleet, link: dict[str, Any], ledger: Ledger) -> Found:
     producer = bearer(fleet.owner_id)
-    async with httpx.AsyncClient(trust_env=False, timeout=30) as http:
+    async with (
+        httpx.AsyncClient(trust_env=False, timeout=30) as http,
+        _emulator_control(fleet) as control,
+    ):
         stats = await http.get(
             f"{fleet.url('analytics-service')}/v1/stats/links/{link['id']}", headers=producer
         )
@@ -371,7 +372,7 @@ async def _found(fleet: Fleet, link: dict[str, Any], ledger: Ledger) -> Found:
                     f"{fleet.url('link-service')}/v1/jobs/{share.job_id}", headers=producer
                 )
                 done += job.json().get("state") == "done" and job.json().get("failed") == 0
-                missing += await _missing_members(fleet, share)
+                missing += await _missing_members(control, fleet, share)
             user = share.people[0]
             listed = await http.get(
                 f"{fleet.url('notify-service')}/v1/notifications",
@@ -389,15 +390,19 @@ async def _found(fleet: Fleet, link: dict[str, Any], ledger: Ledger) -> Found:
     )
 
 
-async def _missing_members(fleet: Fleet, share: Share) -> list[str]:
-    """Collaborators of `share` who are not members of its track's folder in Dropbox."""
-    async with httpx.AsyncClient(
+def _emulator_control(fleet: Fleet) -> httpx.AsyncClient:
+    """A client of the emulator's control API."""
+    return httpx.AsyncClient(
         base_url=fleet.emulator.base_url, verify=fleet.emulator.ssl_context(), trust_env=False
-    ) as control:
-        answer = await control.get(
-            "/_emulator/members",
-            params={"account": fleet.email, "path": f"/Producer Dashboard/{share.track_id}"},
-        )
+    )
+
+
+async def _missing_members(control: httpx.AsyncClient, fleet: Fleet, share: Share) -> list[str]:
+    """Collaborators of `share` who are not members of its track's folder in Dropbox."""
+    answer = await control.get(
+        "/_emulator/members",
+        params={"account": fleet.email, "path": f"/Producer Dashboard/{share.track_id}"},
+    )
     members = {m["email"].lower() for m in answer.json().get("members", [])}
     return [p["email"] for p in share.people if p["email"] not in members]
 
@@ -489,9 +494,7 @@ async def _smtp_down(fleet: Fleet, outages: Any) -> None:
 
 
 async def _dropbox_faults(fleet: Fleet, faults: list[dict[str, Any]], last_s: float) -> None:
-    async with httpx.AsyncClient(
-        base_url=fleet.emulator.base_url, verify=fleet.emulator.ssl_context(), trust_env=False
-    ) as control:
+    async with _emulator_control(fleet) as control:
         for fault in faults:
             (await control.post("/_emulator/faults", json=fault)).raise_for_status()
         await asyncio.sleep(last_s)
