@@ -11,6 +11,7 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -137,11 +138,21 @@ def _compare(name: str, ours: Load, base: Load, *, target: float) -> dict[str, A
     }
 
 
+BENCHMARKS: dict[str, Callable[[Stack, argparse.Namespace], dict[str, Any]]] = {
+    "page": lambda stack, args: share_page(stack, args.seconds),
+    "download": lambda stack, args: download(stack, args.seconds),
+    "create": lambda stack, args: link_creation(stack, args.seconds),
+    "revoke": lambda stack, args: revocation(stack, args.links),
+    "ingest": lambda stack, args: asyncio.run(analytics_ingest(stack, args.events)),
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--links", type=int, default=200, help="links revoked in benchmark 6")
     parser.add_argument("--events", type=int, default=200_000, help="events of benchmark 4")
+    parser.add_argument("--only", nargs="*", choices=sorted(BENCHMARKS), help="run only these")
     args = parser.parse_args()
     stack = Stack()
     results: dict[str, Any] = {
@@ -149,13 +160,7 @@ def main() -> None:
         "the stack and each baseline (1 process)",
         "memory_idle_mib": service_rss_mib(),
     }
-    rows = [
-        share_page(stack, args.seconds),
-        download(stack, args.seconds),
-        link_creation(stack, args.seconds),
-        revocation(stack, args.links),
-        asyncio.run(analytics_ingest(stack, args.events)),
-    ]
+    rows = [run(stack, args) for name, run in BENCHMARKS.items() if name in (args.only or [name])]
     results["benchmarks"] = rows
     results["memory_after_mib"] = service_rss_mib()
     _print(results)

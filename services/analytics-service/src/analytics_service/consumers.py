@@ -29,6 +29,11 @@ DownloadRecords = list[Annotated[Any, WithJsonSchema(DownloadRecorded.model_json
 # every second rather than aiokafka's 3 s, as each of the four subscribers joins one group.
 HEARTBEAT_MS = 1000
 
+# aiokafka fetches a partition again only once its buffer is drained, and then waits for
+# the fetch already in flight for the idle partitions (up to fetch_max_wait_ms): with the
+# defaults (1 MiB, 500 ms) a backlog was read in 2,860-record gulps 410 ms apart.
+CATCHING_UP = {"max_partition_fetch_bytes": 8 * 1024 * 1024, "fetch_max_wait_ms": 100}
+
 
 def register(context: AnalyticsContext) -> None:
     """Subscribe the service's handlers on its broker."""
@@ -42,6 +47,7 @@ def register(context: AnalyticsContext) -> None:
         "batch": True,
         "max_records": context.batch_size,
         "decoder": kafka_records,
+        **CATCHING_UP,
     }
 
     @subscriber(runtime.broker, settings.topic(topics.SHARE_CREATED), **single)

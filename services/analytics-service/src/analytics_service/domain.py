@@ -21,7 +21,8 @@ def utc_day(moment: datetime) -> str:
 
 def to_micros(moment: datetime) -> int:
     """Microseconds since the epoch of an aware instant (exact, unlike a float timestamp)."""
-    return (moment - EPOCH) // timedelta(microseconds=1)
+    since = moment - EPOCH
+    return (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
 
 
 def from_micros(micros: int) -> datetime:
@@ -37,6 +38,7 @@ class Tally:
     link_id: str
     event_id: UUID
     at_us: int
+    day: str  # the UTC day of at_us
     visitor_id: str
     file_type: str = ""
     file_format: str = ""
@@ -47,14 +49,15 @@ class Tally:
     @classmethod
     def of(cls, event: ShareViewed | DownloadRecorded) -> "Tally":
         """The tally of a share.viewed or download.recorded event."""
-        at_us = to_micros(event.occurred_at)
+        at = event.occurred_at
+        when = (to_micros(at), utc_day(at))
         if isinstance(event, ShareViewed):
-            return cls(VIEW, event.link_id, event.event_id, at_us, event.visitor_id)
+            return cls(VIEW, event.link_id, event.event_id, *when, event.visitor_id)
         return cls(
             DOWNLOAD,
             event.link_id,
             event.event_id,
-            at_us,
+            *when,
             event.visitor_id,
             event.file_type,
             event.file_format.strip().lower(),
@@ -65,11 +68,10 @@ class Tally:
 
     def script_args(self) -> tuple[str, ...]:
         """The event's arguments to the counting script, in its order."""
-        day = utc_day(from_micros(self.at_us))
         return (
             self.kind,
             str(self.at_us),
-            day,
+            self.day,
             self.visitor_id,
             self.file_type,
             self.file_format,

@@ -13,4 +13,4 @@ class Settings(ServiceSettings):
 
     port: int = Field(8004, validation_alias="ANALYTICS_SERVICE_PORT")
     # Records per Kafka poll of share.viewed / download.recorded, counted in one Redis round trip.
-    batch_size: int = Field(500, ge=1, le=5000, validation_alias="ANALYTICS_BATCH_SIZE")
+    batch_size: int = Field(2000, ge=1, le=5000, validation_alias="ANALYTICS_BATCH_SIZE")
