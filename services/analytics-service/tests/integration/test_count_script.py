@@ -6,11 +6,10 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from contracts.events import DownloadRecorded, ShareViewed
-from redis.asyncio import Redis
-
 from analytics_service.domain import Tally, link_stats
 from analytics_service.store import StatsStore
+from contracts.events import DownloadRecorded, ShareViewed
+from redis.asyncio import Redis
 
 T0 = datetime(2026, 11, 28, 23, 59, 59, 999_999, tzinfo=UTC)
 
