@@ -72,6 +72,7 @@ def main() -> None:
         log_level="warning",
         proxy_headers=False,
         access_log=False,
+        loop="asyncio",
     )
 
 

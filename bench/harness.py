@@ -83,12 +83,15 @@ def baseline(kind: str, argument: str = "") -> Iterator[str]:
 
 def service_rss_mib() -> dict[str, float]:
     """Resident memory of each service `make up` started, in MiB."""
-    sizes = {}
-    pids = run_dir() / "pids"
-    for pid_file in [*sorted(pids.glob("*-service.pid")), pids / "gateway.pid"]:
-        status = Path(f"/proc/{pid_file.read_text().split()[0]}/status").read_text()
-        sizes[pid_file.stem] = round(int(_find(r"VmRSS:\s+(\d+) kB", status)[0]) / 1024, 1)
-    return sizes
+    services = [p.stem for p in sorted((run_dir() / "pids").glob("*-service.pid"))]
+    return {name: rss_mib(name) for name in [*services, "gateway"]}
+
+
+def rss_mib(service: str) -> float:
+    """Resident memory of one service `make up` started, in MiB."""
+    pid = (run_dir() / "pids" / f"{service}.pid").read_text().split()[0]
+    status = Path(f"/proc/{pid}/status").read_text()
+    return round(int(_find(r"VmRSS:\s+(\d+) kB", status)[0]) / 1024, 1)
 
 
 def _free_port() -> int:

@@ -25,4 +25,9 @@ def serve(settings: S, create_app: Callable[[S], FastAPI]) -> None:
         proxy_headers=False,
         access_log=False,
         timeout_graceful_shutdown=10,
+        # Not uvloop: libuv reads a socket up to 32 times per wakeup, so a relayed stream
+        # (the gateway's previews) buffered ~7 MiB per listener; asyncio's loop reads once
+        # and the stream's backpressure holds (bench/README.md, benchmark 3). The share
+        # page and redirect measured the same on both loops.
+        loop="asyncio",
     )

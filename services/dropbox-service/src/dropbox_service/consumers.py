@@ -13,7 +13,14 @@ def register(context: DropboxContext) -> None:
     settings = runtime.settings
     group = settings.consumer_group
 
-    @subscriber(runtime.broker, settings.topic(topics.COLLAB_SHARE_REQUESTED), group_id=group)
+    # Share requests are keyed by track: a bulk share spreads over the partitions, and each
+    # of these consumers takes its own (one request at a time per partition, in order).
+    @subscriber(
+        runtime.broker,
+        settings.topic(topics.COLLAB_SHARE_REQUESTED),
+        group_id=group,
+        max_workers=settings.share_consumers,
+    )
     async def share_with_collaborators(request: CollabShareRequested) -> None:
         """Grant each collaborator access; publish collab.granted or collab.failed for each."""
         await context.grants.share(request)

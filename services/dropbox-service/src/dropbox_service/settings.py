@@ -38,6 +38,8 @@ class Settings(ServiceSettings):
         "sharing.write",
     ]
     dropbox_workers: int = Field(8, ge=1, le=64)
+    # Share requests handled at once by one instance (at most one per partition it has).
+    share_consumers: int = Field(6, ge=1, le=64)
     # Temporary links live 4 h; one is handed out again while it has this long left.
     temporary_link_reuse_min_s: int = Field(7200, ge=60, le=14000)
     dropbox_max_5xx_retries: int = Field(5, ge=0)

@@ -111,9 +111,12 @@ async def _grant_folder(calls: DropboxCalls, request: CollabShareRequested) -> O
     folder = await _shared_folder(calls, request)
     outcome = Outcome(access_url=folder.preview_url)
     target = f"folder:{folder.shared_folder_id}"
-    for person in request.collaborators:
-        add = _add_folder_member(folder.shared_folder_id, person, request.message)
-        reason = await _reason_if_fails(_dropbox(calls, request.owner_id, add))
+    people = request.collaborators
+    adds = [_add_folder_member(folder.shared_folder_id, p, request.message) for p in people]
+    reasons = await asyncio.gather(
+        *(_reason_if_fails(_dropbox(calls, request.owner_id, add)) for add in adds)
+    )
+    for person, reason in zip(people, reasons, strict=True):
         _record(outcome, person, reason, {target: person.email})
     return outcome
 

@@ -11,8 +11,12 @@ from .api import auth_error
 from .state import Fault, World
 
 
+EVERY_ROUTE = "*"  # a fault for every route that has none of its own (a slow Dropbox)
+
+
 class FaultSpec(BaseModel):
-    """A failure to answer the next `count` calls to `route` with (or just a delay)."""
+    """A failure to answer the next `count` calls to `route` (`*`: any route) with, or just
+    a delay."""
 
     route: str = Field(min_length=1)
     status: int | None = Field(default=None, ge=400, le=599)
@@ -46,11 +50,12 @@ async def observe(world: World, name: str) -> Response | None:
     """Count a call to `name`; answer it with its armed fault, if there is one."""
     with world.lock:
         world.calls[name] += 1
-        fault = world.faults.get(name)
+        route = name if name in world.faults else EVERY_ROUTE
+        fault = world.faults.get(route)
         if fault is not None:
             fault.remaining -= 1
             if fault.remaining <= 0:
-                del world.faults[name]
+                del world.faults[route]
     if fault is None:
         return None
     if fault.delay_ms:

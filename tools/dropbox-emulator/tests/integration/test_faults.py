@@ -100,6 +100,22 @@ def test_delay_only_fault_slows_a_call(sdk: Sdk, control: httpx.Client) -> None:
     assert time.monotonic() - started >= 0.3
 
 
+def test_a_fault_for_every_route_applies_where_a_route_has_none_of_its_own(
+    sdk: Sdk, control: httpx.Client
+) -> None:
+    dbx = sdk(DEMO)
+    arm(control, route="*", delay_ms=300, count=3)
+    arm(control, route="files/get_metadata", status=429)
+
+    with pytest.raises(RateLimitError):  # its own fault; the token refresh before it: slow
+        dbx.files_get_metadata(MASTER)
+    started = time.monotonic()
+    link = dbx.files_get_temporary_link(MASTER)  # a refresh and the call: both slow
+
+    assert time.monotonic() - started >= 0.6 and link.link
+    assert armed(control) == []
+
+
 def test_faults_can_be_cleared(sdk: Sdk, control: httpx.Client) -> None:
     arm(control, route="files/get_metadata", status=500, count=5)
 

@@ -1,0 +1,54 @@
+"""The broker's own produce→consume latency, a process of its own: `count` records produced
+at `rate` a second (acks=all, as the services produce) to a topic of its own, each timed
+from its send to a consumer's receipt.
+
+usage: python bench/kafka_latency.py <bootstrap servers> <rate> <count>
+prints {"latencies_ms": [...]} as JSON
+"""
+
+import asyncio
+import json
+import sys
+import time
+from uuid import uuid4
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+
+async def main(servers: str, rate: float, count: int) -> None:
+    topic = f"bench.latency.{uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, 1, 1)])
+    producer = AIOKafkaProducer(bootstrap_servers=servers, acks="all", enable_idempotence=True)
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=servers, auto_offset_reset="earliest")
+    await producer.start()
+    await consumer.start()
+    try:
+        sent: dict[int, float] = {}
+        latencies: list[float] = []
+
+        async def receive() -> None:
+            async for record in consumer:
+                latencies.append((time.monotonic() - sent[int(record.value or b"0")]) * 1000)
+                if len(latencies) == count:
+                    return
+
+        receiving = asyncio.create_task(receive())
+        start = time.monotonic() + 1.0  # the consumer has joined by then
+        for i in range(count):
+            await asyncio.sleep(start + i / rate - time.monotonic())
+            sent[i] = time.monotonic()
+            await producer.send(topic, str(i).encode())
+        await asyncio.wait_for(receiving, 60)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+        await admin.delete_topics([topic])
+        await admin.close()
+    print(json.dumps({"latencies_ms": latencies}))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], float(sys.argv[2]), int(sys.argv[3])))
