@@ -1,6 +1,6 @@
 """5. Freshness: downloads at a steady rate (bench/steady.py, a process of its own), each
-timed from its request to its count showing in /v1/stats (polled every 20 ms), against the broker's own
-produce→consume latency at the same rate (bench/kafka_latency.py) in the same run."""
+timed from its request to its count showing in /v1/stats (polled every 20 ms), against
+the broker's own produce→consume latency at that rate (bench/kafka_latency.py), same run."""
 
 import json
 import statistics

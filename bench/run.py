@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 from bulk_share import bulk_share
 from devstack import demo, kafka, redis, services
-from harness import HERE, Load, baseline, service_rss_mib, wrk
 from freshness import freshness
+from harness import HERE, Load, baseline, service_rss_mib, wrk
 from ingest import analytics_ingest
 from streaming import preview_streaming
 

@@ -19,7 +19,7 @@ def register(context: DropboxContext) -> None:
         runtime.broker,
         settings.topic(topics.COLLAB_SHARE_REQUESTED),
         group_id=group,
-        max_workers=settings.share_consumers,
+        max_workers=context.settings.share_consumers,
     )
     async def share_with_collaborators(request: CollabShareRequested) -> None:
         """Grant each collaborator access; publish collab.granted or collab.failed for each."""

@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from .api import auth_error
 from .state import Fault, World
 
-
 EVERY_ROUTE = "*"  # a fault for every route that has none of its own (a slow Dropbox)
 
 
