@@ -1,21 +1,28 @@
-"""What every benchmark uses: wrk as the load generator, baseline servers as processes of
-their own, and the services' memory. Figures are compared as ratios within one run."""
+"""What every benchmark uses: wrk as the load generator, the other load clients and
+baseline servers as processes of their own, a sampler, and the services' memory. Figures
+are compared as ratios within one run."""
 
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
+import service_kit.testing
 from devstack.packages import debian_program
 from devstack.paths import run_dir
 
 HERE = Path(__file__).parent
+BROWSER = {"User-Agent": service_kit.testing.BROWSER}  # a person, whose views count
+T = TypeVar("T")
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
@@ -29,11 +36,20 @@ class Load:
     errors: int
 
 
-def wrk(url: str, *, connections: int, seconds: int, script: Path | None = None) -> Load:
-    """Run Debian's wrk (one thread) against `url`; non-2xx/3xx answers count as errors."""
+def wrk(
+    url: str,
+    *,
+    connections: int,
+    seconds: int,
+    script: Path | None = None,
+    script_env: Mapping[str, str] | None = None,
+) -> Load:
+    """Run Debian's wrk (one thread) against `url`, with a Lua `script` reading `script_env`
+    (os.getenv); non-2xx/3xx answers count as errors."""
     command = [debian_program("wrk", "wrk", "the benchmarks use it"), "-t1", f"-c{connections}"]
     command += [f"-d{seconds}s", "--latency", *(["-s", str(script)] if script else []), url]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    env = os.environ | dict(script_env or {})
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
     errors = sum(
         int(_find(pattern, out, missing="0")[0])
         for pattern in (r"Non-2xx or 3xx responses: (\d+)", r"Socket errors: .*timeout (\d+)")
@@ -79,6 +95,38 @@ def baseline(kind: str, argument: str = "") -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def run_script(script: str, *args: object) -> Any:
+    """Run a load client of bench/ (it prints JSON) in a process of its own; what it printed."""
+    command = [sys.executable, str(HERE / script), *map(str, args)]
+    return json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+
+class Sampler(Generic[T]):
+    """Reads a figure every `every_s` in a thread while the block runs:
+    `samples` holds (time.monotonic(), figure) pairs, the first taken on entry."""
+
+    def __init__(self, read: Callable[[], T], every_s: float) -> None:
+        self.read = read
+        self.every_s = every_s
+        self.samples: list[tuple[float, T]] = []
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        while True:
+            self.samples.append((time.monotonic(), self.read()))
+            if self._done.wait(self.every_s):
+                return
+
+    def __enter__(self) -> "Sampler[T]":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 def service_rss_mib() -> dict[str, float]:

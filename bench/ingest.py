@@ -7,18 +7,18 @@ import time
 from typing import Any
 from uuid import uuid4
 
-import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from contracts import topics
 from contracts.events import DownloadRecorded
 from devstack import kafka, services
+from stack import Stack
 
 
-async def analytics_ingest(stack: Any, events: int) -> dict[str, Any]:
-    """Ours: analytics-service from ready to exact totals. Baseline: a consumer in a group
-    of its own reading the same records."""
+async def analytics_ingest(stack: Stack, events: int) -> dict[str, Any]:
+    """Ours: analytics-service from ready to exact totals. Baseline: a bare consumer reading
+    the same records from the same offsets."""
     link = stack.create_link(stack.track_ids[:1])
-    await _until(lambda: _downloads(stack, link["id"]) == 0)  # analytics knows the link
+    await _until(lambda: stack.downloads(link["id"]) == 0)  # analytics knows the link
     analytics = next(s for s in services.SERVICES if s.name == "analytics-service")
     services.stop(analytics)
     start = await _end_offsets()
@@ -26,7 +26,7 @@ async def analytics_ingest(stack: Any, events: int) -> dict[str, Any]:
     services.start(analytics, stack.env)
     services.wait_ready(analytics, stack.env, 60)
     began = time.perf_counter()
-    await _until(lambda: _downloads(stack, link["id"]) >= events, timeout_s=600)
+    await _until(lambda: stack.downloads(link["id"]) >= events, timeout_s=600)
     ours = time.perf_counter() - began
     bare = await _bare_consumer(start, events)
     ratio = bare / ours
@@ -35,7 +35,7 @@ async def analytics_ingest(stack: Any, events: int) -> dict[str, Any]:
         "ours_events_per_s": round(events / ours),
         "baseline_events_per_s": round(events / bare),
         "ratio": round(ratio, 2),
-        "exact": _downloads(stack, link["id"]) == events,
+        "exact": stack.downloads(link["id"]) == events,
         "target": ">= 0.5",
         "met": ratio >= 0.5,
     }
@@ -89,15 +89,6 @@ async def _bare_consumer(start: dict[TopicPartition, int], events: int) -> float
         return time.perf_counter() - began
     finally:
         await consumer.stop()
-
-
-def _downloads(stack: Any, link_id: str) -> int:
-    answer = httpx.get(
-        f"{stack.url('analytics-service')}/v1/stats/links/{link_id}",
-        headers=stack.producer,
-        timeout=10,
-    )
-    return int(answer.json()["downloads"]) if answer.status_code == 200 else -1
 
 
 async def _until(condition: Any, timeout_s: float = 60) -> None:

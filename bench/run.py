@@ -17,49 +17,16 @@ from typing import Any
 
 import httpx
 from bulk_share import bulk_share
-from devstack import demo, kafka, redis, services
+from devstack import kafka
 from freshness import freshness
-from harness import HERE, Load, baseline, service_rss_mib, wrk
+from harness import BROWSER, HERE, Load, baseline, service_rss_mib, wrk
 from ingest import analytics_ingest
+from stack import Stack
 from streaming import preview_streaming
 
-BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 bench"}
 CONNECTIONS = 32
+TEMPORARY_LINK = "files/get_temporary_link"  # the emulator's name of the SDK call
 PACED = HERE / "paced.lua"
-
-
-class Stack:
-    """The running `make up` stack: its URLs, the demo producer and a 10-track playlist."""
-
-    def __init__(self) -> None:
-        self.env = services.service_env(os.environ, kafka.address(), redis.url())
-        # A producer of its own: the links the benchmarks make stay out of the demo's console.
-        seeded = demo.seed(self.env, owner_id="u-bench", name="Bench")
-        self.producer = {"Authorization": f"Bearer {seeded['producer token']}"}
-        self.links = self.url("link-service")
-        self.gateway = self.url("gateway")
-        tracks = self.get(f"{self.links}/v1/catalog/tracks?limit=50")["items"]
-        # The demo catalog's tracks; benchmarks add tracks of their own to the producer's.
-        self.track_ids = [t["track_id"] for t in tracks if t["track_id"].startswith("demo-")]
-        self.playlist = self.create_link(self.track_ids[:10])
-
-    def url(self, name: str) -> str:
-        return next(s for s in services.SERVICES if s.name == name).url(self.env)
-
-    def get(self, url: str) -> Any:
-        answer = httpx.get(url, headers=self.producer, timeout=30)
-        answer.raise_for_status()
-        return answer.json()
-
-    def put(self, url: str, body: dict[str, Any]) -> None:
-        httpx.put(url, json=body, headers=self.producer, timeout=30).raise_for_status()
-
-    def create_link(self, track_ids: list[str]) -> dict[str, Any]:
-        answer = httpx.post(
-            f"{self.links}/v1/links", json={"tracks": track_ids}, headers=self.producer, timeout=30
-        )
-        answer.raise_for_status()
-        return dict(answer.json())
 
 
 def share_page(stack: Stack, seconds: int) -> dict[str, Any]:
@@ -72,10 +39,11 @@ def share_page(stack: Stack, seconds: int) -> dict[str, Any]:
         copy.flush()
         with baseline("page", copy.name) as bare:
             base = wrk(bare + path, connections=CONNECTIONS, seconds=seconds)
-            os.environ["BENCH_DELAY_MS"] = str(round(CONNECTIONS * 1000 / (base.rps / 2)))
-            base_half = wrk(bare + path, connections=CONNECTIONS, seconds=seconds, script=PACED)
+            # Each connection waits its share of the time between requests at half the peak.
+            half = {"BENCH_DELAY_MS": str(round(CONNECTIONS * 1000 / (base.rps / 2)))}
+            base_half = _paced(bare + path, seconds, half)
     ours = wrk(stack.gateway + path, connections=CONNECTIONS, seconds=seconds)
-    ours_half = wrk(stack.gateway + path, connections=CONNECTIONS, seconds=seconds, script=PACED)
+    ours_half = _paced(stack.gateway + path, seconds, half)
     row = _compare("share page GET /s/{token} (10 tracks)", ours, base, target=0.6)
     row["at_half_baseline_peak"] = {
         "rate": round(base.rps / 2),
@@ -90,6 +58,10 @@ def share_page(stack: Stack, seconds: int) -> dict[str, Any]:
     return row
 
 
+def _paced(url: str, seconds: int, delay: dict[str, str]) -> Load:
+    return wrk(url, connections=CONNECTIONS, seconds=seconds, script=PACED, script_env=delay)
+
+
 def download(stack: Stack, seconds: int) -> dict[str, Any]:
     """2. A download's 302 (temporary link cached) vs a bare redirect; no Dropbox call each."""
     link = stack.playlist
@@ -98,21 +70,25 @@ def download(stack: Stack, seconds: int) -> dict[str, Any]:
     first = httpx.get(stack.gateway + path, headers=BROWSER)  # the temporary link, cached
     with baseline("redirect", first.headers["location"]) as bare:
         base = wrk(bare + path, connections=CONNECTIONS, seconds=seconds)
-    calls_before = _temporary_link_calls(stack)
+    calls_before = stack.dropbox_calls(TEMPORARY_LINK)
     ours = wrk(stack.gateway + path, connections=CONNECTIONS, seconds=seconds)
     row = _compare("download 302 GET /s/{token}/files/{id}/download", ours, base, target=0.6)
-    row["dropbox_calls_during"] = _temporary_link_calls(stack) - calls_before
+    row["dropbox_calls_during"] = stack.dropbox_calls(TEMPORARY_LINK) - calls_before
     return row
 
 
 def link_creation(stack: Stack, seconds: int) -> dict[str, Any]:
     """7. POST /v1/links of a 5-track playlist vs a bare endpoint doing one Redis MULTI."""
-    script = HERE / "post_link.lua"
-    os.environ["BENCH_TRACKS"] = json.dumps({"tracks": stack.track_ids[:5]})
-    os.environ["BENCH_AUTHORIZATION"] = stack.producer["Authorization"]
+    post = {
+        "script": HERE / "post_link.lua",
+        "script_env": {
+            "BENCH_TRACKS": json.dumps({"tracks": stack.track_ids[:5]}),
+            "BENCH_AUTHORIZATION": stack.producer["Authorization"],
+        },
+    }
     with baseline("multi") as bare:
-        base = wrk(f"{bare}/v1/links", connections=8, seconds=seconds, script=script)
-    ours = wrk(f"{stack.links}/v1/links", connections=8, seconds=seconds, script=script)
+        base = wrk(f"{bare}/v1/links", connections=8, seconds=seconds, **post)
+    ours = wrk(f"{stack.links}/v1/links", connections=8, seconds=seconds, **post)
     return _compare("link creation POST /v1/links (5 tracks)", ours, base, target=0.5)
 
 
@@ -146,11 +122,6 @@ def _revoked_after_ms(stack: Stack, link: dict[str, Any]) -> float:
     while httpx.get(page, headers=BROWSER).status_code != 410:
         time.sleep(0.005)
     return (time.perf_counter() - revoked) * 1000
-
-
-def _temporary_link_calls(stack: Stack) -> int:
-    answer = httpx.get(f"{stack.url('dropbox-emulator')}/_emulator/calls", verify=False)
-    return int(answer.json().get("files/get_temporary_link", 0))
 
 
 def _compare(name: str, ours: Load, base: Load, *, target: float) -> dict[str, Any]:

@@ -13,8 +13,7 @@ import sys
 import time
 
 import httpx
-
-BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 bench"}
+from harness import BROWSER
 
 
 async def main(url: str, rate: float, count: int) -> None:

@@ -25,6 +25,7 @@ import pytest
 from devstack import kafka, redis
 from dropbox_emulator.testing import RunningEmulator
 from service_kit.testing import (
+    BROWSER,
     ServiceProcess,
     bearer,
     finish_dropbox_flow,
@@ -37,7 +38,6 @@ from smtp_sink.testing import RunningSink, running_sink
 pytestmark = pytest.mark.chaos
 
 CONSUMER_SERVICES = ("link-service", "dropbox-service", "notify-service", "analytics-service")
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0"
 VIEWS_PER_S, DOWNLOADS_PER_S, SHARES_PER_S = 10, 2, 0.5
 FILES = {"bounce": "Master.wav", "project": "Session.als", "stem": "Stems.zip"}
 # Every Dropbox call the system makes under this load, for the latency scenario.

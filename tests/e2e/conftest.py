@@ -19,6 +19,7 @@ from dropbox_emulator.seed import demo_contents
 from dropbox_emulator.testing import RunningEmulator
 from playwright.async_api import Browser, Page, async_playwright
 from service_kit.testing import (
+    BROWSER,
     ServiceProcess,
     bearer,
     finish_dropbox_flow,
@@ -28,7 +29,6 @@ from service_kit.testing import (
 )
 from smtp_sink.testing import RunningSink, running_sink
 
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0"
 # What every share response carries (DESIGN §6), besides a Content-Security-Policy.
 SHARE_HEADERS = {
     "cache-control": "no-store",

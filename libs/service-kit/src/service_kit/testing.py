@@ -15,6 +15,9 @@ from contracts.auth import issue_producer_token
 from service_kit.services import BY_NAME
 from service_kit.settings import DEV_INTERNAL_TOKEN, DEV_JWT_SECRET
 
+# A person's browser: the gateway counts the views of people only, never of bots.
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0"
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""

@@ -74,14 +74,23 @@ def _revoke(owner_id: str, person: Collaborator) -> CollabRevokeRequested:
 
 
 async def _share_and_wait(publisher, topic, kafka_bootstrap, request) -> None:
+    """Publish a share request; wait for a grant per collaborator (a minute at most)."""
     await publisher.publish(request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key())
     granted = await read_topic(
         kafka_bootstrap,
         topic(topics.COLLAB_GRANTED),
         match=_of(request),
         expect=len(request.collaborators),
+        timeout_s=60,
     )
     assert len(granted) == len(request.collaborators)
+
+
+async def _failures(topic, kafka_bootstrap, request) -> list:
+    """The collab.failed events of the request, read for a second."""
+    return await read_topic(
+        kafka_bootstrap, topic(topics.COLLAB_FAILED), match=_of(request), expect=0, timeout_s=1
+    )
 
 
 async def _answer_to(publisher, topic, kafka_bootstrap, revoke) -> tuple[str, dict]:
@@ -168,17 +177,8 @@ async def test_429_and_500_bursts_delay_but_do_not_lose_grants(
         "/_emulator/faults", json={"route": "sharing/share_folder", "status": 500, "count": 2}
     )
     request = _request(owner["owner_id"], "folder", _people())
-    await publisher.publish(request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key())
-    granted = await read_topic(
-        kafka_bootstrap, topic(topics.COLLAB_GRANTED), match=_of(request), expect=2, timeout_s=60
-    )
-    assert len(granted) == 2
-    assert (
-        await read_topic(
-            kafka_bootstrap, topic(topics.COLLAB_FAILED), match=_of(request), expect=0, timeout_s=1
-        )
-        == []
-    )
+    await _share_and_wait(publisher, topic, kafka_bootstrap, request)
+    assert await _failures(topic, kafka_bootstrap, request) == []
 
 
 async def test_5xx_past_every_retry_of_a_call_is_redelivered_not_failed(
@@ -188,18 +188,9 @@ async def test_5xx_past_every_retry_of_a_call_is_redelivered_not_failed(
     outage = {"route": "sharing/share_folder", "status": 503, "count": 5}
     control.post("/_emulator/faults", json=outage)
     request = _request(owner["owner_id"], "folder", _people())
-    await publisher.publish(request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key())
-    granted = await read_topic(
-        kafka_bootstrap, topic(topics.COLLAB_GRANTED), match=_of(request), expect=2, timeout_s=60
-    )
-    assert len(granted) == 2
+    await _share_and_wait(publisher, topic, kafka_bootstrap, request)
     assert control.get("/_emulator/faults").json() == []  # the whole outage was met
-    assert (
-        await read_topic(
-            kafka_bootstrap, topic(topics.COLLAB_FAILED), match=_of(request), expect=0, timeout_s=1
-        )
-        == []
-    )
+    assert await _failures(topic, kafka_bootstrap, request) == []
 
 
 async def test_a_token_expiring_on_its_way_is_refreshed_and_the_grant_retried(
@@ -210,11 +201,7 @@ async def test_a_token_expiring_on_its_way_is_refreshed_and_the_grant_retried(
     expired = {"route": "sharing/add_folder_member", "status": 401, "count": 2}
     control.post("/_emulator/faults", json=expired)
     request = _request(owner["owner_id"], "folder", _people())
-    await publisher.publish(request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key())
-    granted = await read_topic(
-        kafka_bootstrap, topic(topics.COLLAB_GRANTED), match=_of(request), expect=2, timeout_s=60
-    )
-    assert len(granted) == 2
+    await _share_and_wait(publisher, topic, kafka_bootstrap, request)
     assert control.get("/_emulator/faults").json() == []
 
 
