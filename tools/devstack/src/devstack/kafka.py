@@ -93,7 +93,9 @@ def cluster_id(path: Path) -> str:
     """The cluster id kept at `path`, made there if missing (base64url UUID, no padding)."""
     if path.is_file():
         return path.read_text().strip()
-    new_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    new_id = "-"
+    while new_id.startswith("-"):  # as Kafka's own Uuid.randomUuid: never read as an option
+        new_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(new_id + "\n")
     return new_id
@@ -164,8 +166,8 @@ def _format_storage(java: str, lib: Path, config: Path, log4j: Path) -> None:
         f"-Dlog4j2.configurationFile={log4j}",
         "kafka.tools.StorageTool",
         "format",
-        "-t",
-        cluster_id(_home() / "cluster-id"),
+        # `=`: an id kept from before may start with "-"
+        f"--cluster-id={cluster_id(_home() / 'cluster-id')}",
         "-c",
         str(config),
         "--ignore-formatted",
