@@ -18,6 +18,7 @@ from gateway.console.services import ConsoleApi
 from gateway.context import GatewayContext
 from gateway.dropbox_files import DropboxFiles, DropboxUnavailable
 from gateway.events import Events
+from gateway.html import SharePages
 from gateway.link_source import LinkServiceUnavailable, LinkSource
 from gateway.previews import PreviewUnavailable, Signer
 from gateway.rate_limit import UnknownTokenLimit
@@ -37,9 +38,9 @@ def create_app(settings: Settings) -> FastAPI:
         settings.unknown_token_window_s,
     )
     signer = Signer(settings.preview_secret.get_secret_value(), settings.preview_ttl_s)
-    shares = Shares(
-        links, dropbox, signer, limit, Events(runtime.redis, runtime.outbox, runtime.broker)
-    )
+    events = Events(runtime.redis, runtime.outbox, runtime.broker)
+    pages_html = SharePages(settings.link_cache_size, settings.preview_ttl_s)
+    shares = Shares(links, dropbox, signer, limit, events, pages_html)
     console = ConsoleApi(settings)
     consumers.register(runtime, links)
     app = create_service_app(

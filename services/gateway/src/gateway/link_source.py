@@ -5,13 +5,12 @@ it with Kafka healthy or not; share.revoked drops it at once when Kafka delivers
 is computed from the clock on every read, never taken from the cached copy.
 """
 
-import asyncio
-
 import httpx
 from contracts.links import InternalLink
 from pydantic import ValidationError
 from service_kit.auth import internal_client
 
+from gateway.flights import Flights
 from gateway.recent import Recent
 from gateway.settings import Settings
 
@@ -30,7 +29,7 @@ class LinkSource:
             settings.link_cache_size, on_evict=self._forget_token
         )
         self._token_of: dict[str, str] = {}
-        self._flights: dict[str, asyncio.Future[InternalLink | None]] = {}
+        self._lookups: Flights[str, InternalLink | None] = Flights()
 
     async def get(self, token: str) -> InternalLink | None:
         """The link behind `token`, or None when there is none (its status is the caller's
@@ -40,12 +39,7 @@ class LinkSource:
             return cached.value
         # One lookup per token at a time: the requests that find the cache stale together
         # (a popular link, every half second) wait for the same answer.
-        flight = self._flights.get(token)
-        if flight is None:
-            flight = asyncio.ensure_future(self._fetch_and_remember(token))
-            self._flights[token] = flight
-            flight.add_done_callback(lambda _: self._flights.pop(token, None))
-        return await asyncio.shield(flight)
+        return await self._lookups.join(token, lambda: self._fetch_and_remember(token))
 
     async def _fetch_and_remember(self, token: str) -> InternalLink | None:
         link = await self._fetch(token)

@@ -3,7 +3,6 @@ download a file. Anything refused raises `Refusal`, which the pages answer (page
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from contracts.events import DownloadRecorded, ShareViewed
 from contracts.ids import is_token
@@ -12,6 +11,8 @@ from fastapi.responses import StreamingResponse
 
 from gateway.dropbox_files import DropboxFiles, OwnerDisconnected
 from gateway.events import Events
+from gateway.flights import Flights
+from gateway.html import SharePages
 from gateway.link_source import LinkServiceUnavailable, LinkSource
 from gateway.previews import MEDIA_TYPES, Signer, preview_file, relay
 from gateway.rate_limit import UnknownTokenLimit
@@ -38,18 +39,22 @@ class Shares:
         signer: Signer,
         limit: UnknownTokenLimit,
         events: Events,
+        pages: SharePages,
     ) -> None:
         self.links = links
         self.dropbox = dropbox
         self.signer = signer
         self.limit = limit
         self.events = events
+        self.pages = pages
+        self._first_opens: Flights[str, InternalLink | None] = Flights()
 
     async def open(self, token: str, client: str) -> InternalLink:
         """The active link behind `token`, for `client`; else Refusal (404, 410, 429) or
         OwnerDisconnected. Unknown tokens count against the client's guessing budget; a token
-        the gateway found a link for before is no guess, and is not counted (many people
-        behind one address opening a link at once must not lock each other out)."""
+        the gateway found a link for before, or is looking up now, is no new guess and is not
+        counted (many people behind one address opening a link at once must not lock each
+        other out)."""
         if self.links.found_before(token):
             link = await self.links.get(token)
         else:
@@ -63,7 +68,11 @@ class Shares:
         return link
 
     async def _look_up(self, token: str, client: str) -> InternalLink | None:
-        """Count the attempt, then look the token up; a found link gives its attempt back."""
+        """Count the attempt, then look the token up; a found link gives its attempt back.
+        Requests for a token already being counted and looked up wait for that answer."""
+        return await self._first_opens.join(token, lambda: self._count_and_look_up(token, client))
+
+    async def _count_and_look_up(self, token: str, client: str) -> InternalLink | None:
         if (wait := await self.limit.take(client)) is not None:
             raise Refusal(429, "slow_down", wait)
         link = await self.links.get(token) if is_token(token) else None
@@ -71,12 +80,12 @@ class Shares:
             self.limit.give_back(client)
         return link
 
-    async def page(self, link: InternalLink, visitor: str | None) -> dict[str, Any]:
-        """The page's model; a view of `visitor` (None: a bot or a HEAD) is published."""
+    async def page(self, link: InternalLink, visitor: str | None) -> str:
+        """The page's HTML; a view of `visitor` (None: a bot or a HEAD) is published."""
         if visitor is not None:
             viewed = ShareViewed(link_id=link.id, owner_id=link.owner_id, visitor_id=visitor)
             await self.events.record(viewed)
-        return page_of(link, self._signed(link))
+        return self.pages.html(link, self._signed(link))
 
     def previews(self, link: InternalLink) -> dict[str, str]:
         """Fresh signed preview URLs of the link's players, by file id (as its page has)."""

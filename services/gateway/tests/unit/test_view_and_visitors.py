@@ -4,6 +4,7 @@ from ipaddress import ip_network
 import pytest
 from contracts.links import InternalLink, LinkFile, LinkTrack
 from fastapi import Request
+from gateway.html import SharePages
 from gateway.view import human_size, page_of
 from gateway.visitors import client_address, is_preview_bot, rate_limit_bucket, visitor_id
 
@@ -74,6 +75,27 @@ def test_no_downloads_means_listening_only():
 def test_the_page_title_is_the_links_or_else_the_first_tracks():
     assert page_of(_link(), _signed)["title"] == "Night Drive"
     assert page_of(_link(title="EP for Label X"), _signed)["title"] == "EP for Label X"
+
+
+def test_a_rendered_page_is_reused_while_its_link_is_the_same_and_no_longer(monkeypatch):
+    signed: list[str] = []
+    now = [1000.0]
+    monkeypatch.setattr("gateway.recent.time.monotonic", lambda: now[0])
+    pages = SharePages(size=10, preview_ttl_s=900)
+
+    def sign(file_id: str) -> str:
+        signed.append(file_id)
+        return f"/signed/{len(signed)}"
+
+    link = _link()
+    first = pages.html(link, sign)
+    assert "/signed/1" in first and "Night Drive" in first
+    assert pages.html(link.model_copy(), sign) is first, "an equal link reuses the page"
+    retitled = link.model_copy(update={"title": "EP for <Label X>"})
+    assert "EP for &lt;Label X&gt;" in pages.html(retitled, sign), "a changed link renders again"
+    now[0] += 90  # a tenth of the previews' 15 minutes
+    assert "/signed/3" in pages.html(retitled, sign)
+    assert signed == ["b", "b", "b"]
 
 
 @pytest.mark.parametrize(("size", "label"), [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KB")])

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Path, Request, status
 from fastapi.responses import Response
 
 from gateway.console.models import DropboxStatus, Notification
-from gateway.console.render import render, see_other, templates
+from gateway.console.render import render, see_other
 from gateway.console.services import Refused
 from gateway.console.session import (
     ChangingSession,
@@ -20,6 +20,7 @@ from gateway.console.session import (
     remember,
 )
 from gateway.context import GatewayContext, GatewayDep
+from gateway.html import templates
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 DEV_SESSION_S = 12 * 3600

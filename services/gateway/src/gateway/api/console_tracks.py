@@ -11,11 +11,12 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from gateway.console.models import Job, ShareStatus, Track
-from gateway.console.render import render, see_other, templates
+from gateway.console.render import render, see_other
 from gateway.console.services import ConsoleApi, NotFound, Refused
 from gateway.console.session import ChangingSession, ConsoleSession, Session
 from gateway.console.views import PERMISSIONS, ROLES, role_counts, songs_by_bucket
 from gateway.context import GatewayDep
+from gateway.html import templates
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Id = Annotated[str, Path(pattern=CATALOG_ID_PATTERN)]

@@ -1,19 +1,16 @@
 """Public share pages, previews and downloads (DESIGN §6): the routes, and the message pages
 every refusal and outage is answered with."""
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from gateway.context import GatewayContext, GatewayDep
 from gateway.dropbox_files import OwnerDisconnected
+from gateway.html import templates
 from gateway.shares import Refusal
 from gateway.visitors import client_address, is_preview_bot, visitor_id
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parents[1] / "templates")
 RETRY_UNAVAILABLE_S = 30
 RETRY_DISCONNECTED_S = 300  # the producer has to reconnect Dropbox first
 
@@ -23,8 +20,8 @@ async def share_page(token: str, request: Request, context: GatewayDep) -> Respo
     """The share page; a person's GET of an active link counts as a view."""
     link = await context.shares.open(token, _client(request, context))
     person = request.method == "GET" and not is_preview_bot(request.headers.get("user-agent"))
-    page = await context.shares.page(link, _visitor(request, context) if person else None)
-    return templates.TemplateResponse(request, "share.html", {"page": page})
+    html = await context.shares.page(link, _visitor(request, context) if person else None)
+    return HTMLResponse(html)
 
 
 @router.get("/s/{token}/previews")

@@ -3,9 +3,10 @@
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from gateway.console.render import see_other, templates
+from gateway.console.render import see_other
 from gateway.console.services import NotFound, Refused, ServiceUnavailable
 from gateway.console.session import Forbidden, SignedOut, forget
+from gateway.html import templates
 
 RETRY_UNAVAILABLE_S = 30
 

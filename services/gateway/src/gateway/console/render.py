@@ -1,16 +1,14 @@
 """Rendering a console page: its template with the session, the bell's count and a notice."""
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 
 from gateway.console.services import ConsoleApi, ServiceUnavailable
 from gateway.console.session import Session
+from gateway.html import templates
 
-templates = Jinja2Templates(directory=Path(__file__).parents[1] / "templates")
 # The bell counts this many unread notifications at most ("99+").
 BELL_MOST = 99
 
