@@ -58,8 +58,18 @@ class Outbox:
 
     def stage(self, pipe: Pipeline, event: Event, *, aggregate_id: str | None = None) -> None:
         """Queue `event` on `pipe` (a MULTI pipeline), in the aggregate's shard."""
-        fields: dict[FieldT, EncodableT] = dict(self.fields(event).items())
-        pipe.xadd(self.stream(self.shard_of(aggregate_id or event.key().decode())), fields)
+        pipe.xadd(*self._entry(event, aggregate_id))
+
+    async def add(self, redis: Redis, event: Event) -> None:
+        """Stage `event` on its own, when it goes with no other write: one XADD, atomic by
+        itself (a MULTI around it cost a download a third more of Redis client time)."""
+        await redis.xadd(*self._entry(event, None))
+
+    def _entry(
+        self, event: Event, aggregate_id: str | None
+    ) -> tuple[str, dict[FieldT, EncodableT]]:
+        stream = self.stream(self.shard_of(aggregate_id or event.key().decode()))
+        return stream, dict(self.fields(event).items())
 
     def fields(self, event: Event) -> dict[str, str]:
         """What the outbox keeps of `event`: all `publish` needs."""

@@ -43,6 +43,16 @@ async def test_stage_writes_the_event_in_the_same_transaction():
     assert await redis.get("p:link:lnk_1") == "revoked"
 
 
+async def test_an_event_added_alone_lands_in_its_shard_as_a_staged_one_does():
+    redis = fakeredis.FakeAsyncRedis(decode_responses=True)
+    outbox = Outbox(service="svc", shards=4)
+    event = _event("lnk_7")
+    await outbox.add(redis, event)
+    [(_, fields)] = await redis.xrange(outbox.stream(outbox.shard_of("lnk_7")))
+    assert fields["event_id"] == str(event.event_id)
+    assert ShareRevoked.model_validate_json(fields["value"]) == event
+
+
 async def test_an_aborted_transaction_stages_neither_change_nor_event():
     server = fakeredis.FakeServer()
     redis = fakeredis.FakeAsyncRedis(server=server, decode_responses=True)

@@ -23,9 +23,7 @@ class Events:
         """Stage `event`. A page or download already served when Redis fails is still counted:
         the event goes to Kafka directly. Only with Kafka away as well is it lost (logged)."""
         try:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                self.outbox.stage(pipe, event)
-                await pipe.execute()
+            await self.outbox.add(self.redis, event)
         except RedisError as error:
             log.warning("outbox unavailable (%r): %s sent to Kafka directly", error, event.topic)
             try:
