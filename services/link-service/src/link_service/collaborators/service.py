@@ -155,8 +155,8 @@ class Collaborators:
         async def plan(pipe: Pipeline) -> Write:
             current = (await self.store.entries(pipe, owner, track_id)).get(cid)
             entry = domain.answered(current, event.request_id, result.status, result.reason)
-            job = await self.store.job(pipe, owner, event.job_id)
-            counts = job is not None and _requested(job[0], track_id, event.request_id)
+            header = await self.store.job_header(pipe, owner, event.job_id)
+            counts = header is not None and _requested(header, track_id, event.request_id)
 
             def write(pipe: Pipeline) -> None:
                 if entry is not None:

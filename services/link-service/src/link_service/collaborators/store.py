@@ -6,6 +6,7 @@ and one owner's requests reach Kafka in the order they were made (README: "Colla
 """
 
 from datetime import timedelta
+from functools import lru_cache
 
 from messaging.outbox import Outbox
 from redis.asyncio import Redis
@@ -14,6 +15,14 @@ from redis.asyncio.client import Pipeline
 from link_service.collaborators.models import Entry, JobHeader, JobResult
 
 JOB_TTL = timedelta(days=30)
+
+
+@lru_cache(maxsize=256)
+def _header(raw: str) -> JobHeader:
+    """A job header's JSON parsed once: every answer of a bulk job reads the same header, and
+    validating its collaborators' addresses again each time made a 50-track job's answers
+    take seconds to count."""
+    return JobHeader.model_validate_json(raw)
 
 
 class CollabStore:
@@ -54,12 +63,19 @@ class CollabStore:
         self, reader: Redis | Pipeline, owner_id: str, job_id: str
     ) -> tuple[JobHeader, dict[str, JobResult]] | None:
         """A job's header and answers, or None."""
-        header = await reader.get(self.job_key(owner_id, job_id))
-        if not header:
+        header = await self.job_header(reader, owner_id, job_id)
+        if header is None:
             return None
         results: dict[str, str] = await reader.hgetall(self.results_key(owner_id, job_id))  # type: ignore[assignment]
         answers = {k: JobResult.model_validate_json(v) for k, v in results.items()}
-        return JobHeader.model_validate_json(header), answers
+        return header, answers
+
+    async def job_header(
+        self, reader: Redis | Pipeline, owner_id: str, job_id: str
+    ) -> JobHeader | None:
+        """A job's header alone, or None."""
+        raw = await reader.get(self.job_key(owner_id, job_id))
+        return _header(raw) if raw else None
 
     def save_job(self, pipe: Pipeline, header: JobHeader) -> None:
         """Queue a new job's header."""
