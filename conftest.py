@@ -13,6 +13,7 @@ from dropbox_emulator.testing import RunningEmulator, free_port, running_emulato
 from faststream.kafka import KafkaBroker
 from messaging.kafka import make_broker
 from messaging.testing import delete_topics_matching
+from service_kit.hash_slots import checking
 from service_kit.testing import ServiceProcess, infra_env
 from service_kit.testing import start_service as _start_service
 
@@ -26,6 +27,14 @@ EMULATOR_ACCESS_TOKEN_TTL_S = 3  # short, so that every test exercises token ref
 os.environ.setdefault("KAFKA_TOPIC_PARTITIONS", "2")
 
 LAYERS = frozenset({"unit", "integration", "e2e"})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hash_slots_checked() -> Iterator[None]:
+    """Every script, transaction and WATCH the tests run in-process keeps its keys in one
+    hash slot, as Redis Cluster requires (service processes check theirs: testing.py)."""
+    with checking():
+        yield
 
 
 @functools.cache

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 async def test_a_read_then_write_never_lets_an_older_event_win_a_race(redis, unique_prefix):
     """Two events race to set a value stamped with their time; the newer must win, in
     whichever order they arrive, however their reads and writes interleave."""
-    key = unique_prefix + "state"
+    key = unique_prefix + "{state}"
 
     async def deliver(stamp: int) -> None:
         async def plan(pipe: Pipeline):
@@ -27,7 +27,12 @@ async def test_a_read_then_write_never_lets_an_older_event_win_a_race(redis, uni
             return lambda pipe: pipe.set(key, stamp)
 
         await apply_once_reading(
-            redis, consumer=unique_prefix + "c", event_id=uuid4(), watch=[key], plan=plan
+            redis,
+            consumer=unique_prefix + "c",
+            event_id=uuid4(),
+            watch=[key],
+            plan=plan,
+            tag="{state}",
         )
 
     for newer_first in (True, False, True, False):
@@ -43,15 +48,15 @@ async def test_act_once_never_acts_on_an_event_applied_before(redis, unique_pref
 
     async def act():
         acted.append(1)
-        return lambda pipe: pipe.incr(unique_prefix + "n")
+        return lambda pipe: pipe.incr(unique_prefix + "{n}")
 
     results = [
-        await act_once(redis, consumer=unique_prefix + "c", event_id=event_id, act=act)
+        await act_once(redis, consumer=unique_prefix + "c", event_id=event_id, act=act, tag="{n}")
         for _ in range(3)
     ]
 
     assert results == [True, False, False]
-    assert acted == [1] and await redis.get(unique_prefix + "n") == "1"
+    assert acted == [1] and await redis.get(unique_prefix + "{n}") == "1"
 
 
 async def test_an_exclusive_act_makes_a_second_instance_retry_later(redis, unique_prefix):

@@ -23,7 +23,7 @@ async def _stage(redis: Redis, outbox: Outbox, events: list[ShareViewed], prefix
     """Commit a change and its event together, as a service would, with no relay running."""
     for event in events:
         async with redis.pipeline(transaction=True) as pipe:
-            pipe.incr(f"{prefix}changes")
+            pipe.incr(f"{prefix}changes:{outbox.tag(event.key().decode())}")  # its event's slot
             outbox.stage(pipe, event)
             await pipe.execute()
 

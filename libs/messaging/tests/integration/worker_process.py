@@ -31,7 +31,8 @@ async def consume(bootstrap: str, redis: Redis, prefix: str, delay_s: float) -> 
             redis,
             consumer=prefix + "views",
             event_id=event.event_id,
-            write=lambda pipe: pipe.incr(prefix + "views"),
+            write=lambda pipe: pipe.incr(prefix + "{views}"),
+            tag="{views}",
         )
 
     await broker.start()

@@ -32,7 +32,7 @@ async def test_stage_writes_the_event_in_the_same_transaction():
     outbox = Outbox(service="svc", key_prefix="p:", topic_prefix="t.")
     event = _event("lnk_1")
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.set("p:link:lnk_1", "revoked")
+        pipe.set(f"p:link:{outbox.tag('lnk_1')}:lnk_1", "revoked")
         outbox.stage(pipe, event)
         await pipe.execute()
     [(_, fields)] = await redis.xrange(outbox.stream(0))
@@ -40,7 +40,7 @@ async def test_stage_writes_the_event_in_the_same_transaction():
     assert fields["key"] == "lnk_1"
     assert fields["event_id"] == str(event.event_id)
     assert ShareRevoked.model_validate_json(fields["value"]) == event
-    assert await redis.get("p:link:lnk_1") == "revoked"
+    assert await redis.get(f"p:link:{outbox.tag('lnk_1')}:lnk_1") == "revoked"
 
 
 async def test_an_event_added_alone_lands_in_its_shard_as_a_staged_one_does():
@@ -58,13 +58,14 @@ async def test_an_aborted_transaction_stages_neither_change_nor_event():
     redis = fakeredis.FakeAsyncRedis(server=server, decode_responses=True)
     other = fakeredis.FakeAsyncRedis(server=server, decode_responses=True)
     outbox = Outbox(service="svc")
+    key = f"link:{outbox.tag('lnk_1')}:lnk_1"  # the outbox's slot, as services key them
     async with redis.pipeline(transaction=True) as pipe:
-        await pipe.watch("link:lnk_1")
-        await other.set("link:lnk_1", "changed-meanwhile")
+        await pipe.watch(key)
+        await other.set(key, "changed-meanwhile")
         pipe.multi()
-        pipe.set("link:lnk_1", "revoked")
+        pipe.set(key, "revoked")
         outbox.stage(pipe, _event("lnk_1"))
         with pytest.raises(WatchError):
             await pipe.execute()
-    assert await redis.get("link:lnk_1") == "changed-meanwhile"
+    assert await redis.get(key) == "changed-meanwhile"
     assert await redis.xlen(outbox.stream(0)) == 0

@@ -16,7 +16,6 @@ from messaging.context import correlation_id_var, safe_correlation_id
 from messaging.kafka import ensure_topics, make_broker, with_dead_letters
 from messaging.outbox import Outbox, OutboxRelay
 from prometheus_client import Histogram
-from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service_kit.admin import Admin, AdminListener
 from service_kit.body_limit import BodyLimit
 from service_kit.lag import watch_lag
+from service_kit.redis_client import connect_redis
 from service_kit.routes import health_router, operator_router
 from service_kit.runtime import Runtime
 from service_kit.settings import ServiceSettings
@@ -45,14 +45,11 @@ def build_runtime(settings: ServiceSettings) -> Runtime:
     tracing = start_tracing(settings)
     return Runtime(
         settings=settings,
-        redis=Redis(
-            # A burst waits for a free connection instead of failing ("Too many connections").
-            connection_pool=BlockingConnectionPool.from_url(
-                str(settings.redis_url),
-                max_connections=settings.redis_max_connections,
-                timeout=settings.redis_pool_timeout_s,
-                decode_responses=True,
-            )
+        redis=connect_redis(
+            str(settings.redis_url),
+            cluster=settings.redis_cluster,
+            max_connections=settings.redis_max_connections,
+            timeout_s=settings.redis_pool_timeout_s,
         ),
         broker=make_broker(
             settings.kafka_bootstrap_servers,

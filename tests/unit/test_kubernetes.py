@@ -1,0 +1,116 @@
+"""deploy/kubernetes validates against Kubernetes' API schemas (kubernetes-validate ships
+them: no cluster, no network) and agrees with the services' settings and health endpoints."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from service_kit import services as service_kit
+
+pytestmark = pytest.mark.unit
+
+HERE = Path(__file__).resolve().parents[2] / "deploy" / "kubernetes"
+KUBERNETES_VERSION = "1.33.0"  # the oldest release still supported upstream when written
+SERVICES = service_kit.SERVICES
+BY_NAME = pytest.mark.parametrize("service", SERVICES, ids=[s.name for s in SERVICES])
+
+
+def documents(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+def resources() -> list[tuple[str, dict[str, Any]]]:
+    kustomization = yaml.safe_load((HERE / "kustomization.yaml").read_text())
+    files = [*kustomization["resources"], "secrets.example.yaml"]
+    return [(name, doc) for name in files for doc in documents(HERE / name)]
+
+
+def of_kind(kind: str, name: str) -> dict[str, Any]:
+    [found] = [d for _, d in resources() if d["kind"] == kind and d["metadata"]["name"] == name]
+    return found
+
+
+def container(name: str) -> dict[str, Any]:
+    [only] = of_kind("Deployment", name)["spec"]["template"]["spec"]["containers"]
+    return only
+
+
+def test_kustomization_applies_every_manifest_but_the_secrets_example():
+    listed = set(yaml.safe_load((HERE / "kustomization.yaml").read_text())["resources"])
+    on_disk = {p.name for p in HERE.glob("*.yaml")} - {"kustomization.yaml"}
+    assert on_disk - listed == {"secrets.example.yaml"}
+
+
+@pytest.mark.parametrize(
+    ("file", "document"), resources(), ids=[f"{f}:{d['kind']}" for f, d in resources()]
+)
+def test_manifest_is_valid_for_kubernetes(file: str, document: dict[str, Any]):
+    try:
+        kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as error:
+        pytest.fail(f"{file}: {document['kind']} {error.path}: {error.message}")
+
+
+@BY_NAME
+def test_each_service_has_a_deployment_a_service_and_an_autoscaler(service):
+    deployment = of_kind("Deployment", service.name)
+    exposed = of_kind("Service", service.name)
+    autoscaler = of_kind("HorizontalPodAutoscaler", service.name)
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert exposed["spec"]["selector"].items() <= labels.items()
+    assert autoscaler["spec"]["scaleTargetRef"]["name"] == service.name
+    assert autoscaler["spec"]["minReplicas"] >= 2, "two at least: one may die"
+    assert autoscaler["spec"]["maxReplicas"] > autoscaler["spec"]["minReplicas"]
+
+
+@BY_NAME
+def test_probes_ask_the_health_endpoints_on_the_services_port(service):
+    spec = container(service.name)
+    ports = {p["name"]: p["containerPort"] for p in spec["ports"]}
+    assert ports["http"] == service.default_port
+    env = {e["name"]: e.get("value") for e in spec["env"]}
+    assert env[service.port_env] == str(service.default_port)
+    assert spec["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert spec["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert spec[probe]["httpGet"]["port"] == "http"
+
+
+@BY_NAME
+def test_resources_are_requested_and_limited(service):
+    resources_ = container(service.name)["resources"]
+    assert set(resources_["requests"]) == set(resources_["limits"]) == {"cpu", "memory"}
+
+
+@BY_NAME
+def test_every_setting_production_requires_comes_from_the_config_map_or_a_secret(service):
+    settings = importlib.import_module(f"{service.module}.settings").Settings
+    config = of_kind("ConfigMap", "share-links-config")["data"]
+    spec = container(service.name)
+    assert spec["envFrom"] == [{"configMapRef": {"name": "share-links-config"}}]
+    secrets = {
+        e["name"]: e["valueFrom"]["secretKeyRef"]["key"]
+        for e in spec["env"]
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    given = set(config) | set(secrets) | {e["name"] for e in spec["env"]}
+    missing = {name.upper() for name in settings.required_in_production()} - given
+    assert not missing, f"give {service.name} {sorted(missing)}"
+    assert not set(settings.development_secrets) & set(config), "secrets go in the Secret"
+    example = of_kind("Secret", "share-links-secrets")["stringData"]
+    assert set(secrets.values()) <= set(example), "secrets.example.yaml lists every key"
+
+
+def test_config_map_names_only_settings_some_service_reads():
+    read: set[str] = set()
+    for service in SERVICES:
+        settings = importlib.import_module(f"{service.module}.settings").Settings
+        for name, field in settings.model_fields.items():
+            read.add(str(field.validation_alias or name).upper())
+    unread = set(of_kind("ConfigMap", "share-links-config")["data"]) - read
+    assert not unread, f"no service reads {sorted(unread)}"
