@@ -46,9 +46,7 @@ class CatalogStore:
             return {}
         keys = [self._key(owner_id, "track", t) for t in track_ids]
         values = await self.redis.mget(keys)
-        return {
-            t: _stored(v) for t, v in zip(track_ids, values, strict=True) if v
-        }
+        return {t: _stored(v) for t, v in zip(track_ids, values, strict=True) if v}
 
     async def all_tracks(self, owner_id: str, bucket: str | None = None) -> list[Track]:
         """The owner's tracks (of one bucket), sorted by title."""
