@@ -9,6 +9,7 @@ from uuid import uuid4
 import httpx
 import pytest
 from devstack import kafka, redis
+from devstack.services import cluster_env
 from dropbox_emulator.testing import RunningEmulator, free_port, running_emulator, sdk_env
 from faststream.kafka import KafkaBroker
 from messaging.kafka import make_broker
@@ -25,6 +26,8 @@ EMULATOR_ACCESS_TOKEN_TTL_S = 3  # short, so that every test exercises token ref
 # Every test prefix provisions all topics; two partitions each keep a whole run's topics
 # small on one local broker and still let two consumers split the work.
 os.environ.setdefault("KAFKA_TOPIC_PARTITIONS", "2")
+# With CLUSTER=1 (make test-cluster) every service the tests start is a cluster client.
+os.environ.update({k: v for k, v in cluster_env().items() if k not in os.environ})
 
 LAYERS = frozenset({"unit", "integration", "e2e"})
 

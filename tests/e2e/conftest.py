@@ -210,15 +210,18 @@ def put_demo_song(
 
 @contextmanager
 def kafka_paused() -> Iterator[None]:
-    """Kafka frozen (SIGSTOP) for the block: every client sees it gone, then it resumes."""
-    pid = procs.read_pid(kafka.NAME)
-    if pid is None:
+    """Kafka frozen (SIGSTOP, every node) for the block: every client sees it gone, then it
+    resumes."""
+    pids = [procs.read_pid(node.name) for node in kafka.nodes()]
+    if None in pids:
         pytest.skip("Kafka was not started by devstack here, so this test cannot pause it")
-    os.kill(pid, signal.SIGSTOP)
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
     try:
         yield
     finally:
-        os.kill(pid, signal.SIGCONT)
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import os
 import re
 import time
 
@@ -10,7 +11,7 @@ import pytest
 from contracts import topics
 from contracts.events import DownloadRecorded, ShareViewed
 from messaging.testing import read_topic
-from redis.asyncio import Redis
+from service_kit.redis_client import connect_redis
 
 from .conftest import BROWSER, PROJECT, SHARE_HEADERS, STEMS, WAV, player_urls
 
@@ -110,8 +111,8 @@ async def test_expired_link_is_410_with_a_no_longer_available_page(
     system, playlist, person, redis_url
 ):
     link = system.share(tracks=["t-2"], expires_in_days=1)
-    redis = Redis.from_url(redis_url, decode_responses=True)
-    [key] = await redis.keys(f"{system.prefix}link:*:{link['id']}")
+    redis = connect_redis(redis_url, cluster=os.environ.get("REDIS_CLUSTER") == "true")
+    [key] = [k async for k in redis.scan_iter(f"{system.prefix}link:*:{link['id']}")]
     record = json.loads(await redis.get(key))
     record["expires_at"] = "2020-01-01T00:00:00+00:00"  # a day passing, without waiting a day
     await redis.set(key, json.dumps(record))

@@ -314,3 +314,56 @@ def test_service_dockerfile_copies_only_files_that_exist(service: Service) -> No
                 f"services/{service.name}/Dockerfile uses {source}, which the build context "
                 "(the repository root) does not have"
             )
+
+
+REPLICAS_FILE = ROOT / "docker-compose.replicas.yml"
+
+
+class _ComposeLoader(yaml.SafeLoader):
+    """YAML as compose reads it: `!reset <value>` drops what the base file set (the value
+    given stands instead)."""
+
+
+_ComposeLoader.add_constructor(
+    "!reset",
+    lambda loader, node: (
+        loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else None
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def replicas() -> dict[str, Any]:
+    loaded = yaml.load(REPLICAS_FILE.read_text(), Loader=_ComposeLoader)  # noqa: S506
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_the_replicas_file_validates_against_the_compose_spec(replicas: dict[str, Any]) -> None:
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    problems = [e.message for e in Draft7Validator(schema).iter_errors(replicas)]
+    assert not problems, problems
+
+
+@BY_NAME
+def test_the_replicas_file_runs_two_of_every_service_on_no_host_port(
+    replicas: dict[str, Any], service: Service
+) -> None:
+    overlay = replicas["services"][service.name]
+    assert overlay["deploy"]["replicas"] >= 2
+    assert overlay["ports"] == [], "two replicas cannot publish one host port: !reset []"
+
+
+def test_the_gateway_replicas_are_reached_through_one_proxy(
+    compose: dict[str, Any], replicas: dict[str, Any], env_example: list[str]
+) -> None:
+    proxy = replicas["services"]["gateway-proxy"]
+    assert proxy["ports"] == compose["services"]["gateway"]["ports"][:1], "the public port"
+    [mount] = proxy["volumes"]
+    config = (ROOT / mount.split(":")[0]).read_text()
+    assert "proxy_pass $gateway" in config and "http://gateway:8000" in config
+    assert "proxy_buffering off" in config, "previews stream through"
+    trusted = replicas["services"]["gateway"]["environment"]["TRUSTED_PROXIES"]
+    assert trusted and "0.0.0.0/0" not in trusted, "only the proxy's networks"
+    variables = {m[0] or m[1] for m in COMPOSE_VARIABLE.findall(REPLICAS_FILE.read_text())}
+    assert variables <= set(env_example_variables(env_example))

@@ -25,7 +25,8 @@ def make_broker(
     `traced`: spans of every publish and consume, in the trace the message's headers carry."""
     delivery = ReliableDelivery(policy or DeliveryPolicy())
     return KafkaBroker(
-        bootstrap_servers,
+        # FastStream takes one string for one address: split a cluster's list.
+        bootstrap_servers.split(","),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,

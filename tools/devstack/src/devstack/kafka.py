@@ -1,12 +1,17 @@
-"""One local Apache Kafka node (KRaft, broker and controller), from Maven Central jars."""
+"""Local Apache Kafka from Maven Central jars, in KRaft mode: one node (broker and
+controller), or with CLUSTER=1 three such nodes forming the controller quorum (DESIGN §14:
+brokers on 9092–9094, their controllers on 9192–9194; replication factor 3 and
+min.insync.replicas=2)."""
 
 import base64
 import shutil
 import subprocess
 import uuid
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from devstack import procs
+from devstack import cluster, procs
 from devstack.paths import DevstackError, cache_dir
 
 # docker-compose.yml runs apache/kafka:<KAFKA_VERSION>; a test keeps the two equal.
@@ -50,39 +55,67 @@ logger.started.level=info
 """
 
 
+@dataclass(frozen=True)
+class Node:
+    """One Kafka process: its name for procs, KRaft node id, ports and data folder."""
+
+    name: str
+    node_id: int
+    broker_port: int
+    controller_port: int
+    home: Path
+
+
 def port() -> int:
-    """The broker's port: KAFKA_PORT, default 9092."""
+    """The (first) broker's port: KAFKA_PORT, default 9092."""
     return procs.env_port("KAFKA_PORT", 9092)
 
 
 def controller_port() -> int:
-    """The KRaft controller's port: KAFKA_CONTROLLER_PORT, default 9093."""
+    """The single node's KRaft controller port: KAFKA_CONTROLLER_PORT, default 9093."""
     return procs.env_port("KAFKA_CONTROLLER_PORT", 9093)
 
 
+def nodes(of_cluster: bool | None = None) -> list[Node]:
+    """The nodes to run: one, or three with CLUSTER=1 (brokers on consecutive ports from
+    KAFKA_PORT, each controller 100 above its broker); `of_cluster` overrides CLUSTER."""
+    if not (cluster.enabled() if of_cluster is None else of_cluster):
+        return [Node(NAME, 1, port(), controller_port(), _home())]
+    return [
+        Node(f"{NAME}-{n}", n, port() + n - 1, port() + n + 99, _home() / "cluster" / f"node-{n}")
+        for n in (1, 2, 3)
+    ]
+
+
 def address() -> str:
-    """The bootstrap address clients use."""
-    return f"127.0.0.1:{port()}"
+    """The bootstrap address clients use (every broker's, on a cluster)."""
+    return ",".join(f"127.0.0.1:{node.broker_port}" for node in nodes())
 
 
-def server_properties(broker_port: int, ctl_port: int, data_dir: Path) -> str:
-    """A single-node KRaft configuration; topics are never created implicitly."""
+def server_properties(node: Node, voters: list[Node]) -> str:
+    """A KRaft node that is broker and controller; topics are never created implicitly.
+    With three voters, internal topics are replicated three times and a write needs two."""
+    replicas, in_sync = ("3", "2") if len(voters) == 3 else ("1", "1")
+    quorum = ",".join(f"{v.node_id}@127.0.0.1:{v.controller_port}" for v in voters)
     settings = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.voters": f"1@127.0.0.1:{ctl_port}",
-        "listeners": f"PLAINTEXT://127.0.0.1:{broker_port},CONTROLLER://127.0.0.1:{ctl_port}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{broker_port}",
+        "node.id": str(node.node_id),
+        "controller.quorum.voters": quorum,
+        "listeners": f"PLAINTEXT://127.0.0.1:{node.broker_port},"
+        f"CONTROLLER://127.0.0.1:{node.controller_port}",
+        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{node.broker_port}",
         "inter.broker.listener.name": "PLAINTEXT",
         "controller.listener.names": "CONTROLLER",
         "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-        "log.dirs": str(data_dir),
+        "log.dirs": str(node.home / "data"),
         "num.partitions": "1",
-        "offsets.topic.replication.factor": "1",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
+        "default.replication.factor": replicas,
+        "min.insync.replicas": in_sync,
+        "offsets.topic.replication.factor": replicas,
+        "transaction.state.log.replication.factor": replicas,
+        "transaction.state.log.min.isr": in_sync,
+        "share.coordinator.state.topic.replication.factor": replicas,
+        "share.coordinator.state.topic.min.isr": in_sync,
         "group.initial.rebalance.delay.ms": "0",
         "auto.create.topics.enable": "false",
     }
@@ -146,18 +179,21 @@ def fetch_jars() -> Path:
     return lib
 
 
-def _write_config() -> tuple[Path, Path]:
-    home = _home()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "server.properties"
-    config.write_text(server_properties(port(), controller_port(), home / "data"))
-    log4j = home / "log4j2.properties"
+def _cluster_id_file() -> Path:
+    return _home() / ("cluster" if cluster.enabled() else "") / "cluster-id"
+
+
+def _write_config(node: Node, voters: list[Node]) -> tuple[Path, Path]:
+    node.home.mkdir(parents=True, exist_ok=True)
+    config = node.home / "server.properties"
+    config.write_text(server_properties(node, voters))
+    log4j = node.home / "log4j2.properties"
     log4j.write_text(LOG4J2_PROPERTIES)
     return config, log4j
 
 
-def _format_storage(java: str, lib: Path, config: Path, log4j: Path) -> None:
-    if (_home() / "data" / "meta.properties").is_file():
+def _format_storage(java: str, lib: Path, node: Node, config: Path, log4j: Path) -> None:
+    if (node.home / "data" / "meta.properties").is_file():
         return
     command = [
         java,
@@ -167,7 +203,7 @@ def _format_storage(java: str, lib: Path, config: Path, log4j: Path) -> None:
         "kafka.tools.StorageTool",
         "format",
         # `=`: an id kept from before may start with "-"
-        f"--cluster-id={cluster_id(_home() / 'cluster-id')}",
+        f"--cluster-id={cluster_id(_cluster_id_file())}",
         "-c",
         str(config),
         "--ignore-formatted",
@@ -176,53 +212,80 @@ def _format_storage(java: str, lib: Path, config: Path, log4j: Path) -> None:
     if result.returncode != 0:
         raise DevstackError(
             f"formatting Kafka's storage failed:\n{result.stdout}{result.stderr}"
-            f"Delete {_home() / 'data'} and {_home() / 'cluster-id'} to start afresh."
+            f"Delete {node.home / 'data'} and {_cluster_id_file()} to start afresh."
         )
 
 
 def is_ready() -> bool:
-    """Whether something answers on the broker's port."""
-    return procs.port_answers(port())
+    """Whether something answers on every broker's port."""
+    return all(procs.port_answers(node.broker_port) for node in nodes())
 
 
-def _log_says_started(offset: int) -> bool:
-    with procs.log_file(NAME).open("rb") as log:
+def _log_says_started(node: Node, offset: int) -> bool:
+    with procs.log_file(node.name).open("rb") as log:
         log.seek(offset)
         return STARTED_MESSAGE.encode() in log.read()
 
 
+def _up(node: Node, log_offset: int) -> bool:
+    return _log_says_started(node, log_offset) and procs.port_answers(node.broker_port)
+
+
 def ensure_running(timeout: float = 90.0) -> procs.Running:
-    """Start the broker unless one answers already; return its address and whether we started it."""
-    pid = procs.read_pid(NAME)
-    if is_ready():
-        owner = f"devstack's, pid {pid}" if pid else "not started by devstack"
+    """Start every node that does not answer; return the address and whether we started any."""
+    other = [n.name for n in nodes(not cluster.enabled()) if procs.read_pid(n.name) is not None]
+    if other:
+        raise DevstackError(
+            f"Kafka runs {'as one node' if cluster.enabled() else 'as a cluster'} here "
+            f"({', '.join(other)}): stop it first with `make down`"
+        )
+    down = [node for node in nodes() if not procs.port_answers(node.broker_port)]
+    if not down:
+        pids = {procs.read_pid(node.name) for node in nodes()}
+        owner = "devstack's" if None not in pids else "not all started by devstack"
         print(f"devstack: Kafka already answers on {address()} ({owner}); reusing it")
         return procs.Running(address(), started=False)
-    if pid is not None:
-        print(f"devstack: Kafka (pid {pid}) is starting; waiting for it")
-        procs.wait_until(NAME, is_ready, pid, timeout)
-        return procs.Running(address(), started=False)
-    _start(timeout)
-    return procs.Running(address(), started=True)
+    to_start = [node for node in down if procs.read_pid(node.name) is None]
+    for node in down:
+        if node not in to_start:
+            print(f"devstack: Kafka node {node.node_id} is starting; waiting for it")
+    _start(to_start, timeout)
+    for node in down:
+        procs.wait_until(node.name, partial(procs.port_answers, node.broker_port), None, timeout)
+    return procs.Running(address(), started=bool(to_start))
 
 
-def _start(timeout: float) -> None:
-    if procs.port_answers(controller_port()):
-        raise DevstackError(
-            f"port {controller_port()} is taken, and Kafka's controller needs it: "
-            "set KAFKA_CONTROLLER_PORT to a free port"
-        )
+def _start(to_start: list[Node], timeout: float) -> None:
+    """Spawn every node first (a quorum needs two of three up), then wait for each."""
     java = _require("java", "openjdk-17-jre-headless")
     lib = fetch_jars()
-    config, log4j = _write_config()
-    _format_storage(java, lib, config, log4j)
-    log = procs.log_file(NAME)
-    offset = log.stat().st_size if log.exists() else 0
-    print(f"devstack: starting Kafka {KAFKA_VERSION} on {address()} (log: {log})")
-    command = [
+    offsets = {}
+    for node in to_start:
+        if procs.port_answers(node.controller_port):
+            raise DevstackError(
+                f"port {node.controller_port} is taken, and Kafka's controller needs it: "
+                "set KAFKA_CONTROLLER_PORT (one node) or KAFKA_PORT (a cluster) to free ports"
+            )
+        config, log4j = _write_config(node, nodes())
+        _format_storage(java, lib, node, config, log4j)
+        log = procs.log_file(node.name)
+        offsets[node] = log.stat().st_size if log.exists() else 0
+        print(
+            f"devstack: starting Kafka {KAFKA_VERSION} on 127.0.0.1:{node.broker_port} (log: {log})"
+        )
+        procs.spawn(node.name, _command(java, lib, config, log4j))
+    for node in to_start:
+        up = partial(_up, node, offsets[node])
+        procs.wait_until(node.name, up, procs.last_pid(node.name), timeout)
+    print(f"devstack: Kafka is ready on {address()}")
+
+
+def _command(java: str, lib: Path, config: Path, log4j: Path) -> list[str]:
+    heap = "-Xmx512m" if cluster.enabled() else "-Xmx1g"  # three of them share the machine
+    return [
         java,
         "-Xms256m",
-        "-Xmx1g",
+        heap,
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={log4j}",
         "-cp",
@@ -230,14 +293,19 @@ def _start(timeout: float) -> None:
         "kafka.Kafka",
         str(config),
     ]
-    pid = procs.spawn(NAME, command)
-    procs.wait_until(NAME, lambda: _log_says_started(offset) and is_ready(), pid, timeout)
-    print(f"devstack: Kafka is ready on {address()}")
+
+
+def kill(node_id: int) -> None:
+    """SIGKILL one node (fault tests); `ensure_running` brings it back."""
+    [node] = [node for node in nodes() if node.node_id == node_id]
+    procs.stop(node.name, hard=True)
+    print(f"devstack: killed Kafka node {node_id}")
 
 
 def stop() -> bool:
-    """Stop the broker devstack started; False when there was none."""
-    stopped = procs.stop(NAME, timeout=30.0)
-    if stopped:
+    """Stop every node devstack started, one or a cluster; False when there was none."""
+    every = [*nodes(of_cluster=False), *nodes(of_cluster=True)]
+    stopped = [procs.stop(node.name, timeout=30.0) for node in reversed(every)]
+    if any(stopped):
         print("devstack: stopped Kafka")
-    return stopped
+    return any(stopped)

@@ -1,26 +1,49 @@
-"""A local redis-server from the OS packages, with AOF persistence under .cache/redis.
+"""Local redis-server from the OS packages, with AOF persistence under .cache: one server,
+or with CLUSTER=1 a Redis Cluster of three primaries and three replicas on ports
+7000–7005 (DESIGN §14), created with `redis-cli --cluster create` the first time.
 
 Every write is fsynced before Redis answers (`appendfsync always`, as docker-compose.yml
 runs it): a crash then loses nothing a service was told was stored (docs/reliability.md).
+On a cluster a primary answers before its replica has the write; docs/scaling.md says what
+a failover can lose.
 """
 
 import socket
+import subprocess
+import time
+from functools import partial
+from pathlib import Path
 
-from devstack import procs
+from devstack import cluster, procs
 from devstack.packages import debian_program
-from devstack.paths import cache_dir
+from devstack.paths import DevstackError, cache_dir
 
 NAME = "redis"
+# A primary that does not answer for this long is replaced by its replica.
+CLUSTER_NODE_TIMEOUT_MS = 2000
 
 
-def port() -> int:
-    """Redis's port: REDIS_PORT, default 6379."""
+def port(of_cluster: bool | None = None) -> int:
+    """The (first) node's port: REDIS_PORT, default 6379; REDIS_CLUSTER_PORT, default 7000,
+    with CLUSTER=1 (`of_cluster` overrides CLUSTER)."""
+    if cluster.enabled() if of_cluster is None else of_cluster:
+        return procs.env_port("REDIS_CLUSTER_PORT", 7000)
     return procs.env_port("REDIS_PORT", 6379)
 
 
+def ports(of_cluster: bool | None = None) -> list[int]:
+    """Every node's port: one, or six on a cluster."""
+    on_cluster = cluster.enabled() if of_cluster is None else of_cluster
+    return [port(on_cluster) + n for n in range(6 if on_cluster else 1)]
+
+
 def url() -> str:
-    """The URL clients use."""
+    """The URL clients use (on a cluster any node's; the client finds the others)."""
     return f"redis://127.0.0.1:{port()}/0"
+
+
+def _name(node_port: int) -> str:
+    return NAME if node_port == port(of_cluster=False) else f"{NAME}-{node_port}"
 
 
 def answers_ping(redis_port: int, host: str = "127.0.0.1") -> bool:
@@ -34,8 +57,10 @@ def answers_ping(redis_port: int, host: str = "127.0.0.1") -> bool:
 
 
 def is_ready() -> bool:
-    """Whether Redis answers PING on its port."""
-    return answers_ping(port())
+    """Whether every node answers PING, and a cluster says it is ok."""
+    if not all(answers_ping(p) for p in ports()):
+        return False
+    return not cluster.enabled() or _cluster_info(port()).get("cluster_state") == "ok"
 
 
 def server_executable() -> str:
@@ -44,48 +69,95 @@ def server_executable() -> str:
 
 
 def ensure_running(timeout: float = 30.0) -> procs.Running:
-    """Start redis-server unless a Redis answers; return its URL and whether we started it."""
-    pid = procs.read_pid(NAME)
-    if is_ready():
-        owner = f"devstack's, pid {pid}" if pid else "not started by devstack"
-        print(f"devstack: Redis already answers on port {port()} ({owner}); reusing it")
-        return procs.Running(url(), started=False)
-    if pid is not None:
-        print(f"devstack: Redis (pid {pid}) is starting; waiting for it")
-        procs.wait_until(NAME, is_ready, pid, timeout)
+    """Start every node that does not answer (and form the cluster the first time); return
+    the URL and whether we started any."""
+    down = [p for p in ports() if not answers_ping(p)]
+    if not down and is_ready():
+        pids = {procs.read_pid(_name(p)) for p in ports()}
+        owner = "devstack's" if None not in pids else "not all started by devstack"
+        print(f"devstack: Redis already answers at {url()} ({owner}); reusing it")
         return procs.Running(url(), started=False)
     server = server_executable()
-    data = cache_dir() / "redis"
-    data.mkdir(parents=True, exist_ok=True)
-    print(f"devstack: starting Redis on port {port()} (log: {procs.log_file(NAME)})")
-    command = [
-        server,
-        "--port",
-        str(port()),
-        "--bind",
-        "127.0.0.1",
-        "--dir",
-        str(data),
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "always",
-        "--save",
-        "",
-        "--daemonize",
-        "no",
-        "--logfile",
-        "",
-    ]
-    pid = procs.spawn(NAME, command)
-    procs.wait_until(NAME, is_ready, pid, timeout)
+    to_start = [p for p in down if procs.read_pid(_name(p)) is None]
+    for node_port in to_start:
+        log = procs.log_file(_name(node_port))
+        print(f"devstack: starting Redis on port {node_port} (log: {log})")
+        procs.spawn(_name(node_port), _command(server, node_port))
+    for node_port in down:
+        name = _name(node_port)
+        procs.wait_until(name, partial(answers_ping, node_port), procs.last_pid(name), timeout)
+    if cluster.enabled():
+        _form_cluster(timeout)
     print(f"devstack: Redis is ready at {url()}")
-    return procs.Running(url(), started=True)
+    return procs.Running(url(), started=bool(to_start))
+
+
+def _command(server: str, node_port: int) -> list[str]:
+    data = _data_dir(node_port)
+    data.mkdir(parents=True, exist_ok=True)
+    command = [server, "--port", str(node_port), "--bind", "127.0.0.1", "--dir", str(data)]
+    command += ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
+    command += ["--daemonize", "no", "--logfile", ""]
+    if cluster.enabled():
+        command += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]
+        command += ["--cluster-node-timeout", str(CLUSTER_NODE_TIMEOUT_MS)]
+    return command
+
+
+def _data_dir(node_port: int) -> Path:
+    if cluster.enabled():
+        return cache_dir() / "redis-cluster" / str(node_port)
+    return cache_dir() / "redis"
+
+
+def _form_cluster(timeout: float) -> None:
+    """Create the cluster when its nodes know only themselves (the first start); nodes that
+    restart rejoin from their nodes.conf. Then wait until it serves every slot."""
+    if _cluster_info(port()).get("cluster_known_nodes") == "1":
+        nodes = [f"127.0.0.1:{p}" for p in ports()]
+        print("devstack: creating the Redis Cluster (3 primaries, 3 replicas)")
+        create = ["redis-cli", "--cluster", "create", *nodes, "--cluster-replicas", "1"]
+        result = subprocess.run(
+            [*create, "--cluster-yes"], capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise DevstackError(
+                f"redis-cli --cluster create failed:\n{result.stdout}{result.stderr}"
+                f"Run `make down`, delete {cache_dir() / 'redis-cluster'} and start again."
+            )
+    deadline = time.monotonic() + timeout
+    while not is_ready():
+        if time.monotonic() > deadline:
+            raise DevstackError(
+                f"the Redis Cluster is not ok after {timeout:.0f}s: {_cluster_info(port())}"
+            )
+        time.sleep(0.2)
+
+
+def _cluster_info(node_port: int) -> dict[str, str]:
+    """CLUSTER INFO of one node, as a mapping ({} when it does not answer)."""
+    result = subprocess.run(
+        ["redis-cli", "-p", str(node_port), "cluster", "info"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=5,
+    )
+    pairs = (line.strip().partition(":") for line in result.stdout.splitlines())
+    return {key: value for key, _, value in pairs if value}
+
+
+def kill(node_port: int) -> None:
+    """SIGKILL one node (fault tests); `ensure_running` brings it back."""
+    procs.stop(_name(node_port), hard=True)
+    print(f"devstack: killed Redis on port {node_port}")
 
 
 def stop(*, hard: bool = False) -> bool:
-    """Stop the Redis devstack started (SIGKILL when `hard`); False when there was none."""
-    stopped = procs.stop(NAME, hard=hard)
-    if stopped:
+    """Stop every node devstack started, one or a cluster (SIGKILL when `hard`); False when
+    there was none."""
+    every = [*ports(of_cluster=False), *ports(of_cluster=True)]
+    stopped = [procs.stop(_name(p), hard=hard) for p in every]
+    if any(stopped):
         print(f"devstack: {'killed' if hard else 'stopped'} Redis")
-    return stopped
+    return any(stopped)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from service_kit import services as service_kit
 from service_kit.services import ServiceSpec
 
-from devstack import procs
+from devstack import cluster, procs
 from devstack.paths import cache_dir
 
 
@@ -59,9 +59,18 @@ SMTP_SINK = Service("smtp-sink", "smtp_sink", "SMTP_SINK_WEB_PORT", 8025, ready_
 SERVICES: tuple[Service, ...] = (EMULATOR, SMTP_SINK, *map(Service.of, service_kit.SERVICES))
 
 
+def cluster_env() -> dict[str, str]:
+    """What a service needs on the cluster (CLUSTER=1): the cluster client, topics replicated
+    three times, and outbox shards spread over the three primaries; {} otherwise."""
+    if not cluster.enabled():
+        return {}
+    return {"REDIS_CLUSTER": "true", "KAFKA_REPLICATION_FACTOR": "3", "OUTBOX_SHARDS": "6"}
+
+
 def service_env(caller: Mapping[str, str], kafka_bootstrap: str, redis_url: str) -> dict[str, str]:
     """The services' environment: devstack's defaults, overridden by whatever the caller set."""
     defaults = {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "REDIS_URL": redis_url}
+    defaults.update(cluster_env())
     defaults.update({s.port_env: str(s.default_port) for s in SERVICES})
     emulator_ca = str(cache_dir() / "dropbox-emulator" / "ca.pem")
     emulator_host = f"localhost:{EMULATOR.port({**defaults, **caller})}"

@@ -1,4 +1,5 @@
 import base64
+import dataclasses
 
 import pytest
 from devstack import kafka
@@ -9,8 +10,13 @@ def _parse(properties: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in properties.splitlines())
 
 
-def test_server_properties_describe_one_kraft_node_on_loopback(tmp_path):
-    settings = _parse(kafka.server_properties(19092, 19093, tmp_path / "data"))
+def test_server_properties_describe_one_kraft_node_on_loopback(tmp_path, monkeypatch):
+    monkeypatch.delenv("CLUSTER", raising=False)
+    monkeypatch.setenv("KAFKA_PORT", "19092")
+    monkeypatch.setenv("KAFKA_CONTROLLER_PORT", "19093")
+    [node] = kafka.nodes()
+    node = dataclasses.replace(node, home=tmp_path)
+    settings = _parse(kafka.server_properties(node, [node]))
 
     assert settings["process.roles"] == "broker,controller"
     assert settings["controller.quorum.voters"] == "1@127.0.0.1:19093"
@@ -19,12 +25,26 @@ def test_server_properties_describe_one_kraft_node_on_loopback(tmp_path):
     assert settings["log.dirs"] == str(tmp_path / "data")
     assert settings["offsets.topic.replication.factor"] == "1"
     assert settings["group.initial.rebalance.delay.ms"] == "0"
-
-
-def test_server_properties_never_create_topics_implicitly(tmp_path):
-    settings = _parse(kafka.server_properties(9092, 9093, tmp_path))
-
     assert settings["auto.create.topics.enable"] == "false"
+
+
+def test_a_cluster_is_three_voters_replicating_three_times_and_writing_to_two(monkeypatch):
+    monkeypatch.setenv("CLUSTER", "1")
+    monkeypatch.delenv("KAFKA_PORT", raising=False)
+    nodes = kafka.nodes()
+    assert kafka.address() == "127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094"  # DESIGN §14
+    assert len({node.home for node in nodes}) == 3
+    for node in nodes:
+        settings = _parse(kafka.server_properties(node, nodes))
+        assert settings["node.id"] == str(node.node_id)
+        assert settings["controller.quorum.voters"] == (
+            "1@127.0.0.1:9192,2@127.0.0.1:9193,3@127.0.0.1:9194"
+        )
+        assert settings["listeners"].startswith(f"PLAINTEXT://127.0.0.1:{node.broker_port},")
+        assert settings["default.replication.factor"] == "3"
+        assert settings["offsets.topic.replication.factor"] == "3"
+        assert settings["min.insync.replicas"] == "2"
+        assert settings["transaction.state.log.min.isr"] == "2"
 
 
 def test_cluster_id_is_an_unpadded_base64url_uuid(tmp_path):
