@@ -8,7 +8,7 @@ BENCH_ARGS ?=
 # uv from PATH, else the copy `make uv` installed with pip, whose script folder may not be on PATH.
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: help uv install run up down test bench lint chaos contracts-snapshot
+.PHONY: help uv install run up down test test-cluster bench lint chaos contracts-snapshot
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-20s %s\n", $$1, $$2}'
@@ -45,6 +45,10 @@ contracts-snapshot: install ## rewrite libs/contracts/schemas and docs/asyncapi 
 
 bench: up ## run the benchmarks against the stack of `make up`: ratios to baselines, bench/results.json
 	$(UV) run --locked python bench/run.py $(BENCH_ARGS)
+
+test-cluster: install ## the e2e suite and the cluster's faults on 3 Kafka brokers and a Redis Cluster (CLUSTER=1)
+	env -u KAFKA_BOOTSTRAP_SERVERS -u REDIS_URL CLUSTER=1 $(UV) run --locked pytest \
+		-m "e2e or chaos" tests/e2e tests/chaos/test_faults_under_load.py $(PYTEST_ARGS)
 
 chaos: install ## fault runs under load, then exact reconciliation (stops and kills devstack's Kafka and Redis)
 	env -u KAFKA_BOOTSTRAP_SERVERS -u REDIS_URL $(UV) run --locked pytest -m chaos tests/chaos $(PYTEST_ARGS)

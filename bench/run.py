@@ -21,6 +21,7 @@ from devstack import kafka
 from freshness import freshness
 from harness import BROWSER, HERE, Load, baseline, service_rss_mib, wrk
 from ingest import analytics_ingest
+from redis_footprint import redis_footprint
 from stack import Stack
 from streaming import preview_streaming
 
@@ -151,6 +152,9 @@ BENCHMARKS: dict[str, Callable[[Stack, argparse.Namespace], dict[str, Any]]] = {
     "revoke-no-kafka": lambda stack, args: revocation(stack, args.links, kafka_down=True),
     "share": lambda stack, args: bulk_share(stack, args.tracks, args.delay_ms),
     "ingest": lambda stack, args: asyncio.run(analytics_ingest(stack, args.events)),
+    "footprint": lambda stack, args: redis_footprint(
+        stack, args.footprint, args.footprint // 2, args.footprint * 10
+    ),
 }
 
 
@@ -165,6 +169,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200, help="downloads/s of benchmark 5")
     parser.add_argument("--tracks", type=int, default=50, help="tracks of benchmark 8")
     parser.add_argument("--delay-ms", type=int, default=50, help="Dropbox delay of benchmark 8")
+    parser.add_argument(
+        "--footprint", type=int, default=1000, help="links of 10 (tracks: half, events: 10x)"
+    )
     parser.add_argument("--results", type=Path, default=HERE / "results.json")
     parser.add_argument("--only", nargs="*", choices=sorted(BENCHMARKS), help="run only these")
     args = parser.parse_args()

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
-from devstack import kafka, redis
+from devstack import cluster, kafka, redis
 from devstack.paths import run_dir
 from messaging.testing import delete_topics_matching
 from redis import Redis
@@ -31,9 +31,10 @@ def kafka_bootstrap() -> Iterator[str]:
 def redis_url() -> Iterator[str]:
     """devstack's Redis, fsyncing every write as production does (devstack.redis)."""
     running = redis.ensure_running()
-    # A Redis `make up` started before devstack fsynced every write: as production, from now.
-    with Redis.from_url(running.address) as client:
-        client.config_set("appendfsync", "always")
+    if not cluster.enabled():  # a cluster's nodes always start so
+        # A Redis `make up` started before devstack fsynced every write: as production, now.
+        with Redis.from_url(running.address) as client:
+            client.config_set("appendfsync", "always")
     yield running.address
     if running.started:
         redis.stop()

@@ -1,8 +1,9 @@
 """Faults under a steady load, then an exact reconciliation (issue 13, DESIGN §12).
 
-The whole system runs as processes on devstack's Kafka and Redis: two instances of each
-consumer service (link-, dropbox-, notify- and analytics-service) in one consumer group,
-the gateway, the Dropbox emulator over HTTPS and the SMTP sink. During each scenario people
+The whole system runs as processes on devstack's Kafka and Redis (with CLUSTER=1 a
+three-broker Kafka and a Redis Cluster, DESIGN §14): two instances of every service (the
+consumers in one group each, the people's requests spread over both gateways), the Dropbox
+emulator over HTTPS and the SMTP sink. During each scenario people
 open a share page and download its files, and a producer shares new tracks with two
 collaborators each (one a Producer Dashboard user); one fault strikes meanwhile. Then every
 view and download served must be counted once, every share accepted must be granted in
@@ -22,7 +23,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from devstack import kafka, redis
+from devstack import cluster, kafka, redis
 from dropbox_emulator.testing import RunningEmulator
 from service_kit.testing import (
     BROWSER,
@@ -87,12 +88,23 @@ class Fleet:
     owner_id: str = field(default_factory=lambda: f"u-{uuid4().hex[:8]}")
     email: str = field(default_factory=lambda: f"p-{uuid4().hex[:8]}@example.com")
 
+    # Gateways the load sends people to: one taken out is drained before it is killed (a
+    # request it answered as it died would be counted and not known to the ledger).
+    serving: set[int] = field(default_factory=lambda: {0, 1})
+
     def url(self, name: str) -> str:
         """Where requests to service `name` go: its first instance."""
         return self.instances[name][0].base_url
 
+    def gateway(self) -> str:
+        """A gateway serving people, either one."""
+        return self.instances["gateway"][random.choice(sorted(self.serving))].base_url
+
     async def kill(self, name: str, index: int) -> None:
-        """SIGKILL one instance, whatever it was doing."""
+        """SIGKILL one instance, whatever it was doing (a gateway once people left it)."""
+        if name == "gateway":
+            self.serving.discard(index)
+            await asyncio.sleep(1)
         self.instances[name][index].stop()
 
     async def restart(self, name: str, index: int) -> None:
@@ -101,6 +113,8 @@ class Fleet:
         new = start_service(name, old.env, log=self.logs / f"{name}-{index}.log")
         self.instances[name][index] = new
         await asyncio.to_thread(new.wait_ready, 90)
+        if name == "gateway":
+            self.serving.add(index)
 
     def stop(self) -> None:
         for instances in self.instances.values():
@@ -130,7 +144,12 @@ def _start_fleet(base: dict[str, str], emulator: RunningEmulator, mail: Mail, lo
         "DROPBOX_SERVICE_URL": fleet.url("dropbox-service"),
         "TRUSTED_PROXIES": "127.0.0.1",  # the load's clients stand in for a proxy
     }
-    fleet.instances["gateway"] = [start_service("gateway", gateway, log=logs / "gateway.log")]
+    fleet.instances["gateway"] = [
+        start_service(
+            "gateway", gateway | {"GATEWAY_PORT": str(port)}, log=logs / f"gateway-{i}.log"
+        )
+        for i, port in enumerate((gateway_port, free_port()))
+    ]
     for instances in fleet.instances.values():
         for instance in instances:
             instance.wait_ready(90)
@@ -235,7 +254,7 @@ class Load:
     async def _get(self, path: str, what: str, expect: tuple[int, ...] = (200,)) -> Any:
         person = {"User-Agent": BROWSER, "X-Forwarded-For": _some_address()}
         try:
-            answer = await self.http.get(self.fleet.url("gateway") + path, headers=person)
+            answer = await self.http.get(self.fleet.gateway() + path, headers=person)
         except httpx.TransportError as error:
             return self.ledger.note_refusal(what, error)
         if answer.status_code not in expect:
@@ -465,11 +484,11 @@ class Scenario:
     fault: Callable[[Fleet, Any], Awaitable[None]]
 
 
-async def _consumers_killed(fleet: Fleet, outages: Any) -> None:
+async def _instances_killed(fleet: Fleet, outages: Any) -> None:
     await asyncio.sleep(5)
-    await asyncio.gather(*(fleet.kill(name, 1) for name in CONSUMER_SERVICES))
+    await asyncio.gather(*(fleet.kill(name, 1) for name in (*CONSUMER_SERVICES, "gateway")))
     await asyncio.sleep(5)
-    await asyncio.gather(*(fleet.restart(name, 1) for name in CONSUMER_SERVICES))
+    await asyncio.gather(*(fleet.restart(name, 1) for name in (*CONSUMER_SERVICES, "gateway")))
     every = [(name, i) for name in ("notify-service", "analytics-service") for i in (0, 1)]
     await asyncio.gather(*(fleet.kill(name, i) for name, i in every))
     await asyncio.sleep(3)
@@ -517,14 +536,42 @@ async def _dropbox_storm(fleet: Fleet, outages: Any) -> None:
     await _dropbox_faults(fleet, storm, last_s=15)
 
 
-SCENARIOS = [
+async def _broker_killed(fleet: Fleet, outages: Any) -> None:
+    await asyncio.sleep(5)
+    await asyncio.to_thread(kafka.kill, 2)  # leaders on it move to the other two
+    await asyncio.sleep(15)
+    await asyncio.to_thread(kafka.ensure_running)
+
+
+async def _redis_primary_killed(fleet: Fleet, outages: Any) -> None:
+    await asyncio.sleep(5)
+    primary = (await asyncio.to_thread(redis.primaries))[0]
+    await asyncio.to_thread(redis.kill, primary)  # its replica takes over its slots
+    await asyncio.sleep(10)
+    await asyncio.to_thread(redis.ensure_running)  # back, as the new primary's replica
+
+
+INSTANCES_KILLED = Scenario(
+    "instances-killed",
+    "one of two instances of every service SIGKILLed, then every instance of notify- and "
+    "analytics-service",
+    30,
+    _instances_killed,
+)
+CLUSTER_SCENARIOS = [
+    INSTANCES_KILLED,
     Scenario(
-        "consumers-killed",
-        "one of two instances of each consumer service SIGKILLed, then every instance of "
-        "notify- and analytics-service",
-        30,
-        _consumers_killed,
+        "broker-killed", "one of three Kafka brokers SIGKILLed, back after 15 s", 30, _broker_killed
     ),
+    Scenario(
+        "redis-primary-killed",
+        "one of three Redis primaries SIGKILLed (its replica takes over), back after 10 s",
+        30,
+        _redis_primary_killed,
+    ),
+]
+SCENARIOS = [
+    INSTANCES_KILLED,
     Scenario("kafka-stopped", "Kafka stopped for 20 s", 40, _kafka_stopped),
     Scenario(
         "redis-crashed",
@@ -539,7 +586,9 @@ SCENARIOS = [
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.key)
+@pytest.mark.parametrize(
+    "scenario", CLUSTER_SCENARIOS if cluster.enabled() else SCENARIOS, ids=lambda s: s.key
+)
 async def test_every_view_download_grant_and_mail_once_through(fleet, outages, report, scenario):
     link, files = _shared_link(fleet)
     load = Load(fleet, link, files)

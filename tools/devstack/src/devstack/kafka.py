@@ -7,6 +7,7 @@ import base64
 import shutil
 import subprocess
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -304,8 +305,10 @@ def kill(node_id: int) -> None:
 
 def stop() -> bool:
     """Stop every node devstack started, one or a cluster; False when there was none."""
-    every = [*nodes(of_cluster=False), *nodes(of_cluster=True)]
-    stopped = [procs.stop(node.name, timeout=30.0) for node in reversed(every)]
+    names = [node.name for node in (*nodes(of_cluster=False), *nodes(of_cluster=True))]
+    # All at once: a node stopped after the others lost the quorum waits for it until killed.
+    with ThreadPoolExecutor(len(names)) as pool:
+        stopped = list(pool.map(partial(procs.stop, timeout=30.0), names))
     if any(stopped):
         print("devstack: stopped Kafka")
     return any(stopped)

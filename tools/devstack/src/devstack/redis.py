@@ -147,6 +147,20 @@ def _cluster_info(node_port: int) -> dict[str, str]:
     return {key: value for key, _, value in pairs if value}
 
 
+def primaries() -> list[int]:
+    """The ports of the cluster's primaries now (they change when a replica takes over)."""
+    result = subprocess.run(
+        ["redis-cli", "-p", str(port()), "cluster", "nodes"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=5,
+    )
+    rows = [line.split() for line in result.stdout.splitlines()]
+    masters = [r[1] for r in rows if "master" in r[2].split(",") and "fail" not in r[2]]
+    return sorted(int(address.split("@")[0].rsplit(":", 1)[1]) for address in masters)
+
+
 def kill(node_port: int) -> None:
     """SIGKILL one node (fault tests); `ensure_running` brings it back."""
     procs.stop(_name(node_port), hard=True)
