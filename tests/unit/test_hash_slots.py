@@ -63,6 +63,17 @@ async def test_a_script_over_two_slots_is_refused_inside_a_pipeline_or_not():
         with pytest.raises(CrossSlot, match="EVALSHA"):
             await redis.evalsha("0" * 40, 2, "x1", "x2")
         async with redis.pipeline(transaction=False) as pipe:
-            pipe.evalsha("0" * 40, 2, "y1", "y2")
-            with pytest.raises(CrossSlot):
+            pipe.execute_command("EVALSHA", "0" * 40, 2, "y1", "y2")
+            with pytest.raises(CrossSlot, match="EVALSHA"):
                 await pipe.execute()
+
+
+async def test_a_command_the_cluster_pipeline_refuses_is_refused_in_any_pipeline():
+    redis = fakeredis.FakeAsyncRedis(decode_responses=True)
+    with checking():
+        async with redis.pipeline(transaction=False) as pipe:
+            with pytest.raises(CrossSlot, match="pfcount"):
+                pipe.pfcount("{a}visitors")
+            pipe.execute_command("PFCOUNT", "{a}visitors")  # the way that works on both
+            assert await pipe.execute() == [0]
+        assert await redis.pfcount("{a}visitors") == 0, "outside a pipeline it is fine"

@@ -43,8 +43,12 @@ Closer = Callable[[], Awaitable[None] | None]
 def build_runtime(settings: ServiceSettings) -> Runtime:
     """The service's Redis client, broker and outbox; nothing connects yet."""
     tracing = start_tracing(settings)
+    # One id per process: its outbox relay's lease holder and its Kafka client id (so a
+    # consumer group's description tells the instances apart).
+    instance_id = f"{settings.service_name}-{uuid.uuid4().hex[:12]}"
     return Runtime(
         settings=settings,
+        instance_id=instance_id,
         redis=connect_redis(
             str(settings.redis_url),
             cluster=settings.redis_cluster,
@@ -53,7 +57,7 @@ def build_runtime(settings: ServiceSettings) -> Runtime:
         ),
         broker=make_broker(
             settings.kafka_bootstrap_servers,
-            client_id=settings.service_name,
+            client_id=instance_id,
             traced=tracing is not None,
         ),
         outbox=Outbox(
@@ -118,7 +122,7 @@ def _lifespan(
         await _provision_topics(runtime.settings)
         await runtime.broker.start()
         relay = OutboxRelay(
-            runtime.redis, runtime.broker, runtime.outbox, instance_id=uuid.uuid4().hex
+            runtime.redis, runtime.broker, runtime.outbox, instance_id=runtime.instance_id
         )
         relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
         interval = runtime.settings.consumer_lag_interval_s

@@ -1,6 +1,8 @@
-"""Redis Cluster's rule, checked wherever the tests run our code on one Redis: every key a
+"""Redis Cluster's rules, checked wherever the tests run our code on one Redis: every key a
 Lua script, a MULTI/EXEC with the keys it WATCHes, or an MGET/MSET touches is in one hash
-slot, else a cluster answers CROSSSLOT (DESIGN §12, docs/decisions/0001-outbox.md).
+slot, else a cluster answers CROSSSLOT (DESIGN §12, docs/decisions/0001-outbox.md); and no
+pipeline is handed a command redis-py's cluster pipeline refuses (`pfcount`, a Script's
+`evalsha`, `mget`, ...: send those with `execute_command`).
 
 `checking()` patches redis-py's asyncio client so that such a call raises `CrossSlot`
 before it is sent; the root conftest.py holds it for every test session, and the services
@@ -16,6 +18,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from redis.asyncio.client import Pipeline, Redis
+from redis.cluster import PIPELINE_BLOCKED_COMMANDS
 from redis.crc import key_slot
 
 _SCRIPTS = {"EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO"}
@@ -23,7 +26,8 @@ _EVERY_ARGUMENT = {"MGET", "WATCH"}
 
 
 class CrossSlot(AssertionError):
-    """Keys of one script, transaction or multi-key command in more than one hash slot."""
+    """Keys of one script, transaction or multi-key command in more than one hash slot, or a
+    command a cluster pipeline refuses."""
 
 
 def keys_of(args: Sequence[Any]) -> list[str]:
@@ -88,11 +92,26 @@ async def _execute_pipeline(self: Pipeline, connection: Any, commands: Any, *res
     return await _ORIGINALS[(Pipeline, "_execute_pipeline")](self, connection, commands, *rest)
 
 
-_CHECKED = {
+def _refused_in_cluster_pipelines(name: str) -> Any:
+    def refused(self: Pipeline, *args: Any, **options: Any) -> Any:
+        raise CrossSlot(f"redis-py's cluster pipeline refuses {name}(): use execute_command")
+
+    return refused
+
+
+# Pipeline methods whose command redis-py's ClusterPipeline refuses (it raises when called).
+_REFUSED = [
+    name
+    for name in (c.lower().replace(" ", "_") for c in PIPELINE_BLOCKED_COMMANDS)
+    if hasattr(Pipeline, name) and name != "execute_command"
+]
+_ORIGINALS.update({(Pipeline, name): getattr(Pipeline, name) for name in _REFUSED})
+_CHECKED: dict[tuple[type, str], Any] = {
     (Redis, "execute_command"): _execute_command,
     (Pipeline, "immediate_execute_command"): _immediate_execute_command,
     (Pipeline, "_execute_transaction"): _execute_transaction,
     (Pipeline, "_execute_pipeline"): _execute_pipeline,
+    **{(Pipeline, name): _refused_in_cluster_pipelines(name) for name in _REFUSED},
 }
 
 

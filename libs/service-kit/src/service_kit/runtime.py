@@ -19,6 +19,7 @@ class Runtime:
     trace provider when traces are exported (service_kit.tracing)."""
 
     settings: ServiceSettings
+    instance_id: str
     redis: Redis
     broker: KafkaBroker
     outbox: Outbox

@@ -85,7 +85,6 @@ class StatsStore:
         self.redis = redis
         self.prefix = prefix
         self.consumer = consumer
-        self._count_once = redis.register_script(COUNT_ONCE)
         self._scopes = {kind: scope(consumer, Purpose(kind)) for kind in (VIEW, DOWNLOAD)}
 
     def keys(self, link_id: str) -> list[str]:
@@ -111,8 +110,11 @@ class StatsStore:
                 tag = _tag(link_id)
                 markers = [marker_key(self._scopes[t.kind], t.event_id, tag) for t in group]
                 events = json.dumps([tally.script_args() for tally in group])
-                args: list[str | int] = [int(MARKER_TTL.total_seconds()), events]
-                await self._count_once(self.keys(link_id) + markers, args, client=pipe)
+                keys = self.keys(link_id) + markers
+                # EVAL by name: redis-py's cluster pipeline refuses a Script's EVALSHA, and a
+                # node that never saw the script (a promoted replica) would not know its SHA.
+                ttl = int(MARKER_TTL.total_seconds())
+                pipe.execute_command("EVAL", COUNT_ONCE, len(keys), *keys, ttl, events)
             results = await pipe.execute(raise_on_error=False)
         return dict(zip(by_link, results, strict=True))
 
@@ -147,7 +149,7 @@ class StatsStore:
                 pipe.hgetall(counters)
                 pipe.hgetall(formats)
                 pipe.hgetall(tracks)
-                pipe.pfcount(visitors)
+                pipe.execute_command("PFCOUNT", visitors)  # the cluster pipeline refuses pfcount()
                 pipe.hgetall(daily)
                 pipe.hgetall(songs)
                 pipe.hgetall(titles)
