@@ -4,18 +4,19 @@ services' uvicorn settings (service_kit.serve).
 usage: python bench/baseline.py <page|redirect|multi> <port> [argument]
   page      GET /s/{token} answers the bytes of the file named by the argument
   redirect  GET /s/{token}/files/{file_id}/download answers 302 to the argument
-  multi     POST /v1/links does one Redis MULTI of 5 writes at REDIS_URL (link creation)
+  multi     POST /v1/links does one Redis MULTI of 5 writes at the Redis URL given (link
+            creation; a cluster client with CLUSTER=1, as the services)
 """
 
-import os
 import sys
 import uuid
 from pathlib import Path
 
 import uvicorn
+from devstack import cluster
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from redis.asyncio import Redis
+from service_kit.redis_client import connect_redis
 
 
 def page(body: bytes) -> FastAPI:
@@ -38,14 +39,14 @@ def redirect(location: str) -> FastAPI:
     return app
 
 
-def multi() -> FastAPI:
+def multi(redis_url: str) -> FastAPI:
     app = FastAPI()
-    redis = Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    redis = connect_redis(redis_url, cluster=cluster.enabled())
 
     @app.post("/v1/links")
     async def create(request: Request) -> JSONResponse:
         body = await request.json()
-        key = f"bench:{uuid.uuid4().hex}"
+        key = f"bench:{{{uuid.uuid4().hex}}}"  # one hash tag: one slot on a cluster
         async with redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping={"tracks": ",".join(body["tracks"])})
             for track in body["tracks"][:4]:
@@ -63,7 +64,7 @@ def main() -> None:
     apps = {
         "page": lambda: page(Path(argument).read_bytes()),
         "redirect": lambda: redirect(argument),
-        "multi": multi,
+        "multi": lambda: multi(argument),
     }
     uvicorn.run(
         apps[kind](),

@@ -1,7 +1,8 @@
 """10. Redis memory per share link, per catalog track and per counted event: what
-docs/scaling.md sizes Redis with. Each is the growth of Redis's `used_memory` over many of
-them, divided by how many (on the stack `make up` runs; with CLUSTER=1, summed over the
-primaries)."""
+docs/scaling.md sizes Redis with. Each is the growth of Redis's `used_memory` less its
+buffers (clients', the AOF's, replication's: they come and go with the measuring itself)
+over many of them, divided by how many (on the stack `make up` runs; with CLUSTER=1, summed
+over the primaries)."""
 
 import asyncio
 from typing import Any
@@ -57,11 +58,22 @@ def _track(stack: Stack, producer: dict[str, str]) -> str:
     )
 
 
+_BUFFERS = (
+    "mem_clients_normal",
+    "mem_clients_slaves",
+    "mem_aof_buffer",
+    "mem_replication_backlog",
+    "mem_cluster_links",
+)
+
+
 def _used() -> int:
-    """Bytes Redis uses for data, over every primary of a cluster (replicas hold copies)."""
+    """Bytes Redis holds its keys in, over every primary of a cluster (replicas hold
+    copies)."""
     total = 0
     for port in redis.ports():
         with Redis(port=port) as node:
             if node.info("replication")["role"] == "master":
-                total += int(node.info("memory")["used_memory"])
+                memory = node.info("memory")
+                total += int(memory["used_memory"]) - sum(int(memory.get(b, 0)) for b in _BUFFERS)
     return total

@@ -87,7 +87,7 @@ def link_creation(stack: Stack, seconds: int) -> dict[str, Any]:
             "BENCH_AUTHORIZATION": stack.producer["Authorization"],
         },
     }
-    with baseline("multi") as bare:
+    with baseline("multi", stack.env["REDIS_URL"]) as bare:
         base = wrk(f"{bare}/v1/links", connections=8, seconds=seconds, **post)
     ours = wrk(f"{stack.links}/v1/links", connections=8, seconds=seconds, **post)
     return _compare("link creation POST /v1/links (5 tracks)", ours, base, target=0.5)
