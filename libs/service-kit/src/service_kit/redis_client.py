@@ -2,8 +2,8 @@
 
 `REDIS_CLUSTER=true` makes `REDIS_URL` name any node of a cluster (`redis://host:7000/0`;
 the client learns the others and follows MOVED/ASK). Every key one script, transaction or
-WATCH touches shares a hash slot (tests/unit/test_hash_slots.py), so the same code runs on
-both.
+WATCH touches shares a hash slot (every test session checks: service_kit.hash_slots), so
+the same code runs on both.
 """
 
 from typing import cast

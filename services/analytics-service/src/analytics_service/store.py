@@ -111,8 +111,8 @@ class StatsStore:
                 markers = [marker_key(self._scopes[t.kind], t.event_id, tag) for t in group]
                 events = json.dumps([tally.script_args() for tally in group])
                 keys = self.keys(link_id) + markers
-                # EVAL by name: redis-py's cluster pipeline refuses a Script's EVALSHA, and a
-                # node that never saw the script (a promoted replica) would not know its SHA.
+                # EVAL with the script's text: redis-py's cluster pipeline refuses a Script's
+                # EVALSHA, and a node that never saw it (a promoted replica) lacks its SHA.
                 ttl = int(MARKER_TTL.total_seconds())
                 pipe.execute_command("EVAL", COUNT_ONCE, len(keys), *keys, ttl, events)
             results = await pipe.execute(raise_on_error=False)

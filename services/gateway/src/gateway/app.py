@@ -39,7 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     signer = Signer(settings.preview_secret.get_secret_value(), settings.preview_ttl_s)
     events = Events(runtime.redis, runtime.outbox, runtime.broker)
-    pages_html = SharePages(settings.link_cache_size, settings.preview_ttl_s)
+    pages_html = SharePages(settings.preview_ttl_s)
     shares = Shares(links, dropbox, signer, limit, events, pages_html)
     console = ConsoleApi(settings)
     consumers.register(runtime, links)

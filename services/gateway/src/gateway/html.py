@@ -14,13 +14,16 @@ from gateway.view import page_of
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 # The templates ship with the code: no stat of the file on every render.
 templates.env.auto_reload = False
+# Pages kept: a 10-track page is ~5 KB, one of 50 tracks ~25 KB, so at most ~12 MB; links
+# opened often stay (the longest since rendered go first).
+PAGES_KEPT = 500
 
 
 class SharePages:
     """Share pages' HTML by token, reused while the link is the same and for a tenth of the
     preview URLs' life (the player asks for fresh ones when they run out anyway)."""
 
-    def __init__(self, size: int, preview_ttl_s: int) -> None:
+    def __init__(self, preview_ttl_s: int, size: int = PAGES_KEPT) -> None:
         self.reuse_s = preview_ttl_s / 10
         self._pages: Recent[str, tuple[InternalLink, str]] = Recent(size)
 

@@ -81,7 +81,7 @@ def test_a_rendered_page_is_reused_while_its_link_is_the_same_and_no_longer(monk
     signed: list[str] = []
     now = [1000.0]
     monkeypatch.setattr("gateway.recent.time.monotonic", lambda: now[0])
-    pages = SharePages(size=10, preview_ttl_s=900)
+    pages = SharePages(preview_ttl_s=900, size=10)
 
     def sign(file_id: str) -> str:
         signed.append(file_id)
