@@ -35,9 +35,9 @@ def redis_footprint(stack: Stack, links: int, tracks: int, events: int) -> dict[
     return {
         "name": f"Redis memory per link ({links}), catalog track ({len(track_ids)}), "
         f"counted event ({events})",
-        "per_link_bytes": round(per_link),
-        "per_track_bytes": round(per_track),
-        "per_event_bytes": round(per_event),
+        "bytes_per_link": round(per_link),
+        "bytes_per_track": round(per_track),
+        "bytes_per_event": round(per_event),
         "target": "measured for docs/scaling.md",
         "met": True,
     }
