@@ -134,29 +134,22 @@ def _form_cluster(timeout: float) -> None:
         time.sleep(0.2)
 
 
+def _cluster(node_port: int, subcommand: str) -> list[str]:
+    """The lines `CLUSTER <subcommand>` answers on one node (none when it does not answer)."""
+    command = ["redis-cli", "-p", str(node_port), "cluster", subcommand]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=5)
+    return result.stdout.splitlines()
+
+
 def _cluster_info(node_port: int) -> dict[str, str]:
     """CLUSTER INFO of one node, as a mapping ({} when it does not answer)."""
-    result = subprocess.run(
-        ["redis-cli", "-p", str(node_port), "cluster", "info"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=5,
-    )
-    pairs = (line.strip().partition(":") for line in result.stdout.splitlines())
+    pairs = (line.strip().partition(":") for line in _cluster(node_port, "info"))
     return {key: value for key, _, value in pairs if value}
 
 
 def primaries() -> list[int]:
     """The ports of the cluster's primaries now (they change when a replica takes over)."""
-    result = subprocess.run(
-        ["redis-cli", "-p", str(port()), "cluster", "nodes"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=5,
-    )
-    rows = [line.split() for line in result.stdout.splitlines()]
+    rows = [line.split() for line in _cluster(port(), "nodes")]
     masters = [r[1] for r in rows if "master" in r[2].split(",") and "fail" not in r[2]]
     return sorted(int(address.split("@")[0].rsplit(":", 1)[1]) for address in masters)
 
