@@ -1,6 +1,7 @@
 """Exact totals when the consumer is SIGKILLed mid-batch, and when two instances share the work."""
 
 import asyncio
+import os
 import re
 import signal
 import time
@@ -10,7 +11,9 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.partitioner import DefaultPartitioner
 from analytics_service.store import StatsStore
+from contracts.events import ShareCreated
 from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 from service_kit.testing import ServiceProcess
@@ -98,7 +101,7 @@ async def test_two_instances_in_one_group_split_the_partitions_and_totals_stay_e
     await _wait_group_stable(kafka_bootstrap, unique_prefix + "analytics-service", members=8)
     http.base_url = one.base_url
     owner = Owner(http)
-    links = [owner.created() for _ in range(LINKS)]
+    links = _on_every_partition(owner, LINKS)
     events = mixed_events(owner, [c.link_id for c in links], EVENTS, seed=21)
     await feed.send(links)
 
@@ -113,6 +116,20 @@ async def test_two_instances_in_one_group_split_the_partitions_and_totals_stay_e
     by_instance = [counted_by(one), counted_by(two)]
     assert min(by_instance) > 0, by_instance
     assert sum(by_instance) == EVENTS, by_instance
+
+
+def _on_every_partition(owner: Owner, count: int) -> list[ShareCreated]:
+    """`count` new links whose events are keyed onto each of the test topics' partitions in
+    turn (random ids all land on one partition of two 1 time in 32, and one instance would
+    count everything). The producer's own partitioner says where a key goes."""
+    partitions = list(range(int(os.environ["KAFKA_TOPIC_PARTITIONS"])))
+    partition_of = DefaultPartitioner()
+    links: list[ShareCreated] = []
+    while len(links) < count:
+        link = owner.created()
+        if partition_of(link.key(), partitions, partitions) == len(links) % len(partitions):
+            links.append(link)
+    return links
 
 
 async def _counted_in_redis(redis_url: str, prefix: str, link_ids: list[str]) -> int:
