@@ -1,7 +1,7 @@
 """At-least-once consumption with a dead-letter topic (docs/decisions/0002-delivery-and-dlq.md).
 
-Every subscriber runs with `AckPolicy.MANUAL`; this broker middleware commits after the
-handler succeeds, sends a message that does not parse or keeps failing to `<topic>.dlq`
+Every subscriber of a service's work runs with `AckPolicy.MANUAL` in the service's group;
+this broker middleware commits after the handler succeeds, sends a message that does not parse or keeps failing to `<topic>.dlq`
 and commits, and on an infrastructure outage seeks back so the message comes again.
 A message is never left neither committed nor rewound: the next commit would skip it.
 """
@@ -174,9 +174,21 @@ def _dlq_headers(record: Any, error: Exception, attempts: int) -> dict[str, str]
 def subscriber(
     broker: KafkaBroker, topic: str, *, group_id: str, **options: Any
 ) -> Callable[[Callable[..., Awaitable[None]]], Any]:
-    """Register a handler the only supported way: manual commit, one group per service."""
+    """Register a handler of the service's work: manual commit, one group per service."""
     options.setdefault("auto_offset_reset", "earliest")
     decorator: Callable[[Callable[..., Awaitable[None]]], Any] = broker.subscriber(
         topic, group_id=group_id, ack_policy=AckPolicy.MANUAL, **options
+    )
+    return decorator
+
+
+def broadcast_subscriber(
+    broker: KafkaBroker, topic: str
+) -> Callable[[Callable[..., Awaitable[None]]], Any]:
+    """Register a handler that every instance runs on every message from now on: in no
+    consumer group, so nothing is committed and nothing is left on the broker when the
+    instance stops. Only for what an instance keeps in memory (a cache to invalidate)."""
+    decorator: Callable[[Callable[..., Awaitable[None]]], Any] = broker.subscriber(
+        topic, ack_policy=AckPolicy.ACK_FIRST, auto_offset_reset="latest"
     )
     return decorator

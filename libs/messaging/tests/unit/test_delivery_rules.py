@@ -2,7 +2,7 @@ from types import SimpleNamespace
 
 from contracts.events import ShareViewed
 from faststream import AckPolicy
-from messaging.delivery import _dlq_headers, _event_id, subscriber
+from messaging.delivery import _dlq_headers, _event_id, broadcast_subscriber, subscriber
 from messaging.kafka import make_broker, with_dead_letters
 
 
@@ -15,6 +15,17 @@ def test_subscriber_helper_commits_manually_in_the_service_group():
     [registered] = broker.subscribers
     assert registered.ack_policy is AckPolicy.MANUAL
     assert registered.group_id == "analytics-service"
+
+
+def test_broadcast_helper_reads_in_no_group_and_commits_nothing():
+    broker = make_broker("localhost:1", client_id="svc")
+
+    @broadcast_subscriber(broker, "share.revoked")
+    async def forget(event: ShareViewed) -> None: ...
+
+    [registered] = broker.subscribers
+    assert registered.group_id is None
+    assert registered.ack_policy is AckPolicy.ACK_FIRST
 
 
 def test_every_topic_gets_a_dead_letter_topic():
