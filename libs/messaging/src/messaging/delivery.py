@@ -1,9 +1,10 @@
 """At-least-once consumption with a dead-letter topic (docs/decisions/0002-delivery-and-dlq.md).
 
 Every subscriber of a service's work runs with `AckPolicy.MANUAL` in the service's group;
-this broker middleware commits after the handler succeeds, sends a message that does not parse or keeps failing to `<topic>.dlq`
-and commits, and on an infrastructure outage seeks back so the message comes again.
-A message is never left neither committed nor rewound: the next commit would skip it.
+this broker middleware commits after the handler succeeds, sends a message that does not
+parse or keeps failing to `<topic>.dlq` and commits, and on an infrastructure outage seeks
+back so the message comes again. A message is never left neither committed nor rewound:
+the next commit would skip it.
 """
 
 import asyncio
