@@ -16,7 +16,8 @@ import uvicorn
 from devstack import cluster
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from service_kit.redis_client import connect_redis
+from messaging.redis_client import connect_redis
+from messaging.transactions import transaction
 
 
 def page(body: bytes) -> FastAPI:
@@ -47,7 +48,7 @@ def multi(redis_url: str) -> FastAPI:
     async def create(request: Request) -> JSONResponse:
         body = await request.json()
         key = f"bench:{{{uuid.uuid4().hex}}}"  # one hash tag: one slot on a cluster
-        async with redis.pipeline(transaction=True) as pipe:
+        async with transaction(redis, key) as pipe:
             pipe.hset(key, mapping={"tracks": ",".join(body["tracks"])})
             for track in body["tracks"][:4]:
                 pipe.sadd(f"{key}:tracks", track)

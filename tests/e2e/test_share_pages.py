@@ -10,8 +10,8 @@ import httpx
 import pytest
 from contracts import topics
 from contracts.events import DownloadRecorded, ShareViewed
+from messaging.redis_client import connect_redis
 from messaging.testing import read_topic
-from service_kit.redis_client import connect_redis
 
 from .conftest import BROWSER, PROJECT, SHARE_HEADERS, STEMS, WAV, player_urls
 

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from messaging.context import correlation_id_var, safe_correlation_id
 from messaging.kafka import ensure_topics, make_broker, with_dead_letters
 from messaging.outbox import Outbox, OutboxRelay
+from messaging.redis_client import connect_redis
 from prometheus_client import Histogram
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -23,7 +24,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service_kit.admin import Admin, AdminListener
 from service_kit.body_limit import BodyLimit
 from service_kit.lag import watch_lag
-from service_kit.redis_client import connect_redis
 from service_kit.routes import health_router, operator_router
 from service_kit.runtime import Runtime
 from service_kit.settings import ServiceSettings

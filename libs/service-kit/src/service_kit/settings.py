@@ -33,7 +33,7 @@ class ServiceSettings(BaseSettings):
     port: int
     kafka_bootstrap_servers: str = "localhost:9092"
     redis_url: RedisDsn = RedisDsn("redis://localhost:6379/0")
-    # REDIS_URL names any node of a Redis Cluster (service_kit.redis_client).
+    # REDIS_URL names any node of a Redis Cluster (messaging.redis_client).
     redis_cluster: bool = False
     auth_jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     # Producer JWTs (DESIGN §3): who issues them, for whom, how long they may live, and the

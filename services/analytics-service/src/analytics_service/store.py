@@ -13,6 +13,7 @@ from typing import Any
 
 from messaging.idempotency import MARKER_TTL, marker_key
 from messaging.markers import Purpose, scope
+from messaging.transactions import transaction
 from redis.asyncio import Redis
 from service_kit.pagination import Position, first, newest_first
 
@@ -121,7 +122,7 @@ class StatsStore:
     async def claim(self, link_id: str, owner_id: str, at: datetime) -> bool:
         """Record `owner_id` as the link's owner unless another one was recorded first."""
         counters = self.keys(link_id)[0]
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with transaction(self.redis, counters) as pipe:
             pipe.hsetnx(counters, "owner_id", owner_id)
             pipe.hget(counters, "owner_id")
             _, owner = await pipe.execute()
@@ -143,7 +144,13 @@ class StatsStore:
     async def stats(self, link_ids: Iterable[str]) -> list[RawStats]:
         """The counters of each link, read in one round trip."""
         ids = list(link_ids)
-        async with self.redis.pipeline(transaction=len(ids) == 1) as pipe:
+        # One link's counters are read at one instant; several links' need not be.
+        reading = (
+            transaction(self.redis, self.keys(ids[0])[0])
+            if len(ids) == 1
+            else self.redis.pipeline(transaction=False)
+        )
+        async with reading as pipe:
             for link_id in ids:
                 counters, formats, tracks, visitors, daily, songs, titles = self.keys(link_id)
                 pipe.hgetall(counters)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 from messaging.outbox import Outbox
+from messaging.transactions import transaction
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
@@ -125,7 +126,7 @@ class Store:
         value = json.dumps(
             {"url": link.url, "expires_at": link.expires_at.astimezone(UTC).isoformat()}
         )
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with transaction(self.redis, key) as pipe:
             pipe.hset(key, _path_field(path), value)
             pipe.expire(key, keep)
             await pipe.execute()

@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import logging
 
+from messaging.transactions import transaction
 from redis.asyncio import Redis
 
 from gateway.visitors import rate_limit_bucket
@@ -43,7 +44,7 @@ class UnknownTokenLimit:
         """Count an attempt before its lookup; the seconds to wait when the client is over
         its burst, else None."""
         key = self._key(client)
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with transaction(self.redis, key) as pipe:
             pipe.incr(key)
             pipe.expire(key, self.window_s, nx=True)
             pipe.ttl(key)

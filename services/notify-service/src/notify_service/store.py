@@ -7,6 +7,7 @@ entries and the idempotency marker of the event that made it commit together.
 import json
 from typing import Any
 
+from messaging.transactions import transaction
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from service_kit.pagination import Position, first, newest_first
@@ -40,8 +41,9 @@ class NotificationStore:
 
     async def mark_read(self, user_id: str, notification: dict[str, Any]) -> None:
         """Store the notification as read and take it off the unread index."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._key(user_id, "data"), notification["id"], json.dumps(notification))
+        data = self._key(user_id, "data")
+        async with transaction(self.redis, data) as pipe:
+            pipe.hset(data, notification["id"], json.dumps(notification))
             pipe.zrem(self._key(user_id, "unread"), notification["id"])
             await pipe.execute()
 

@@ -57,10 +57,14 @@ def answers_ping(redis_port: int, host: str = "127.0.0.1") -> bool:
 
 
 def is_ready() -> bool:
-    """Whether every node answers PING, and a cluster says it is ok."""
+    """Whether every node answers PING, and a cluster says it is ok with every replica
+    holding its primary's data (a replica that has not synced since it started cannot take
+    over: its data counts as too old)."""
     if not all(answers_ping(p) for p in ports()):
         return False
-    return not cluster.enabled() or _cluster_info(port()).get("cluster_state") == "ok"
+    if not cluster.enabled():
+        return True
+    return _cluster_info(port()).get("cluster_state") == "ok" and all(map(_in_sync, ports()))
 
 
 def server_executable() -> str:
@@ -134,22 +138,33 @@ def _form_cluster(timeout: float) -> None:
         time.sleep(0.2)
 
 
-def _cluster(node_port: int, subcommand: str) -> list[str]:
-    """The lines `CLUSTER <subcommand>` answers on one node (none when it does not answer)."""
-    command = ["redis-cli", "-p", str(node_port), "cluster", subcommand]
-    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=5)
+def _cli(node_port: int, *command: str) -> list[str]:
+    """The lines a command answers on one node (none when it does not answer)."""
+    line = ["redis-cli", "-p", str(node_port), *command]
+    result = subprocess.run(line, capture_output=True, text=True, check=False, timeout=5)
     return result.stdout.splitlines()
 
 
-def _cluster_info(node_port: int) -> dict[str, str]:
-    """CLUSTER INFO of one node, as a mapping ({} when it does not answer)."""
-    pairs = (line.strip().partition(":") for line in _cluster(node_port, "info"))
+def _fields(lines: list[str]) -> dict[str, str]:
+    """`key:value` lines (CLUSTER INFO, INFO) as a mapping."""
+    pairs = (line.strip().partition(":") for line in lines)
     return {key: value for key, _, value in pairs if value}
+
+
+def _cluster_info(node_port: int) -> dict[str, str]:
+    """CLUSTER INFO of one node ({} when it does not answer)."""
+    return _fields(_cli(node_port, "cluster", "info"))
+
+
+def _in_sync(node_port: int) -> bool:
+    """A primary, or a replica whose link to its primary is up."""
+    replication = _fields(_cli(node_port, "info", "replication"))
+    return replication.get("role") == "master" or replication.get("master_link_status") == "up"
 
 
 def primaries() -> list[int]:
     """The ports of the cluster's primaries now (they change when a replica takes over)."""
-    rows = [line.split() for line in _cluster(port(), "nodes")]
+    rows = [line.split() for line in _cli(port(), "cluster", "nodes")]
     masters = [r[1] for r in rows if "master" in r[2].split(",") and "fail" not in r[2]]
     return sorted(int(address.split("@")[0].rsplit(":", 1)[1]) for address in masters)
 

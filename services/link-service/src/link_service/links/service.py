@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from contracts.events import LinkedTrack, ShareCreated, ShareRevoked
 from contracts.links import FileOnLink, InternalLink, LinkTrack
 from messaging.outbox import Outbox
-from messaging.transactions import Write, watched_transaction
+from messaging.transactions import Write, transaction, watched_transaction
 from redis.asyncio.client import Pipeline
 from service_kit.pagination import Position, first
 
@@ -73,7 +73,7 @@ class Links:
             expires_at=now + timedelta(days=days) if days else None,
             revoked_at=None,
         )
-        async with self.store.redis.pipeline(transaction=True) as pipe:
+        async with transaction(self.store.redis, self.store.record_key(link.id)) as pipe:
             self.store.save(pipe, link, created_ms=int(now.timestamp() * 1000))
             self.outbox.stage(pipe, self._created(link, current))
             await pipe.execute()
