@@ -121,7 +121,7 @@ async def test_each_service_group_splits_the_partitions_between_its_two_instance
     try:
         for spec in SERVICES:
             if spec.name == "gateway":
-                continue  # its one consumer is a group per instance (every gateway hears all)
+                continue  # its one consumer is in no group (every gateway hears every event)
             group = pair.prefix + spec.name
 
             async def split(group: str = group) -> bool:
