@@ -264,6 +264,27 @@ async def test_new_version_appears_on_an_old_link(producer, gateway):
     assert internal["tracks"][0]["files"][0]["dropbox_path"] == "/F/ND"
 
 
+async def test_a_listing_shows_each_link_with_its_own_tracks_at_their_latest_versions(producer):
+    await producer.put_track("t-v1", "Night Drive (Demo)", group_id="g-nd", version=1)
+    await producer.put_track("t-x", "Afterglow")
+    await producer.put_track("t-y", "Zephyr")
+    single = await producer.create_link(tracks=["t-v1"])
+    playlist = await producer.create_link(tracks=["t-y", "t-v1", "t-x"])
+    gone = await producer.create_link(tracks=["t-x"])
+    await producer.put_track("t-v2", "Night Drive", group_id="g-nd", version=2)
+    assert (await producer.delete_track("t-x")).status_code == 204
+
+    listed = {item["id"]: _ids(item) for item in (await producer.list_links()).json()["items"]}
+
+    # The page's tracks are read in one go and dealt back to their links in order.
+    assert listed == {
+        single["id"]: ["t-v2"],
+        playlist["id"]: ["t-y", "t-v2"],
+        gone["id"]: [],
+    }
+    assert _ids(single) == ["t-v1"], "creation answered with the versions it stored"
+
+
 async def test_latest_means_highest_version_not_last_uploaded(producer):
     await producer.put_track("t-v1", "Night Drive v1", group_id="g-nd", version=1)
     await producer.put_track("t-v3", "Night Drive v3", group_id="g-nd", version=3)

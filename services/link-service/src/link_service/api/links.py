@@ -20,12 +20,11 @@ LinkId = Annotated[str, Path(pattern=LINK_ID_PATTERN)]
 async def create_link(request: LinkCreate, owner: CurrentOwner, context: LinkDep) -> LinkPublic:
     """Share tracks under a new unguessable URL."""
     try:
-        link = await context.links.create(owner.user_id, request)
+        return await context.links.create(owner.user_id, request)
     except NotConnected as error:
         raise HTTPException(status.HTTP_409_CONFLICT, detail="dropbox_not_connected") from error
     except SelectionError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
-    return await context.links.public(link)
 
 
 @router.get("", response_model=LinksPublic)
@@ -41,8 +40,7 @@ async def list_links(
     links, next_cursor = await context.links.page(
         owner.user_id, link_status, page.limit, page.after
     )
-    items = [await context.links.public(link) for link in links]
-    return LinksPublic(items=items, next_cursor=next_cursor)
+    return LinksPublic(items=await context.links.public(links), next_cursor=next_cursor)
 
 
 @router.get("/{link_id}", response_model=LinkPublic)
@@ -51,7 +49,8 @@ async def get_link(link_id: LinkId, owner: CurrentOwner, context: LinkDep) -> Li
     link = await context.links.owned(owner.user_id, link_id)
     if link is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="link not found")
-    return await context.links.public(link)
+    (shown,) = await context.links.public([link])
+    return shown
 
 
 @router.post("/{link_id}/revoke", response_model=LinkPublic)
@@ -60,4 +59,5 @@ async def revoke_link(link_id: LinkId, owner: CurrentOwner, context: LinkDep) ->
     link = await context.links.owned(owner.user_id, link_id)
     if link is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="link not found")
-    return await context.links.public(await context.links.revoke(link))
+    (shown,) = await context.links.public([await context.links.revoke(link)])
+    return shown

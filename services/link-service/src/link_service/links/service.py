@@ -1,6 +1,6 @@
 """Creating, reading, listing and revoking share links (DESIGN §5)."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 from contracts.events import LinkedTrack, ShareCreated, ShareRevoked
@@ -45,8 +45,9 @@ class Links:
         self.outbox = outbox
         self.public_base_url = public_base_url.rstrip("/")
 
-    async def create(self, owner_id: str, request: LinkCreate) -> LinkRecord:
-        """Resolve the selection, store the link and stage share.created, in one transaction."""
+    async def create(self, owner_id: str, request: LinkCreate) -> LinkPublic:
+        """Resolve the selection, store the link and stage share.created, in one transaction;
+        the new link as its owner sees it."""
         if not await self.owners.dropbox_connected(owner_id):
             raise NotConnected(owner_id)
         tracks = await self.catalog.tracks(owner_id, list(dict.fromkeys(request.tracks)))
@@ -77,7 +78,7 @@ class Links:
             self.store.save(pipe, link, created_ms=int(now.timestamp() * 1000))
             self.outbox.stage(pipe, self._created(link, current))
             await pipe.execute()
-        return link
+        return self._public(link, _shared(link, current), now)  # the versions just read
 
     async def owned(self, owner_id: str, link_id: str) -> LinkRecord | None:
         """The owner's link, or None (another owner's link is as good as absent)."""
@@ -129,21 +130,27 @@ class Links:
         positions, cursor = await first(matching(), limit)
         return [found[link_id] for _, link_id in positions], cursor
 
-    async def public(self, link: LinkRecord) -> LinkPublic:
-        """The link as its owner sees it, its tracks resolved to their latest versions now."""
-        tracks = [
+    async def public(self, links: list[LinkRecord]) -> list[LinkPublic]:
+        """Links of one owner as the owner sees them, their tracks resolved to their latest
+        versions now (all the links' tracks read at once)."""
+        now = datetime.now(UTC)
+        resolved = await self._tracks(links)
+        return [
+            self._public(link, tracks, now) for link, tracks in zip(links, resolved, strict=True)
+        ]
+
+    def _public(self, link: LinkRecord, tracks: list[LinkTrack], now: datetime) -> LinkPublic:
+        shown = [
             {
                 **track.model_dump(include={"track_id", "title", "artist", "version"}),
                 "files": [
                     FileOnLink(**f.model_dump(exclude={"dropbox_path"})) for f in track.files
                 ],
             }
-            for track in await self._tracks(link)
+            for track in tracks
         ]
-        shown = link.model_dump(exclude={"entries", "owner_id"})
-        return LinkPublic(
-            **shown, url=self.url(link.token), tracks=tracks, status=link.status(datetime.now(UTC))
-        )
+        fields = link.model_dump(exclude={"entries", "owner_id"})
+        return LinkPublic(**fields, url=self.url(link.token), tracks=shown, status=link.status(now))
 
     async def internal(self, link: LinkRecord) -> InternalLink:
         """The link as the gateway needs it: whose, where its files are, whether they can be
@@ -152,7 +159,7 @@ class Links:
         return InternalLink(
             **shown,
             url=self.url(link.token),
-            tracks=await self._tracks(link),
+            tracks=(await self._tracks([link]))[0],
             dropbox_connected=await self.owners.dropbox_connected(link.owner_id),
         )
 
@@ -160,18 +167,14 @@ class Links:
         """The public address of a share page."""
         return f"{self.public_base_url}/s/{token}"
 
-    async def _tracks(self, link: LinkRecord) -> list[LinkTrack]:
-        """The link's tracks at their latest versions, with the files it shares."""
-        refs = [(entry.track_id, entry.group_id) for entry in link.entries]
-        tracks = []
-        for track in await self.catalog.current(link.owner_id, refs):
-            if track is None:
-                continue  # deleted from the catalog since
-            fields = track.model_dump(
-                include={"track_id", "title", "artist", "version", "group_id"}
-            )
-            tracks.append(LinkTrack(**fields, files=shared_files(track, link.include)))
-        return tracks
+    async def _tracks(self, links: list[LinkRecord]) -> list[list[LinkTrack]]:
+        """Each link's tracks at their latest versions, with the files it shares; the
+        links are one owner's, their tracks read in one go."""
+        if not links:
+            return []
+        refs = [(entry.track_id, entry.group_id) for link in links for entry in link.entries]
+        current = iter(await self.catalog.current(links[0].owner_id, refs))
+        return [_shared(link, [next(current) for _ in link.entries]) for link in links]
 
     def _created(self, link: LinkRecord, tracks: list[Track]) -> ShareCreated:
         return ShareCreated(
@@ -187,6 +190,18 @@ class Links:
                 LinkedTrack(track_id=t.track_id, group_id=t.group_id, title=t.title) for t in tracks
             ],
         )
+
+
+def _shared(link: LinkRecord, tracks: Sequence[Track | None]) -> list[LinkTrack]:
+    """The link's tracks (None: deleted from the catalog since) with the files it shares."""
+    return [
+        LinkTrack(
+            **track.model_dump(include={"track_id", "title", "artist", "version", "group_id"}),
+            files=shared_files(track, link.include),
+        )
+        for track in tracks
+        if track is not None
+    ]
 
 
 def _entry(track: Track) -> Entry:
