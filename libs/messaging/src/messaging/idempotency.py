@@ -65,9 +65,7 @@ async def apply_once_reading(
     marker = marker_key(consumer, event_id, tag)
 
     async def with_marker(pipe: Pipeline) -> Write | None:
-        # GET, not EXISTS: redis-py's cluster pipeline answers an EXISTS under WATCH with
-        # the pipeline itself (truthy), which would take every event for a duplicate.
-        if await pipe.get(marker) is not None:
+        if await pipe.exists(marker):
             return None
         write = await plan(pipe)
 

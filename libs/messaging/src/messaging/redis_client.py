@@ -23,7 +23,7 @@ def connect_redis(
     cluster `max_connections` bounds each node's connections.
     """
     if cluster:
-        client = ClusterClient(url, max_connections)
+        client = ClusterClient(url, max_connections, timeout_s)
         # RedisCluster answers every command and pipeline the services use, with the same
         # signatures; it is not a subclass, hence the cast (the cluster suite runs it all).
         return cast(Redis, client)
@@ -40,13 +40,14 @@ class ClusterClient(RedisCluster):
     their keys in one slot, so they run on that slot's primary directly.
     """
 
-    def __init__(self, url: str, max_connections: int) -> None:
+    def __init__(self, url: str, max_connections: int, timeout_s: float) -> None:
         options: dict[str, Any] = dict(parse_url(url))  # as RedisCluster.from_url reads it
         if options.pop("connection_class", None) is SSLConnection:
             options["ssl"] = True
         super().__init__(**options, max_connections=max_connections, decode_responses=True)
         self._url = url
         self._max_connections = max_connections
+        self._timeout_s = timeout_s
         self._primaries: dict[str, Redis] = {}
 
     async def primary_of(self, key: str) -> Redis:
@@ -55,7 +56,7 @@ class ClusterClient(RedisCluster):
         node = self.nodes_manager.get_node_from_slot(self.keyslot(key))
         if node.name not in self._primaries:
             url = _with_address(self._url, node.name)
-            self._primaries[node.name] = _server(url, self._max_connections, timeout_s=5.0)
+            self._primaries[node.name] = _server(url, self._max_connections, self._timeout_s)
         return self._primaries[node.name]
 
     def pipeline(self, transaction: bool | None = None, shard_hint: str | None = None) -> Any:
