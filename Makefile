@@ -21,6 +21,11 @@ install: uv ## install the workspace and the dev tools exactly as uv.lock pins t
 	# Bytecode now, as the images do: with PYTHONDONTWRITEBYTECODE set (these machines set it),
 	# every start would compile the Dropbox SDK again, 120 MiB more RSS in dropbox-service.
 	$(UV) sync --locked --compile-bytecode
+	@$(MAKE) --no-print-directory node_modules/.package-lock.json
+
+# The ecosystem's validators of our published documents (package.json, pinned by package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
 run: install ## start Kafka, Redis and every service in the foreground; Ctrl-C stops them
 	$(UV) run --locked devstack run
