@@ -39,10 +39,11 @@ down: uv ## stop everything `make up` started
 test: install ## run every test; options go in PYTEST_ARGS, e.g. PYTEST_ARGS="-m unit"
 	$(UV) run --locked pytest $(PYTEST_ARGS)
 
-lint: install ## ruff check, ruff format --check and mypy
+lint: install ## ruff check, ruff format --check, mypy, and the validators of the published documents
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked mypy $(wildcard libs/*/src services/*/src tools/*/src)
+	node tests/contract_tools/asyncapi-validate.mjs docs/asyncapi/*.json
 
 contracts-snapshot: install ## rewrite libs/contracts/schemas and docs/asyncapi after an additive event change
 	$(UV) run --locked python -m contracts.snapshots

@@ -6,16 +6,20 @@ them with `make contracts-snapshot`."""
 import importlib
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from faststream.specification import AsyncAPI
+from service_kit.asyncapi import service_document
 from service_kit.services import SERVICES
 
 pytestmark = pytest.mark.unit
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "asyncapi"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs" / "asyncapi"
+VALIDATE = ROOT / "tests" / "contract_tools" / "asyncapi-validate.mjs"
 
 
 def _document(module: str, name: str) -> dict[str, Any]:
@@ -23,8 +27,7 @@ def _document(module: str, name: str) -> dict[str, Any]:
         topic_prefix="", key_prefix=""
     )
     app = importlib.import_module(f"{module}.app").create_app(settings)  # builds, connects nothing
-    spec = AsyncAPI(app.state.runtime.broker, title=name, version="1")
-    document: dict[str, Any] = spec.to_specification().to_jsonable()
+    document = service_document(app.state.runtime.broker, name)  # as /asyncapi.json serves it
     for server in document.get("servers", {}).values():
         server["host"] = "localhost:9092"  # where the broker is belongs to a deployment
     return document
@@ -35,12 +38,14 @@ def _combined(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
     combined: dict[str, Any] = {
         "asyncapi": "3.0.0",
         "info": {"title": "Share Links", "version": "1"},
+        "defaultContentType": "application/json",
+        "servers": {},
         "channels": {},
         "operations": {},
         "components": {"messages": {}, "schemas": {}},
     }
     for name, document in documents.items():
-        for section in ("channels", "operations"):
+        for section in ("servers", "channels", "operations"):
             _merge(combined[section], document.get(section, {}), f"{name} {section}")
         for part in ("messages", "schemas"):
             found = document.get("components", {}).get(part, {})
@@ -73,3 +78,45 @@ def test_the_asyncapi_documents_in_docs_are_current():
     ]
     assert not stale, f"docs/asyncapi/{stale} are out of date: run `make contracts-snapshot`"
     assert len(json.loads(expected["share-links.json"])["channels"]) >= 22
+
+
+def _payloads(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each message's payload schema, its reference followed."""
+    schemas = document["components"]["schemas"]
+    found = {}
+    for name, message in document["components"]["messages"].items():
+        payload = message["payload"]
+        found[name] = schemas[payload["$ref"].rsplit("/", 1)[-1]] if "$ref" in payload else payload
+    return found
+
+
+@pytest.mark.parametrize("file", sorted(p.name for p in DOCS.glob("*.json")))
+def test_every_message_payload_is_one_event_object_with_its_envelope(file: str):
+    document = json.loads((DOCS / file).read_text())
+    for name, payload in _payloads(document).items():
+        assert payload["type"] == "object", f"{file} {name}: a Kafka record holds one event"
+        envelope = {"event_id", "occurred_at", "schema_version"}
+        assert envelope <= set(payload["required"]), f"{file} {name}: envelope not required"
+        assert isinstance(payload["properties"]["schema_version"]["const"], int)
+
+
+def test_batch_consumers_document_the_record_and_say_they_batch():
+    document = json.loads((DOCS / "analytics-service.json").read_text())
+    operation = document["operations"]["share.viewed:CountViewsSubscribe"]
+    assert "batches" in operation["description"]
+    [payload] = [p for n, p in _payloads(document).items() if n.startswith("share.viewed:")]
+    assert payload["title"] == "ShareViewed"
+
+
+def test_the_official_asyncapi_parser_finds_no_error_in_any_document():
+    if not (ROOT / "node_modules" / "@asyncapi" / "parser").is_dir():
+        pytest.fail("node_modules/@asyncapi/parser is missing: run make install")
+    node = shutil.which("node")
+    assert node, "node is not on PATH: run make install"
+    documents = sorted(str(p) for p in DOCS.glob("*.json"))
+    assert len(documents) == len(SERVICES) + 1
+    result = subprocess.run(
+        [node, str(VALIDATE), *documents], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(" 0 error(s)") == len(documents), result.stdout

@@ -7,7 +7,7 @@ rather than "none"; every version stays readable.
 """
 
 from datetime import UTC, datetime
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
@@ -19,14 +19,30 @@ DownloadType = Literal["audio", "project", "other"]
 ShareMode = Literal["folder", "files"]
 
 
+# Every record on the wire carries these (decision 0003); our code fills them in.
+ENVELOPE = ("event_id", "occurred_at", "schema_version")
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def require_envelope(schema: dict[str, Any], version: int) -> None:
+    """Make a published event schema say what the wire always holds: the envelope required
+    and `schema_version` this one version. Defaults serve our own code, not the wire."""
+    schema["required"] = [*ENVELOPE, *(f for f in schema.get("required", []) if f not in ENVELOPE)]
+    schema["properties"]["schema_version"]["const"] = version
+    schema["properties"]["schema_version"].pop("default", None)  # required: never defaulted
+
+
+def _published_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    require_envelope(schema, model.model_fields["schema_version"].default)
 
 
 class Event(BaseModel):
     """Common envelope of every event; `key()` keeps one aggregate in order."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", json_schema_extra=_published_schema)
 
     topic: ClassVar[str]
     key_field: ClassVar[str]

@@ -5,7 +5,7 @@ from uuid import UUID
 import pytest
 from contracts import topics
 from contracts.events import BY_TOPIC, EVENTS, DownloadRecorded, Event, ShareCreated, ShareRevoked
-from contracts.snapshots import SCHEMA_DIR, render, snapshot_path
+from contracts.snapshots import SCHEMA_DIR, render, snapshot_path, version_of
 from pydantic import ValidationError
 
 REGENERATE = "regenerate with `make contracts-snapshot` if the change is additive"
@@ -98,6 +98,15 @@ def test_schema_evolution_is_additive(model: type[Event]):
     assert new == json.loads(snapshot_path(model).read_text()), (
         f"{model.topic}: additive change not yet snapshotted; {REGENERATE}"
     )
+
+
+@pytest.mark.parametrize("path", sorted(SCHEMA_DIR.glob("*.json")), ids=lambda p: p.name)
+def test_every_snapshot_requires_the_envelope_with_its_own_version(path: Path):
+    # Our producers always sent all three; a foreign producer must too (decision 0003).
+    schema = json.loads(path.read_text())
+    assert set(schema["required"]) >= {"event_id", "occurred_at", "schema_version"}
+    assert schema["properties"]["schema_version"]["const"] == version_of(path)
+    assert "default" not in schema["properties"]["schema_version"]
 
 
 V1_DOWNLOAD = {

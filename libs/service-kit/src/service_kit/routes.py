@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from service_kit.asyncapi import service_document
 from service_kit.runtime import RuntimeDep
 
 health_router = APIRouter()
@@ -46,9 +46,7 @@ async def metrics() -> Response:
 @operator_router.get("/asyncapi.json", tags=["health"])
 async def asyncapi(runtime: RuntimeDep) -> dict[str, Any]:
     """The AsyncAPI document of the topics this service publishes and consumes."""
-    spec = AsyncAPI(runtime.broker, title=runtime.settings.service_name, version="1")
-    document: dict[str, Any] = spec.to_specification().to_jsonable()
-    return document
+    return service_document(runtime.broker, runtime.settings.service_name)
 
 
 async def _probe(check: Any) -> bool:
