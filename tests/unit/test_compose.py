@@ -9,6 +9,7 @@ import difflib
 import importlib
 import json
 import re
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ COMPOSE_SCHEMA = ROOT / "tests" / "schemas" / "compose-spec.json"
 
 @dataclass(frozen=True)
 class Service:
-    name: str  # compose service, workspace package and directory under services/
+    name: str  # compose service and directory under services/; its package is sharelinks-<name>
     module: str
     port: int
     port_var: str
@@ -286,6 +287,18 @@ def test_service_dockerfile_builds_and_runs_that_service(service: Service) -> No
     instructions = dockerfile_instructions(ROOT / "services" / service.name / "Dockerfile")
     for expected in (("ARG", f"SERVICE={service.name}"), ("ARG", f"PORT={service.port}")):
         assert expected in instructions, f"services/{service.name}/Dockerfile: add {expected}"
+    with (ROOT / "services" / service.name / "pyproject.toml").open("rb") as f:
+        package = tomllib.load(f)["project"]["name"]
+    synced = {
+        name.replace("${SERVICE}", service.name)
+        for keyword, args in instructions
+        if keyword == "RUN"
+        for name in re.findall(r'--package "?([^"\s]+)', args)
+    }
+    assert synced == {package}, (
+        f'services/{service.name}/Dockerfile: uv sync --package "sharelinks-${{SERVICE}}" '
+        f"(its pyproject's name, {package}), not {sorted(synced)}"
+    )
     command = [json.loads(args) for keyword, args in instructions if keyword == "CMD"]
     assert command[-1:] == [["python", "-m", service.module]], (
         f'services/{service.name}/Dockerfile: end with CMD ["python", "-m", "{service.module}"]'

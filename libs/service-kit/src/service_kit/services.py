@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """A service: its name (package, folder under services/, compose service), the module
-    `python -m` runs, its port's variable and default (DESIGN §2), and for a service facing
-    the internet its admin port's (DESIGN §12)."""
+    """A service: its name (folder under services/, compose service; its package is
+    `sharelinks-<name>`), the module `python -m` runs, its port's variable and default
+    (DESIGN §2), and for a service facing the internet its admin port's (DESIGN §12)."""
 
     name: str
     module: str
