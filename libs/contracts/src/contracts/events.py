@@ -56,6 +56,18 @@ class Event(BaseModel):
         return str(getattr(self, self.key_field)).encode()
 
 
+class Envelope(BaseModel):
+    """What every record on the wire carries, nothing defaulted. Consumers check it before a
+    handler parses the event (messaging.delivery): a record without it is refused, where
+    `Event`'s defaults would give it a fresh id on every delivery."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_id: UUID
+    occurred_at: AwareDatetime
+    schema_version: int
+
+
 class Collaborator(BaseModel):
     """A person who worked on a track; `user_id` set means a Producer Dashboard account."""
 

@@ -8,6 +8,7 @@ the next commit would skip it.
 """
 
 import asyncio
+import copy
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from contracts.events import Envelope
 from contracts.topics import dlq
 from faststream import AckPolicy, BaseMiddleware
 from faststream.kafka import KafkaBroker
@@ -50,6 +52,8 @@ OUTAGE = (
     TimeoutError,
 )
 
+DeadLetter = tuple[Any, Exception, int]  # a record, why it failed, after how many attempts
+
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
@@ -79,54 +83,99 @@ class _ReliableDelivery(BaseMiddleware):
         self, call_next: Callable[[StreamMessage[Any]], Any], msg: StreamMessage[Any]
     ) -> Any:
         records = _records(msg)
-        topic = records[0].topic
         event_id = _event_id(msg.body)
         token = event_id_var.set(event_id)
         # The cause's correlation id (a batch takes its first record's), else this event's.
         correlation = correlation_id_var.set(_correlation_id(records[0]) or event_id)
         try:
-            for attempt in range(1, self.policy.max_attempts + 1):
-                try:
-                    result = await call_next(msg)
-                except POISON as error:
-                    return await self._dead_letter(msg, error, attempt, "poison")
-                except OUTAGE as error:
-                    log.warning("dependency unavailable, will redeliver: %r", error)
-                    CONSUMED.labels(topic, "redelivered").inc()
-                    await asyncio.sleep(self.policy.outage_backoff_s)
-                    await msg.nack()
-                    return None
-                except Exception as error:
-                    if attempt == self.policy.max_attempts:
-                        return await self._dead_letter(msg, error, attempt, "failed")
-                    log.warning("handler failed (attempt %d), retrying: %r", attempt, error)
-                    await asyncio.sleep(self.policy.retry_backoff_s * 2 ** (attempt - 1))
-                else:
-                    await msg.ack()
-                    CONSUMED.labels(topic, "ok").inc()
-                    return result
-            return None
+            refused: list[DeadLetter] = [(r, e, 1) for r, e in _without_envelope(records)]
+            if len(refused) == len(records):
+                return await self._dead_letter(msg, refused, "poison")
+            # A batch's records without an envelope go to the DLQ alone; the rest are handled.
+            handled = _without(msg, {id(r) for r, _, _ in refused}) if refused else msg
+            return await self._handle(call_next, msg, handled, refused)
         finally:
             event_id_var.reset(token)
             correlation_id_var.reset(correlation)
 
+    async def _handle(
+        self,
+        call_next: Callable[[StreamMessage[Any]], Any],
+        msg: StreamMessage[Any],
+        handled: StreamMessage[Any],
+        refused: list[DeadLetter],
+    ) -> Any:
+        topic = _records(msg)[0].topic
+        for attempt in range(1, self.policy.max_attempts + 1):
+            try:
+                result = await call_next(handled)
+            except POISON as error:
+                return await self._dead_letter(
+                    msg, refused + _each(handled, error, attempt), "poison"
+                )
+            except OUTAGE as error:
+                log.warning("dependency unavailable, will redeliver: %r", error)
+                CONSUMED.labels(topic, "redelivered").inc()
+                await asyncio.sleep(self.policy.outage_backoff_s)
+                await msg.nack()
+                return None
+            except Exception as error:
+                if attempt == self.policy.max_attempts:
+                    dead = refused + _each(handled, error, attempt)
+                    return await self._dead_letter(msg, dead, "failed")
+                log.warning("handler failed (attempt %d), retrying: %r", attempt, error)
+                await asyncio.sleep(self.policy.retry_backoff_s * 2 ** (attempt - 1))
+            else:
+                if refused:  # after the work, as a batch that comes again would send them again
+                    await self._dead_letter(msg, refused, "ok")
+                    return result
+                await msg.ack()
+                CONSUMED.labels(topic, "ok").inc()
+                return result
+        return None
+
     async def _dead_letter(
-        self, msg: StreamMessage[Any], error: Exception, attempts: int, outcome: str
+        self, msg: StreamMessage[Any], dead: list[DeadLetter], outcome: str
     ) -> None:
+        """Publish each record with its error, then commit; the DLQ unreachable: seek back."""
         broker: KafkaBroker = self.context.get("broker")
         try:
-            for record in _records(msg):
+            for record, error, attempts in dead:
                 await dead_letter(broker, record, error, attempts)
         except Exception as publish_error:  # the DLQ is unreachable: keep the message
             log.error("dead-letter publish failed, will redeliver: %r", publish_error)
             await asyncio.sleep(self.policy.outage_backoff_s)
             await msg.nack()
             return
-        log.error(
-            "sent to %s after %d attempt(s): %r", dlq(_records(msg)[0].topic), attempts, error
-        )
+        for record, error, attempts in dead:
+            log.error("sent to %s after %d attempt(s): %r", dlq(record.topic), attempts, error)
         CONSUMED.labels(_records(msg)[0].topic, outcome).inc()
         await msg.ack()
+
+
+def _without_envelope(records: tuple[Any, ...]) -> list[tuple[Any, ValidationError]]:
+    """The records that lack a valid envelope (decision 0003), each with why."""
+    refused = []
+    for record in records:
+        try:
+            Envelope.model_validate_json(record.value or b"")
+        except ValidationError as error:
+            refused.append((record, error))
+    return refused
+
+
+def _without(msg: StreamMessage[Any], dropped: set[int]) -> StreamMessage[Any]:
+    """The batch `msg` without the records whose ids are in `dropped`: what its handler gets."""
+    kept = {i for i, record in enumerate(msg.raw_message) if id(record) not in dropped}
+    handled = copy.copy(msg)  # a StreamMessage copy has its own decode cache
+    handled.raw_message = tuple(r for i, r in enumerate(msg.raw_message) if i in kept)
+    handled.body = [body for i, body in enumerate(msg.body) if i in kept]
+    handled.batch_headers = [h for i, h in enumerate(msg.batch_headers) if i in kept]
+    return handled
+
+
+def _each(msg: StreamMessage[Any], error: Exception, attempts: int) -> list[DeadLetter]:
+    return [(record, error, attempts) for record in _records(msg)]
 
 
 def _records(msg: StreamMessage[Any]) -> tuple[Any, ...]:
