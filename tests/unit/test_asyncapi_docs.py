@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from service_kit.asyncapi import service_document
 from service_kit.services import SERVICES
@@ -22,12 +23,19 @@ DOCS = ROOT / "docs" / "asyncapi"
 VALIDATE = ROOT / "tests" / "contract_tools" / "asyncapi-validate.mjs"
 
 
-def _document(module: str, name: str) -> dict[str, Any]:
+def _app(module: str) -> Any:
     settings = importlib.import_module(f"{module}.settings").Settings(
         topic_prefix="", key_prefix=""
     )
-    app = importlib.import_module(f"{module}.app").create_app(settings)  # builds, connects nothing
-    document = service_document(app.state.runtime.broker, name)  # as /asyncapi.json serves it
+    return importlib.import_module(f"{module}.app").create_app(settings)  # connects nothing
+
+
+def _document(module: str, name: str) -> dict[str, Any]:
+    document = service_document(_app(module).state.runtime.broker, name)
+    return _deployed_anywhere(document)
+
+
+def _deployed_anywhere(document: dict[str, Any]) -> dict[str, Any]:
     for server in document.get("servers", {}).values():
         server["host"] = "localhost:9092"  # where the broker is belongs to a deployment
     return document
@@ -120,3 +128,15 @@ def test_the_official_asyncapi_parser_and_ajv_find_no_error_in_any_document():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count(" 0 error(s)") == len(documents), result.stdout
+
+
+@pytest.mark.parametrize(
+    "spec", [s for s in SERVICES if not s.admin_port_env], ids=lambda s: s.name
+)
+async def test_a_service_serves_the_committed_document_at_asyncapi_json(spec: Any):
+    transport = httpx.ASGITransport(app=_app(spec.module))
+    async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        answer = await client.get("/asyncapi.json")
+    assert answer.status_code == 200
+    served = _text(_deployed_anywhere(answer.json()))
+    assert served == (DOCS / f"{spec.name}.json").read_text()
