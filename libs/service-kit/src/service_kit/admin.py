@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
+from service_kit.problems import install_problem_handlers
 from service_kit.routes import health_router, operator_router
 from service_kit.runtime import Runtime
 
@@ -41,6 +42,7 @@ class AdminListener:
             title=f"{title} (admin)", docs_url=None, redoc_url=None, openapi_url=None
         )
         self.app.state.runtime = runtime
+        install_problem_handlers(self.app, {})
         self.app.include_router(health_router)
         self.app.include_router(operator_router)
         config = uvicorn.Config(

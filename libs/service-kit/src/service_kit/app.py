@@ -5,13 +5,12 @@ import inspect
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 
 from contracts import topics
 from contracts.events import Event
-from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI
 from messaging.context import correlation_id_var, safe_correlation_id
 from messaging.kafka import ensure_topics, make_broker, with_dead_letters
 from messaging.outbox import Outbox, OutboxRelay
@@ -24,8 +23,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service_kit.admin import Admin, AdminListener
 from service_kit.body_limit import BodyLimit
 from service_kit.lag import watch_lag
+from service_kit.openapi import development_servers, operation_id, with_problem_schemas
+from service_kit.problems import ProblemFor, install_problem_handlers, storage_unavailable
 from service_kit.routes import health_router, operator_router
 from service_kit.runtime import Runtime
+from service_kit.services import BY_NAME
 from service_kit.settings import ServiceSettings
 from service_kit.tracing import start_tracing, trace_requests
 
@@ -77,30 +79,26 @@ def create_service_app(
     routers: Iterable[APIRouter] = (),
     publishes: Iterable[type[Event]] = (),
     on_shutdown: Iterable[Closer] = (),
+    problems: Mapping[type[Exception], ProblemFor] | None = None,
     admin: Admin | None = None,
 ) -> FastAPI:
     """Build a service's app around `runtime`, whose subscribers are already registered.
 
     `publishes`: the events the service relays from its outbox (its AsyncAPI document);
-    `on_shutdown`: its own resources, closed after the broker stops. With `admin` the app
+    `on_shutdown`: its own resources, closed after the broker stops; `problems`: the
+    problem details each of its domain exceptions is answered with. With `admin` the app
     faces the internet: docs, OpenAPI, metrics and AsyncAPI go on the admin listener.
     """
     for event in publishes:
         topic = runtime.settings.topic(event.topic)
         runtime.broker.publisher(topic, schema=event, description=event.__doc__)
     listener = AdminListener(admin, title, runtime) if admin else None
-    app = FastAPI(
-        title=title,
-        lifespan=_lifespan(runtime, list(on_shutdown), listener),
-        docs_url=None if admin else "/docs",
-        redoc_url=None if admin else "/redoc",
-        openapi_url=None if admin else "/openapi.json",
-    )
+    lifespan = _lifespan(runtime, list(on_shutdown), listener)
+    app = _documented_app(title, runtime.settings.service_name, lifespan, serves_docs=not admin)
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(RequestContext)
-    for outage in (RedisConnectionError, RedisTimeoutError):
-        app.add_exception_handler(outage, _storage_unavailable)
+    install_problem_handlers(app, _OUTAGES | dict(problems or {}))
     for router in (health_router, *routers):
         app.include_router(router)
     if listener is None:
@@ -109,6 +107,33 @@ def create_service_app(
         listener.describe(app)
     if runtime.tracing is not None:
         trace_requests(app, runtime.tracing)
+    return app
+
+
+# Redis away (restarting, failing over): 503 and when to retry, never a 500.
+_OUTAGES: dict[type[Exception], ProblemFor] = {
+    RedisConnectionError: storage_unavailable,
+    RedisTimeoutError: storage_unavailable,
+}
+
+
+def _documented_app(
+    title: str,
+    service_name: str,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+    serves_docs: bool,
+) -> FastAPI:
+    """The app and how its OpenAPI document describes it (docs/openapi/)."""
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        docs_url="/docs" if serves_docs else None,
+        redoc_url="/redoc" if serves_docs else None,
+        openapi_url="/openapi.json" if serves_docs else None,
+        servers=development_servers(BY_NAME[service_name].default_port),
+        generate_unique_id_function=operation_id,
+    )
+    app.openapi = with_problem_schemas(app)  # type: ignore[method-assign]
     return app
 
 
@@ -172,14 +197,6 @@ async def _provision_topics(settings: ServiceSettings) -> None:
                 ) from error
             log.warning("waiting for Kafka at %s: %r", settings.kafka_bootstrap_servers, error)
             await asyncio.sleep(2.0)
-
-
-async def _storage_unavailable(request: Request, error: Exception) -> Response:
-    """Redis is away (restarting, failing over): 503 and when to retry, never a 500."""
-    log.warning("Redis unavailable: %r", error)
-    return JSONResponse(
-        {"detail": "storage_unavailable"}, status_code=503, headers={"Retry-After": "2"}
-    )
 
 
 class RequestContext:

@@ -4,12 +4,24 @@ from typing import Annotated
 
 import httpx
 from contracts.auth import InvalidToken, Principal, decode_producer_token, internal_token_matches
-from fastapi import Depends, Header, HTTPException, Request, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from service_kit.problems import Problem
 from service_kit.settings import ServiceSettings
 
-_bearer = HTTPBearer(auto_error=False)
+_bearer = HTTPBearer(
+    bearerFormat="JWT",
+    scheme_name="ProducerJWT",
+    description="A producer's JWT from Producer Dashboard (DESIGN §3)",
+    auto_error=False,
+)
+_internal_token = APIKeyHeader(
+    name="X-Internal-Token",
+    scheme_name="InternalToken",
+    description="INTERNAL_API_TOKEN, for service-to-service calls only",
+    auto_error=False,
+)
 
 
 def _settings_secret(request: Request, name: str) -> str:
@@ -18,7 +30,7 @@ def _settings_secret(request: Request, name: str) -> str:
 
 
 async def current_owner(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
 ) -> Principal:
     """The producer named by a valid `Authorization: Bearer <JWT>`, else 401."""
     if credentials is None:
@@ -32,13 +44,12 @@ async def current_owner(
 
 
 async def internal_caller(
-    request: Request, x_internal_token: Annotated[str | None, Header()] = None
+    request: Request, token: Annotated[str | None, Security(_internal_token)]
 ) -> None:
     """Admit only service-to-service calls carrying the right `X-Internal-Token`."""
-    if not internal_token_matches(
-        x_internal_token, _settings_secret(request, "internal_api_token")
-    ):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="invalid internal token")
+    if not internal_token_matches(token, _settings_secret(request, "internal_api_token")):
+        detail = "X-Internal-Token is missing or wrong."
+        raise Problem(401, "not_authenticated", "Not authenticated", detail)
 
 
 def internal_client(
@@ -51,10 +62,10 @@ def internal_client(
     )
 
 
-def _unauthorized(reason: str) -> HTTPException:
-    return HTTPException(
-        status.HTTP_401_UNAUTHORIZED, detail=reason, headers={"WWW-Authenticate": "Bearer"}
-    )
+def _unauthorized(reason: str) -> Problem:
+    detail = f"Sign in again: {reason}."
+    headers = {"WWW-Authenticate": "Bearer"}
+    return Problem(401, "not_authenticated", "Not authenticated", detail, headers=headers)
 
 
 CurrentOwner = Annotated[Principal, Depends(current_owner)]

@@ -1,7 +1,8 @@
 """Refuse request bodies over a size limit before anyone parses them."""
 
-import json
 from typing import Any
+
+from service_kit.problems import body_too_large
 
 Scope = dict[str, Any]
 Receive = Any
@@ -9,7 +10,7 @@ Send = Any
 
 
 class BodyLimit:
-    """ASGI middleware: a body over `max_bytes` is answered 422 with the reason (DESIGN §12).
+    """ASGI middleware: a body over `max_bytes` is answered 422 body_too_large (DESIGN §12).
 
     A body without Content-Length (chunked) is read here up to the limit and replayed to
     the app: an error raised inside the app's `receive` would come out as FastAPI's 400.
@@ -26,13 +27,13 @@ class BodyLimit:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit():
             if int(declared) > self.max_bytes:
-                await self._refuse(send)
+                await self._refuse(scope, receive, send)
             else:
                 await self.app(scope, receive, send)
             return
         body = await self._read_up_to_limit(receive)
         if body is None:
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
             return
         replayed = False
 
@@ -59,13 +60,5 @@ class BodyLimit:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": f"request body is larger than {self.max_bytes} bytes"})
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 422,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": body.encode()})
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await body_too_large(self.max_bytes).response()(scope, receive, send)

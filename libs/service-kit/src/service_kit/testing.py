@@ -120,3 +120,13 @@ def finish_dropbox_flow(dropbox_url: str, owner_id: str, callback: str) -> httpx
     query = dict(httpx.URL(callback).params)
     body = {"code": query.get("code", ""), "state": query.get("state", "")}
     return httpx.post(f"{dropbox_url}/v1/dropbox/callback", json=body, headers=bearer(owner_id))
+
+
+def problem_of(answer: httpx.Response) -> tuple[int, str]:
+    """An error answer's status and problem `code`, once it is problem+json saying it in
+    words too (DESIGN §15)."""
+    assert answer.headers.get("content-type") == "application/problem+json", answer.text
+    problem = answer.json()
+    assert problem["status"] == answer.status_code and problem["detail"], problem
+    assert problem["type"] == f"/problems/{problem['code']}", problem
+    return answer.status_code, problem["code"]

@@ -6,12 +6,14 @@ import pytest
 from contracts.auth import TokenPolicy, issue_producer_token
 from fastapi import FastAPI
 from service_kit.auth import CurrentOwner, InternalCaller
+from service_kit.problems import PROBLEM_JSON, install_problem_handlers
 from service_kit.settings import DEV_INTERNAL_TOKEN, DEV_JWT_SECRET
 
 
 @pytest.fixture
 async def client() -> httpx.AsyncClient:
     app = FastAPI()
+    install_problem_handlers(app, {})
     app.state.runtime = SimpleNamespace(
         settings=SimpleNamespace(
             token_policy=TokenPolicy(DEV_JWT_SECRET),
@@ -48,6 +50,9 @@ async def test_valid_bearer_names_the_owner(client: httpx.AsyncClient):
 async def test_missing_or_invalid_bearer_is_401(client: httpx.AsyncClient, headers: dict[str, str]):
     answer = await client.get("/mine", headers=headers)
     assert answer.status_code == 401
+    assert answer.headers["content-type"] == PROBLEM_JSON
+    assert answer.headers["www-authenticate"] == "Bearer"
+    assert answer.json()["code"] == "not_authenticated"
     assert answer.headers["www-authenticate"] == "Bearer"
 
 
@@ -59,9 +64,9 @@ async def test_expired_bearer_is_401(client: httpx.AsyncClient):
 
 async def test_internal_endpoint_needs_the_internal_token(client: httpx.AsyncClient):
     assert (await client.get("/internal/x")).status_code == 401
-    assert (
-        await client.get("/internal/x", headers={"X-Internal-Token": "wrong"})
-    ).status_code == 401
+    wrong = await client.get("/internal/x", headers={"X-Internal-Token": "wrong"})
+    assert (wrong.status_code, wrong.json()["code"]) == (401, "not_authenticated")
+    assert wrong.headers["content-type"] == PROBLEM_JSON
     ok = await client.get("/internal/x", headers={"X-Internal-Token": DEV_INTERNAL_TOKEN})
     assert ok.status_code == 200
 

@@ -14,6 +14,7 @@ from analytics_service.store import StatsStore
 from contracts import topics
 from messaging.testing import read_topic, wait_until
 from redis.asyncio import Redis
+from service_kit.testing import problem_of
 
 from .conftest import assert_matches, counted, expected_stats, mixed_events, with_duplicates
 
@@ -160,7 +161,8 @@ async def test_another_owners_link_is_404_like_an_unknown_link(owner, make_owner
     unknown = await stranger.stats("lnk_" + "0" * 24)
 
     assert (theirs.status_code, unknown.status_code) == (404, 404)
-    assert theirs.json() == unknown.json() == {"detail": "link not found"}
+    assert problem_of(theirs) == problem_of(unknown) == (404, "link_not_found")
+    assert theirs.json() == unknown.json(), "another owner's link reveals nothing"
     assert (await stranger.page()).json() == {"items": [], "next_cursor": None}
 
 
@@ -210,8 +212,8 @@ async def test_list_shows_only_the_callers_links_newest_first_a_page_at_a_time(
 )
 async def test_bad_page_parameters_are_422_with_a_reason(owner, params):
     answer = await owner.page(**params)
-    assert answer.status_code == 422
-    assert answer.json()["detail"]
+    assert problem_of(answer) == (422, "validation_failed")
+    assert answer.json()["errors"][0]["loc"][:2] == ["query", next(iter(params))]
 
 
 async def test_view_before_share_created_is_counted_at_once_and_shown_once_the_link_is_known(

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from service_kit.app import build_runtime, create_service_app
 
 from dropbox_service import consumers
-from dropbox_service.api import connection, internal
+from dropbox_service.api import connection, internal, problems
 from dropbox_service.connections import Connections
 from dropbox_service.context import DropboxContext
 from dropbox_service.crypto import TokenCipher
@@ -56,6 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
             DropboxDisconnected,
         ),
         on_shutdown=(calls.close,),
+        problems=problems.PROBLEMS,
     )
     app.state.dropbox = context
     return app

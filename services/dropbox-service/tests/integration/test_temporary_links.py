@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from service_kit.testing import INTERNAL_HEADERS, bearer
+from service_kit.testing import INTERNAL_HEADERS, bearer, problem_of
 
 pytestmark = pytest.mark.integration
 
@@ -57,12 +57,12 @@ async def test_hundred_concurrent_requests_make_one_dropbox_call(dropbox_service
 
 def test_missing_file_is_404(dropbox_service, owner):
     answer = _link(dropbox_service, {"owner_id": owner["owner_id"], "path": "/nope.wav"})
-    assert (answer.status_code, answer.json()["detail"]) == (404, "file_not_found")
+    assert problem_of(answer) == (404, "file_not_found")
 
 
 def test_owner_without_dropbox_is_409(dropbox_service):
     answer = _link(dropbox_service, {"owner_id": "u-never-connected", "path": "/a.wav"})
-    assert (answer.status_code, answer.json()["detail"]) == (409, "dropbox_not_connected")
+    assert problem_of(answer) == (409, "dropbox_not_connected")
 
 
 @pytest.mark.parametrize("path", ["relative.wav", "/a/../../etc/passwd", "/a//b", ""])

@@ -10,6 +10,7 @@ import ssl
 
 import httpx
 from service_kit.auth import internal_client
+from service_kit.problems import problem_code
 
 from gateway.recent import Recent
 from gateway.settings import Settings
@@ -56,7 +57,7 @@ class DropboxFiles:
             )
         except httpx.TransportError as error:
             raise DropboxUnavailable(repr(error)) from error
-        if answer.status_code == 409:
+        if problem_code(answer) == "dropbox_not_connected":
             raise OwnerDisconnected(owner_id)
         if answer.status_code != 200:
             raise DropboxUnavailable(f"dropbox-service answered {answer.status_code}")

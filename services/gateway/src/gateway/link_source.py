@@ -9,6 +9,7 @@ import httpx
 from contracts.links import InternalLink
 from pydantic import ValidationError
 from service_kit.auth import internal_client
+from service_kit.problems import problem_code
 
 from gateway.flights import Flights
 from gateway.recent import Recent
@@ -67,7 +68,7 @@ class LinkSource:
             answer = await self.client.get(f"/internal/links/by-token/{token}")
         except httpx.TransportError as error:
             raise LinkServiceUnavailable(type(error).__name__) from error
-        if answer.status_code == 404:
+        if problem_code(answer) == "link_not_found":
             return None
         if answer.status_code != 200:  # never the URL: it carries the token
             raise LinkServiceUnavailable(f"link-service answered {answer.status_code}")

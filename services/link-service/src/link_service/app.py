@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from service_kit.app import build_runtime, create_service_app
 
 from link_service import consumers
-from link_service.api import catalog, collaborators, internal, links
+from link_service.api import catalog, collaborators, internal, links, problems
 from link_service.catalog.store import CatalogStore
 from link_service.collaborators.budget import Limits, ShareBudget
 from link_service.collaborators.service import Collaborators
@@ -39,6 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="Link service",
         routers=(catalog.router, links.router, collaborators.router, internal.router),
         publishes=(ShareCreated, ShareRevoked, CollabShareRequested, CollabRevokeRequested),
+        problems=problems.PROBLEMS,
     )
     app.state.links = context
     return app

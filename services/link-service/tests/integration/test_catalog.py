@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
+from service_kit.testing import problem_of
 
 pytestmark = pytest.mark.integration
 
@@ -174,8 +175,8 @@ async def test_invalid_track_is_422_and_stores_nothing(make_producer, spoil):
 
     answer = await owner.put_raw("t-1", body)
 
-    assert answer.status_code == 422, answer.text
-    assert answer.json()["detail"], "a 422 says why"
+    assert problem_of(answer) == (422, "validation_failed")
+    assert answer.json()["errors"], "a 422 says why"
     assert (await owner.get_track("t-1")).status_code == 404
     assert _titles(await owner.list_tracks()) == []
 

@@ -14,7 +14,7 @@ from contracts.events import (
     Event,
 )
 from messaging.testing import wait_until
-from service_kit.testing import bearer
+from service_kit.testing import bearer, problem_of
 
 pytestmark = pytest.mark.integration
 
@@ -251,7 +251,7 @@ async def test_removing_access_while_the_share_is_on_its_way_is_409(producer):
         "/v1/tracks/t-1/collaborators/c-1/access", headers=producer.headers
     )
 
-    assert (answer.status_code, answer.json()) == (409, {"detail": "share_in_progress"})
+    assert problem_of(answer) == (409, "share_in_progress")
 
 
 async def test_refusals_are_clear_and_change_nothing(producer, make_producer, events):
@@ -277,16 +277,16 @@ async def test_refusals_are_clear_and_change_nothing(producer, make_producer, ev
         "/v1/tracks/t-1/collaborators/c-9/access", headers=producer.headers
     )
 
-    assert no_people.status_code == 422 and "collaborators" in no_people.json()["detail"]
-    assert unknown.status_code == 404
-    assert bad_mode.status_code == extra.status_code == 422
-    assert (unconnected.status_code, unconnected.json()) == (
-        409,
-        {"detail": "dropbox_not_connected"},
-    )
-    assert bulk_unknown.status_code == 422 and "t-9" in bulk_unknown.json()["detail"]
-    assert bulk_empty.status_code == 422
-    assert no_person.status_code == 404
+    assert problem_of(no_people) == (422, "no_collaborators")
+    assert "collaborators" in no_people.json()["detail"]
+    assert problem_of(unknown) == (404, "track_not_found")
+    assert problem_of(bad_mode) == problem_of(extra) == (422, "validation_failed")
+    assert [e["loc"] for e in extra.json()["errors"]] == [["body", "cc"]]
+    assert problem_of(unconnected) == (409, "dropbox_not_connected")
+    assert problem_of(bulk_unknown) == (422, "unknown_tracks")
+    assert "t-9" in bulk_unknown.json()["detail"]
+    assert problem_of(bulk_empty) == (422, "validation_failed")
+    assert problem_of(no_person) == (404, "collaborator_not_found")
     assert await events(topics.COLLAB_SHARE_REQUESTED, owner_id=producer.owner_id, expect=0) == []
     assert await _statuses(producer, "t-1") == ("none", {"c-1": "not_shared", "c-2": "not_shared"})
 

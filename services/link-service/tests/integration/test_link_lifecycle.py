@@ -10,6 +10,7 @@ import pytest
 from contracts import topics
 from contracts.events import ShareCreated, ShareRevoked
 from contracts.links import InternalLink
+from service_kit.testing import problem_of
 
 pytestmark = pytest.mark.integration
 
@@ -67,9 +68,9 @@ async def test_unknown_status_filter_and_limits_out_of_range_are_422(producer):
 )
 async def test_garbage_or_forged_cursor_is_422(producer, cursor):
     answer = await producer.list_links(cursor=cursor)
-    assert answer.status_code == 422, answer.text
-    [problem] = answer.json()["detail"]
-    assert problem["loc"] == ["query", "cursor"] and "handed out" in problem["msg"]
+    assert problem_of(answer) == (422, "validation_failed")
+    [issue] = answer.json()["errors"]
+    assert issue["loc"] == ["query", "cursor"] and "handed out" in issue["msg"]
 
 
 async def test_pagination_visits_every_link_once(producer):

@@ -3,15 +3,19 @@
 from typing import Annotated
 
 from contracts.ids import LINK_ID_PATTERN
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, Path
 from service_kit.auth import CurrentOwner
+from service_kit.openapi import problem_responses
 from service_kit.pagination import PageDep
+from service_kit.problems import Problem
 
 from analytics_service.context import AnalyticsDep
 from analytics_service.domain import link_stats
 from analytics_service.models import LinksStatsPublic, LinkStatsPublic
 
-router = APIRouter(prefix="/v1/stats/links", tags=["stats"])
+router = APIRouter(
+    prefix="/v1/stats/links", tags=["stats"], responses=problem_responses(401, 422, 503)
+)
 LinkId = Annotated[str, Path(pattern=LINK_ID_PATTERN)]
 
 
@@ -28,12 +32,12 @@ async def list_link_stats(
     )
 
 
-@router.get("/{link_id}", response_model=LinkStatsPublic)
+@router.get("/{link_id}", response_model=LinkStatsPublic, responses=problem_responses(404))
 async def get_link_stats(
     link_id: LinkId, owner: CurrentOwner, context: AnalyticsDep
 ) -> LinkStatsPublic:
     """The stats of one of the caller's links; another owner's or an unknown link is 404."""
     if await context.store.owner_of(link_id) != owner.user_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="link not found")
+        raise Problem.not_found("link")
     (raw,) = await context.store.stats([link_id])
     return LinkStatsPublic(**link_stats(link_id, raw))

@@ -1,14 +1,16 @@
 """Connecting a producer's Dropbox: OAuth 2 with PKCE, status, disconnect (DESIGN §7)."""
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from service_kit.auth import CurrentOwner
+from service_kit.openapi import problem_responses
 
-from dropbox_service.connections import CodeRefused, InvalidState
 from dropbox_service.context import DropboxContext, DropboxDep
 from dropbox_service.store import Connection
 
-router = APIRouter(prefix="/v1/dropbox", tags=["dropbox"])
+router = APIRouter(
+    prefix="/v1/dropbox", tags=["dropbox"], responses=problem_responses(401, 422, 503)
+)
 
 
 class Authorization(BaseModel):
@@ -35,25 +37,23 @@ class DropboxStatus(BaseModel):
 
 
 @router.get("/connect")
-async def connect(owner: CurrentOwner, context: DropboxDep) -> dict[str, str]:
+async def start_connection(owner: CurrentOwner, context: DropboxDep) -> dict[str, str]:
     """Where to send the producer to authorize the app; the state is single-use and theirs."""
     return {"authorize_url": await context.connections.start(owner.user_id)}
 
 
-@router.post("/callback")
-async def callback(body: Authorization, owner: CurrentOwner, context: DropboxDep) -> DropboxStatus:
-    """Finish a flow the caller started: the console calls this from its callback page."""
-    try:
-        connection = await context.connections.finish(owner.user_id, body.state, body.code)
-    except InvalidState as refused:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="invalid_state") from refused
-    except CodeRefused as refused:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="code_refused") from refused
+@router.post("/callback", responses=problem_responses(400))
+async def finish_connection(
+    body: Authorization, owner: CurrentOwner, context: DropboxDep
+) -> DropboxStatus:
+    """Finish a flow the caller started: the console calls this from its callback page (400
+    invalid_state or code_refused, storing nothing)."""
+    connection = await context.connections.finish(owner.user_id, body.state, body.code)
     return await _status(context, owner.user_id, connection)
 
 
 @router.get("/status")
-async def connection_status(owner: CurrentOwner, context: DropboxDep) -> DropboxStatus:
+async def get_connection_status(owner: CurrentOwner, context: DropboxDep) -> DropboxStatus:
     """Whether the caller's Dropbox is connected, and as whom."""
     connection = await context.connections.status(owner.user_id)
     return await _status(context, owner.user_id, connection)

@@ -5,8 +5,9 @@ from typing import Annotated
 
 from contracts.auth import issue_producer_token
 from contracts.ids import NOTIFICATION_ID_PATTERN
-from fastapi import APIRouter, Form, HTTPException, Path, Request, status
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
+from service_kit.problems import Problem
 
 from gateway.console.models import DropboxStatus, Notification
 from gateway.console.render import render, see_other
@@ -42,7 +43,7 @@ async def sign_in(
     check_origin(request)
     names = dict(_demo_producers(context))
     if user_id not in names:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="not a demo producer")
+        raise Problem(404, "not_found", "Not found", "No demo producer has this id.")
     settings = context.settings
     expires_at = int(time.time()) + min(DEV_SESSION_S, settings.auth_jwt_max_ttl_s)
     jwt = issue_producer_token(
@@ -104,8 +105,9 @@ async def dropbox_callback(
         await context.console.call(
             session.token, "POST", "dropbox", "/v1/dropbox/callback", json=body
         )
-    except Refused:
-        return see_other("/console/settings?notice=dropbox_invalid_state")
+    except Refused as refused:
+        notice = "code_refused" if refused.code == "code_refused" else "invalid_state"
+        return see_other(f"/console/settings?notice=dropbox_{notice}")
     return see_other("/console/settings?notice=dropbox_connected")
 
 
@@ -143,7 +145,7 @@ async def open_notification(
 
 def _demo_producers(context: GatewayContext) -> list[tuple[str, str]]:
     if context.settings.app_env != "development":
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Not Found")
+        raise Problem(404, "not_found", "Not found", "Development sign-in is off here.")
     return context.settings.console_demo_producers
 
 

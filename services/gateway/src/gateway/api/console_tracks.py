@@ -64,7 +64,9 @@ async def create_link(
 ) -> Response:
     """Create Share Link from the Files widget; then the link with its URL to copy."""
     if problem := _files_widget_problem(include, expiry, days):
-        return await _panel_refused(request, context.console, session, t, Refused(problem))
+        return await _panel_refused(
+            request, context.console, session, t, Refused("validation_failed", problem)
+        )
     body = {
         "tracks": t,
         "include": list(include),
@@ -215,6 +217,6 @@ async def _panel_refused(
 ) -> Response:
     """The grid again with the panel saying why the service refused (422)."""
     tracks = await _catalog(api, session)
-    values: dict[str, object] = {"buckets": songs_by_bucket(tracks), "error": refused.reason}
+    values: dict[str, object] = {"buckets": songs_by_bucket(tracks), "error": refused.detail}
     values |= await _panel(api, session, _chosen(tracks, selected))
     return await render(request, api, session, "tracks.html", values, status_code=422)

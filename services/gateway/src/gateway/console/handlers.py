@@ -48,7 +48,7 @@ async def _not_found(request: Request, error: Exception) -> Response:
 
 async def _refused(request: Request, error: Exception) -> Response:
     assert isinstance(error, Refused)
-    return _problem(request, 422, "That could not be done", error.reason)
+    return _problem(request, 422, "That could not be done", error.detail)
 
 
 async def _unavailable(request: Request, error: Exception) -> Response:

@@ -1,13 +1,14 @@
 """The services' public APIs, called with the signed-in producer's JWT (one origin, no CORS).
 
 An answer the producer can act on becomes an exception the pages show: 401 signs them out,
-404 is the not-found page, 400/409/422/429 a message saying why; 5xx or no answer the
-outage page, as on the share pages.
+404 is the not-found page, 400/409/422/429 a message saying why (the problem's `detail`,
+DESIGN §15); 5xx or no answer the outage page, as on the share pages.
 """
 
 from typing import Any
 
 import httpx
+from service_kit.problems import problem_code
 
 from gateway.console.session import SignedOut
 from gateway.settings import Settings
@@ -22,11 +23,12 @@ class NotFound(Exception):
 
 
 class Refused(Exception):
-    """A service refused the request; `reason` says why, in its words."""
+    """A service refused the request: its problem's `code`, and `detail` in words to show."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
 
 
 class ServiceUnavailable(Exception):
@@ -70,7 +72,7 @@ class ConsoleApi:
         if answer.status_code == 404:
             raise NotFound(path)
         if answer.status_code in (400, 409, 422, 429):  # 429: the owner's sharing budget
-            raise Refused(_reason(answer))
+            raise _refused(answer)
         if answer.status_code >= 400:
             raise ServiceUnavailable(f"{service} answered {answer.status_code}")
         return answer.json()
@@ -94,11 +96,9 @@ class ConsoleApi:
             await client.aclose()
 
 
-def _reason(answer: httpx.Response) -> str:
-    try:
-        detail = answer.json()["detail"]
-    except (ValueError, KeyError, TypeError):
-        return answer.text[:200]
-    if isinstance(detail, list):  # FastAPI's validation errors
-        return "; ".join(str(item.get("msg", item)) for item in detail if isinstance(item, dict))
-    return str(detail)
+def _refused(answer: httpx.Response) -> Refused:
+    """The refusal a problem+json answer describes (DESIGN §15)."""
+    code = problem_code(answer)
+    if code is None:
+        return Refused(f"http_{answer.status_code}", answer.text[:200])
+    return Refused(code, str(answer.json().get("detail", "")))

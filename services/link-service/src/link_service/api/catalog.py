@@ -3,14 +3,19 @@
 from typing import Annotated
 
 from contracts.ids import CATALOG_ID_PATTERN
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from service_kit.auth import CurrentOwner
+from service_kit.openapi import problem_responses
 from service_kit.pagination import PageDep
+from service_kit.problems import Problem
 
 from link_service.catalog.models import Track, TrackIn, TracksPublic
 from link_service.context import LinkDep
 
-router = APIRouter(prefix="/v1/catalog/tracks", tags=["catalog"])
+router = APIRouter(
+    prefix="/v1/catalog/tracks", tags=["catalog"], responses=problem_responses(401, 422, 503)
+)
+NOT_FOUND = problem_responses(404)
 TrackId = Annotated[str, Path(pattern=CATALOG_ID_PATTERN)]
 
 
@@ -36,18 +41,18 @@ async def list_tracks(
     return TracksPublic(items=tracks, next_cursor=cursor)
 
 
-@router.get("/{track_id}")
+@router.get("/{track_id}", responses=NOT_FOUND)
 async def get_track(track_id: TrackId, owner: CurrentOwner, context: LinkDep) -> Track:
     """One of the caller's tracks."""
     track = await context.catalog.track(owner.user_id, track_id)
     if track is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="track not found")
+        raise Problem.not_found("track")
     return track
 
 
-@router.delete("/{track_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{track_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_track(track_id: TrackId, owner: CurrentOwner, context: LinkDep) -> Response:
     """Remove one of the caller's tracks."""
     if not await context.catalog.delete(owner.user_id, track_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="track not found")
+        raise Problem.not_found("track")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

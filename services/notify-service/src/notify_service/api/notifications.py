@@ -5,15 +5,19 @@ from typing import Annotated
 
 from contracts.auth import Principal
 from contracts.ids import NOTIFICATION_ID_PATTERN
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 from service_kit.auth import CurrentOwner
+from service_kit.openapi import problem_responses
 from service_kit.pagination import PageDep
+from service_kit.problems import Problem
 
 from notify_service.context import NotifyDep
 from notify_service.notifications import recipient_digest
 
-router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
+router = APIRouter(
+    prefix="/v1/notifications", tags=["notifications"], responses=problem_responses(401, 422, 503)
+)
 
 
 class NotificationPublic(BaseModel):
@@ -69,8 +73,8 @@ async def list_notifications(
     return NotificationsPublic(items=shown, next_cursor=next_cursor)
 
 
-@router.post("/{notification_id}/read")
-async def mark_read(
+@router.post("/{notification_id}/read", responses=problem_responses(404))
+async def mark_notification_read(
     notification_id: Annotated[str, Path(pattern=NOTIFICATION_ID_PATTERN)],
     owner: CurrentOwner,
     context: NotifyDep,
@@ -78,7 +82,7 @@ async def mark_read(
     """Mark one of the caller's notifications read (again: no change)."""
     notification = await context.store.get(owner.user_id, notification_id)
     if notification is None or not _addressed_to(notification, owner):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="notification not found")
+        raise Problem.not_found("notification")
     if notification["read_at"] is None:
         notification["read_at"] = datetime.now(UTC).isoformat()
         await context.store.mark_read(owner.user_id, notification)

@@ -1,0 +1,59 @@
+"""link-service's domain exceptions as problem details (DESIGN §15), mapped once for every
+route."""
+
+from service_kit.problems import Problem, ProblemFor
+
+from link_service.collaborators.budget import OverBudget
+from link_service.collaborators.service import Conflict, NoCollaborators, UnknownTracks
+from link_service.links.domain import SelectionError
+from link_service.links.service import NotConnected
+
+_WAIT_FOR = {
+    "share_in_progress": "A share of this track is still on its way; wait until it is done.",
+    "revoke_in_progress": "Access to this track is still being removed; wait until it is done.",
+}
+
+
+def _sentence(error: Exception) -> str:
+    words = str(error)
+    return f"{words[:1].upper()}{words[1:]}."
+
+
+def _not_connected(error: NotConnected) -> Problem:
+    detail = "Connect Dropbox in Settings before sharing."
+    return Problem(409, "dropbox_not_connected", "Dropbox is not connected", detail)
+
+
+def _conflict(error: Conflict) -> Problem:
+    detail = _WAIT_FOR.get(error.reason, "Another change to this track is on its way.")
+    return Problem(409, error.reason, "Another change is on its way", detail)
+
+
+def _over_budget(error: OverBudget) -> Problem:
+    detail = f"You have shared a lot lately; try again in {error.retry_after} seconds."
+    return Problem(
+        429, "share_rate_limited", "Too much sharing", detail, retry_after=error.retry_after
+    )
+
+
+def _invalid_selection(error: SelectionError) -> Problem:
+    return Problem(422, "invalid_selection", "The selection cannot be shared", _sentence(error))
+
+
+def _no_collaborators(error: NoCollaborators) -> Problem:
+    detail = "Add collaborators to the track in Producer Dashboard first."
+    return Problem(422, "no_collaborators", "The track has no collaborators", detail)
+
+
+def _unknown_tracks(error: UnknownTracks) -> Problem:
+    return Problem(422, "unknown_tracks", "Tracks not in your catalog", _sentence(error))
+
+
+PROBLEMS: dict[type[Exception], ProblemFor] = {
+    NotConnected: _not_connected,
+    Conflict: _conflict,
+    OverBudget: _over_budget,
+    SelectionError: _invalid_selection,
+    NoCollaborators: _no_collaborators,
+    UnknownTracks: _unknown_tracks,
+}
