@@ -44,10 +44,13 @@ lint: install ## ruff check, ruff format --check, mypy, and the validators of th
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked mypy $(wildcard libs/*/src services/*/src tools/*/src)
 	node tests/contract_tools/asyncapi-validate.mjs docs/asyncapi/*.json
+	$(UV) run --locked openapi-spec-validator docs/openapi/*.json
+	node_modules/.bin/redocly lint --format=stylish docs/openapi/*.json
 
-contracts-snapshot: install ## rewrite libs/contracts/schemas and docs/asyncapi after an additive event change
+contracts-snapshot: install ## rewrite libs/contracts/schemas, docs/asyncapi and docs/openapi after an additive change
 	$(UV) run --locked python -m contracts.snapshots
 	UPDATE_ASYNCAPI_DOCS=1 $(UV) run --locked pytest -q tests/unit/test_asyncapi_docs.py
+	UPDATE_OPENAPI_DOCS=1 $(UV) run --locked pytest -q tests/unit/test_openapi_docs.py
 
 bench: up ## run the benchmarks against the stack of `make up`: ratios to baselines, bench/results.json
 	$(UV) run --locked python bench/run.py $(BENCH_ARGS)
