@@ -1,7 +1,8 @@
 """Bad input, tried on the running services (issue 13). Over HTTP: schemathesis against
 every service's OpenAPI document, requests generated from the schema, valid and not, with
-a producer's token; no answer is a 5xx, and every answer matches the schema it claims
-(DESIGN §12: bad input is a 4xx with a reason). Over Kafka: malformed, oversized and
+a producer's token; no answer is a 5xx, and every answer's status, content type, headers
+and body are the ones its operation documents (DESIGN §12: bad input is a 4xx with a
+reason; §15: every error is problem details, every status documented). Over Kafka: malformed, oversized and
 wrong-schema records on every topic a service consumes are dead-lettered, and the
 consumers carry on.
 
@@ -23,7 +24,12 @@ from hypothesis import HealthCheck, given, settings
 from messaging.testing import read_topic, wait_until
 from schemathesis import APIOperation, Case
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from service_kit.testing import INTERNAL_HEADERS, ServiceProcess, bearer, infra_env, start_service
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +89,13 @@ def _fuzz(operation: APIOperation, base_url: str) -> None:
         case.call_and_validate(
             base_url=base_url,
             headers=headers,
-            checks=[not_a_server_error, response_schema_conformance],
+            checks=[
+                not_a_server_error,
+                status_code_conformance,
+                content_type_conformance,
+                response_headers_conformance,
+                response_schema_conformance,
+            ],
         )
 
     run()
