@@ -2,9 +2,9 @@
 every service's OpenAPI document, requests generated from the schema, valid and not, with
 a producer's token; no answer is a 5xx, and every answer's status, content type, headers
 and body are the ones its operation documents (DESIGN §12: bad input is a 4xx with a
-reason; §15: every error is problem details, every status documented). Over Kafka: malformed, oversized and
-wrong-schema records on every topic a service consumes are dead-lettered, and the
-consumers carry on.
+reason; §15: every error is problem details, every status documented). Over Kafka:
+malformed, oversized and wrong-schema records on every topic a service consumes are
+dead-lettered, and the consumers carry on.
 
 The gateway's public port has no OpenAPI document (its pages are HTML, tested elsewhere);
 internal routes are fuzzed with the internal token."""
