@@ -5,7 +5,7 @@ import signal
 import httpx
 import pytest
 from service_kit.services import BY_NAME, SERVICES
-from service_kit.testing import free_port
+from service_kit.testing import bearer, free_port, problem_of
 
 pytestmark = pytest.mark.integration
 
@@ -43,6 +43,9 @@ def test_ready_is_503_while_redis_is_unreachable(start_service):
     assert answer.status_code == 503
     assert answer.json()["checks"] == {"redis": "down", "kafka": "ok"}
     assert httpx.get(f"{service.base_url}/health/live").status_code == 200
+    stored = httpx.get(f"{service.base_url}/v1/links", headers=bearer("u-1"), timeout=30)
+    assert problem_of(stored) == (503, "unavailable"), "an outage is problem details, never a 500"
+    assert int(stored.headers["retry-after"]) > 0
 
 
 def test_production_mode_refuses_to_start_with_development_secrets(start_service):
