@@ -5,11 +5,23 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from contracts.events import ShareViewed
+from messaging.kafka import ensure_topics, with_dead_letters
 from redis.asyncio import Redis
 
 WORKER = Path(__file__).with_name("worker_process.py")
 
 StartWorker = Callable[[str, float], subprocess.Popen[bytes]]
+
+
+@pytest.fixture
+async def topic(kafka_bootstrap: str, unique_prefix: str) -> str:
+    """share.viewed under the test's prefix, one partition, with its dead-letter topic."""
+    name = unique_prefix + ShareViewed.topic
+    await ensure_topics(
+        kafka_bootstrap, with_dead_letters([name]), partitions=1, replication_factor=1
+    )
+    return name
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from contracts.topics import dlq
 from faststream.kafka import KafkaBroker
 from messaging.delivery import DeliveryPolicy, RetryLater, subscriber
 from messaging.idempotency import apply_once
-from messaging.kafka import ensure_topics, make_broker, with_dead_letters
+from messaging.kafka import ensure_topics, make_broker
 from messaging.testing import read_topic, wait_until
 from redis.asyncio import Redis
 
@@ -25,15 +25,6 @@ FAST = DeliveryPolicy(max_attempts=3, retry_backoff_s=0.01, outage_backoff_s=0.0
 
 def _view(link_id: str = "lnk_1") -> ShareViewed:
     return ShareViewed(link_id=link_id, owner_id="u-1", visitor_id="v-1")
-
-
-@pytest.fixture
-async def topic(kafka_bootstrap: str, unique_prefix: str) -> str:
-    name = unique_prefix + ShareViewed.topic
-    await ensure_topics(
-        kafka_bootstrap, with_dead_letters([name]), partitions=1, replication_factor=1
-    )
-    return name
 
 
 async def _committed(bootstrap: str, group: str, topic: str) -> int | None:

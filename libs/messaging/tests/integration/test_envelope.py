@@ -15,7 +15,7 @@ from contracts.topics import dlq
 from faststream.kafka import KafkaBroker
 from messaging.delivery import DeliveryPolicy, subscriber
 from messaging.idempotency import apply_once
-from messaging.kafka import ensure_topics, make_broker, with_dead_letters
+from messaging.kafka import make_broker
 from messaging.testing import read_topic, wait_until
 from redis.asyncio import Redis
 
@@ -32,15 +32,6 @@ def _foreign_view(link_id: str, **envelope: Any) -> bytes:
 
 def _envelope() -> dict[str, Any]:
     return {"event_id": str(uuid4()), "occurred_at": "2026-12-02T10:00:00Z", "schema_version": 1}
-
-
-@pytest.fixture
-async def topic(kafka_bootstrap: str, unique_prefix: str) -> str:
-    name = unique_prefix + ShareViewed.topic
-    await ensure_topics(
-        kafka_bootstrap, with_dead_letters([name]), partitions=1, replication_factor=1
-    )
-    return name
 
 
 async def _send(publisher: KafkaBroker, topic: str, values: Iterable[bytes]) -> None:
