@@ -1,33 +1,44 @@
 """The notify-service's application."""
 
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
 from service_kit.app import build_runtime, create_service_app
+from service_kit.runtime import Runtime
 
 from notify_service import consumers
 from notify_service.api import notifications
 from notify_service.context import NotifyContext
-from notify_service.mail import Sender, templates
-from notify_service.notifications import Notifier
+from notify_service.domain import Sender
+from notify_service.mail import templates
+from notify_service.service import Clock, Mailer, Notifier
 from notify_service.settings import Settings
-from notify_service.smtp import Mailer
+from notify_service.smtp import SmtpMailer
 from notify_service.store import NotificationStore
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the notify-service app from `settings`."""
     runtime = build_runtime(settings)
-    store = NotificationStore(runtime.redis, settings.key_prefix)
-    sender = Sender(str(settings.mail_from_address), settings.mail_from_name, settings.console_url)
-    notifier = Notifier(
-        redis=runtime.redis,
-        store=store,
-        mailer=Mailer(settings),
-        sender=sender,
-        templates=templates(),
-        consumer=settings.consumer_group,
-    )
-    context = NotifyContext(runtime, store, notifier)
+    context = notify_context(runtime, settings, SmtpMailer(settings), lambda: datetime.now(UTC))
     consumers.register(context)
     app = create_service_app(runtime, title="Notify service", routers=(notifications.router,))
     app.state.notify = context
     return app
+
+
+def notify_context(
+    runtime: Runtime, settings: Settings, mailer: Mailer, clock: Clock
+) -> NotifyContext:
+    """The service's core on `runtime`, sending with `mailer` (tests build it in-process)."""
+    sender = Sender(str(settings.mail_from_address), settings.mail_from_name, settings.console_url)
+    notifier = Notifier(
+        redis=runtime.redis,
+        store=NotificationStore(runtime.redis, settings.key_prefix),
+        mailer=mailer,
+        sender=sender,
+        templates=templates(),
+        consumer=settings.consumer_group,
+        clock=clock,
+    )
+    return NotifyContext(runtime, notifier)

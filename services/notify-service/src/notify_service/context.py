@@ -6,16 +6,14 @@ from typing import Annotated
 from fastapi import Depends
 from service_kit.runtime import Runtime, from_app_state
 
-from notify_service.notifications import Notifier
-from notify_service.store import NotificationStore
+from notify_service.service import Notifier
 
 
 @dataclass(frozen=True)
 class NotifyContext:
-    """The runtime, the notification store and the notifier."""
+    """The runtime and the notifier."""
 
     runtime: Runtime
-    store: NotificationStore
     notifier: Notifier
 
 

@@ -28,7 +28,7 @@ class MailRejected(Exception):
     """The relay refused the mail for good (a 5xx answer)."""
 
 
-class Mailer:
+class SmtpMailer:
     """Sends messages through the configured relay."""
 
     def __init__(self, settings: Settings) -> None:

@@ -1,12 +1,13 @@
 """The invitation mail: header injection, escaping, the two kinds of recipient."""
 
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
 from contracts.events import CollabGranted, Collaborator
-from notify_service.mail import Sender, body_text, grant_mail, header_text, templates, web_url
-from notify_service.notifications import in_app_notification
+from notify_service.domain import Sender, body_text, header_text, in_app_notification, web_url
+from notify_service.mail import grant_mail, templates
 
 SENDER = Sender("no-reply@share.test", "Producer Dashboard", "http://localhost:8000/console")
 
@@ -30,9 +31,16 @@ def _event(**changes) -> CollabGranted:
     return CollabGranted(**(fields | changes))
 
 
+SENT_AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
+def _mail(event: CollabGranted) -> EmailMessage:
+    return grant_mail(event, SENDER, templates(), sent_at=SENT_AT)
+
+
 def _sent(event: CollabGranted) -> EmailMessage:
     """The message as a receiver parses it back from the wire."""
-    raw = grant_mail(event, SENDER, templates()).as_bytes()
+    raw = _mail(event).as_bytes()
     parsed = message_from_bytes(raw, policy=policy.default)
     assert isinstance(parsed, EmailMessage)
     return parsed
@@ -142,17 +150,17 @@ def test_message_keeps_its_lines_but_no_control_characters():
 
 def test_the_same_event_and_recipient_get_the_same_message_id():
     event = _event()
-    first = grant_mail(event, SENDER, templates())
-    again = grant_mail(event, SENDER, templates())
+    first = _mail(event)
+    again = _mail(event)
 
     assert first["Message-ID"] == again["Message-ID"]
-    assert first["Message-ID"] != grant_mail(_event(), SENDER, templates())["Message-ID"]
+    assert first["Message-ID"] != _mail(_event())["Message-ID"]
 
 
 def test_in_app_notification_is_derived_from_the_event():
     event = _event(owner_name="Mara\nVale")
     notification = in_app_notification(event, SENDER)
 
-    assert notification["id"] == "ntf_" + event.event_id.hex
-    assert notification["title"] == "Mara Vale shared “Night Drive” with you"
-    assert notification["read_at"] is None
+    assert notification.id == "ntf_" + event.event_id.hex
+    assert notification.title == "Mara Vale shared “Night Drive” with you"
+    assert notification.read_at is None

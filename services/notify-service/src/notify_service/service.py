@@ -1,4 +1,5 @@
-"""What collab.granted does: an in-app notification for a dashboard user, and one mail.
+"""What notify-service does: on collab.granted an in-app notification for a dashboard user
+and one mail; for a reader, their notifications and marking one read.
 
 The mail is sent at most once per (event, recipient): `act_once` checks the event's marker
 before sending and records it after the relay accepted the mail (before Kafka's commit),
@@ -6,12 +7,13 @@ and its lease keeps two instances that got the same message in a rebalance from 
 sending (services/notify-service/README.md).
 """
 
-import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Protocol
 
-from contracts import topics
 from contracts.events import CollabGranted
 from jinja2 import Environment
 from messaging.idempotency import act_once, apply_once
@@ -19,43 +21,29 @@ from messaging.markers import Purpose, scope
 from messaging.transactions import Write
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
+from service_kit.pagination import PageParams
 
-from notify_service.mail import Sender, grant_context, grant_mail, subject_of
-from notify_service.smtp import Mailer
+from notify_service.domain import Notification, Sender, address_digest, in_app_notification
+from notify_service.mail import grant_mail
 from notify_service.store import NotificationStore
 
 log = logging.getLogger(__name__)
 
-
-def in_app_notification(event: CollabGranted, sender: Sender) -> dict[str, Any]:
-    """The notification a dashboard user sees for a grant (its id follows from the event)."""
-    context = grant_context(event, sender)
-    return {
-        "id": "ntf_" + event.event_id.hex,
-        "type": topics.COLLAB_GRANTED,  # the event it tells of
-        "title": subject_of(context),
-        "owner_id": event.owner_id,
-        "owner_name": context["owner_name"],
-        "track_id": event.track_id,
-        "track_title": context["track_title"],
-        "mode": event.mode,
-        "message": context["message"],
-        "access_url": context["access_url"],
-        "created_at": event.occurred_at.isoformat(),
-        "read_at": None,
-        # Whom the producer addressed it to: shown only to a reader with that address.
-        "recipient": recipient_digest(event.collaborator.email),
-    }
+Clock = Callable[[], datetime]
+# The mail marker's recipient part (services/notify-service/README.md): 24 hex digits.
+MARKER_DIGEST_LENGTH = 24
 
 
-def recipient_digest(email: str) -> str:
-    """An e-mail address as notifications keep it: enough to compare, not to read."""
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+class Mailer(Protocol):
+    """Hands a message to a mail relay (smtp.SmtpMailer; tests record instead)."""
+
+    async def send(self, message: EmailMessage) -> None:
+        """Deliver `message`, or raise."""
 
 
 @dataclass(frozen=True)
 class Notifier:
-    """Turns grants into notifications and mails."""
+    """Turns grants into notifications and mails, and answers readers."""
 
     redis: Redis
     store: NotificationStore
@@ -63,6 +51,7 @@ class Notifier:
     sender: Sender
     templates: Environment
     consumer: str
+    clock: Clock
 
     async def notify_in_app(self, event: CollabGranted) -> bool:
         """Store the user's notification once; False when the event was applied before."""
@@ -70,10 +59,9 @@ class Notifier:
         if user_id is None:
             return False
         notification = in_app_notification(event, self.sender)
-        at_ms = int(event.occurred_at.timestamp() * 1000)
 
         def write(pipe: Pipeline) -> None:
-            self.store.add(pipe, user_id, notification, at_ms)
+            self.store.add(pipe, user_id, notification)
 
         return await apply_once(
             self.redis,
@@ -85,10 +73,11 @@ class Notifier:
 
     async def send_mail_once(self, event: CollabGranted) -> bool:
         """Mail the collaborator unless this event's mail to them went out; True when sent now."""
-        recipient = hashlib.sha256(event.collaborator.email.lower().encode()).hexdigest()[:24]
+        recipient = address_digest(event.collaborator.email, MARKER_DIGEST_LENGTH)
 
         async def send() -> Write:
-            await self.mailer.send(grant_mail(event, self.sender, self.templates))
+            mail = grant_mail(event, self.sender, self.templates, sent_at=self.clock())
+            await self.mailer.send(mail)
             return lambda pipe: None  # the marker is the only record of the mail
 
         sent = await act_once(
@@ -105,3 +94,22 @@ class Notifier:
                 event.track_id,
             )
         return sent
+
+    async def notifications(
+        self, user_id: str, email: str | None, page: PageParams, *, unread: bool = False
+    ) -> tuple[list[Notification], str | None]:
+        """A page of the reader's notifications (those sent to `email` when the token names
+        one), newest first, and the next cursor."""
+        return await self.store.page(
+            user_id,
+            recipient=address_digest(email) if email is not None else None,
+            unread=unread,
+            limit=page.limit,
+            after=page.after,
+        )
+
+    async def mark_read(
+        self, user_id: str, email: str | None, notification_id: str
+    ) -> Notification | None:
+        """Mark one of the reader's notifications read (again: unchanged); None if not theirs."""
+        return await self.store.mark_read(user_id, notification_id, email=email, at=self.clock())
