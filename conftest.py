@@ -18,8 +18,8 @@ from service_kit.hash_slots import checking
 from service_kit.testing import ServiceProcess, infra_env
 from service_kit.testing import start_service as _start_service
 
-# The dropbox SDK reads its hosts once, at import (tech-notes §1.1): point them at the
-# emulator's port before any test module imports it.
+# The dropbox SDK reads DROPBOX_API_HOST and its siblings once, when `dropbox.session` is
+# imported: point them at the emulator's port before any test module imports it.
 if "DROPBOX_API_HOST" not in os.environ:
     os.environ.update(sdk_env(free_port()))
 EMULATOR_ACCESS_TOKEN_TTL_S = 3  # short, so that every test exercises token refresh

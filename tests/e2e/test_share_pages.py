@@ -100,7 +100,7 @@ def test_a_revoked_page_is_410_and_says_the_share_is_disabled(system, playlist, 
     link = system.share(tracks=["t-1"])
     assert httpx.get(system.page_path(link), headers=person).status_code == 200
     assert system.revoke(link).status_code == 200
-    time.sleep(1)  # the revocation bound; tests/e2e/test_revocation.py measures it
+    time.sleep(1)  # the revocation bound; tests/e2e/test_revocation_and_outages.py measures it
     page = httpx.get(system.page_path(link), headers=person)
     assert page.status_code == 410
     assert "This share has been disabled" in page.text

@@ -1,7 +1,7 @@
 """One emulator subprocess for these tests, with the real dropbox SDK pointed at it.
 
 The SDK reads DROPBOX_API_HOST, DROPBOX_API_CONTENT_HOST and DROPBOX_WEB_HOST once, when
-it is imported (tech-notes §1.1), so they are set here and the SDK imported before any test
+`dropbox.session` is imported, so they are set here and the SDK imported before any test
 module; then they are put back, so nothing else (a service started in a subprocess) inherits them.
 """
 
