@@ -2,10 +2,12 @@
 
 from fastapi import FastAPI
 from service_kit.app import build_runtime, create_service_app
+from service_kit.runtime import Runtime
 
 from analytics_service import consumers
 from analytics_service.api import stats
 from analytics_service.context import AnalyticsContext
+from analytics_service.service import Analytics
 from analytics_service.settings import Settings
 from analytics_service.store import StatsStore
 
@@ -13,11 +15,16 @@ from analytics_service.store import StatsStore
 def create_app(settings: Settings) -> FastAPI:
     """Build the analytics-service app from `settings`."""
     runtime = build_runtime(settings)
-    store = StatsStore(
-        runtime.redis, settings.key_prefix, consumer=settings.key_prefix + settings.service_name
-    )
-    context = AnalyticsContext(runtime, store, settings.batch_size)
+    context = analytics_context(runtime, settings)
     consumers.register(context)
     app = create_service_app(runtime, title="Analytics service", routers=(stats.router,))
     app.state.analytics = context
     return app
+
+
+def analytics_context(runtime: Runtime, settings: Settings) -> AnalyticsContext:
+    """The service's core on `runtime` (tests build it in-process)."""
+    store = StatsStore(
+        runtime.redis, settings.key_prefix, consumer=settings.key_prefix + settings.service_name
+    )
+    return AnalyticsContext(runtime, Analytics(store, runtime.broker), settings.batch_size)

@@ -5,7 +5,6 @@ own, so a record that does not parse goes to `<topic>.dlq` alone while the rest 
 batch counts; the batch is committed (by the delivery middleware) after Redis has it.
 """
 
-import logging
 from typing import Annotated, Any
 
 from contracts import topics
@@ -15,13 +14,10 @@ from messaging.delivery import subscriber
 from pydantic import WithJsonSchema
 
 from analytics_service.context import AnalyticsContext
-from analytics_service.counting import BatchCounter, Record
-
-log = logging.getLogger(__name__)
-
+from analytics_service.service import Record
 
 # The batch handlers get the Kafka records untouched and parse each on its own (see
-# BatchCounter); the AsyncAPI document still shows their payload as the events.
+# Analytics.count); the AsyncAPI document still shows their payload as the events.
 ViewRecords = list[Annotated[Any, WithJsonSchema(ShareViewed.model_json_schema())]]
 DownloadRecords = list[Annotated[Any, WithJsonSchema(DownloadRecorded.model_json_schema())]]
 
@@ -39,9 +35,8 @@ def register(context: AnalyticsContext) -> None:
     """Subscribe the service's handlers on its broker."""
     runtime = context.runtime
     settings = runtime.settings
-    store = context.store
+    analytics = context.analytics
     group = settings.consumer_group
-    counter = BatchCounter(store, runtime.broker)
     single: dict[str, Any] = {"group_id": group, "heartbeat_interval_ms": HEARTBEAT_MS}
     batches: dict[str, Any] = single | {
         "batch": True,
@@ -53,30 +48,28 @@ def register(context: AnalyticsContext) -> None:
     @subscriber(runtime.broker, settings.topic(topics.SHARE_CREATED), **single)
     async def remember_link_owner(event: ShareCreated) -> None:
         """From now on the link's stats are its owner's to read."""
-        if not await store.claim(event.link_id, event.owner_id, event.occurred_at):
-            log.warning(
-                "share.created names another owner than the one recorded",
-                extra={"link_id": event.link_id},
-            )
+        await analytics.remember_owner(event.link_id, event.owner_id, event.occurred_at)
 
     @subscriber(runtime.broker, settings.topic(topics.SHARE_REVOKED), **single)
     async def remember_link_revoked(event: ShareRevoked) -> None:
         """Note the revocation; it also names the owner, should share.created come later."""
-        if await store.claim(event.link_id, event.owner_id, event.occurred_at):
-            await store.mark_revoked(event.link_id, event.revoked_at)
+        await analytics.remember_revoked(
+            event.link_id, event.owner_id, event.occurred_at, event.revoked_at
+        )
 
     @subscriber(runtime.broker, settings.topic(topics.SHARE_VIEWED), **batches)
     async def count_views(records: ViewRecords) -> None:
         """Count each page view once."""
-        await counter.count(records, ShareViewed)
+        await analytics.count(records, ShareViewed)
 
     @subscriber(runtime.broker, settings.topic(topics.DOWNLOAD_RECORDED), **batches)
     async def count_downloads(records: DownloadRecords) -> None:
         """Count each download once, by type, format and track."""
-        await counter.count(records, DownloadRecorded)
+        await analytics.count(records, DownloadRecorded)
 
 
 async def kafka_records(message: StreamMessage[Any]) -> list[Record]:
     """Decoder of the batch subscribers: the records as Kafka gave them, parsed later one by one."""
     raw = message.raw_message
-    return list(raw) if isinstance(raw, tuple) else [raw]
+    # aiokafka hands a batch over as a tuple; FastStream's TestKafkaBroker as a list.
+    return list(raw) if isinstance(raw, tuple | list) else [raw]

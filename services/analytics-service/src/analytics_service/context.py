@@ -6,15 +6,15 @@ from typing import Annotated
 from fastapi import Depends
 from service_kit.runtime import Runtime, from_app_state
 
-from analytics_service.store import StatsStore
+from analytics_service.service import Analytics
 
 
 @dataclass(frozen=True)
 class AnalyticsContext:
-    """The runtime, the stats store and the size of a counting batch."""
+    """The runtime, the analytics core and the size of a counting batch."""
 
     runtime: Runtime
-    store: StatsStore
+    analytics: Analytics
     batch_size: int
 
 

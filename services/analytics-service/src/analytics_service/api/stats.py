@@ -10,7 +10,6 @@ from service_kit.pagination import PageDep
 from service_kit.problems import Problem
 
 from analytics_service.context import AnalyticsDep
-from analytics_service.domain import link_stats
 from analytics_service.models import LinksStatsPublic, LinkStatsPublic
 
 router = APIRouter(
@@ -24,12 +23,8 @@ async def list_link_stats(
     owner: CurrentOwner, context: AnalyticsDep, page: PageDep
 ) -> LinksStatsPublic:
     """The stats of the caller's links, newest link first, a page at a time."""
-    link_ids, cursor = await context.store.owned_page(owner.user_id, page.limit, page.after)
-    raw = await context.store.stats(link_ids)
-    return LinksStatsPublic(
-        items=[LinkStatsPublic(**link_stats(i, r)) for i, r in zip(link_ids, raw, strict=True)],
-        next_cursor=cursor,
-    )
+    items, cursor = await context.analytics.owned_stats(owner.user_id, page)
+    return LinksStatsPublic(items=[LinkStatsPublic(**item) for item in items], next_cursor=cursor)
 
 
 @router.get("/{link_id}", response_model=LinkStatsPublic, responses=problem_responses(404))
@@ -37,7 +32,7 @@ async def get_link_stats(
     link_id: LinkId, owner: CurrentOwner, context: AnalyticsDep
 ) -> LinkStatsPublic:
     """The stats of one of the caller's links; another owner's or an unknown link is 404."""
-    if await context.store.owner_of(link_id) != owner.user_id:
+    stats = await context.analytics.link_stats(owner.user_id, link_id)
+    if stats is None:
         raise Problem.not_found("link")
-    (raw,) = await context.store.stats([link_id])
-    return LinkStatsPublic(**link_stats(link_id, raw))
+    return LinkStatsPublic(**stats)

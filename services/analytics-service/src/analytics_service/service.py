@@ -1,10 +1,13 @@
-"""Counting views and downloads in batches: each record parsed on its own, every new event
-applied once by one script per link (store.py), what cannot be counted dead-lettered alone."""
+"""What analytics-service does: count views and downloads in batches (each record parsed on
+its own, every new event applied once by one script per link in store.py, what cannot be
+counted dead-lettered alone), record whose link it is, and answer an owner's stats."""
 
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TypeAlias
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeAlias
 
 from aiokafka import ConsumerRecord
 from contracts.events import DownloadRecorded, ShareViewed
@@ -15,8 +18,9 @@ from messaging.metrics import DUPLICATES_SKIPPED
 from messaging.tracing import record_spans
 from prometheus_client import Counter
 from pydantic import ValidationError
+from service_kit.pagination import PageParams
 
-from analytics_service.domain import Tally
+from analytics_service.domain import Tally, link_stats
 from analytics_service.store import StatsStore
 
 log = logging.getLogger(__name__)
@@ -26,12 +30,13 @@ COUNTED = Counter("analytics_events_counted_total", "Views and downloads counted
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
-class BatchCounter:
-    """Counts a batch of views or downloads; what cannot be counted goes to the DLQ alone."""
+@dataclass(frozen=True)
+class Analytics:
+    """Counts a batch of views or downloads (what cannot be counted goes to the DLQ alone),
+    records link ownership, and reads an owner's stats."""
 
-    def __init__(self, store: StatsStore, broker: KafkaBroker) -> None:
-        self.store = store
-        self.broker = broker
+    store: StatsStore
+    broker: KafkaBroker
 
     async def count(
         self, records: Sequence[Record], model: type[ShareViewed] | type[DownloadRecorded]
@@ -72,3 +77,35 @@ class BatchCounter:
             error,
             extra={"partition": record.partition, "offset": record.offset},
         )
+
+    async def remember_owner(self, link_id: str, owner_id: str, at: datetime) -> bool:
+        """Record the link's owner; False (and a warning) when another one was recorded first."""
+        if await self.store.claim(link_id, owner_id, at):
+            return True
+        log.warning(
+            "share.created names another owner than the one recorded", extra={"link_id": link_id}
+        )
+        return False
+
+    async def remember_revoked(
+        self, link_id: str, owner_id: str, at: datetime, revoked_at: datetime
+    ) -> None:
+        """Note the revocation; it also names the owner, should share.created come later."""
+        if await self.store.claim(link_id, owner_id, at):
+            await self.store.mark_revoked(link_id, revoked_at)
+
+    async def link_stats(self, owner_id: str, link_id: str) -> dict[str, Any] | None:
+        """The stats of one of the owner's links (DESIGN §10); None for another owner's or an
+        unknown link."""
+        if await self.store.owner_of(link_id) != owner_id:
+            return None
+        (raw,) = await self.store.stats([link_id])
+        return link_stats(link_id, raw)
+
+    async def owned_stats(
+        self, owner_id: str, page: PageParams
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of the owner's links' stats, newest link first, and the next page's cursor."""
+        link_ids, cursor = await self.store.owned_page(owner_id, page.limit, page.after)
+        raw = await self.store.stats(link_ids)
+        return [link_stats(i, r) for i, r in zip(link_ids, raw, strict=True)], cursor
