@@ -1,9 +1,11 @@
-"""analytics-service as a process on real Kafka and Redis, fed events as the gateway and
-link-service would publish them, and read over HTTP as producers do.
+"""analytics-service on real Redis, fed events as the gateway and link-service would publish
+them, and read over HTTP as producers do: in-process (`create_app(settings)`, its consumers
+driven by FastStream's TestKafkaBroker, its routes over ASGI), and as a process on real Kafka.
 
-The stats API modules share one service process per module (its own topic and key prefix);
-their tests isolate themselves with fresh owner and link ids. The crash and scale-out tests
-start their own processes under the test's prefix.
+The in-process fixtures give every test its own app and prefix. The process-level module
+shares one service process (its own topic and key prefix); its tests isolate themselves
+with fresh owner and link ids. The crash and scale-out tests start their own processes
+under the test's prefix.
 """
 
 import asyncio
@@ -17,13 +19,19 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from analytics_service.app import create_app
+from analytics_service.context import AnalyticsContext
+from analytics_service.settings import Settings
+from contracts import topics
 from contracts.events import DownloadRecorded, Event, ShareCreated, ShareRevoked, ShareViewed
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, TestKafkaBroker
+from faststream.kafka.testing import FakeProducer
 from messaging.testing import wait_until
 from service_kit.testing import ServiceProcess, bearer
 
 FIRST_DAY = datetime(2026, 11, 25, tzinfo=UTC)
 OFFSETS = [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
+COUNTING_TOPICS = (topics.SHARE_VIEWED, topics.DOWNLOAD_RECORDED)
 FORMATS = {"audio": ["wav", "mp3", "flac"], "project": ["als", "logicx"], "other": ["pdf"]}
 
 
@@ -38,6 +46,95 @@ async def http(analytics: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of the module's service (no credentials of its own)."""
     async with httpx.AsyncClient(base_url=analytics.base_url, trust_env=False, timeout=30) as c:
         yield c
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A record the service published to a dead-letter topic."""
+
+    topic: str
+    value: bytes
+    headers: dict[str, str]
+
+
+@dataclass
+class InProcess:
+    """The service built in-process: its context, an HTTP client of its routes, its broker
+    under TestKafkaBroker, and what it dead-lettered, in order."""
+
+    context: AnalyticsContext
+    http: httpx.AsyncClient
+    broker: KafkaBroker
+    prefix: str
+    dead: dict[str, list[DeadLetter]]  # by the counting topic's unprefixed name
+
+    async def send(self, events: Iterable[Event]) -> None:
+        """Hand each event to its consumer, one at a time; returns once every handler ran."""
+        for event in events:
+            await self.broker.publish(
+                event.model_dump_json().encode(), topic=self.prefix + event.topic, key=event.key()
+            )
+
+    async def send_raw(self, topic: str, values: Iterable[bytes]) -> None:
+        """Hand bytes that need not be events to a counting consumer as one batch."""
+        await self.broker.publish_batch(*values, topic=self.prefix + topic)
+
+    async def send_batches(self, events: Sequence[Event], size: int) -> None:
+        """Hand the events to the counting consumers in batches of `size`, in order per topic."""
+        by_topic: dict[str, list[bytes]] = defaultdict(list)
+        for event in events:
+            by_topic[event.topic].append(event.model_dump_json().encode())
+        for topic, values in by_topic.items():
+            for start in range(0, len(values), size):
+                batch = values[start : start + size]
+                await self.broker.publish_batch(*batch, topic=self.prefix + topic)
+
+
+@pytest.fixture
+def settings(redis_url: str, unique_prefix: str) -> Settings:
+    """The in-process service's settings: the real test Redis, its own key and topic prefix."""
+    return Settings(redis_url=redis_url, topic_prefix=unique_prefix, key_prefix=unique_prefix)
+
+
+@pytest.fixture
+def dead_letters(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[DeadLetter]]:
+    """Adapts TestKafkaBroker to the service: a batch subscriber gets a tuple of records,
+    as from aiokafka (TestKafkaBroker hands a list, which the shared delivery middleware and
+    the service's decoder do not take for a batch); and what is published to a `.dlq` topic
+    is recorded here, by the counting topic's unprefixed name, rather than delivered."""
+    dead: dict[str, list[DeadLetter]] = defaultdict(list)
+    handed, published = FakeProducer._execute_handler, FakeProducer.publish
+
+    async def as_aiokafka(self: FakeProducer, msg: Any, topic: str, handler: Any) -> Any:
+        return await handed(self, tuple(msg) if isinstance(msg, list) else msg, topic, handler)
+
+    async def publish(self: FakeProducer, cmd: Any) -> None:
+        if not cmd.destination.endswith(".dlq"):
+            return await published(self, cmd)
+        (counted,) = (t for t in COUNTING_TOPICS if cmd.destination.endswith(f".{t}.dlq"))
+        dead[counted].append(DeadLetter(cmd.destination, cmd.body, dict(cmd.headers)))
+        return None
+
+    monkeypatch.setattr(FakeProducer, "_execute_handler", as_aiokafka)
+    monkeypatch.setattr(FakeProducer, "publish", publish)
+    return dead
+
+
+@pytest.fixture
+async def service(
+    settings: Settings, unique_prefix: str, dead_letters: dict[str, list[DeadLetter]]
+) -> AsyncIterator[InProcess]:
+    """`create_app(settings)` in-process: consumers routed by TestKafkaBroker (through the
+    delivery middleware), routes over ASGI (no broker started), dead letters recorded."""
+    app = create_app(settings)
+    context: AnalyticsContext = app.state.analytics
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        TestKafkaBroker(context.runtime.broker, connect_only=False) as testing,
+        httpx.AsyncClient(transport=transport, base_url="http://analytics.test") as client,
+    ):
+        yield InProcess(context, client, testing, unique_prefix, dead_letters)
+    await context.runtime.redis.aclose()
 
 
 class Feed:

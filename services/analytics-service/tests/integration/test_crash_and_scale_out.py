@@ -6,6 +6,7 @@ import re
 import signal
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -13,7 +14,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import DefaultPartitioner
 from analytics_service.store import StatsStore
-from contracts.events import ShareCreated
+from contracts.events import ShareCreated, ShareViewed
 from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 from service_kit.testing import ServiceProcess
@@ -85,11 +86,10 @@ async def test_consumer_killed_mid_batch_and_restarted_counts_every_event_exactl
     await owner.wait_for(lambda s: counted(s) >= EVENTS, timeout_s=60)
     took = time.monotonic() - restarted
     print(f"killed at {at_kill}/{EVENTS}; all counted {took:.1f}s after the restart")  # noqa: T201
-    await asyncio.sleep(1.5)  # anything counted twice would show now
 
-    stats = await owner.all_stats()
-    assert counted(stats) == EVENTS
-    for link_id, expected in expected_stats(events).items():
+    stats, sentinels = await _settled(owner, feed, links)
+    assert counted(stats) == EVENTS + len(sentinels)
+    for link_id, expected in expected_stats([*events, *sentinels]).items():
         assert_matches(stats[link_id], expected)
 
 
@@ -107,15 +107,34 @@ async def test_two_instances_in_one_group_split_the_partitions_and_totals_stay_e
 
     await feed.send(with_duplicates(events, seed=22))
     await owner.wait_for(lambda s: counted(s) >= EVENTS, timeout_s=60)
-    await asyncio.sleep(1.5)  # anything counted twice would show now
 
-    stats = await owner.all_stats()
-    assert counted(stats) == EVENTS
-    for link_id, expected in expected_stats(events).items():
+    stats, sentinels = await _settled(owner, feed, links)
+    assert counted(stats) == EVENTS + len(sentinels)
+    for link_id, expected in expected_stats([*events, *sentinels]).items():
         assert_matches(stats[link_id], expected)
     by_instance = [counted_by(one), counted_by(two)]
     assert min(by_instance) > 0, by_instance
-    assert sum(by_instance) == EVENTS, by_instance
+    assert sum(by_instance) == EVENTS + len(sentinels), by_instance
+
+
+async def _settled(
+    owner: Owner, feed: Feed, links: list[ShareCreated]
+) -> tuple[dict[str, dict[str, Any]], list[ShareViewed]]:
+    """The stats once everything sent so far was handled: one sentinel view per link, keyed
+    like the link's events (so on their partition, behind them) and later than any of
+    them, counted for every link. Answers the stats and the sentinels."""
+    sentinels = [owner.view(link.link_id, "v-sentinel") for link in links]
+    await feed.send(sentinels)
+    latest = {view.link_id: view.occurred_at for view in sentinels}
+
+    def all_sentinels_counted(stats: dict[str, dict[str, Any]]) -> bool:
+        return all(
+            (seen := stats.get(link_id, {}).get("last_viewed_at"))
+            and datetime.fromisoformat(seen) == at
+            for link_id, at in latest.items()
+        )
+
+    return await owner.wait_for(all_sentinels_counted, timeout_s=60), sentinels
 
 
 def _on_every_partition(owner: Owner, count: int) -> list[ShareCreated]:
