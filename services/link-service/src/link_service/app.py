@@ -1,38 +1,59 @@
 """The link-service's application."""
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 from contracts.events import CollabRevokeRequested, CollabShareRequested, ShareCreated, ShareRevoked
 from fastapi import FastAPI
 from service_kit.app import build_runtime, create_service_app
+from service_kit.runtime import Runtime
 
 from link_service import consumers
 from link_service.api import catalog, collaborators, internal, links, problems
+from link_service.catalog.service import Catalog
 from link_service.catalog.store import CatalogStore
 from link_service.collaborators.budget import Limits, ShareBudget
 from link_service.collaborators.service import Collaborators
 from link_service.collaborators.store import CollabStore
+from link_service.connections.service import Connections
+from link_service.connections.store import ConnectionStore
 from link_service.context import LinkContext
 from link_service.links.service import Links
 from link_service.links.store import LinkStore
-from link_service.owners import Owners
 from link_service.settings import Settings
+
+
+def utc_now() -> datetime:
+    """The service's clock."""
+    return datetime.now(UTC)
+
+
+def link_context(
+    runtime: Runtime, settings: Settings, clock: Callable[[], datetime] = utc_now
+) -> LinkContext:
+    """The service's core on `runtime` (tests build it in-process with their own clock)."""
+    prefix = settings.key_prefix
+    catalog_store = CatalogStore(runtime.redis, prefix)
+    connections = Connections(ConnectionStore(runtime.redis, runtime.outbox, prefix))
+    link_store = LinkStore(runtime.redis, runtime.outbox, prefix)
+    collab_store = CollabStore(runtime.redis, runtime.outbox, prefix)
+    limits = Limits(settings.share_jobs_per_hour, settings.share_invitations_per_day)
+    budget = ShareBudget(runtime.redis, prefix, limits)
+    return LinkContext(
+        runtime,
+        Catalog(catalog_store),
+        connections,
+        Links(
+            catalog_store, connections, link_store, runtime.outbox, settings.public_base_url, clock
+        ),
+        Collaborators(catalog_store, connections, collab_store, budget, clock),
+    )
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the link-service app from `settings`."""
     runtime = build_runtime(settings)
-    catalog_store = CatalogStore(runtime.redis, settings.key_prefix)
-    owners = Owners(runtime.redis, runtime.outbox, settings.key_prefix)
-    link_store = LinkStore(runtime.redis, runtime.outbox, settings.key_prefix)
-    collab_store = CollabStore(runtime.redis, runtime.outbox, settings.key_prefix)
-    limits = Limits(settings.share_jobs_per_hour, settings.share_invitations_per_day)
-    budget = ShareBudget(runtime.redis, settings.key_prefix, limits)
-    context = LinkContext(
-        runtime,
-        catalog_store,
-        owners,
-        Links(catalog_store, owners, link_store, runtime.outbox, settings.public_base_url),
-        Collaborators(catalog_store, owners, collab_store, budget),
-    )
+    context = link_context(runtime, settings)
     consumers.register(context)
     app = create_service_app(
         runtime,

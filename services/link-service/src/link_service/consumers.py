@@ -24,12 +24,12 @@ def register(context: LinkContext) -> None:
     @subscriber(runtime.broker, settings.topic(topics.DROPBOX_CONNECTED), group_id=group)
     async def remember_dropbox_connected(event: DropboxConnected) -> None:
         """From now on the owner may create links."""
-        await context.owners.record(scope(group, Purpose.DROPBOX_FLAG), event)
+        await context.connections.record(scope(group, Purpose.DROPBOX_FLAG), event)
 
     @subscriber(runtime.broker, settings.topic(topics.DROPBOX_DISCONNECTED), group_id=group)
     async def forget_dropbox_connected(event: DropboxDisconnected) -> None:
         """The owner may no longer create links."""
-        await context.owners.record(scope(group, Purpose.DROPBOX_FLAG), event)
+        await context.connections.record(scope(group, Purpose.DROPBOX_FLAG), event)
 
     register_collaborator_answers(context)
 

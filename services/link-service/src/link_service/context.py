@@ -6,19 +6,20 @@ from typing import Annotated
 from fastapi import Depends
 from service_kit.runtime import Runtime, from_app_state
 
-from link_service.catalog.store import CatalogStore
+from link_service.catalog.service import Catalog
 from link_service.collaborators.service import Collaborators
+from link_service.connections.service import Connections
 from link_service.links.service import Links
-from link_service.owners import Owners
 
 
 @dataclass(frozen=True)
 class LinkContext:
-    """The runtime, the catalog, the owners' Dropbox flags, the links and the collaborators."""
+    """The runtime, the catalog, the owners' Dropbox connections, the links and the
+    collaborators."""
 
     runtime: Runtime
-    catalog: CatalogStore
-    owners: Owners
+    catalog: Catalog
+    connections: Connections
     links: Links
     collaborators: Collaborators
 

@@ -1,24 +1,135 @@
-"""link-service as a process on real Kafka and Redis, and producers that talk to it over HTTP.
+"""link-service on real Redis: by default in-process (its core from `link_context`, its
+routes from `create_app(settings)` over ASGI, its consumers driven through FastStream's
+TestKafkaBroker, the events it stages read back from its outbox in Redis); and as a process
+on real Kafka (`process_*` fixtures, used by test_service_process.py only).
 
-Each module starts one service process with its own topic and key prefix; its tests
-isolate themselves with fresh owner ids and by filtering topic records by key.
+Each in-process test has its own key and topic prefix; the process's tests isolate
+themselves with fresh owner ids and by filtering topic records by key.
 """
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 import httpx
 import pytest
-from contracts import topics
-from contracts.events import DropboxConnected, DropboxDisconnected
-from faststream.kafka import KafkaBroker
+from contracts.events import DropboxConnected, DropboxDisconnected, Event
+from faststream.kafka import KafkaBroker, TestKafkaBroker
+from link_service import consumers
+from link_service.app import create_app, link_context
+from link_service.context import LinkContext
+from link_service.settings import Settings
+from messaging.outbox import Outbox
 from messaging.testing import read_topic, wait_until
+from redis.asyncio import Redis
+from service_kit.app import build_runtime
 from service_kit.testing import INTERNAL_HEADERS, ServiceProcess, bearer
 
 PUBLIC_BASE_URL = "http://share.test"
 PROBE_TRACK = "probe-no-such-track"
+START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+Announce = Callable[[Event], Awaitable[None]]
+
+
+class SteppingClock:
+    """A clock that moves one millisecond at each reading, from START."""
+
+    def __init__(self) -> None:
+        self.readings = 0
+
+    def __call__(self) -> datetime:
+        self.readings += 1
+        return START + timedelta(milliseconds=self.readings)
+
+
+async def staged(redis: Redis, outbox: Outbox, topic: str) -> list[tuple[str, dict[str, Any]]]:
+    """The (Kafka key, payload) of each event committed to the outbox for `topic` (its
+    undeployed name), in stream order per shard: what the relay would publish."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    for shard in range(outbox.shards):
+        for _, fields in await redis.xrange(outbox.stream(shard)):
+            if fields["topic"] == outbox.topic_prefix + topic:
+                found.append((fields["key"], json.loads(fields["value"])))
+    return found
+
+
+@pytest.fixture
+def settings(redis_url: str, unique_prefix: str) -> Settings:
+    """The test's settings: the real test Redis, its own key and topic prefix."""
+    return Settings(
+        redis_url=redis_url,
+        topic_prefix=unique_prefix,
+        key_prefix=unique_prefix,
+        public_base_url=PUBLIC_BASE_URL,
+    )
+
+
+@pytest.fixture
+async def core(settings: Settings) -> AsyncIterator[LinkContext]:
+    """The service's core in-process on the test Redis with a stepping clock, its consumers
+    registered on a broker that `deliver` drives."""
+    runtime = build_runtime(settings)
+    context = link_context(runtime, settings, SteppingClock())
+    consumers.register(context)
+    yield context
+    await runtime.redis.aclose()
+
+
+@pytest.fixture
+async def deliver(core: LinkContext) -> AsyncIterator[Announce]:
+    """Hand an event to the core's consumer of its topic, routed by TestKafkaBroker (through
+    the delivery middleware); returns once the handler has run."""
+    settings = core.runtime.settings
+    async with TestKafkaBroker(core.runtime.broker, connect_only=False) as broker:
+
+        async def send(event: Event) -> None:
+            await broker.publish(event, topic=settings.topic(event.topic), key=event.key())
+
+        yield send
+
+
+@pytest.fixture
+def outbox_of(core: LinkContext) -> Callable[[str], Awaitable[list[dict[str, Any]]]]:
+    """The payloads the core committed to its outbox for a topic."""
+
+    async def read(name: str) -> list[dict[str, Any]]:
+        return [
+            payload for _, payload in await staged(core.runtime.redis, core.runtime.outbox, name)
+        ]
+
+    return read
+
+
+@pytest.fixture
+async def app_context(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    """The service's routes in-process (`create_app(settings)` over ASGI, no broker or relay
+    started) and its app."""
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://link.test") as client:
+        yield client, app
+    await app.state.runtime.redis.aclose()
+
+
+@pytest.fixture
+def http(app_context: tuple[httpx.AsyncClient, Any]) -> httpx.AsyncClient:
+    """An HTTP client of the in-process service (no credentials of its own)."""
+    return app_context[0]
+
+
+@pytest.fixture
+async def announce(app_context: tuple[httpx.AsyncClient, Any]) -> AsyncIterator[Announce]:
+    """Hand an event to the in-process service's consumer of its topic (TestKafkaBroker)."""
+    runtime = app_context[1].state.runtime
+    async with TestKafkaBroker(runtime.broker, connect_only=False) as broker:
+
+        async def send(event: Event) -> None:
+            await broker.publish(event, topic=runtime.settings.topic(event.topic), key=event.key())
+
+        yield send
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +139,8 @@ def link_service(start_module_service) -> ServiceProcess:
 
 
 @pytest.fixture(scope="module")
-async def http(link_service: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client of the module's service (no credentials of its own)."""
+async def process_http(link_service: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the module's service process (no credentials of its own)."""
     async with httpx.AsyncClient(
         base_url=link_service.base_url, trust_env=False, timeout=30
     ) as client:
@@ -38,8 +149,18 @@ async def http(link_service: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]
 
 @pytest.fixture
 def topic(module_prefix: str) -> Callable[[str], str]:
-    """The deployed name of a topic for this module's service."""
+    """The deployed name of a topic for this module's service process."""
     return lambda name: module_prefix + name
+
+
+@pytest.fixture
+def process_announce(publisher: KafkaBroker, topic: Callable[[str], str]) -> Announce:
+    """Publish an event on the process's topic, as dropbox-service would."""
+
+    async def send(event: Event) -> None:
+        await publisher.publish(event, topic=topic(event.topic), key=event.key())
+
+    return send
 
 
 def track_body(
@@ -90,16 +211,9 @@ def track_body(
 class Producer:
     """One producer of the test, speaking to link-service with their own JWT."""
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        publisher: KafkaBroker,
-        topic: Callable[[str], str],
-        owner_id: str,
-    ) -> None:
+    def __init__(self, http: httpx.AsyncClient, announce: Announce, owner_id: str) -> None:
         self.http = http
-        self.publisher = publisher
-        self.topic = topic
+        self.announce = announce
         self.owner_id = owner_id
         self.headers = bearer(owner_id)
         self.email = f"{owner_id}@example.com"
@@ -168,18 +282,12 @@ class Producer:
         """Announce the producer's Dropbox as dropbox-service would, and wait until it counts."""
         # The probe tells connection state only if the gate is checked before the selection.
         assert await self.probe() == 409, "expected 409 dropbox_not_connected before connecting"
-        event = DropboxConnected(owner_id=self.owner_id, account_email=self.email)
-        await self.publisher.publish(
-            event, topic=self.topic(topics.DROPBOX_CONNECTED), key=event.key()
-        )
+        await self.announce(DropboxConnected(owner_id=self.owner_id, account_email=self.email))
         await wait_until(self._connected, timeout_s=30)
 
     async def disconnect_dropbox(self) -> None:
         """Announce that the producer disconnected Dropbox, and wait until it counts."""
-        event = DropboxDisconnected(owner_id=self.owner_id, account_email=self.email)
-        await self.publisher.publish(
-            event, topic=self.topic(topics.DROPBOX_DISCONNECTED), key=event.key()
-        )
+        await self.announce(DropboxDisconnected(owner_id=self.owner_id, account_email=self.email))
         await wait_until(self._disconnected, timeout_s=30)
 
     async def _connected(self) -> bool:
@@ -190,11 +298,9 @@ class Producer:
 
 
 @pytest.fixture
-def make_producer(
-    http: httpx.AsyncClient, publisher: KafkaBroker, topic: Callable[[str], str]
-) -> Callable[[], Producer]:
+def make_producer(http: httpx.AsyncClient, announce: Announce) -> Callable[[], Producer]:
     """Producers with fresh owner ids, Dropbox not connected."""
-    return lambda: Producer(http, publisher, topic, f"u-{uuid4().hex[:8]}")
+    return lambda: Producer(http, announce, f"u-{uuid4().hex[:8]}")
 
 
 @pytest.fixture
@@ -216,9 +322,32 @@ def gateway(http: httpx.AsyncClient) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def events(kafka_bootstrap: str, topic: Callable[[str], str]) -> Callable[..., Any]:
-    """The JSON payloads of a topic's records keyed `key` (or of `owner_id`); waits for
-    `expect` of them, then `idle_s` more."""
+def events(app_context: tuple[httpx.AsyncClient, Any]) -> Callable[..., Any]:
+    """The payloads the in-process service committed to its outbox for a topic, keyed `key`
+    (or of `owner_id`); `expect` and `idle_s` are the process version's, unused here: a
+    commit is done when the call that made it answers."""
+    runtime = app_context[1].state.runtime
+
+    async def read(
+        name: str,
+        key: str | None = None,
+        *,
+        owner_id: str | None = None,
+        expect: int = 1,
+        idle_s: float = 1.0,
+    ) -> list[Any]:
+        found = await staged(runtime.redis, runtime.outbox, name)
+        if key is not None:
+            return [payload for at, payload in found if at == key]
+        return [payload for _, payload in found if payload.get("owner_id") == owner_id]
+
+    return read
+
+
+@pytest.fixture
+def process_events(kafka_bootstrap: str, topic: Callable[[str], str]) -> Callable[..., Any]:
+    """The JSON payloads of the process's topic records keyed `key` (or of `owner_id`);
+    waits for `expect` of them, then `idle_s` more."""
 
     def wanted(record: Any, key: str | None, owner_id: str | None) -> bool:
         if key is not None:

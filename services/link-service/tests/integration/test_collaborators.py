@@ -44,7 +44,7 @@ async def _requests(producer, events, name: str, expect: int = 1) -> list[dict[s
 
 
 async def _answer(producer, event: Event) -> None:
-    await producer.publisher.publish(event, topic=producer.topic(event.topic), key=event.key())
+    await producer.announce(event)
 
 
 def _granted(request: dict[str, Any], person: dict[str, Any]) -> CollabGranted:

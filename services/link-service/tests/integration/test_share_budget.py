@@ -2,9 +2,8 @@
 the limits; the refusal is 429 with Retry-After and starts nothing."""
 
 import pytest
-from service_kit.testing import ServiceProcess, problem_of
-
-from .conftest import PUBLIC_BASE_URL
+from link_service.settings import Settings
+from service_kit.testing import problem_of
 
 pytestmark = pytest.mark.integration
 
@@ -13,15 +12,10 @@ PEOPLE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def link_service(start_module_service) -> ServiceProcess:
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
     """A link-service allowing three jobs an hour and five invitations a day per owner."""
-    return start_module_service(
-        "link-service",
-        PUBLIC_BASE_URL=PUBLIC_BASE_URL,
-        SHARE_JOBS_PER_HOUR="3",
-        SHARE_INVITATIONS_PER_DAY="5",
-    )
+    return settings.model_copy(update={"share_jobs_per_hour": 3, "share_invitations_per_day": 5})
 
 
 async def test_invitations_past_the_days_budget_are_refused_and_start_nothing(

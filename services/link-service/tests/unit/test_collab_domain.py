@@ -17,6 +17,8 @@ from link_service.collaborators.domain import (
 )
 from link_service.collaborators.models import Entry, JobHeader, JobResult, JobTrack, Person
 
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
 ANA = {"collaborator_id": "c-1", "email": "ana@example.com", "name": "Ana", "user_id": "u-a"}
 BO = {"collaborator_id": "c-2", "email": "bo@example.com", "name": "Bo", "user_id": None}
 BOUNCE = {"file_id": "f", "name": "f.wav", "role": "bounce", "dropbox_path": "/x/f", "size": 1}
@@ -144,11 +146,17 @@ def test_a_new_job_skips_tracks_without_collaborators_or_with_a_removal_on_its_w
     removing = {"c-1": revoking(Entry(status="granted", request_id="r"), "v")}
     tracks = [_track("t-1", ANA), _track("t-2"), _track("t-3", ANA)]
 
-    header = job_header("u-1", "files", None, tracks, [{}, {}, removing])
+    header = job_header(
+        "u-1", "files", None, tracks, [{}, {}, removing], now=NOW, new_id=lambda k: f"{k}_1"
+    )
 
     assert [t.track_id for t in header.tracks] == ["t-1"]
     assert [(s.track_id, s.reason) for s in header.skipped] == [
         ("t-2", "no_collaborators"),
         ("t-3", "revoke_in_progress"),
     ]
-    assert header.job_id.startswith("job_") and header.tracks[0].request_id.startswith("req_")
+    assert (header.job_id, header.tracks[0].request_id, header.created_at) == (
+        "job_1",
+        "req_1",
+        NOW,
+    )

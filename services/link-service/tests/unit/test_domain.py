@@ -9,10 +9,10 @@ from link_service.links.domain import (
     SelectionError,
     file_format,
     link_id_of,
-    new_token,
     resolve_selection,
     shared_files,
 )
+from link_service.links.service import new_token
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

@@ -24,9 +24,7 @@ async def put_track(
     track_id: TrackId, track: TrackIn, owner: CurrentOwner, context: LinkDep
 ) -> Track:
     """Create or replace one of the caller's tracks."""
-    stored = Track(track_id=track_id, **track.model_dump())
-    await context.catalog.put(owner.user_id, stored)
-    return stored
+    return await context.catalog.put(owner.user_id, track_id, track)
 
 
 @router.get("", response_model=TracksPublic)

@@ -5,8 +5,8 @@ from service_kit.problems import Problem, ProblemFor
 
 from link_service.collaborators.budget import OverBudget
 from link_service.collaborators.service import Conflict, NoCollaborators, UnknownTracks
+from link_service.connections.service import NotConnected
 from link_service.links.domain import SelectionError
-from link_service.links.service import NotConnected
 
 _WAIT_FOR = {
     "share_in_progress": "A share of this track is still on its way; wait until it is done.",

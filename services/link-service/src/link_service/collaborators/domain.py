@@ -5,9 +5,8 @@ count for the request that is the current intent, so a late answer to an older r
 never overrides a newer one.
 """
 
-import secrets
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Literal
 
 from contracts.events import ShareMode
@@ -28,11 +27,6 @@ from link_service.collaborators.models import (
 )
 
 Overall = Literal["none", "partial", "all"]
-
-
-def new_id(kind: str) -> str:
-    """A job or request id: `job_`/`req_` and 24 random hex digits."""
-    return f"{kind}_{secrets.token_hex(12)}"
 
 
 def overall_status(statuses: Sequence[str]) -> Overall:
@@ -99,9 +93,13 @@ def job_header(
     message: str | None,
     tracks: Sequence[Track],
     entries: Sequence[Mapping[str, Entry]],
+    *,
+    now: datetime,
+    new_id: Callable[[str], str],
 ) -> JobHeader:
-    """A new job: each track with collaborators and no removal on its way gets a request;
-    the others are skipped with the reason."""
+    """A new job started at `now`: each track with collaborators and no removal on its way
+    gets a request; the others are skipped with the reason. `new_id(kind)` names the job
+    and the requests."""
     queued, skipped = [], []
     for track, current in zip(tracks, entries, strict=True):
         if not track.collaborators:
@@ -109,26 +107,25 @@ def job_header(
         elif any(entry.revoking for entry in current.values()):
             skipped.append(Skipped(track_id=track.track_id, reason="revoke_in_progress"))
         else:
-            people = [
-                Person(**p.model_dump(include={"collaborator_id", "email", "name"}))
-                for p in track.collaborators
-            ]
-            queued.append(
-                JobTrack(
-                    track_id=track.track_id,
-                    title=track.title,
-                    request_id=new_id("req"),
-                    collaborators=people,
-                )
-            )
+            queued.append(_job_track(track, new_id("req")))
     return JobHeader(
         job_id=new_id("job"),
         owner_id=owner_id,
         mode=mode,
         message=message,
-        created_at=datetime.now(UTC),
+        created_at=now,
         tracks=queued,
         skipped=skipped,
+    )
+
+
+def _job_track(track: Track, request_id: str) -> JobTrack:
+    people = [
+        Person(**p.model_dump(include={"collaborator_id", "email", "name"}))
+        for p in track.collaborators
+    ]
+    return JobTrack(
+        track_id=track.track_id, title=track.title, request_id=request_id, collaborators=people
     )
 
 

@@ -5,7 +5,9 @@ the same transaction as the entries and the job they start; the answers (collab.
 collab.failed, collab.revoked, collab.revoke.failed) update them, each event applied once.
 """
 
+import secrets
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 
 from contracts.events import (
     CollabFailed,
@@ -28,8 +30,12 @@ from link_service.collaborators import domain
 from link_service.collaborators.budget import ShareBudget
 from link_service.collaborators.models import JobHeader, JobPublic, JobResult, ShareStatusPublic
 from link_service.collaborators.store import CollabStore
-from link_service.links.service import NotConnected
-from link_service.owners import Owners
+from link_service.connections.service import Connections
+
+
+def new_id(kind: str) -> str:
+    """A job or request id: `job_`/`req_` and 24 random hex digits."""
+    return f"{kind}_{secrets.token_hex(12)}"
 
 
 class UnknownTracks(LookupError):
@@ -52,12 +58,18 @@ class Collaborators:
     """Collaborator shares, removals, jobs and share status of every owner."""
 
     def __init__(
-        self, catalog: CatalogStore, owners: Owners, store: CollabStore, budget: ShareBudget
+        self,
+        catalog: CatalogStore,
+        connections: Connections,
+        store: CollabStore,
+        budget: ShareBudget,
+        clock: Callable[[], datetime],
     ) -> None:
         self.catalog = catalog
-        self.owners = owners
+        self.connections = connections
         self.store = store
         self.budget = budget
+        self.clock = clock
 
     async def share(
         self,
@@ -74,8 +86,7 @@ class Collaborators:
         `skip=False` they refuse the whole request instead (NoCollaborators, Conflict). The
         owner's budget pays for every collaborator of every track asked for (OverBudget).
         """
-        if not await self.owners.dropbox_connected(owner_id):
-            raise NotConnected(owner_id)
+        await self.connections.require(owner_id)
         ids = list(dict.fromkeys(track_ids))
         found = await self.catalog.tracks(owner_id, ids)
         if unknown := [t for t in ids if t not in found]:
@@ -86,7 +97,9 @@ class Collaborators:
 
         async def plan(pipe: Pipeline) -> Write:
             entries = [await self.store.entries(pipe, owner_id, t.track_id) for t in tracks]
-            job = domain.job_header(owner_id, mode, message, tracks, entries)
+            job = domain.job_header(
+                owner_id, mode, message, tracks, entries, now=self.clock(), new_id=new_id
+            )
             if not skip and job.skipped:
                 _refuse(job.skipped[0].reason)
             started.append(job)
@@ -110,10 +123,9 @@ class Collaborators:
     async def remove_access(self, owner_id: str, track: Track, cid: str) -> None:
         """Ask dropbox-service to take back one collaborator's access to the track."""
         person = next(p for p in track.collaborators if p.collaborator_id == cid)
-        if not await self.owners.dropbox_connected(owner_id):
-            raise NotConnected(owner_id)
+        await self.connections.require(owner_id)
         request = CollabRevokeRequested(
-            request_id=domain.new_id("req"),
+            request_id=new_id("req"),
             owner_id=owner_id,
             track_id=track.track_id,
             collaborator=Collaborator(**person.model_dump()),

@@ -1,8 +1,7 @@
 """Pure rules of share links (DESIGN §5): tokens, ids, what a selection resolves to, which
-files a link shares. No I/O here."""
+files a link shares. No I/O, no clock, no randomness here (tokens: links.service)."""
 
 import hashlib
-import secrets
 from collections.abc import Mapping, Sequence
 
 from contracts.events import DownloadType, Role
@@ -17,16 +16,10 @@ TYPE_OF_ROLE: dict[Role, DownloadType] = {
     "other": "other",
 }
 MAX_TRACKS = 50
-TOKEN_BYTES = 24  # 192 bits from the OS CSPRNG; DESIGN asks for at least 128
 
 
 class SelectionError(ValueError):
     """The selection does not resolve to 1..50 known tracks with files; the message says why."""
-
-
-def new_token() -> str:
-    """An unguessable, URL-safe share token."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def link_id_of(token: str) -> str:

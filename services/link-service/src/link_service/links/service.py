@@ -1,7 +1,8 @@
 """Creating, reading, listing and revoking share links (DESIGN §5)."""
 
-from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime, timedelta
+import secrets
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime, timedelta
 
 from contracts.events import LinkedTrack, ShareCreated, ShareRevoked
 from contracts.links import FileOnLink, InternalLink, LinkTrack
@@ -12,20 +13,22 @@ from service_kit.pagination import Position, first
 
 from link_service.catalog.models import Track
 from link_service.catalog.store import CatalogStore
+from link_service.connections.service import Connections
 from link_service.links.domain import (
     SelectionError,
     link_id_of,
-    new_token,
     resolve_selection,
     shared_files,
 )
 from link_service.links.models import Entry, LinkCreate, LinkPublic, LinkRecord
 from link_service.links.store import LinkStore
-from link_service.owners import Owners
+
+TOKEN_BYTES = 24  # 192 bits from the OS CSPRNG; DESIGN asks for at least 128
 
 
-class NotConnected(Exception):
-    """The owner's Dropbox is not connected."""
+def new_token() -> str:
+    """An unguessable, URL-safe share token."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 class Links:
@@ -34,13 +37,15 @@ class Links:
     def __init__(
         self,
         catalog: CatalogStore,
-        owners: Owners,
+        connections: Connections,
         store: LinkStore,
         outbox: Outbox,
         public_base_url: str,
+        clock: Callable[[], datetime],
     ) -> None:
         self.catalog = catalog
-        self.owners = owners
+        self.connections = connections
+        self.clock = clock
         self.store = store
         self.outbox = outbox
         self.public_base_url = public_base_url.rstrip("/")
@@ -48,8 +53,7 @@ class Links:
     async def create(self, owner_id: str, request: LinkCreate) -> LinkPublic:
         """Resolve the selection, store the link and stage share.created, in one transaction;
         the new link as its owner sees it."""
-        if not await self.owners.dropbox_connected(owner_id):
-            raise NotConnected(owner_id)
+        await self.connections.require(owner_id)
         tracks = await self.catalog.tracks(owner_id, list(dict.fromkeys(request.tracks)))
         buckets = await self.catalog.bucket_tracks(owner_id, request.buckets)
         chosen = resolve_selection(request.tracks, request.buckets, tracks, buckets)
@@ -58,7 +62,7 @@ class Links:
         current = [latest or t for latest, t in zip(now_tracks, chosen, strict=True)]
         if bare := [t.track_id for t in current if not shared_files(t, request.include)]:
             raise SelectionError(f"no included files on tracks: {', '.join(bare)}")
-        token, now = new_token(), datetime.now(UTC)
+        token, now = new_token(), self.clock()
         days = request.expires_in_days
         link = LinkRecord(
             id=link_id_of(token),
@@ -100,7 +104,7 @@ class Links:
             stored = LinkRecord.model_validate_json(str(await pipe.get(key)))
             if stored.revoked_at:
                 return None
-            now = datetime.now(UTC)
+            now = self.clock()
             stored = stored.model_copy(update={"revoked_at": now})
             event = ShareRevoked(link_id=link.id, owner_id=link.owner_id, revoked_at=now)
 
@@ -117,7 +121,7 @@ class Links:
         self, owner_id: str, status: str | None, limit: int, after: Position | None
     ) -> tuple[list[LinkRecord], str | None]:
         """Up to `limit` of the owner's links with that status, newest first, and a cursor."""
-        now = datetime.now(UTC)
+        now = self.clock()
         found: dict[str, LinkRecord] = {}
 
         async def matching() -> AsyncIterator[Position]:
@@ -133,7 +137,7 @@ class Links:
     async def public(self, links: list[LinkRecord]) -> list[LinkPublic]:
         """Links of one owner as the owner sees them, their tracks resolved to their latest
         versions now (all the links' tracks read at once)."""
-        now = datetime.now(UTC)
+        now = self.clock()
         resolved = await self._tracks(links)
         return [
             self._public(link, tracks, now) for link, tracks in zip(links, resolved, strict=True)
@@ -160,7 +164,7 @@ class Links:
             **shown,
             url=self.url(link.token),
             tracks=(await self._tracks([link]))[0],
-            dropbox_connected=await self.owners.dropbox_connected(link.owner_id),
+            dropbox_connected=await self.connections.dropbox_connected(link.owner_id),
         )
 
     def url(self, token: str) -> str:

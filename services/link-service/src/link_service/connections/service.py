@@ -10,37 +10,44 @@ from datetime import datetime
 
 from contracts.events import DropboxConnected, DropboxDisconnected
 from messaging.idempotency import apply_once_reading
-from messaging.outbox import Outbox
 from messaging.transactions import Write
-from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
+
+from link_service.connections.store import ConnectionStore
 
 CONNECTED, DISCONNECTED = "connected", "disconnected"
 
 
-class Owners:
+class NotConnected(Exception):
+    """The owner's Dropbox is not connected."""
+
+
+class Connections:
     """The owners' Dropbox connection flags."""
 
-    def __init__(self, redis: Redis, outbox: Outbox, prefix: str) -> None:
-        self.redis = redis
-        self.outbox = outbox
-        self.prefix = prefix
-
-    def _key(self, owner_id: str) -> str:
-        return f"{self.prefix}dropbox:{self.outbox.tag(owner_id)}:{owner_id}"
+    def __init__(self, store: ConnectionStore) -> None:
+        self.store = store
 
     async def dropbox_connected(self, owner_id: str) -> bool:
         """Whether the owner's Dropbox is connected, as the newest event said."""
-        value = await self.redis.get(self._key(owner_id))
-        return value is not None and str(value).partition("|")[0] == CONNECTED
+        value = await self.store.flag(owner_id)
+        return value is not None and value.partition("|")[0] == CONNECTED
+
+    async def require(self, owner_id: str) -> None:
+        """Raise NotConnected unless the owner's Dropbox is connected."""
+        if not await self.dropbox_connected(owner_id):
+            raise NotConnected(owner_id)
 
     async def record(self, consumer: str, event: DropboxConnected | DropboxDisconnected) -> None:
         """Apply a connection event once, unless a newer one already decided."""
-        key = self._key(event.owner_id)
+        store, owner_id = self.store, event.owner_id
+        key, legacy = store.key(owner_id), store.legacy_key(owner_id)
         state = CONNECTED if isinstance(event, DropboxConnected) else DISCONNECTED
 
         async def plan(pipe: Pipeline) -> Write:
             value = await pipe.get(key)
+            if value is None:
+                value = await pipe.get(legacy)
             decided = str(value).partition("|")[2] if value else None
             newer_known = decided and datetime.fromisoformat(decided) > event.occurred_at
 
@@ -51,10 +58,10 @@ class Owners:
             return write
 
         await apply_once_reading(
-            self.redis,
+            store.redis,
             consumer=consumer,
             event_id=event.event_id,
-            watch=[key],
+            watch=[key, legacy],
             plan=plan,
-            tag=self.outbox.tag(event.owner_id),
+            tag=store.tag(owner_id),
         )

@@ -1,0 +1,1 @@
+"""Whether each producer's Dropbox is connected, as dropbox-service announced it."""
