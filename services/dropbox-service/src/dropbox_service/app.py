@@ -1,5 +1,7 @@
 """The dropbox-service's application."""
 
+from datetime import UTC, datetime
+
 from contracts.events import (
     CollabFailed,
     CollabGranted,
@@ -10,38 +12,25 @@ from contracts.events import (
 )
 from fastapi import FastAPI
 from service_kit.app import build_runtime, create_service_app
+from service_kit.runtime import Runtime
 
-from dropbox_service import consumers
-from dropbox_service.api import connection, internal, problems
-from dropbox_service.connections import Connections
+from dropbox_service import consumers, problems
+from dropbox_service.api import connection, internal
+from dropbox_service.clients import DropboxCalls
 from dropbox_service.context import DropboxContext
 from dropbox_service.crypto import TokenCipher
-from dropbox_service.dropbox_api import DropboxCalls
-from dropbox_service.grants import Grants
+from dropbox_service.domain import Clock
+from dropbox_service.services.connections import Connections, Disconnections
+from dropbox_service.services.grants import Grants
+from dropbox_service.services.temporary_links import TemporaryLinks
 from dropbox_service.settings import Settings
-from dropbox_service.store import Store
-from dropbox_service.temporary_links import TemporaryLinks
+from dropbox_service.store import Stores
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the dropbox-service app from `settings`."""
     runtime = build_runtime(settings)
-    cipher = TokenCipher(settings.dropbox_token_key.get_secret_value())
-    store = Store(runtime.redis, runtime.outbox, cipher, settings.key_prefix)
-    # Calls report a token Dropbox refuses to the connections, which make calls themselves.
-    calls = DropboxCalls(settings, store, on_refused=lambda *args: connections.refused(*args))
-    connections = Connections(settings, runtime.redis, runtime.outbox, store, calls)
-    grants = Grants(
-        runtime.redis,
-        runtime.outbox,
-        store,
-        calls,
-        settings.consumer_group,
-        settings.dropbox_outage_give_up_s,
-    )
-    context = DropboxContext(
-        settings, runtime, store, connections, calls, TemporaryLinks(settings, store, calls), grants
-    )
+    context = dropbox_context(runtime, settings, lambda: datetime.now(UTC))
     consumers.register(context)
     app = create_service_app(
         runtime,
@@ -55,8 +44,35 @@ def create_app(settings: Settings) -> FastAPI:
             DropboxConnected,
             DropboxDisconnected,
         ),
-        on_shutdown=(calls.close,),
+        on_shutdown=(context.calls.close,),
         problems=problems.PROBLEMS,
     )
     app.state.dropbox = context
     return app
+
+
+def dropbox_context(runtime: Runtime, settings: Settings, clock: Clock) -> DropboxContext:
+    """The service's core on `runtime`, built in dependency order: the stores, what forgets
+    a connection, the SDK pool (which reports refused tokens to it), then the connections,
+    temporary links and grants on that pool (tests build it in-process)."""
+    cipher = TokenCipher(settings.dropbox_token_key.get_secret_value())
+    stores = Stores.on(runtime.redis, runtime.outbox, cipher, settings.key_prefix)
+    disconnections = Disconnections(runtime.redis, runtime.outbox, stores)
+    calls = DropboxCalls(settings, stores.connections, on_refused=disconnections.refused)
+    grants = Grants(
+        runtime.redis,
+        runtime.outbox,
+        stores,
+        calls,
+        settings.consumer_group,
+        settings.dropbox_outage_give_up_s,
+        clock,
+    )
+    return DropboxContext(
+        runtime=runtime,
+        settings=settings,
+        connections=Connections(settings, disconnections, calls, clock),
+        links=TemporaryLinks(settings, stores, calls, clock),
+        grants=grants,
+        calls=calls,
+    )

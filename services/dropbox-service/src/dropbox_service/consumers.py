@@ -1,4 +1,5 @@
-"""Kafka consumers: share a track with its collaborators, remove one's access (grants.py)."""
+"""Kafka consumers: share a track with its collaborators, remove one's access
+(services/grants.py)."""
 
 from contracts import topics
 from contracts.events import CollabRevokeRequested, CollabShareRequested

@@ -6,26 +6,25 @@ from typing import Annotated
 from fastapi import Depends
 from service_kit.runtime import Runtime, from_app_state
 
-from dropbox_service.connections import Connections
-from dropbox_service.dropbox_api import DropboxCalls
-from dropbox_service.grants import Grants
+from dropbox_service.clients import DropboxCalls
+from dropbox_service.services.connections import Connections
+from dropbox_service.services.grants import Grants
+from dropbox_service.services.temporary_links import TemporaryLinks
 from dropbox_service.settings import Settings
-from dropbox_service.store import Store
-from dropbox_service.temporary_links import TemporaryLinks
 
 
 @dataclass(frozen=True)
 class DropboxContext:
-    """Settings, the Redis store, the connections, the SDK pool, the temporary links and the
-    collaborators' grants."""
+    """The runtime, the service's settings, and its core: the connections, the temporary
+    links and the collaborators' grants (`calls` is the SDK pool they share, closed at
+    shutdown)."""
 
-    settings: Settings
     runtime: Runtime
-    store: Store
+    settings: Settings
     connections: Connections
-    calls: DropboxCalls
     links: TemporaryLinks
     grants: Grants
+    calls: DropboxCalls
 
 
 DropboxDep = Annotated[DropboxContext, Depends(from_app_state("dropbox"))]

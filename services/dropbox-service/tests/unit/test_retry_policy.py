@@ -9,10 +9,11 @@ from cryptography.fernet import Fernet
 from dropbox.auth import AuthError as AuthErrorUnion
 from dropbox.auth import TokenScopeError
 from dropbox.exceptions import AuthError, InternalServerError, RateLimitError
+from dropbox_service.clients import DropboxCalls, DropboxUnavailable, NotConnected, RateLimited
 from dropbox_service.crypto import TokenCipher
-from dropbox_service.dropbox_api import DropboxCalls, DropboxUnavailable, NotConnected, RateLimited
+from dropbox_service.domain import Connection
 from dropbox_service.settings import Settings
-from dropbox_service.store import Connection, Store
+from dropbox_service.store.connections import ConnectionStore
 from messaging.outbox import Outbox
 
 
@@ -20,11 +21,11 @@ from messaging.outbox import Outbox
 async def calls():
     settings = Settings(dropbox_max_5xx_retries=2, dropbox_backoff_base_s=0.01)
     redis = fakeredis.FakeAsyncRedis(decode_responses=True)
-    store = Store(
+    store = ConnectionStore(
         redis, Outbox(service="dropbox-service"), TokenCipher(Fernet.generate_key().decode()), ""
     )
     async with redis.pipeline(transaction=True) as pipe:
-        store.save_connection(pipe, "u-1", Connection("rt", "dbid:1", "p@example.com", "P", "now"))
+        store.save(pipe, "u-1", Connection("rt", "dbid:1", "p@example.com", "P", "now"))
         await pipe.execute()
     calls = DropboxCalls(settings, store, on_refused=Refusals())
     yield calls

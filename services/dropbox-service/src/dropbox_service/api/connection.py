@@ -1,39 +1,16 @@
 """Connecting a producer's Dropbox: OAuth 2 with PKCE, status, disconnect (DESIGN §7)."""
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 from service_kit.auth import CurrentOwner
 from service_kit.openapi import problem_responses
 
 from dropbox_service.context import DropboxContext, DropboxDep
-from dropbox_service.store import Connection
+from dropbox_service.domain import Connection
+from dropbox_service.models import Account, Authorization, DropboxStatus
 
 router = APIRouter(
     prefix="/v1/dropbox", tags=["dropbox"], responses=problem_responses(401, 422, 503)
 )
-
-
-class Authorization(BaseModel):
-    """What Dropbox sent the producer back to the console with."""
-
-    code: str = Field(min_length=1, max_length=2000)
-    state: str = Field(min_length=1, max_length=200)
-
-
-class Account(BaseModel):
-    """The connected Dropbox account; `connected_elsewhere` warns that another producer
-    has connected it too."""
-
-    email: str
-    name: str
-    connected_elsewhere: bool
-
-
-class DropboxStatus(BaseModel):
-    """Whether the caller's Dropbox is connected, and as whom."""
-
-    connected: bool
-    account: Account | None
 
 
 @router.get("/connect")

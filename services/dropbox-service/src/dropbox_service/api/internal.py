@@ -1,12 +1,11 @@
 """Service-to-service routes: temporary links for the gateway (DESIGN §7)."""
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
 from service_kit.auth import InternalCaller
 from service_kit.openapi import problem_responses
 
 from dropbox_service.context import DropboxDep
-from dropbox_service.paths import check_dropbox_path
+from dropbox_service.models import TemporaryLinkCreate, TemporaryLinkPublic
 
 router = APIRouter(
     prefix="/internal",
@@ -14,25 +13,6 @@ router = APIRouter(
     dependencies=[InternalCaller],
     responses=problem_responses(401, 422, 503),
 )
-
-
-class TemporaryLinkCreate(BaseModel):
-    """Which owner's file to link to."""
-
-    owner_id: str = Field(min_length=1, max_length=200)
-    path: str
-
-    @field_validator("path")
-    @classmethod
-    def _inside_the_owners_dropbox(cls, path: str) -> str:
-        return check_dropbox_path(path)
-
-
-class TemporaryLinkPublic(BaseModel):
-    """A direct download URL, valid until `expires_at`."""
-
-    url: str
-    expires_at: AwareDatetime
 
 
 @router.post(

@@ -8,7 +8,6 @@ reconnect in between is never undone.
 """
 
 import logging
-from datetime import UTC, datetime
 
 from contracts.events import DropboxConnected, DropboxDisconnected
 from dropbox.exceptions import ApiError
@@ -18,9 +17,10 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from dropbox_service import oauth
-from dropbox_service.dropbox_api import DropboxCalls, DropboxUnavailable, NotConnected, RateLimited
+from dropbox_service.clients import DropboxCalls, DropboxUnavailable, NotConnected, RateLimited
+from dropbox_service.domain import Clock, Connection, same_connection
 from dropbox_service.settings import Settings
-from dropbox_service.store import Connection, Store
+from dropbox_service.store import Stores
 
 log = logging.getLogger(__name__)
 
@@ -33,22 +33,77 @@ class CodeRefused(Exception):
     """Dropbox refused to exchange the authorization code."""
 
 
+class Disconnections:
+    """Forgets owners' connections (no Dropbox call: the SDK wrapper reports a refused token
+    here, and the connections below use it after theirs)."""
+
+    def __init__(self, redis: Redis, outbox: Outbox, stores: Stores) -> None:
+        self.redis = redis
+        self.outbox = outbox
+        self.stores = stores
+
+    def drop(self, pipe: Pipeline, owner_id: str, connection: Connection) -> None:
+        """Queue forgetting the connection and every temporary link cached through it."""
+        self.stores.connections.drop(pipe, owner_id)
+        self.stores.temporary_links.drop_all(pipe, owner_id, connection.account_id)
+
+    async def disconnect(self, owner_id: str, only: Connection | None = None) -> bool:
+        """Forget the owner's connection and its cached links and publish
+        dropbox.disconnected; with `only`, just when that connection is still the stored one.
+        False when there was nothing (else) to forget."""
+
+        dropped: list[Connection] = []
+
+        async def plan(pipe: Pipeline) -> Write | None:
+            stored = await self.stores.connections.watched(pipe, owner_id)
+            if stored is None or (only is not None and not same_connection(stored, only)):
+                return None
+            dropped[:] = [stored]
+
+            def write(pipe: Pipeline) -> None:
+                self.drop(pipe, owner_id, stored)
+                event = DropboxDisconnected(owner_id=owner_id, account_email=stored.email)
+                self.outbox.stage(pipe, event)
+
+            return write
+
+        key = self.stores.connections.key(owner_id)
+        forgotten = await watched_transaction(self.redis, [key], plan)
+        if forgotten:
+            await self.stores.account_owners.remove(dropped[0].account_id, owner_id)
+        return forgotten
+
+    async def refused(self, owner_id: str, connection: Connection) -> None:
+        """Dropbox refused the connection's token (the producer removed the app, or the
+        account is suspended): the owner is disconnected, once."""
+        if await self.disconnect(owner_id, only=connection):
+            log.warning(
+                "Dropbox refused the owner's token: disconnected", extra={"owner_id": owner_id}
+            )
+
+
 class Connections:
     """The owners' Dropbox connections."""
 
     def __init__(
-        self, settings: Settings, redis: Redis, outbox: Outbox, store: Store, calls: DropboxCalls
+        self,
+        settings: Settings,
+        disconnections: Disconnections,
+        calls: DropboxCalls,
+        clock: Clock,
     ) -> None:
         self.settings = settings
-        self.redis = redis
-        self.outbox = outbox
-        self.store = store
+        self.disconnections = disconnections
+        self.redis = disconnections.redis
+        self.outbox = disconnections.outbox
+        self.stores = disconnections.stores
         self.calls = calls
+        self.clock = clock
 
     async def start(self, owner_id: str) -> str:
         """Where to send the producer to authorize the app; the state is single-use and theirs."""
         authorization = oauth.start(self.settings, self.calls.session)
-        await self.store.remember_oauth_state(
+        await self.stores.oauth_states.remember(
             authorization.state, owner_id, authorization.code_verifier
         )
         return authorization.url
@@ -60,7 +115,7 @@ class Connections:
         their own authorize URL cannot have the producer's Dropbox connected to them.
         CodeRefused when Dropbox refuses the code.
         """
-        binding = await self.store.take_oauth_state(state)
+        binding = await self.stores.oauth_states.take(state)
         if binding is None or binding["owner_id"] != owner_id:
             raise InvalidState(state)
         try:
@@ -81,20 +136,20 @@ class Connections:
             account_id=account.account_id,
             email=account.email,
             name=account.name.display_name,
-            connected_at=datetime.now(UTC).isoformat(),
+            connected_at=self.clock().isoformat(),
         )
         await self.connect(owner_id, connection)
         return connection
 
     async def connected_elsewhere(self, owner_id: str, connection: Connection) -> bool:
         """Whether another producer has the same Dropbox account connected."""
-        return bool(await self.store.other_owners(connection.account_id, owner_id))
+        return bool(await self.stores.account_owners.others(connection.account_id, owner_id))
 
     async def status(self, owner_id: str) -> Connection | None:
         """The owner's connection if Dropbox still accepts it (asked of Dropbox, so that an
         app removed on Dropbox's side shows as gone); the stored one while Dropbox cannot
         answer."""
-        connection = await self.store.connection(owner_id)
+        connection = await self.stores.connections.get(owner_id)
         if connection is None:
             return None
         try:
@@ -115,7 +170,8 @@ class Connections:
             await self.calls.call(owner_id, lambda client: client.auth_token_revoke())
         except (NotConnected, DropboxUnavailable, RateLimited, ApiError) as failure:
             log.warning("token revocation at Dropbox failed; forgetting it anyway: %r", failure)
-        await self.disconnect(owner_id)
+        await self.disconnections.disconnect(owner_id)
+        self.calls.forget(owner_id)
 
     async def connect(self, owner_id: str, connection: Connection) -> None:
         """Store the owner's new connection and publish dropbox.connected; links cached
@@ -124,59 +180,21 @@ class Connections:
         replaced: list[Connection] = []
 
         async def plan(pipe: Pipeline) -> Write:
-            earlier = await self.store.watched_connection(pipe, owner_id)
+            earlier = await self.stores.connections.watched(pipe, owner_id)
             replaced[:] = [earlier] if earlier else []
 
             def write(pipe: Pipeline) -> None:
                 if earlier is not None:
-                    self.store.drop_connection(pipe, owner_id, earlier)
-                self.store.save_connection(pipe, owner_id, connection)
+                    self.disconnections.drop(pipe, owner_id, earlier)
+                self.stores.connections.save(pipe, owner_id, connection)
                 event = DropboxConnected(owner_id=owner_id, account_email=connection.email)
                 self.outbox.stage(pipe, event)
 
             return write
 
-        await watched_transaction(self.redis, [self.store.connection_key(owner_id)], plan)
+        await watched_transaction(self.redis, [self.stores.connections.key(owner_id)], plan)
+        owners = self.stores.account_owners
         for earlier in replaced:
-            await self.store.remove_account_owner(earlier.account_id, owner_id)
-        await self.store.add_account_owner(connection.account_id, owner_id)
+            await owners.remove(earlier.account_id, owner_id)
+        await owners.add(connection.account_id, owner_id)
         self.calls.forget(owner_id)
-
-    async def disconnect(self, owner_id: str, only: Connection | None = None) -> bool:
-        """Forget the owner's connection and its cached links and publish
-        dropbox.disconnected; with `only`, just when that connection is still the stored one.
-        False when there was nothing (else) to forget."""
-
-        dropped: list[Connection] = []
-
-        async def plan(pipe: Pipeline) -> Write | None:
-            stored = await self.store.watched_connection(pipe, owner_id)
-            if stored is None or (only is not None and not _same(stored, only)):
-                return None
-            dropped[:] = [stored]
-
-            def write(pipe: Pipeline) -> None:
-                self.store.drop_connection(pipe, owner_id, stored)
-                event = DropboxDisconnected(owner_id=owner_id, account_email=stored.email)
-                self.outbox.stage(pipe, event)
-
-            return write
-
-        key = self.store.connection_key(owner_id)
-        forgotten = await watched_transaction(self.redis, [key], plan)
-        if forgotten:
-            await self.store.remove_account_owner(dropped[0].account_id, owner_id)
-        self.calls.forget(owner_id)
-        return forgotten
-
-    async def refused(self, owner_id: str, connection: Connection) -> None:
-        """Dropbox refused the connection's token (the producer removed the app, or the
-        account is suspended): the owner is disconnected, once."""
-        if await self.disconnect(owner_id, only=connection):
-            log.warning(
-                "Dropbox refused the owner's token: disconnected", extra={"owner_id": owner_id}
-            )
-
-
-def _same(one: Connection, other: Connection) -> bool:
-    return (one.account_id, one.connected_at) == (other.account_id, other.connected_at)

@@ -11,11 +11,8 @@ few minutes delays shares and removals; a longer one reports them failed, to be 
 """
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from contracts.events import (
-    CollabFailed,
-    CollabGranted,
     CollabRevoked,
     CollabRevokeFailed,
     CollabRevokeRequested,
@@ -30,9 +27,10 @@ from messaging.transactions import Write
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
-from dropbox_service import sharing
-from dropbox_service.dropbox_api import DropboxCalls
-from dropbox_service.store import Store
+from dropbox_service.clients import DropboxCalls
+from dropbox_service.domain import Clock, Outcome, age_s, grant_events
+from dropbox_service.services import sharing
+from dropbox_service.store import Stores
 
 
 class Grants:
@@ -42,17 +40,19 @@ class Grants:
         self,
         redis: Redis,
         outbox: Outbox,
-        store: Store,
+        stores: Stores,
         calls: DropboxCalls,
         consumer: str,
         give_up_s: float,
+        clock: Clock,
     ) -> None:
         self.redis = redis
         self.outbox = outbox
-        self.store = store
+        self.stores = stores
         self.calls = calls
         self.consumer = consumer
         self.give_up_s = give_up_s
+        self.clock = clock
 
     async def share(self, request: CollabShareRequested) -> None:
         """Give each collaborator access; collab.granted or collab.failed for each."""
@@ -63,15 +63,13 @@ class Grants:
             except sharing.OUTAGES as error:
                 self._wait_out(request, error)
                 reason = sharing.outage_reason(error)
-                outcome = sharing.Outcome(
-                    failed={c.collaborator_id: reason for c in request.collaborators}
-                )
-            connection = await self.store.connection(request.owner_id)
+                outcome = Outcome(failed={c.collaborator_id: reason for c in request.collaborators})
+            connection = await self.stores.connections.get(request.owner_id)
             events = grant_events(request, outcome, connection.name if connection else None)
 
             def write(pipe: Pipeline) -> None:
                 for cid, given in outcome.granted.items():
-                    self.store.add_grants(pipe, request.owner_id, request.track_id, cid, given)
+                    self.stores.grants.add(pipe, request.owner_id, request.track_id, cid, given)
                 for event in events:
                     self.outbox.stage(pipe, event)
 
@@ -86,7 +84,7 @@ class Grants:
         cid = request.collaborator.collaborator_id
 
         async def remove() -> Write:
-            given = await self.store.grants(owner_id, track_id, cid)
+            given = await self.stores.grants.get(owner_id, track_id, cid)
             answer = {
                 "request_id": request.request_id,
                 "owner_id": owner_id,
@@ -104,7 +102,7 @@ class Grants:
                 event = CollabRevokeFailed(**answer, reason=failure.reason)
 
             def write(pipe: Pipeline) -> None:
-                self.store.drop_grants(pipe, owner_id, track_id, cid, removed)
+                self.stores.grants.drop(pipe, owner_id, track_id, cid, removed)
                 self.outbox.stage(pipe, event)
 
             return write
@@ -115,9 +113,9 @@ class Grants:
         self, request: CollabShareRequested | CollabRevokeRequested, error: Exception
     ) -> None:
         """Redeliver a request Dropbox failed unless it is past `give_up_s` old."""
-        age_s = (datetime.now(UTC) - request.occurred_at).total_seconds()
-        if age_s < self.give_up_s:
-            raise RetryLater(f"Dropbox outage, {age_s:.0f}s into the request: {error}") from error
+        age = age_s(request.occurred_at, self.clock())
+        if age < self.give_up_s:
+            raise RetryLater(f"Dropbox outage, {age:.0f}s into the request: {error}") from error
 
     async def _once(
         self,
@@ -133,35 +131,3 @@ class Grants:
             act=act,
             tag=self.outbox.tag(request.track_id),
         )
-
-
-def grant_events(
-    request: CollabShareRequested, outcome: sharing.Outcome, owner_name: str | None
-) -> list[Event]:
-    """One collab.granted or collab.failed per collaborator of the request."""
-    common = {
-        "request_id": request.request_id,
-        "job_id": request.job_id,
-        "owner_id": request.owner_id,
-        "track_id": request.track_id,
-    }
-    events: list[Event] = []
-    for person in request.collaborators:
-        if person.collaborator_id in outcome.granted:
-            events.append(
-                CollabGranted(
-                    **common,
-                    owner_name=owner_name or request.owner_id,
-                    track_title=request.track_title,
-                    collaborator=person,
-                    mode=request.mode,
-                    access_url=outcome.access_url,
-                    message=request.message,
-                )
-            )
-        else:
-            reason = outcome.failed.get(person.collaborator_id, "unknown")
-            events.append(
-                CollabFailed(**common, collaborator_id=person.collaborator_id, reason=reason)
-            )
-    return events

@@ -9,14 +9,14 @@ Dropbox sends its own invitation to collaborators without a Producer Dashboard a
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from contracts.events import Collaborator, CollabShareRequested
 from dropbox import sharing as dbx
 from dropbox.exceptions import ApiError
 
-from dropbox_service.dropbox_api import DropboxCalls, DropboxUnavailable, NotConnected, RateLimited
+from dropbox_service.clients import DropboxCalls, DropboxUnavailable, NotConnected, RateLimited
+from dropbox_service.domain import Accesses, Outcome
 
 T = TypeVar("T")
 JOB_POLL_S = 0.2
@@ -49,19 +49,6 @@ OUTAGES = (DropboxUnavailable, RateLimited)
 def outage_reason(error: Exception) -> str:
     """What collab.failed and collab.revoke.failed say of an outage that outlasted its wait."""
     return "dropbox_rate_limited" if isinstance(error, RateLimited) else "dropbox_unavailable"
-
-
-# Per collaborator, the accesses given: target → the address it was given to.
-Accesses = dict[str, str]
-
-
-@dataclass
-class Outcome:
-    """Per collaborator: the accesses granted (to revoke them later) or why it failed."""
-
-    granted: dict[str, Accesses] = field(default_factory=dict)
-    failed: dict[str, str] = field(default_factory=dict)
-    access_url: str | None = None
 
 
 async def grant(calls: DropboxCalls, request: CollabShareRequested) -> Outcome:

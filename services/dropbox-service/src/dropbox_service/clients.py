@@ -1,4 +1,5 @@
-"""The Dropbox SDK, run off the event loop in a bounded pool, with Dropbox's retry rules.
+"""The outside API: the Dropbox SDK, run off the event loop in a bounded pool, with
+Dropbox's retry rules.
 
 The SDK is synchronous. Its own retry loops are switched off (they would sleep in a
 worker thread, and retry 429s forever); here a 429 waits out `Retry-After` and a 5xx
@@ -20,8 +21,9 @@ from dropbox.exceptions import AuthError, InternalServerError, RateLimitError
 from dropbox.oauth import OAuth2FlowResult
 from prometheus_client import Counter
 
+from dropbox_service.domain import Connection
 from dropbox_service.settings import Settings
-from dropbox_service.store import Connection, Store
+from dropbox_service.store.connections import ConnectionStore
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +72,11 @@ def token_refused(error: AuthError) -> bool:
 class DropboxCalls:
     """Runs SDK operations for owners in a bounded thread pool."""
 
-    def __init__(self, settings: Settings, store: Store, on_refused: OnRefused) -> None:
+    def __init__(
+        self, settings: Settings, connections: ConnectionStore, on_refused: OnRefused
+    ) -> None:
         self.settings = settings
-        self.store = store
+        self.connections = connections
         self.on_refused = on_refused
         self.session = make_session(settings.dropbox_ca_file)
         self.pool = ThreadPoolExecutor(settings.dropbox_workers, thread_name_prefix="dropbox")
@@ -92,7 +96,7 @@ class DropboxCalls:
         """Run `operation` with the owner's client, retrying 429s and 5xx as Dropbox asks. A
         token Dropbox refuses disconnects the owner (`on_refused`: later calls fail at once);
         one that expired on its way (a slow Dropbox) is refreshed and retried, as a 5xx."""
-        connection = await self.store.connection(owner_id)
+        connection = await self.connections.get(owner_id)
         if connection is None:
             raise NotConnected(owner_id)
         budget = rate_limit_budget_s or self.settings.dropbox_rate_limit_budget_s

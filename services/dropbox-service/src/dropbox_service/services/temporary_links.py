@@ -4,20 +4,19 @@ A link lives 4 hours (Dropbox's rule). It is handed out again while it has at le
 `temporary_link_reuse_min_s` left, well over the longest download; concurrent requests
 for the same file in one process wait for the one call in flight, then read its result.
 Links are cached per owner and connected account: a reconnect to another account never
-hands out a link of the old one, and a disconnect drops them all (connections.py).
+hands out a link of the old one, and a disconnect drops them all (services/connections.py).
 """
 
 import asyncio
 import weakref
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from dropbox.exceptions import ApiError
 
-from dropbox_service.dropbox_api import DropboxCalls, NotConnected
+from dropbox_service.clients import DropboxCalls, NotConnected
+from dropbox_service.domain import LINK_LIFETIME, CachedLink, Clock, reusable
 from dropbox_service.settings import Settings
-from dropbox_service.store import CachedLink, Store
-
-LINK_LIFETIME = timedelta(hours=4)
+from dropbox_service.store import Stores
 
 
 class FileNotFound(Exception):
@@ -27,17 +26,20 @@ class FileNotFound(Exception):
 class TemporaryLinks:
     """Hands out cached temporary links and fetches missing ones once."""
 
-    def __init__(self, settings: Settings, store: Store, calls: DropboxCalls) -> None:
+    def __init__(
+        self, settings: Settings, stores: Stores, calls: DropboxCalls, clock: Clock
+    ) -> None:
         self.settings = settings
-        self.store = store
+        self.stores = stores
         self.calls = calls
+        self.clock = clock
         self.reuse_min = timedelta(seconds=settings.temporary_link_reuse_min_s)
         # One lock per file being fetched; gone once nobody holds it.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def get(self, owner_id: str, path: str) -> CachedLink:
         """A link to the owner's file at `path`."""
-        account_id = await self.store.account_id(owner_id)
+        account_id = await self.stores.connections.account_id(owner_id)
         if account_id is None:
             raise NotConnected(owner_id)
         if cached := await self._cached(owner_id, account_id, path):
@@ -49,13 +51,11 @@ class TemporaryLinks:
             return await self._fetch(owner_id, account_id, path)
 
     async def _cached(self, owner_id: str, account_id: str, path: str) -> CachedLink | None:
-        cached = await self.store.cached_link(owner_id, account_id, path)
-        if cached is None or cached.expires_at - datetime.now(UTC) < self.reuse_min:
-            return None
-        return cached
+        cached = await self.stores.temporary_links.get(owner_id, account_id, path)
+        return reusable(cached, self.clock(), self.reuse_min)
 
     async def _fetch(self, owner_id: str, account_id: str, path: str) -> CachedLink:
-        requested_at = datetime.now(UTC)
+        requested_at = self.clock()
         try:
             result = await self.calls.call(
                 owner_id,
@@ -67,7 +67,7 @@ class TemporaryLinks:
                 raise FileNotFound(path) from error
             raise
         link = CachedLink(result.link, requested_at + LINK_LIFETIME)
-        await self.store.cache_link(
+        await self.stores.temporary_links.put(
             owner_id, account_id, path, link, LINK_LIFETIME - self.reuse_min
         )
         return link

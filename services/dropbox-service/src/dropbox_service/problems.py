@@ -3,9 +3,9 @@ every route; the gateway acts on each code (DESIGN §7)."""
 
 from service_kit.problems import Problem, ProblemFor
 
-from dropbox_service.connections import CodeRefused, InvalidState
-from dropbox_service.dropbox_api import DropboxUnavailable, NotConnected, RateLimited
-from dropbox_service.temporary_links import FileNotFound
+from dropbox_service.clients import DropboxUnavailable, NotConnected, RateLimited
+from dropbox_service.services.connections import CodeRefused, InvalidState
+from dropbox_service.services.temporary_links import FileNotFound
 
 RETRY_UNAVAILABLE_S = 30
 

@@ -1,0 +1,1 @@
+"""The service's core: connections, temporary links, grants (and sharing, how grants act)."""
