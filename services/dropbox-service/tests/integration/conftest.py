@@ -1,12 +1,153 @@
-from collections.abc import Callable
+"""dropbox-service on real Redis and the real Dropbox emulator (the unmodified SDK over
+HTTPS): its core in-process (the consumers driven through FastStream's TestKafkaBroker, the
+events read back from the outbox they were committed to, the routes over ASGI), and as a
+process on real Kafka."""
+
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from uuid import uuid4
 
 import httpx
 import pytest
+from contracts.events import Collaborator, CollabRevokeRequested, CollabShareRequested, SharedFile
 from dropbox_emulator.testing import RunningEmulator
+from dropbox_service import consumers
+from dropbox_service.app import create_app, dropbox_context
+from dropbox_service.context import DropboxContext
+from dropbox_service.settings import Settings
+from faststream.kafka import TestKafkaBroker
+from pydantic import BaseModel
+from service_kit.app import build_runtime
 from service_kit.testing import ServiceProcess, bearer, finish_dropbox_flow, free_port
 
 CONSOLE_CALLBACK = "http://console.test/console/dropbox/callback"
+FOLDER = "/Producer Dashboard/Night Drive"
+FILES = [f"{FOLDER}/Night Drive (Master).wav", f"{FOLDER}/Night Drive Stems.zip"]
+AUDIO = b"RIFF" + bytes(range(256)) * 64
+
+
+# What the process below is started with, for the in-process core too.
+FAST_RETRIES = {
+    "dropbox_backoff_base_s": 0.05,
+    "dropbox_max_5xx_retries": 2,
+    # A rate limit longer than this redelivers a grant and fails a removal.
+    "dropbox_rate_limit_budget_s": 2,
+    # A request Dropbox keeps failing is redelivered for this long, then reported failed.
+    "dropbox_outage_give_up_s": 6,
+}
+
+
+class Clock:
+    """The wall clock, moved forward by `advance` (to age a request without waiting)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock `seconds` on."""
+        self.offset += timedelta(seconds=seconds)
+
+
+class Outbox:
+    """The events the core committed, read back from its outbox stream (nothing relays them
+    in-process): what the relay would publish."""
+
+    def __init__(self, core: DropboxContext) -> None:
+        self.core = core
+
+    async def events(self, topic: str, **fields: Any) -> list[dict[str, Any]]:
+        """The committed events of `topic` (a bare name) whose values hold `fields`."""
+        runtime = self.core.runtime
+        wanted = self.core.settings.topic(topic)
+        found = []
+        for shard in range(runtime.outbox.shards):
+            entries = await runtime.redis.xrange(runtime.outbox.stream(shard))
+            for _, entry in entries:
+                value = json.loads(entry["value"])
+                if entry["topic"] == wanted and fields.items() <= value.items():
+                    found.append(value)
+        return found
+
+
+@pytest.fixture
+def settings(redis_url: str, unique_prefix: str, dropbox_emulator: RunningEmulator) -> Settings:
+    """The test's settings: the real test Redis, its own prefixes, the emulator's CA."""
+    return Settings(
+        redis_url=redis_url,
+        topic_prefix=unique_prefix,
+        key_prefix=unique_prefix,
+        dropbox_ca_file=dropbox_emulator.ca_file,
+        dropbox_redirect_uri=CONSOLE_CALLBACK,
+        **FAST_RETRIES,
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The in-process core's clock."""
+    return Clock()
+
+
+@pytest.fixture
+async def core(settings: Settings, clock: Clock) -> AsyncIterator[DropboxContext]:
+    """The service's core in-process on the test Redis and the emulator, its consumers
+    registered on a broker that `deliver` drives."""
+    runtime = build_runtime(settings)
+    context = dropbox_context(runtime, settings, clock)
+    consumers.register(context)
+    yield context
+    context.calls.close()
+    await runtime.redis.aclose()
+
+
+@pytest.fixture
+def outbox(core: DropboxContext) -> Outbox:
+    """The events `core` committed."""
+    return Outbox(core)
+
+
+@pytest.fixture
+async def deliver(
+    core: DropboxContext, settings: Settings
+) -> AsyncIterator[Callable[[str, BaseModel], Any]]:
+    """Hand a request to the service's consumer of `topic` (a bare name), routed by
+    TestKafkaBroker through the delivery middleware; returns once the handler has run."""
+    async with TestKafkaBroker(core.runtime.broker, connect_only=False) as broker:
+
+        async def send(topic: str, request: Any) -> None:
+            await broker.publish(request, topic=settings.topic(topic), key=request.key())
+
+        yield send
+
+
+@pytest.fixture
+def connect_core(core: DropboxContext, dropbox_emulator: RunningEmulator):
+    """Run the whole connect flow in-process for `owner_id` as the Dropbox account `email`."""
+
+    async def run(owner_id: str, email: str):
+        authorize_url = await core.connections.start(owner_id)
+        query = parse_qs(urlsplit(dropbox_emulator.approve(authorize_url, email)).query)
+        return await core.connections.finish(owner_id, query["state"][0], query["code"][0])
+
+    return run
+
+
+@pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, DropboxContext]]:
+    """The service's routes in-process (`create_app(settings)` over ASGI, no broker started),
+    and its context."""
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://dropbox.test") as client:
+        yield client, app.state.dropbox
+    app.state.dropbox.calls.close()
+    await app.state.runtime.redis.aclose()
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +199,56 @@ def topic(module_prefix: str) -> Callable[[str], str]:
 def owner_id() -> str:
     """A producer of this test alone."""
     return f"u-{uuid4().hex[:8]}"
+
+
+def people() -> list[Collaborator]:
+    return [
+        Collaborator(
+            collaborator_id="c-1",
+            email=f"ana{uuid4().hex[:6]}@example.com",
+            name="Ana",
+            user_id="u-ana",
+        ),
+        Collaborator(collaborator_id="c-2", email=f"bo{uuid4().hex[:6]}@example.com", name="Bo"),
+    ]
+
+
+def share_request(owner_id: str, mode: str, people: list[Collaborator]) -> CollabShareRequested:
+    return CollabShareRequested(
+        request_id=f"r-{uuid4().hex[:6]}",
+        job_id="job-1",
+        owner_id=owner_id,
+        track_id="t-1",
+        track_title="Night Drive",
+        mode=mode,
+        folder=FOLDER,
+        files=[
+            SharedFile(file_id=f"f-{i}", name=p.rsplit("/", 1)[1], dropbox_path=p)
+            for i, p in enumerate(FILES)
+        ],
+        collaborators=people,
+        message="Mixes v3",
+    )
+
+
+def answering(request) -> object:
+    """Kafka records answering `request` (a module's tests share topics)."""
+    return lambda record: json.loads(record.value)["request_id"] == request.request_id
+
+
+def invitations(control, email: str) -> list[dict]:
+    answer = control.get("/_emulator/invitations", params={"email": email.lower()})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def revoke_request(owner_id: str, person: Collaborator) -> CollabRevokeRequested:
+    return CollabRevokeRequested(
+        request_id=f"r-{uuid4().hex[:6]}", owner_id=owner_id, track_id="t-1", collaborator=person
+    )
+
+
+def members(control, email: str, path: str) -> set[str]:
+    answer = control.get("/_emulator/members", params={"account": email, "path": path})
+    assert answer.status_code == 200, answer.text
+    return {m["email"].lower() for m in answer.json()["members"]}
