@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from service_kit.app import build_runtime, create_service_app
 from service_kit.runtime import Runtime
 
-from dropbox_service import consumers, problems
-from dropbox_service.api import connection, internal
+from dropbox_service import consumers
+from dropbox_service.api import connection, internal, problems
 from dropbox_service.clients import DropboxCalls
 from dropbox_service.context import DropboxContext
 from dropbox_service.crypto import TokenCipher
