@@ -189,3 +189,15 @@ async def test_internal_routes_need_the_service_token(api, owner_id):
     assert (await client.post("/internal/temporary-links", json=body)).status_code == 401
     answer = await client.post("/internal/temporary-links", json=body, headers=INTERNAL_HEADERS)
     assert problem_of(answer) == (409, "dropbox_not_connected")
+
+
+async def test_a_refusal_of_an_earlier_connection_never_undoes_a_reconnect(
+    core, outbox, connect_core, owner_id
+):
+    earlier = await connect_core(owner_id, _email())
+    current = await connect_core(owner_id, _email())
+
+    await core.connections.disconnections.refused(owner_id, earlier)  # a call in flight
+
+    assert await core.connections.stores.connections.get(owner_id) == current
+    assert await outbox.events(DROPBOX_DISCONNECTED, owner_id=owner_id) == []
