@@ -1,13 +1,17 @@
 """Helpers for tests that read real Kafka topics (used by every package's integration tests)."""
 
 import asyncio
+import json
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from redis.asyncio import Redis
+
+from messaging.outbox import Outbox
 
 
 async def read_topic(
@@ -72,3 +76,16 @@ async def delete_topics_matching(bootstrap_servers: str, pattern: str) -> int:
         return len(doomed)
     finally:
         await admin.close()
+
+
+async def staged(redis: Redis, outbox: Outbox, topic: str) -> list[tuple[str, dict[str, Any]]]:
+    """The (Kafka key, payload) of each event committed to the outbox for `topic` (its
+    undeployed name), in stream order per shard: what the relay would publish. A service
+    built in-process is checked by what it staged, with no Kafka between."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    for shard in range(outbox.shards):
+        entries = cast(list[tuple[str, dict[str, str]]], await redis.xrange(outbox.stream(shard)))
+        for _, fields in entries:
+            if fields["topic"] == outbox.topic_prefix + topic:
+                found.append((fields["key"], json.loads(fields["value"])))
+    return found

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -130,3 +131,16 @@ def problem_of(answer: httpx.Response) -> tuple[int, str]:
     assert problem["status"] == answer.status_code and problem["detail"], problem
     assert problem["type"] == f"/problems/{problem['code']}", problem
     return answer.status_code, problem["code"]
+
+
+class SteppingClock:
+    """A clock for a service built in-process: one millisecond later at each reading, from
+    `start`, so that every write has its own time and "newest first" is exact."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.readings = 0
+
+    def __call__(self) -> datetime:
+        self.readings += 1
+        return self.start + timedelta(milliseconds=self.readings)

@@ -19,6 +19,7 @@ from dropbox_service.app import create_app, dropbox_context
 from dropbox_service.context import DropboxContext
 from dropbox_service.settings import Settings
 from faststream.kafka import TestKafkaBroker
+from messaging.testing import staged
 from pydantic import BaseModel
 from service_kit.app import build_runtime
 from service_kit.testing import ServiceProcess, bearer, finish_dropbox_flow, free_port
@@ -64,15 +65,8 @@ class Outbox:
     async def events(self, topic: str, **fields: Any) -> list[dict[str, Any]]:
         """The committed events of `topic` (a bare name) whose values hold `fields`."""
         runtime = self.core.runtime
-        wanted = self.core.settings.topic(topic)
-        found = []
-        for shard in range(runtime.outbox.shards):
-            entries = await runtime.redis.xrange(runtime.outbox.stream(shard))
-            for _, entry in entries:
-                value = json.loads(entry["value"])
-                if entry["topic"] == wanted and fields.items() <= value.items():
-                    found.append(value)
-        return found
+        staged_now = await staged(runtime.redis, runtime.outbox, topic)
+        return [value for _, value in staged_now if fields.items() <= value.items()]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ themselves with fresh owner ids and by filtering topic records by key.
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -21,39 +21,15 @@ from link_service import consumers
 from link_service.app import create_app, link_context
 from link_service.context import LinkContext
 from link_service.settings import Settings
-from messaging.outbox import Outbox
-from messaging.testing import read_topic, wait_until
-from redis.asyncio import Redis
+from messaging.testing import read_topic, staged, wait_until
 from service_kit.app import build_runtime
-from service_kit.testing import INTERNAL_HEADERS, ServiceProcess, bearer
+from service_kit.testing import INTERNAL_HEADERS, ServiceProcess, SteppingClock, bearer
 
 PUBLIC_BASE_URL = "http://share.test"
 PROBE_TRACK = "probe-no-such-track"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 Announce = Callable[[Event], Awaitable[None]]
-
-
-class SteppingClock:
-    """A clock that moves one millisecond at each reading, from START."""
-
-    def __init__(self) -> None:
-        self.readings = 0
-
-    def __call__(self) -> datetime:
-        self.readings += 1
-        return START + timedelta(milliseconds=self.readings)
-
-
-async def staged(redis: Redis, outbox: Outbox, topic: str) -> list[tuple[str, dict[str, Any]]]:
-    """The (Kafka key, payload) of each event committed to the outbox for `topic` (its
-    undeployed name), in stream order per shard: what the relay would publish."""
-    found: list[tuple[str, dict[str, Any]]] = []
-    for shard in range(outbox.shards):
-        for _, fields in await redis.xrange(outbox.stream(shard)):
-            if fields["topic"] == outbox.topic_prefix + topic:
-                found.append((fields["key"], json.loads(fields["value"])))
-    return found
 
 
 @pytest.fixture
@@ -72,7 +48,7 @@ async def core(settings: Settings) -> AsyncIterator[LinkContext]:
     """The service's core in-process on the test Redis with a stepping clock, its consumers
     registered on a broker that `deliver` drives."""
     runtime = build_runtime(settings)
-    context = link_context(runtime, settings, SteppingClock())
+    context = link_context(runtime, settings, SteppingClock(START))
     consumers.register(context)
     yield context
     await runtime.redis.aclose()

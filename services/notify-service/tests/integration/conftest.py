@@ -4,7 +4,7 @@ mailing a real SMTP sink."""
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 from uuid import uuid4
@@ -19,7 +19,7 @@ from notify_service.app import create_app, notify_context
 from notify_service.context import NotifyContext
 from notify_service.settings import Settings
 from service_kit.app import build_runtime
-from service_kit.testing import ServiceProcess
+from service_kit.testing import ServiceProcess, SteppingClock
 from smtp_sink.testing import RunningSink, running_sink
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -47,17 +47,6 @@ class RecordingMailer:
         return [m for m in self.sent if m["To"].addresses[0].addr_spec == address]
 
 
-class SteppingClock:
-    """A clock that moves one millisecond at each reading, from START."""
-
-    def __init__(self) -> None:
-        self.readings = 0
-
-    def __call__(self) -> datetime:
-        self.readings += 1
-        return START + timedelta(milliseconds=self.readings)
-
-
 @pytest.fixture
 def settings(redis_url: str, unique_prefix: str) -> Settings:
     """The test's settings: the real test Redis, its own key and topic prefix."""
@@ -75,7 +64,7 @@ async def core(settings: Settings, mailer: RecordingMailer) -> AsyncIterator[Not
     """The service's core in-process on the test Redis, its consumer registered on a broker
     that `deliver` drives."""
     runtime = build_runtime(settings)
-    context = notify_context(runtime, settings, mailer, SteppingClock())
+    context = notify_context(runtime, settings, mailer, SteppingClock(START))
     consumers.register(context)
     yield context
     await runtime.redis.aclose()
