@@ -15,6 +15,7 @@ import httpx
 import pytest
 from service_kit.asyncapi import service_document
 from service_kit.services import SERVICES
+from service_kit.testing import stale_documents
 
 pytestmark = pytest.mark.unit
 
@@ -75,15 +76,7 @@ def test_the_asyncapi_documents_in_docs_are_current():
     documents = {spec.name: _document(spec.module, spec.name) for spec in SERVICES}
     expected = {f"{name}.json": _text(doc) for name, doc in documents.items()}
     expected["share-links.json"] = _text(_combined(documents))
-    if os.environ.get("UPDATE_ASYNCAPI_DOCS"):
-        DOCS.mkdir(exist_ok=True)
-        for file, text in expected.items():
-            (DOCS / file).write_text(text)
-    stale = [
-        f
-        for f, text in expected.items()
-        if not (DOCS / f).is_file() or (DOCS / f).read_text() != text
-    ]
+    stale = stale_documents(DOCS, expected, rewrite=bool(os.environ.get("UPDATE_ASYNCAPI_DOCS")))
     assert not stale, f"docs/asyncapi/{stale} are out of date: run `make contracts-snapshot`"
     assert len(json.loads(expected["share-links.json"])["channels"]) >= 22
 

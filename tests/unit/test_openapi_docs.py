@@ -17,6 +17,7 @@ from fastapi import FastAPI, Header
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from service_kit.services import SERVICES
+from service_kit.testing import stale_documents
 
 pytestmark = pytest.mark.unit
 
@@ -56,15 +57,7 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 def test_the_openapi_documents_in_docs_are_current(documents: dict[str, dict[str, Any]]):
     expected = {f"{name}.json": _text(doc) for name, doc in documents.items()}
-    if os.environ.get("UPDATE_OPENAPI_DOCS"):
-        DOCS.mkdir(exist_ok=True)
-        for file, text in expected.items():
-            (DOCS / file).write_text(text)
-    stale = [
-        f
-        for f, text in expected.items()
-        if not (DOCS / f).is_file() or (DOCS / f).read_text() != text
-    ]
+    stale = stale_documents(DOCS, expected, rewrite=bool(os.environ.get("UPDATE_OPENAPI_DOCS")))
     assert not stale, f"docs/openapi/{stale} are out of date: run `make contracts-snapshot`"
 
 

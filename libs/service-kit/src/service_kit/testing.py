@@ -144,3 +144,17 @@ class SteppingClock:
     def __call__(self) -> datetime:
         self.readings += 1
         return self.start + timedelta(milliseconds=self.readings)
+
+
+def stale_documents(docs: Path, expected: Mapping[str, str], rewrite: bool) -> list[str]:
+    """The files of `expected` (name -> text) that `docs` lacks or holds otherwise, after
+    writing them all there first when `rewrite` (how `make contracts-snapshot` renews them)."""
+    if rewrite:
+        docs.mkdir(exist_ok=True)
+        for file, text in expected.items():
+            (docs / file).write_text(text)
+    return [
+        f
+        for f, text in expected.items()
+        if not (docs / f).is_file() or (docs / f).read_text() != text
+    ]
