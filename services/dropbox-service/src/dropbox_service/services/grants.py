@@ -11,6 +11,7 @@ few minutes delays shares and removals; a longer one reports them failed, to be 
 """
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from contracts.events import (
     CollabRevoked,
@@ -33,26 +34,17 @@ from dropbox_service.services import sharing
 from dropbox_service.store import Stores
 
 
+@dataclass(frozen=True)
 class Grants:
     """Shares and removals of one service, applied once per request (markers of `consumer`)."""
 
-    def __init__(
-        self,
-        redis: Redis,
-        outbox: Outbox,
-        stores: Stores,
-        calls: DropboxCalls,
-        consumer: str,
-        give_up_s: float,
-        clock: Clock,
-    ) -> None:
-        self.redis = redis
-        self.outbox = outbox
-        self.stores = stores
-        self.calls = calls
-        self.consumer = consumer
-        self.give_up_s = give_up_s
-        self.clock = clock
+    redis: Redis
+    outbox: Outbox
+    stores: Stores
+    calls: DropboxCalls
+    consumer: str
+    give_up_s: float
+    clock: Clock
 
     async def share(self, request: CollabShareRequested) -> None:
         """Give each collaborator access; collab.granted or collab.failed for each."""
