@@ -6,13 +6,13 @@ bumps its `schema_version`, so that an absent field reads as "not told" (older v
 rather than "none"; every version stays readable.
 """
 
-from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from contracts import topics
+from contracts.clock import utc_now
 
 Role = Literal["bounce", "stem", "project", "other"]
 DownloadType = Literal["audio", "project", "other"]
@@ -21,10 +21,6 @@ ShareMode = Literal["folder", "files"]
 
 # Every record on the wire carries these (decision 0003); our code fills them in.
 ENVELOPE = ("event_id", "occurred_at", "schema_version")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def require_envelope(schema: dict[str, Any], version: int) -> None:
@@ -48,7 +44,7 @@ class Event(BaseModel):
     key_field: ClassVar[str]
 
     event_id: UUID = Field(default_factory=uuid4)
-    occurred_at: AwareDatetime = Field(default_factory=_now)
+    occurred_at: AwareDatetime = Field(default_factory=utc_now)
     schema_version: int = 1
 
     def key(self) -> bytes:

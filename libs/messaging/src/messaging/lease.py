@@ -8,8 +8,10 @@ from datetime import timedelta
 
 from redis.asyncio import Redis
 
+from messaging.scripts import LuaScript
+
 # Take the lease, or extend it if we already hold it.
-_HOLD = """
+_HOLD = LuaScript("""
 local holder = redis.call('GET', KEYS[1])
 if holder == false then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -20,14 +22,14 @@ if holder == ARGV[1] then
   return 1
 end
 return 0
-"""
+""")
 
-_RELEASE = """
+_RELEASE = LuaScript("""
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
-"""
+""")
 
 
 class Lease:
@@ -41,8 +43,8 @@ class Lease:
 
     async def hold(self) -> bool:
         """Take the lease, or renew it if it is ours; False when another holds it."""
-        return bool(await self.redis.eval(_HOLD, 1, self.key, self.holder, self.ttl_ms))
+        return bool(await _HOLD.run(self.redis, [self.key], [self.holder, self.ttl_ms]))
 
     async def release(self) -> None:
         """Give the lease up if it is still ours."""
-        await self.redis.eval(_RELEASE, 1, self.key, self.holder)
+        await _RELEASE.run(self.redis, [self.key], [self.holder])

@@ -20,6 +20,7 @@ from redis.asyncio.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from messaging.context import CORRELATION_HEADER, correlation_id_var
+from messaging.keys import hash_tag
 from messaging.lease import Lease
 from messaging.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
 from messaging.tracing import continuing, current_trace, trace_of
@@ -85,7 +86,7 @@ class Outbox:
 
     def shard_tag(self, shard: int) -> str:
         """The hash tag of shard `shard`."""
-        return "{" + f"{self.service}:{shard}" + "}"
+        return hash_tag(self.service, str(shard))
 
 
 class OutboxRelay:

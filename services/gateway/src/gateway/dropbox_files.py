@@ -12,7 +12,7 @@ import httpx
 from service_kit.auth import internal_client
 from service_kit.problems import problem_code
 
-from gateway.recent import Recent
+from service_kit.caching import Recent
 from gateway.settings import Settings
 
 

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from service_kit.auth import internal_client
 from service_kit.problems import problem_code
 
-from gateway.flights import Flights
-from gateway.recent import Recent
+from service_kit.caching import Flights
+from service_kit.caching import Recent
 from gateway.settings import Settings
 
 
