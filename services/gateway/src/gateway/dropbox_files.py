@@ -10,9 +10,9 @@ import ssl
 
 import httpx
 from service_kit.auth import internal_client
+from service_kit.caching import Recent
 from service_kit.problems import problem_code
 
-from service_kit.caching import Recent
 from gateway.settings import Settings
 
 

@@ -9,10 +9,9 @@ import httpx
 from contracts.links import InternalLink
 from pydantic import ValidationError
 from service_kit.auth import internal_client
+from service_kit.caching import Flights, Recent
 from service_kit.problems import problem_code
 
-from service_kit.caching import Flights
-from service_kit.caching import Recent
 from gateway.settings import Settings
 
 
