@@ -28,9 +28,13 @@ class LuaScript:
     ) -> Any:
         """Run the script now and answer what it returns."""
         try:
-            return await redis.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
+            return await redis.execute_command(  # type: ignore[no-untyped-call]
+                "EVALSHA", self.sha, len(keys), *keys, *args
+            )
         except NoScriptError:
-            return await redis.execute_command("EVAL", self.source, len(keys), *keys, *args)
+            return await redis.execute_command(  # type: ignore[no-untyped-call]
+                "EVAL", self.source, len(keys), *keys, *args
+            )
 
     def queue(
         self,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from contracts.links import InternalLink
 from fastapi.templating import Jinja2Templates
+from service_kit.caching import Recent
 
-from gateway.recent import Recent
 from gateway.view import page_of
 
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))

@@ -8,10 +8,10 @@ from contracts.events import DownloadRecorded, ShareViewed
 from contracts.ids import is_token
 from contracts.links import InternalLink
 from fastapi.responses import StreamingResponse
+from service_kit.caching import Flights
 
 from gateway.dropbox_files import DropboxFiles, OwnerDisconnected
 from gateway.events import Events
-from gateway.flights import Flights
 from gateway.html import SharePages
 from gateway.link_source import LinkServiceUnavailable, LinkSource
 from gateway.previews import MEDIA_TYPES, Signer, preview_file, relay

@@ -80,7 +80,7 @@ def test_the_page_title_is_the_links_or_else_the_first_tracks():
 def test_a_rendered_page_is_reused_while_its_link_is_the_same_and_no_longer(monkeypatch):
     signed: list[str] = []
     now = [1000.0]
-    monkeypatch.setattr("gateway.recent.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("service_kit.caching.time.monotonic", lambda: now[0])
     pages = SharePages(preview_ttl_s=900, size=10)
 
     def sign(file_id: str) -> str:
