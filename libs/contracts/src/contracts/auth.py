@@ -10,7 +10,6 @@ The algorithm follows from the key, never from the token's header, so a token ca
 
 import hmac
 import re
-import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from contracts.clock import unix_s, utc_now
 from contracts.ids import OWNER_ID_PATTERN
 
 DEFAULT_ISSUER = "producer-dashboard"
@@ -100,7 +100,7 @@ def _check_lifetime(claims: dict[str, Any], max_ttl_s: int) -> None:
     issued, expires = claims["iat"], claims["exp"]
     if not isinstance(issued, int) or not isinstance(expires, int):
         raise InvalidToken("iat and exp must be whole seconds")
-    if expires - issued > max_ttl_s or expires - time.time() > max_ttl_s:
+    if expires - issued > max_ttl_s or expires - unix_s(utc_now()) > max_ttl_s:
         raise InvalidToken(f"the token lives longer than {max_ttl_s} s")
 
 
@@ -120,7 +120,7 @@ def issue_producer_token(
     claims: dict[str, object] = {
         "sub": user_id,
         "exp": expires_at,
-        "iat": int(time.time()),
+        "iat": unix_s(utc_now()),
         "iss": issuer,
         "aud": audience,
     }

@@ -13,10 +13,10 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from contracts.clock import utc_now
 from contracts.events import Envelope
 from contracts.topics import dlq
 from faststream import AckPolicy, BaseMiddleware
@@ -216,7 +216,7 @@ def _dlq_headers(record: Any, error: Exception, attempts: int) -> dict[str, str]
         "x-dlq-error-type": type(error).__name__,
         "x-dlq-error": str(error)[:2000],
         "x-dlq-attempts": str(attempts),
-        "x-dlq-failed-at": datetime.now(UTC).isoformat(),
+        "x-dlq-failed-at": utc_now().isoformat(),
         "content-type": "application/octet-stream",
     }
 

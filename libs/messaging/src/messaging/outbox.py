@@ -8,11 +8,11 @@ event id is unchanged, and consumers apply each id once.
 
 import asyncio
 import logging
-import time
 import zlib
 from datetime import timedelta
 from typing import Any
 
+from contracts.clock import utc_now
 from contracts.events import Event
 from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
@@ -132,7 +132,7 @@ class OutboxRelay:
             return 0
         entries: list[tuple[Any, dict[Any, Any]]] = answer[0][1]
         staged_ms = int(_str(entries[0][0]).split("-")[0])  # a stream id starts with its time
-        OUTBOX_OLDEST_AGE.set(max(0.0, time.time() - staged_ms / 1000))
+        OUTBOX_OLDEST_AGE.set(max(0.0, utc_now().timestamp() - staged_ms / 1000))
         pending = [await publish(self.broker, _text(fields)) for _, fields in entries]
         await asyncio.gather(*pending)  # every event acknowledged by all in-sync replicas
         await self.redis.xdel(stream, *(entry_id for entry_id, _ in entries))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 from contracts.auth import issue_producer_token
+from contracts.clock import unix_s, utc_now
 
 from service_kit.services import BY_NAME
 from service_kit.settings import DEV_INTERNAL_TOKEN, DEV_JWT_SECRET
@@ -107,7 +108,7 @@ def start_service(name: str, env: Mapping[str, str], log: Path | None = None) ->
 def bearer(owner_id: str, *, name: str | None = None, email: str | None = None) -> dict[str, str]:
     """Headers of a producer's request, signed with the development JWT secret."""
     token = issue_producer_token(
-        owner_id, DEV_JWT_SECRET, expires_at=int(time.time()) + 600, name=name, email=email
+        owner_id, DEV_JWT_SECRET, expires_at=unix_s(utc_now()) + 600, name=name, email=email
     )
     return {"Authorization": f"Bearer {token}"}
 

@@ -1,7 +1,6 @@
 """The dropbox-service's application."""
 
-from datetime import UTC, datetime
-
+from contracts.clock import Clock, utc_now
 from contracts.events import (
     CollabFailed,
     CollabGranted,
@@ -19,7 +18,6 @@ from dropbox_service.api import connection, internal, problems
 from dropbox_service.clients import DropboxCalls
 from dropbox_service.context import DropboxContext
 from dropbox_service.crypto import TokenCipher
-from dropbox_service.domain import Clock
 from dropbox_service.services.connections import Connections, Disconnections
 from dropbox_service.services.grants import Grants
 from dropbox_service.services.temporary_links import TemporaryLinks
@@ -30,7 +28,7 @@ from dropbox_service.store import Stores
 def create_app(settings: Settings) -> FastAPI:
     """Build the dropbox-service app from `settings`."""
     runtime = build_runtime(settings)
-    context = dropbox_context(runtime, settings, lambda: datetime.now(UTC))
+    context = dropbox_context(runtime, settings, utc_now)
     consumers.register(context)
     app = create_service_app(
         runtime,

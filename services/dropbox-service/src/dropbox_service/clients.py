@@ -20,6 +20,7 @@ import requests  # noqa: TID251 - the SDK's transport; its errors are caught her
 from dropbox.exceptions import AuthError, InternalServerError, RateLimitError
 from dropbox.oauth import OAuth2FlowResult
 from prometheus_client import Counter
+from service_kit.caching import Recent
 
 from dropbox_service.domain import Connection
 from dropbox_service.settings import Settings
@@ -80,7 +81,10 @@ class DropboxCalls:
         self.on_refused = on_refused
         self.session = make_session(settings.dropbox_ca_file)
         self.pool = ThreadPoolExecutor(settings.dropbox_workers, thread_name_prefix="dropbox")
-        self._clients: dict[str, tuple[str, dropbox.Dropbox]] = {}
+        # By owner: the refresh token a client was made with, and the client.
+        self._clients: Recent[str, tuple[str, dropbox.Dropbox]] = Recent(
+            settings.dropbox_client_cache_size
+        )
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run a blocking function in the pool."""
@@ -140,9 +144,9 @@ class DropboxCalls:
 
     def client(self, owner_id: str, connection: Connection) -> dropbox.Dropbox:
         """The owner's SDK client, kept while its refresh token is the same."""
-        cached = self._clients.get(owner_id)
-        if cached and cached[0] == connection.refresh_token:
-            return cached[1]
+        cached = self._clients.entry(owner_id)
+        if cached and cached.value[0] == connection.refresh_token:
+            return cached.value[1]
         secret = self.settings.dropbox_app_secret
         client = dropbox.Dropbox(
             oauth2_refresh_token=connection.refresh_token,
@@ -153,7 +157,7 @@ class DropboxCalls:
             max_retries_on_rate_limit=0,
             timeout=60,
         )
-        self._clients[owner_id] = (connection.refresh_token, client)
+        self._clients.put(owner_id, (connection.refresh_token, client))
         return client
 
     async def account_of(self, tokens: OAuth2FlowResult) -> Any:
@@ -171,7 +175,7 @@ class DropboxCalls:
 
     def forget(self, owner_id: str) -> None:
         """Drop the owner's cached client (after a disconnect or a refused token)."""
-        self._clients.pop(owner_id, None)
+        self._clients.pop(owner_id)
 
     def close(self) -> None:
         """Stop the pool; calls in flight are abandoned with the process."""

@@ -1,12 +1,10 @@
 """dropbox-service's pure rules and records: no clock, no I/O (the callers pass the time)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from contracts.events import CollabFailed, CollabGranted, CollabShareRequested, Event
 
-Clock = Callable[[], datetime]
 # Dropbox's rule: a temporary link works for four hours.
 LINK_LIFETIME = timedelta(hours=4)
 # Per collaborator, the accesses given: target → the address it was given to.

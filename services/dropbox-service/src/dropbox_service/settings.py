@@ -38,6 +38,8 @@ class Settings(ServiceSettings):
         "sharing.write",
     ]
     dropbox_workers: int = Field(8, ge=1, le=64)
+    # SDK clients kept, one per owner: past this many the one made longest ago is dropped.
+    dropbox_client_cache_size: int = Field(1024, ge=1)
     # Share requests handled at once by one instance (at most one per partition it has).
     share_consumers: int = Field(6, ge=1, le=64)
     # Temporary links live 4 h; one is handed out again while it has this long left.

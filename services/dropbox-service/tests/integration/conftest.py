@@ -5,13 +5,14 @@ process on real Kafka."""
 
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from uuid import uuid4
 
 import httpx
 import pytest
+from contracts.clock import utc_now
 from contracts.events import Collaborator, CollabRevokeRequested, CollabShareRequested, SharedFile
 from dropbox_emulator.testing import RunningEmulator
 from dropbox_service import consumers
@@ -48,7 +49,7 @@ class Clock:
         self.offset = timedelta(0)
 
     def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        return utc_now() + self.offset
 
     def advance(self, seconds: float) -> None:
         """Move the clock `seconds` on."""

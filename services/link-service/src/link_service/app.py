@@ -1,8 +1,6 @@
 """The link-service's application."""
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-
+from contracts.clock import Clock, utc_now
 from contracts.events import CollabRevokeRequested, CollabShareRequested, ShareCreated, ShareRevoked
 from fastapi import FastAPI
 from service_kit.app import build_runtime, create_service_app
@@ -23,14 +21,7 @@ from link_service.links.store import LinkStore
 from link_service.settings import Settings
 
 
-def utc_now() -> datetime:
-    """The service's clock."""
-    return datetime.now(UTC)
-
-
-def link_context(
-    runtime: Runtime, settings: Settings, clock: Callable[[], datetime] = utc_now
-) -> LinkContext:
+def link_context(runtime: Runtime, settings: Settings, clock: Clock) -> LinkContext:
     """The service's core on `runtime` (tests build it in-process with their own clock)."""
     prefix = settings.key_prefix
     catalog_store = CatalogStore(runtime.redis, prefix)
@@ -53,7 +44,7 @@ def link_context(
 def create_app(settings: Settings) -> FastAPI:
     """Build the link-service app from `settings`."""
     runtime = build_runtime(settings)
-    context = link_context(runtime, settings)
+    context = link_context(runtime, settings, utc_now)
     consumers.register(context)
     app = create_service_app(
         runtime,

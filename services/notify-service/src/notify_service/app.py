@@ -1,7 +1,6 @@
 """The notify-service's application."""
 
-from datetime import UTC, datetime
-
+from contracts.clock import Clock, utc_now
 from fastapi import FastAPI
 from service_kit.app import build_runtime, create_service_app
 from service_kit.runtime import Runtime
@@ -11,7 +10,7 @@ from notify_service.api import notifications
 from notify_service.context import NotifyContext
 from notify_service.domain import Sender
 from notify_service.mail import templates
-from notify_service.service import Clock, Mailer, Notifier
+from notify_service.service import Mailer, Notifier
 from notify_service.settings import Settings
 from notify_service.smtp import SmtpMailer
 from notify_service.store import NotificationStore
@@ -20,7 +19,7 @@ from notify_service.store import NotificationStore
 def create_app(settings: Settings) -> FastAPI:
     """Build the notify-service app from `settings`."""
     runtime = build_runtime(settings)
-    context = notify_context(runtime, settings, SmtpMailer(settings), lambda: datetime.now(UTC))
+    context = notify_context(runtime, settings, SmtpMailer(settings), utc_now)
     consumers.register(context)
     app = create_service_app(runtime, title="Notify service", routers=(notifications.router,))
     app.state.notify = context

@@ -8,12 +8,11 @@ sending (services/notify-service/README.md).
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from email.message import EmailMessage
 from typing import Protocol
 
+from contracts.clock import Clock
 from contracts.events import CollabGranted
 from jinja2 import Environment
 from messaging.idempotency import act_once, apply_once
@@ -29,7 +28,6 @@ from notify_service.store import NotificationStore
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 # The mail marker's recipient part (services/notify-service/README.md): 24 hex digits.
 MARKER_DIGEST_LENGTH = 24
 

@@ -20,6 +20,7 @@ from contracts.auth import (
     DEFAULT_MAX_TTL_S,
     issue_producer_token,
 )
+from contracts.clock import unix_s, utc_now
 from service_kit.settings import DEV_JWT_SECRET
 
 from devstack import services
@@ -61,7 +62,7 @@ def seed(
     token = issue_producer_token(
         owner_id,
         env.get("AUTH_JWT_SECRET", DEV_JWT_SECRET),
-        expires_at=int(time.time()) + int(env.get("AUTH_JWT_MAX_TTL_S", DEFAULT_MAX_TTL_S)),
+        expires_at=unix_s(utc_now()) + int(env.get("AUTH_JWT_MAX_TTL_S", DEFAULT_MAX_TTL_S)),
         name=name,
         issuer=env.get("AUTH_JWT_ISSUER", DEFAULT_ISSUER),
         audience=env.get("AUTH_JWT_AUDIENCE", DEFAULT_AUDIENCE),

@@ -9,6 +9,7 @@ reconnect in between is never undone.
 
 import logging
 
+from contracts.clock import Clock
 from contracts.events import DropboxConnected, DropboxDisconnected
 from dropbox.exceptions import ApiError
 from messaging.outbox import Outbox
@@ -18,7 +19,7 @@ from redis.asyncio.client import Pipeline
 
 from dropbox_service import oauth
 from dropbox_service.clients import DropboxCalls, DropboxUnavailable, NotConnected, RateLimited
-from dropbox_service.domain import Clock, Connection, same_connection
+from dropbox_service.domain import Connection, same_connection
 from dropbox_service.settings import Settings
 from dropbox_service.store import Stores
 

@@ -13,6 +13,7 @@ few minutes delays shares and removals; a longer one reports them failed, to be 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from contracts.clock import Clock
 from contracts.events import (
     CollabRevoked,
     CollabRevokeFailed,
@@ -29,7 +30,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from dropbox_service.clients import DropboxCalls
-from dropbox_service.domain import Clock, Outcome, age_s, grant_events
+from dropbox_service.domain import Outcome, age_s, grant_events
 from dropbox_service.services import sharing
 from dropbox_service.store import Stores
 

@@ -2,19 +2,19 @@
 
 A link lives 4 hours (Dropbox's rule). It is handed out again while it has at least
 `temporary_link_reuse_min_s` left, well over the longest download; concurrent requests
-for the same file in one process wait for the one call in flight, then read its result.
+for the same file in one process share the one call in flight (`service_kit.caching.Flights`).
 Links are cached per owner and connected account: a reconnect to another account never
 hands out a link of the old one, and a disconnect drops them all (services/connections.py).
 """
 
-import asyncio
-import weakref
 from datetime import timedelta
 
+from contracts.clock import Clock
 from dropbox.exceptions import ApiError
+from service_kit.caching import Flights
 
 from dropbox_service.clients import DropboxCalls, NotConnected
-from dropbox_service.domain import LINK_LIFETIME, CachedLink, Clock, reusable
+from dropbox_service.domain import LINK_LIFETIME, CachedLink, reusable
 from dropbox_service.settings import Settings
 from dropbox_service.store import Stores
 
@@ -34,8 +34,7 @@ class TemporaryLinks:
         self.calls = calls
         self.clock = clock
         self.reuse_min = timedelta(seconds=settings.temporary_link_reuse_min_s)
-        # One lock per file being fetched; gone once nobody holds it.
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._fetches: Flights[tuple[str, str, str], CachedLink] = Flights()
 
     async def get(self, owner_id: str, path: str) -> CachedLink:
         """A link to the owner's file at `path`."""
@@ -44,11 +43,14 @@ class TemporaryLinks:
             raise NotConnected(owner_id)
         if cached := await self._cached(owner_id, account_id, path):
             return cached
-        lock = self._locks.setdefault(f"{owner_id}\n{account_id}\n{path}", asyncio.Lock())
-        async with lock:  # the first caller fetches; the others find its link in the cache
-            if cached := await self._cached(owner_id, account_id, path):
-                return cached
-            return await self._fetch(owner_id, account_id, path)
+        key = (owner_id, account_id, path)
+        return await self._fetches.join(key, lambda: self._cached_or_fetched(*key))
+
+    async def _cached_or_fetched(self, owner_id: str, account_id: str, path: str) -> CachedLink:
+        # Read again: a fetch that ended since the caller's read has cached its link.
+        if cached := await self._cached(owner_id, account_id, path):
+            return cached
+        return await self._fetch(owner_id, account_id, path)
 
     async def _cached(self, owner_id: str, account_id: str, path: str) -> CachedLink | None:
         cached = await self.stores.temporary_links.get(owner_id, account_id, path)

@@ -7,8 +7,8 @@ collab.failed, collab.revoked, collab.revoke.failed) update them, each event app
 
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 
+from contracts.clock import Clock
 from contracts.events import (
     CollabFailed,
     CollabGranted,
@@ -63,7 +63,7 @@ class Collaborators:
         connections: Connections,
         store: CollabStore,
         budget: ShareBudget,
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         self.catalog = catalog
         self.connections = connections

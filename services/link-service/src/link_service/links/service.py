@@ -1,9 +1,10 @@
 """Creating, reading, listing and revoking share links (DESIGN §5)."""
 
 import secrets
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 
+from contracts.clock import Clock
 from contracts.events import LinkedTrack, ShareCreated, ShareRevoked
 from contracts.links import FileOnLink, InternalLink, LinkTrack
 from messaging.outbox import Outbox
@@ -41,7 +42,7 @@ class Links:
         store: LinkStore,
         outbox: Outbox,
         public_base_url: str,
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         self.catalog = catalog
         self.connections = connections
