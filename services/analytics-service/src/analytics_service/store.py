@@ -12,7 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from messaging.idempotency import MARKER_TTL, marker_key
+from messaging.keys import hash_tag
 from messaging.markers import Purpose, scope
+from messaging.scripts import LuaScript
 from messaging.transactions import transaction
 from redis.asyncio import Redis
 from service_kit.pagination import Position, first, newest_first
@@ -26,7 +28,7 @@ from analytics_service.domain import DOWNLOAD, VIEW, RawStats, Tally, to_micros
 # KEYS: counters, formats, tracks, visitors, daily, songs, titles, then one marker per event.
 # ARGV: marker ttl (s), then the events as one JSON array with one entry per marker:
 # [kind, at_us, day, visitor, type, format, track, song, title] (the song's latest title wins).
-COUNT_ONCE = """
+COUNT_ONCE = LuaScript("""
 local types = {'hash', 'hash', 'hash', 'string', 'hash', 'hash', 'hash'}
 for i = 1, 7 do
   local found = redis.call('TYPE', KEYS[i])['ok']
@@ -76,7 +78,7 @@ for last, at in pairs(latest) do
   end
 end
 return applied
-"""
+""")
 
 
 class StatsStore:
@@ -90,12 +92,12 @@ class StatsStore:
 
     def keys(self, link_id: str) -> list[str]:
         """The keys of one link: counters, formats, tracks, visitors, daily, songs, titles."""
-        base = f"{self.prefix}stats:{_tag(link_id)}"
+        base = f"{self.prefix}stats:{hash_tag('link', link_id)}"
         parts = ("formats", "tracks", "visitors", "daily", "songs", "song-titles")
         return [base, *(f"{base}:{part}" for part in parts)]
 
     def _owner_index(self, owner_id: str) -> str:
-        return f"{self.prefix}stats-links:{{owner:{owner_id}}}"
+        return f"{self.prefix}stats-links:{hash_tag('owner', owner_id)}"
 
     async def count(self, tallies: Sequence[Tally]) -> dict[str, int | Exception]:
         """Apply each tally once, one atomic script per link in one round trip.
@@ -108,14 +110,12 @@ class StatsStore:
             by_link[tally.link_id].append(tally)
         async with self.redis.pipeline(transaction=False) as pipe:
             for link_id, group in by_link.items():
-                tag = _tag(link_id)
+                tag = hash_tag("link", link_id)
                 markers = [marker_key(self._scopes[t.kind], t.event_id, tag) for t in group]
                 events = json.dumps([tally.script_args() for tally in group])
                 keys = self.keys(link_id) + markers
-                # EVAL with the script's text: redis-py's cluster pipeline refuses a Script's
-                # EVALSHA, and a node that never saw it (a promoted replica) lacks its SHA.
                 ttl = int(MARKER_TTL.total_seconds())
-                pipe.execute_command("EVAL", COUNT_ONCE, len(keys), *keys, ttl, events)
+                COUNT_ONCE.queue(pipe, keys, [ttl, events])
             results = await pipe.execute(raise_on_error=False)
         return dict(zip(by_link, results, strict=True))
 
@@ -171,10 +171,6 @@ class StatsStore:
         index = newest_first(self.redis, self._owner_index(owner_id), after)
         positions, cursor = await first(index, limit)
         return [link_id for _, link_id in positions], cursor
-
-
-def _tag(link_id: str) -> str:
-    return "{link:" + link_id + "}"
 
 
 def _ms(moment: datetime) -> int:

@@ -8,6 +8,7 @@ mark-read changes the record and the unread indexes in one watched transaction.
 
 from datetime import datetime
 
+from messaging.keys import hash_tag
 from messaging.transactions import Write, watched_transaction
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
@@ -26,7 +27,7 @@ class NotificationStore:
     @staticmethod
     def tag(user_id: str) -> str:
         """The hash tag of one user's notifications."""
-        return "{notif:" + user_id + "}"
+        return hash_tag("notif", user_id)
 
     def _key(self, user_id: str, name: str) -> str:
         return f"{self.prefix}notif:{self.tag(user_id)}:{name}"

@@ -8,6 +8,7 @@ page starts after a member (ZRANGEBYLEX) however large the catalog.
 
 from functools import lru_cache
 
+from messaging.keys import hash_tag
 from messaging.transactions import Write, watched_transaction
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
@@ -33,7 +34,7 @@ class CatalogStore:
         self.prefix = prefix
 
     def _key(self, owner_id: str, *parts: str) -> str:
-        return ":".join((f"{self.prefix}cat", "{cat:" + owner_id + "}", *parts))
+        return ":".join((f"{self.prefix}cat", hash_tag("cat", owner_id), *parts))
 
     async def track(self, owner_id: str, track_id: str) -> Track | None:
         """One track of the owner, or None."""

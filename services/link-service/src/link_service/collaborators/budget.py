@@ -4,11 +4,13 @@ mail cannon. Spent before a job starts, atomically per owner; a refusal changes 
 
 from dataclasses import dataclass
 
+from messaging.keys import hash_tag
+from messaging.scripts import LuaScript
 from redis.asyncio import Redis
 
 # KEYS: jobs this hour, invitations today. ARGV: invitations asked, job limit, invitation
 # limit. Answers 0 when spent, else the seconds until the window that refused ends.
-_SPEND = """
+_SPEND = LuaScript("""
 local jobs = tonumber(redis.call('GET', KEYS[1]) or '0')
 local invites = tonumber(redis.call('GET', KEYS[2]) or '0')
 local asked = tonumber(ARGV[1])
@@ -19,7 +21,7 @@ redis.call('EXPIRE', KEYS[1], 3600, 'NX')
 redis.call('INCRBY', KEYS[2], asked)
 redis.call('EXPIRE', KEYS[2], 86400, 'NX')
 return 0
-"""
+""")
 
 
 class OverBudget(Exception):
@@ -42,16 +44,17 @@ class ShareBudget:
     """The owners' sharing budgets, in Redis (every instance shares them)."""
 
     def __init__(self, redis: Redis, prefix: str, limits: Limits) -> None:
+        self.redis = redis
         self.limits = limits
         self.prefix = prefix
-        self._spend = redis.register_script(_SPEND)
 
     async def spend(self, owner_id: str, invitations: int) -> None:
         """Count one job of `invitations`; OverBudget when either limit would be passed."""
-        base = f"{self.prefix}share-budget:{{owner:{owner_id}}}"
-        wait = await self._spend(
-            keys=[f"{base}:jobs", f"{base}:invitations"],
-            args=[invitations, self.limits.jobs_per_hour, self.limits.invitations_per_day],
+        base = f"{self.prefix}share-budget:{hash_tag('owner', owner_id)}"
+        wait = await _SPEND.run(
+            self.redis,
+            [f"{base}:jobs", f"{base}:invitations"],
+            [invitations, self.limits.jobs_per_hour, self.limits.invitations_per_day],
         )
         if int(wait):
             raise OverBudget(int(wait))
