@@ -11,7 +11,6 @@ event id: consumers that applied it before skip it) and gains `x-dlq-replayed-fr
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,8 +18,18 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from contracts import topics
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PREVIEW_BYTES = 160
+
+
+class DlqSettings(BaseSettings):
+    """What `dlq` reads from the environment, under the services' names (ServiceSettings)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    kafka_bootstrap_servers: str = "localhost:9092"
+    topic_prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,8 +142,8 @@ async def replay(bootstrap: str, letters: Sequence[DeadLetter]) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """The `dlq` command."""
     args = _parser().parse_args(argv)
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")
-    prefix = os.environ.get("TOPIC_PREFIX", "")
+    settings = DlqSettings()
+    bootstrap, prefix = settings.kafka_bootstrap_servers, settings.topic_prefix
     if args.command == "list":
         names = [args.topic] if args.topic else list(topics.ALL)
         letters = asyncio.run(dead_letters(bootstrap, [prefix + topics.dlq(n) for n in names]))
