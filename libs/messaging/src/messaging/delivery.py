@@ -114,7 +114,10 @@ class _ReliableDelivery(BaseMiddleware):
                     msg, refused + _each(handled, error, attempt), "poison"
                 )
             except OUTAGE as error:
-                log.warning("dependency unavailable, will redeliver: %r", error)
+                log.warning(
+                    "dependency unavailable, will redeliver",
+                    extra={"topic": topic, "error": repr(error)},
+                )
                 CONSUMED.labels(topic, "redelivered").inc()
                 await asyncio.sleep(self.policy.outage_backoff_s)
                 await msg.nack()
@@ -123,7 +126,10 @@ class _ReliableDelivery(BaseMiddleware):
                 if attempt == self.policy.max_attempts:
                     dead = refused + _each(handled, error, attempt)
                     return await self._dead_letter(msg, dead, "failed")
-                log.warning("handler failed (attempt %d), retrying: %r", attempt, error)
+                log.warning(
+                    "handler failed, retrying",
+                    extra={"topic": topic, "attempt": attempt, "error": repr(error)},
+                )
                 await asyncio.sleep(self.policy.retry_backoff_s * 2 ** (attempt - 1))
             else:
                 if refused:  # after the work, as a batch that comes again would send them again
@@ -143,12 +149,12 @@ class _ReliableDelivery(BaseMiddleware):
             for record, error, attempts in dead:
                 await dead_letter(broker, record, error, attempts)
         except Exception as publish_error:  # the DLQ is unreachable: keep the message
-            log.error("dead-letter publish failed, will redeliver: %r", publish_error)
+            log.error(
+                "dead-letter publish failed, will redeliver", extra={"error": repr(publish_error)}
+            )
             await asyncio.sleep(self.policy.outage_backoff_s)
             await msg.nack()
             return
-        for record, error, attempts in dead:
-            log.error("sent to %s after %d attempt(s): %r", dlq(record.topic), attempts, error)
         CONSUMED.labels(_records(msg)[0].topic, outcome).inc()
         await msg.ack()
 
@@ -199,12 +205,17 @@ def _event_id(body: bytes) -> str | None:
 
 
 async def dead_letter(broker: KafkaBroker, record: Any, error: Exception, attempts: int) -> None:
-    """Publish a consumed record, untouched, to `<topic>.dlq` with why it failed."""
+    """Publish a consumed record, untouched, to `<topic>.dlq` with why it failed, and log it."""
     await broker.publish(
         record.value,
         topic=dlq(record.topic),
         key=record.key,
         headers=_dlq_headers(record, error, attempts),
+    )
+    where = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+    log.error(
+        "sent to the dead-letter topic",
+        extra=where | {"attempts": attempts, "error": repr(error)},
     )
 
 

@@ -153,7 +153,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # Kafka or Redis away: events stay staged, try again
-                log.warning("outbox relay of shard %d paused: %r", shard, error)
+                log.warning("outbox relay paused", extra={"shard": shard, "error": repr(error)})
                 await asyncio.sleep(1.0)
 
 
@@ -182,7 +182,7 @@ async def _release(leases: list[Lease]) -> None:
         try:
             await lease.release()
         except Exception as error:  # the lease lapses by itself
-            log.warning("could not release outbox lease: %r", error)
+            log.warning("could not release an outbox lease", extra={"error": repr(error)})
 
 
 def _str(value: Any) -> str:

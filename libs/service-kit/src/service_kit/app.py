@@ -195,7 +195,10 @@ async def _provision_topics(settings: ServiceSettings) -> None:
                     f"{settings.startup_timeout_s:.0f}s; start it (make up) or set "
                     "KAFKA_BOOTSTRAP_SERVERS"
                 ) from error
-            log.warning("waiting for Kafka at %s: %r", settings.kafka_bootstrap_servers, error)
+            log.warning(
+                "waiting for Kafka",
+                extra={"kafka": settings.kafka_bootstrap_servers, "error": repr(error)},
+            )
             await asyncio.sleep(2.0)
 
 

@@ -22,7 +22,7 @@ async def watch_lag(settings: ServiceSettings, interval_s: float) -> None:
         try:
             await _watch(settings, interval_s)
         except Exception as error:
-            log.debug("consumer lag not measured: %r", error)
+            log.debug("consumer lag not measured", extra={"error": repr(error)})
 
 
 async def _watch(settings: ServiceSettings, interval_s: float) -> None:

@@ -108,7 +108,10 @@ def _answer_mapped(problem_for: ProblemFor) -> Callable[[Request, Exception], An
     async def answer(request: Request, error: Exception) -> Response:
         problem = problem_for(error)
         if problem.details.status >= 500:
-            log.warning("%s: %r", problem.details.code, error)
+            log.warning(
+                "answered with a server-side problem",
+                extra={"code": problem.details.code, "error": repr(error)},
+            )
         return problem.response()
 
     return answer

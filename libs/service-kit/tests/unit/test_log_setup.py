@@ -46,3 +46,18 @@ def test_the_current_trace_id_is_carried_and_none_outside_a_trace():
         line = _format()
     assert line["trace_id"] == f"{0xABC:032x}"
     assert "trace_id" not in _format()
+
+
+def test_ids_passed_in_extra_are_fields_and_stay_out_of_the_message():
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("test.log_setup.ids")
+    logger.addHandler(handler)
+    try:
+        logger.warning("mailed the collaborator", extra={"owner_id": "u-1", "track_id": "t-9"})
+    finally:
+        logger.removeHandler(handler)
+    line = json.loads(JsonFormatter("demo").format(records[0]))
+    assert (line["owner_id"], line["track_id"]) == ("u-1", "t-9")
+    assert line["msg"] == "mailed the collaborator"

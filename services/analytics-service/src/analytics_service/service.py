@@ -11,7 +11,6 @@ from typing import Any, TypeAlias
 
 from aiokafka import ConsumerRecord
 from contracts.events import DownloadRecorded, ShareViewed
-from contracts.topics import dlq
 from faststream.kafka import KafkaBroker
 from messaging.delivery import RetryLater, dead_letter
 from messaging.metrics import DUPLICATES_SKIPPED
@@ -71,12 +70,6 @@ class Analytics:
             await dead_letter(self.broker, record, error, attempts=1)
         except Exception as publish_error:  # keep the batch: it comes again
             raise RetryLater(f"dead-letter publish failed: {publish_error!r}") from publish_error
-        log.error(
-            "sent to %s: %r",
-            dlq(record.topic),
-            error,
-            extra={"partition": record.partition, "offset": record.offset},
-        )
 
     async def remember_owner(self, link_id: str, owner_id: str, at: datetime) -> bool:
         """Record the link's owner; False (and a warning) when another one was recorded first."""

@@ -119,7 +119,9 @@ class DropboxCalls:
                 wait = float(error.backoff or DEFAULT_RATE_LIMIT_WAIT_S)
                 if waited + wait > budget:
                     raise RateLimited(wait) from error
-                log.info("Dropbox rate limit: waiting %.1fs", wait)
+                log.info(
+                    "Dropbox rate limit: waiting", extra={"owner_id": owner_id, "wait_s": wait}
+                )
                 waited += wait
                 await asyncio.sleep(wait)
                 continue

@@ -86,10 +86,10 @@ class Notifier:
             exclusive=True,
         )
         if sent:
+            ids = {"owner_id": event.owner_id, "track_id": event.track_id}
             log.info(
-                "mailed collaborator %s of track %s",
-                event.collaborator.collaborator_id,
-                event.track_id,
+                "mailed the collaborator",
+                extra=ids | {"collaborator_id": event.collaborator.collaborator_id},
             )
         return sent
 

@@ -54,7 +54,10 @@ class SmtpMailer:
                 problem = error
             except TRANSIENT as error:
                 problem = error
-            log.warning("SMTP attempt %d of %d failed: %r", attempt, attempts, problem)
+            log.warning(
+                "SMTP attempt failed",
+                extra={"attempt": attempt, "attempts": attempts, "error": repr(problem)},
+            )
             if attempt < attempts:
                 await asyncio.sleep(self.settings.smtp_backoff_s * 2 ** (attempt - 1))
         MAILS.labels("deferred").inc()

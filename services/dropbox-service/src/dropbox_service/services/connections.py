@@ -130,7 +130,10 @@ class Connections:
             )
             account = await self.calls.account_of(tokens)
         except Exception as failure:  # the SDK raises requests' and its own errors here
-            log.warning("Dropbox refused the authorization code: %r", failure)
+            log.warning(
+                "Dropbox refused the authorization code",
+                extra={"owner_id": owner_id, "error": repr(failure)},
+            )
             raise CodeRefused(repr(failure)) from failure
         connection = Connection(
             refresh_token=tokens.refresh_token,
@@ -162,7 +165,10 @@ class Connections:
         except NotConnected:
             return None
         except (DropboxUnavailable, RateLimited, ApiError) as failure:
-            log.warning("could not confirm the Dropbox connection: %r", failure)
+            log.warning(
+                "could not confirm the Dropbox connection",
+                extra={"owner_id": owner_id, "error": repr(failure)},
+            )
         return connection
 
     async def revoke(self, owner_id: str) -> None:
@@ -170,7 +176,10 @@ class Connections:
         try:
             await self.calls.call(owner_id, lambda client: client.auth_token_revoke())
         except (NotConnected, DropboxUnavailable, RateLimited, ApiError) as failure:
-            log.warning("token revocation at Dropbox failed; forgetting it anyway: %r", failure)
+            log.warning(
+                "token revocation at Dropbox failed; forgetting it anyway",
+                extra={"owner_id": owner_id, "error": repr(failure)},
+            )
         await self.disconnections.disconnect(owner_id)
         self.calls.forget(owner_id)
 
