@@ -114,10 +114,8 @@ class _ReliableDelivery(BaseMiddleware):
                     msg, refused + _each(handled, error, attempt), "poison"
                 )
             except OUTAGE as error:
-                log.warning(
-                    "dependency unavailable, will redeliver",
-                    extra={"topic": topic, "error": repr(error)},
-                )
+                why = {"topic": topic, "error": repr(error)}
+                log.warning("dependency unavailable, will redeliver", extra=why)
                 CONSUMED.labels(topic, "redelivered").inc()
                 await asyncio.sleep(self.policy.outage_backoff_s)
                 await msg.nack()
@@ -126,10 +124,8 @@ class _ReliableDelivery(BaseMiddleware):
                 if attempt == self.policy.max_attempts:
                     dead = refused + _each(handled, error, attempt)
                     return await self._dead_letter(msg, dead, "failed")
-                log.warning(
-                    "handler failed, retrying",
-                    extra={"topic": topic, "attempt": attempt, "error": repr(error)},
-                )
+                why = {"topic": topic, "attempt": attempt, "error": repr(error)}
+                log.warning("handler failed, retrying", extra=why)
                 await asyncio.sleep(self.policy.retry_backoff_s * 2 ** (attempt - 1))
             else:
                 if refused:  # after the work, as a batch that comes again would send them again

@@ -119,9 +119,8 @@ class DropboxCalls:
                 wait = float(error.backoff or DEFAULT_RATE_LIMIT_WAIT_S)
                 if waited + wait > budget:
                     raise RateLimited(wait) from error
-                log.info(
-                    "Dropbox rate limit: waiting", extra={"owner_id": owner_id, "wait_s": wait}
-                )
+                waiting = {"owner_id": owner_id, "wait_s": wait}
+                log.info("Dropbox rate limit: waiting", extra=waiting)
                 waited += wait
                 await asyncio.sleep(wait)
                 continue
