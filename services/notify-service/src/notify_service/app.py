@@ -12,7 +12,7 @@ from notify_service.domain import Sender
 from notify_service.mail import templates
 from notify_service.service import Mailer, Notifier
 from notify_service.settings import Settings
-from notify_service.smtp import SmtpMailer
+from notify_service.clients import SmtpMailer
 from notify_service.store import NotificationStore
 
 
