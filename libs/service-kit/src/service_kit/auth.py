@@ -2,13 +2,11 @@
 
 from typing import Annotated
 
-import httpx
 from contracts.auth import InvalidToken, Principal, decode_producer_token, internal_token_matches
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from service_kit.problems import Problem
-from service_kit.settings import ServiceSettings
 
 _bearer = HTTPBearer(
     bearerFormat="JWT",
@@ -50,16 +48,6 @@ async def internal_caller(
     if not internal_token_matches(token, _settings_secret(request, "internal_api_token")):
         detail = "X-Internal-Token is missing or wrong."
         raise Problem(401, "not_authenticated", "Not authenticated", detail)
-
-
-def internal_client(
-    settings: ServiceSettings, base_url: str, timeout_s: float
-) -> httpx.AsyncClient:
-    """A client of another service's `/internal/...` API, carrying `X-Internal-Token`."""
-    token = settings.internal_api_token.get_secret_value()
-    return httpx.AsyncClient(
-        base_url=base_url, headers={"X-Internal-Token": token}, timeout=timeout_s
-    )
 
 
 def _unauthorized(reason: str) -> Problem:

@@ -3,17 +3,17 @@
 from contracts import topics
 from contracts.events import ShareRevoked
 from messaging.delivery import broadcast_subscriber
-from service_kit.runtime import Runtime
 
-from gateway.link_source import LinkSource
+from gateway.context import GatewayContext
 
 
-def register(runtime: Runtime, links: LinkSource) -> None:
+def register(context: GatewayContext) -> None:
     """Subscribe the gateway's handlers on its broker."""
+    runtime = context.runtime
     # Every instance keeps its own cache, so every instance needs every share.revoked,
     # from now on (the cache is younger than that anyway).
 
     @broadcast_subscriber(runtime.broker, runtime.settings.topic(topics.SHARE_REVOKED))
     async def on_share_revoked_forget_link(event: ShareRevoked) -> None:
         """Drop the revoked link from the cache."""
-        links.forget(event.link_id)
+        context.shares.forget(event.link_id)

@@ -1,24 +1,27 @@
-"""What the gateway's routes share."""
+"""What the gateway's routes and consumers share."""
 
 from dataclasses import dataclass
 from typing import Annotated
 
+from contracts.clock import Clock
 from fastapi import Depends
-from service_kit.runtime import from_app_state
+from service_kit.runtime import Runtime, from_app_state
 
-from gateway.console.services import ConsoleApi
+from gateway.clients import ConsoleApi
+from gateway.service import Shares
 from gateway.settings import Settings
-from gateway.shares import Shares
 
 
 @dataclass(frozen=True)
 class GatewayContext:
-    """Settings, the share links as visitors reach them, and the services' APIs as the
-    console calls them."""
+    """The runtime, the settings, the share links as visitors reach them, the services'
+    APIs as the console calls them, and the clock."""
 
+    runtime: Runtime
     settings: Settings
     shares: Shares
     console: ConsoleApi
+    clock: Clock
 
 
 GatewayDep = Annotated[GatewayContext, Depends(from_app_state("gateway"))]

@@ -9,7 +9,7 @@ from contracts.links import InternalLink
 from fastapi.templating import Jinja2Templates
 from service_kit.caching import Recent
 
-from gateway.view import page_of
+from gateway.domain import page_of
 
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 # The templates ship with the code: no stat of the file on every render.

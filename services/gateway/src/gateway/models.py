@@ -1,5 +1,5 @@
-"""The services' answers the console reads, as frozen records (fields it does not use are
-ignored, so a service may add some without breaking the console)."""
+"""HTTP models: the services' answers the console reads, as frozen records (fields it does
+not use are ignored, so a service may add some without breaking the console)."""
 
 from datetime import date, datetime
 from typing import Literal

@@ -1,22 +1,22 @@
 """What a share link lets a visitor do (DESIGN §6): open it, see its page, play a preview,
-download a file. Anything refused raises `Refusal`, which the pages answer (pages.py)."""
+download a file. Anything refused raises `Refusal`, which the pages answer (api/problems.py);
+the clock comes in."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 
+from contracts.clock import Clock
 from contracts.events import DownloadRecorded, ShareViewed
 from contracts.ids import is_token
 from contracts.links import InternalLink
 from fastapi.responses import StreamingResponse
 from service_kit.caching import Flights
+from service_kit.service_client import ServiceError
 
-from gateway.dropbox_files import DropboxFiles, OwnerDisconnected
-from gateway.events import Events
+from gateway.clients import DropboxService, LinkService, OwnerDisconnected
+from gateway.domain import MEDIA_TYPES, Signer, page_of, preview_file
 from gateway.html import SharePages
-from gateway.link_source import LinkServiceUnavailable, LinkSource
-from gateway.previews import MEDIA_TYPES, Signer, preview_file, relay
-from gateway.rate_limit import UnknownTokenLimit
-from gateway.view import page_of
+from gateway.store import Events, UnknownTokenLimit
 
 
 class Refusal(Exception):
@@ -29,25 +29,21 @@ class Refusal(Exception):
         self.retry_after = retry_after
 
 
+@dataclass(frozen=True)
 class Shares:
-    """Share links as visitors reach them."""
+    """Share links as visitors reach them: the links and files, the preview signer, the
+    guessing budget, the events, the rendered pages and the clock."""
 
-    def __init__(
-        self,
-        links: LinkSource,
-        dropbox: DropboxFiles,
-        signer: Signer,
-        limit: UnknownTokenLimit,
-        events: Events,
-        pages: SharePages,
-    ) -> None:
-        self.links = links
-        self.dropbox = dropbox
-        self.signer = signer
-        self.limit = limit
-        self.events = events
-        self.pages = pages
-        self._first_opens: Flights[str, InternalLink | None] = Flights()
+    links: LinkService
+    dropbox: DropboxService
+    signer: Signer
+    limit: UnknownTokenLimit
+    events: Events
+    pages: SharePages
+    clock: Clock
+    _first_opens: Flights[str, InternalLink | None] = field(
+        default_factory=Flights, init=False, repr=False
+    )
 
     async def open(self, token: str, client: str) -> InternalLink:
         """The active link behind `token`, for `client`; else Refusal (404, 410, 429) or
@@ -61,7 +57,7 @@ class Shares:
             link = await self._look_up(token, client)
         if link is None:
             raise Refusal(404, "not_found")
-        if (status := link.status(datetime.now(UTC))) != "active":
+        if (status := link.status(self.clock())) != "active":
             raise Refusal(410, status)
         if not link.dropbox_connected:
             raise OwnerDisconnected(link.owner_id)
@@ -93,7 +89,8 @@ class Shares:
         return {t["preview_file"]: t["preview_url"] for t in page["tracks"] if t["preview_file"]}
 
     def _signed(self, link: InternalLink) -> Callable[[str], str]:
-        return lambda file_id: self.signer.url(link.token, link.id, file_id)
+        now = self.clock()
+        return lambda file_id: self.signer.url(link.token, link.id, file_id, now)
 
     async def download(self, link: InternalLink, file_id: str, visitor: str) -> str:
         """A temporary link to the file when its type may be downloaded; counts a download."""
@@ -129,17 +126,21 @@ class Shares:
         if file is None or file.file_id != file_id:
             raise Refusal(404, "not_in_link")
         instant = int(expires) if expires.isdigit() and len(expires) < 12 else -1
-        if not self.signer.valid(link.id, file_id, instant, signature):
+        if not self.signer.valid(link.id, file_id, instant, signature, self.clock()):
             raise Refusal(403, "preview_expired")
         url = await self.dropbox.temporary_link(link.owner_id, file.dropbox_path)
         media_type = MEDIA_TYPES[file.format]
-        return await relay(
-            self.dropbox.content, url, byte_range, media_type, lambda: self._active(link.token)
+        return await self.dropbox.relay(
+            url, byte_range, media_type, lambda: self._active(link.token)
         )
+
+    def forget(self, link_id: str) -> None:
+        """A revoked link: drop it from this instance's cache (on share.revoked)."""
+        self.links.forget(link_id)
 
     async def _active(self, token: str) -> bool:
         try:
             current = await self.links.get(token)
-        except LinkServiceUnavailable:
+        except ServiceError:
             return True  # no revoke can happen while link-service is away either
-        return current is not None and current.status(datetime.now(UTC)) == "active"
+        return current is not None and current.status(self.clock()) == "active"

@@ -30,6 +30,15 @@ class Settings(ServiceSettings):
     dropbox_service_url: str = "http://localhost:8002"
     notify_service_url: str = "http://localhost:8003"
     analytics_service_url: str = "http://localhost:8004"
+    # Calls to the other services (clients.py): connecting, then waiting for an answer. A
+    # share page waits less for its link; a temporary link may wait out Dropbox's rate
+    # limit in dropbox-service first (INTERACTIVE_RATE_LIMIT_BUDGET_S there, 10 s).
+    service_connect_timeout_s: float = Field(5.0, gt=0)
+    service_call_timeout_s: float = Field(10.0, gt=0)
+    link_lookup_timeout_s: float = Field(5.0, gt=0)
+    temporary_link_timeout_s: float = Field(20.0, gt=0)
+    # How long a preview waits for Dropbox's next bytes of the file it relays.
+    dropbox_read_timeout_s: float = Field(30.0, gt=0)
     # Salt of the visitor ids in events: a hash of address and browser, never the address.
     visitor_salt: SecretStr = SecretStr(DEV_VISITOR_SALT)
     # Key of the signed preview URLs the players use.

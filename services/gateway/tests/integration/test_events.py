@@ -5,7 +5,7 @@ from uuid import uuid4
 import pytest
 from contracts import topics
 from contracts.events import ShareViewed
-from gateway.events import Events
+from gateway.store import Events
 from messaging.kafka import ensure_topics
 from messaging.outbox import Outbox
 from messaging.testing import read_topic

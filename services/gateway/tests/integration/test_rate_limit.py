@@ -4,7 +4,7 @@ import asyncio
 from uuid import uuid4
 
 import pytest
-from gateway.rate_limit import UnknownTokenLimit
+from gateway.store import UnknownTokenLimit
 from redis.asyncio import Redis
 
 pytestmark = pytest.mark.integration

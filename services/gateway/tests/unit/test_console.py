@@ -1,16 +1,16 @@
 """The console's pure parts: the grid's songs, the Files widget's counts, the chart, the
 session cookie and CSRF token, and what production leaves out."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
 from contracts.auth import issue_producer_token
 from fastapi import Response
 from gateway.app import create_app
-from gateway.console.models import Day, Track
 from gateway.console.session import SignedOut, csrf_token, open_session, remember
 from gateway.console.views import daily_chart, role_counts, songs_by_bucket
+from gateway.models import Day, Track
 from gateway.settings import Settings
 
 STRONG = "s" * 40
@@ -74,8 +74,10 @@ def test_a_token_signed_with_another_key_opens_no_session():
 def test_the_session_cookie_is_httponly_lax_and_secure_outside_development(app_env, secure):
     settings = Settings.model_construct(**(Settings().__dict__ | {"app_env": app_env}))
     response = Response()
-    remember(response, settings, "a.jwt.value", expires_at=2**31)
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    remember(response, settings, "a.jwt.value", expires_at=int(now.timestamp()) + 600, now=now)
     cookie = response.headers["set-cookie"].lower()
+    assert "max-age=600" in cookie, "the cookie lives as long as the token, from the clock"
     assert "httponly" in cookie and "samesite=lax" in cookie and "path=/console" in cookie
     assert ("secure" in cookie.split("; ")) is secure
 

@@ -1,13 +1,17 @@
 """Which file a player plays, and the signed preview URLs (DESIGN §6)."""
 
 import asyncio
-import time
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from contracts.links import LinkFile, LinkTrack
-from gateway.previews import PreviewUnavailable, Signer, preview_file, relay
+from gateway.clients import DropboxService, PreviewUnavailable
+from gateway.domain import Signer, preview_file
+from gateway.settings import Settings
+
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
 def _file(file_id: str, role: str, fmt: str) -> LinkFile:
@@ -57,23 +61,23 @@ def _parts(url: str) -> tuple[str, int, str]:
 
 def test_a_signed_url_is_valid_for_its_link_and_file_only():
     signer = Signer("s" * 40, ttl_s=900)
-    path, expires, signature = _parts(signer.url("T" * 32, "lnk_a", "f-1"))
+    path, expires, signature = _parts(signer.url("T" * 32, "lnk_a", "f-1", NOW))
     assert path == f"/s/{'T' * 32}/files/f-1/preview"
-    assert signer.valid("lnk_a", "f-1", expires, signature)
-    assert not signer.valid("lnk_b", "f-1", expires, signature)
-    assert not signer.valid("lnk_a", "f-2", expires, signature)
-    assert not signer.valid("lnk_a", "f-1", expires + 1, signature)
-    assert not Signer("x" * 40, ttl_s=900).valid("lnk_a", "f-1", expires, signature)
+    assert signer.valid("lnk_a", "f-1", expires, signature, NOW)
+    assert not signer.valid("lnk_b", "f-1", expires, signature, NOW)
+    assert not signer.valid("lnk_a", "f-2", expires, signature, NOW)
+    assert not signer.valid("lnk_a", "f-1", expires + 1, signature, NOW)
+    assert not Signer("x" * 40, ttl_s=900).valid("lnk_a", "f-1", expires, signature, NOW)
 
 
 def test_a_signed_url_lives_at_most_its_ttl():
     signer = Signer("s" * 40, ttl_s=900)
-    _, expires, signature = _parts(signer.url("T" * 32, "lnk_a", "f-1"))
-    assert expires - time.time() <= 900
-    past = int(time.time()) - 1
-    assert not signer.valid("lnk_a", "f-1", past, signer._sign("lnk_a", "f-1", past))
-    far = int(time.time()) + 3600  # signed with our key, but beyond what we hand out
-    assert not signer.valid("lnk_a", "f-1", far, signer._sign("lnk_a", "f-1", far))
+    _, expires, signature = _parts(signer.url("T" * 32, "lnk_a", "f-1", NOW))
+    assert expires == NOW.timestamp() + 900
+    assert signer.valid("lnk_a", "f-1", expires, signature, NOW + timedelta(seconds=900))
+    assert not signer.valid("lnk_a", "f-1", expires, signature, NOW + timedelta(seconds=901))
+    far = int(NOW.timestamp()) + 3600  # signed with our key, but beyond what we hand out
+    assert not signer.valid("lnk_a", "f-1", far, signer._sign("lnk_a", "f-1", far), NOW)
 
 
 class _SlowFile(httpx.AsyncByteStream):
@@ -92,12 +96,14 @@ class _SlowFile(httpx.AsyncByteStream):
         self.closed = True
 
 
-def _dropbox(stream: _SlowFile, status: int = 200) -> httpx.AsyncClient:
+def _dropbox(stream: _SlowFile, status: int = 200) -> DropboxService:
     def answer(request: httpx.Request) -> httpx.Response:
         assert request.headers.get("range") in (None, "bytes=0-")
         return httpx.Response(status, stream=stream, headers={"Content-Length": "40000"})
 
-    return httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    dropbox = DropboxService(Settings())
+    dropbox.content = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    return dropbox
 
 
 async def _body(response) -> bytes:
@@ -111,7 +117,7 @@ async def test_the_stream_stops_once_the_link_is_no_longer_active():
     async def still_active() -> bool:
         return active[0]
 
-    response = await relay(_dropbox(stream), "https://dl/x", "bytes=0-", "audio/wav", still_active)
+    response = await _dropbox(stream).relay("https://dl/x", "bytes=0-", "audio/wav", still_active)
     relayed = asyncio.create_task(_body(response))
     await asyncio.sleep(0.3)
     active[0] = False  # revoked while the listener is playing
@@ -127,7 +133,7 @@ async def test_the_whole_file_streams_while_the_link_stays_active():
     async def still_active() -> bool:
         return True
 
-    response = await relay(_dropbox(stream), "https://dl/x", None, "audio/wav", still_active)
+    response = await _dropbox(stream).relay("https://dl/x", None, "audio/wav", still_active)
 
     assert await _body(response) == b"x" * 12_000
     assert response.headers["content-disposition"] == "inline"
@@ -139,6 +145,6 @@ async def test_a_dropbox_failure_is_unavailable_not_relayed():
         return True
 
     with pytest.raises(PreviewUnavailable):
-        await relay(
-            _dropbox(_SlowFile(1), status=410), "https://dl/x", None, "audio/wav", still_active
+        await _dropbox(_SlowFile(1), status=410).relay(
+            "https://dl/x", None, "audio/wav", still_active
         )

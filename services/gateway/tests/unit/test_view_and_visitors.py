@@ -4,9 +4,15 @@ from ipaddress import ip_network
 import pytest
 from contracts.links import InternalLink, LinkFile, LinkTrack
 from fastapi import Request
+from gateway.domain import (
+    client_address,
+    human_size,
+    is_preview_bot,
+    page_of,
+    rate_limit_bucket,
+    visitor_id,
+)
 from gateway.html import SharePages
-from gateway.view import human_size, page_of
-from gateway.visitors import client_address, is_preview_bot, rate_limit_bucket, visitor_id
 
 
 def _link(**changes: object) -> InternalLink:

@@ -1,1 +1,1 @@
-"""HTTP routes of the gateway: the public share pages."""
+"""HTTP routes of the gateway: the public share pages and the console."""

@@ -1,17 +1,16 @@
 """The console's sign-in, settings (the Dropbox connection) and notifications (DESIGN §13)."""
 
-import time
 from typing import Annotated
 
 from contracts.auth import issue_producer_token
+from contracts.clock import unix_s
 from contracts.ids import NOTIFICATION_ID_PATTERN
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 from service_kit.problems import Problem
+from service_kit.service_client import Refused
 
-from gateway.console.models import DropboxStatus, Notification
 from gateway.console.render import render, see_other
-from gateway.console.services import Refused
 from gateway.console.session import (
     ChangingSession,
     ConsoleSession,
@@ -22,6 +21,7 @@ from gateway.console.session import (
 )
 from gateway.context import GatewayContext, GatewayDep
 from gateway.html import templates
+from gateway.models import DropboxStatus, Notification
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 DEV_SESSION_S = 12 * 3600
@@ -45,7 +45,7 @@ async def sign_in(
     if user_id not in names:
         raise Problem(404, "not_found", "Not found", "No demo producer has this id.")
     settings = context.settings
-    expires_at = int(time.time()) + min(DEV_SESSION_S, settings.auth_jwt_max_ttl_s)
+    expires_at = unix_s(context.clock()) + min(DEV_SESSION_S, settings.auth_jwt_max_ttl_s)
     jwt = issue_producer_token(
         user_id,
         settings.auth_jwt_secret.get_secret_value(),
@@ -151,5 +151,5 @@ def _demo_producers(context: GatewayContext) -> list[tuple[str, str]]:
 
 def _signed_in(context: GatewayContext, jwt: str, expires_at: int) -> Response:
     answer = see_other("/console")
-    remember(answer, context.settings, jwt, expires_at)
+    remember(answer, context.settings, jwt, expires_at, context.clock())
     return answer

@@ -2,19 +2,19 @@
 with its chart, and Revoke Link behind a confirmation."""
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from contracts.ids import LINK_ID_PATTERN
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
+from service_kit.service_client import NotFound
 
-from gateway.console.models import Link, Stats
+from gateway.clients import ConsoleApi
 from gateway.console.render import render, see_other
-from gateway.console.services import ConsoleApi, NotFound
 from gateway.console.session import ChangingSession, ConsoleSession, Session
 from gateway.console.views import daily_chart
 from gateway.context import GatewayDep
+from gateway.models import Link, Stats
 
 router = APIRouter(prefix="/console/links", include_in_schema=False)
 LinkId = Annotated[str, Path(pattern=LINK_ID_PATTERN)]
@@ -56,7 +56,7 @@ async def link_page(
     api = context.console
     link = await _link(api, session, link_id)
     stats = await _stats(api, session, link_id)
-    chart = daily_chart(stats.daily, datetime.now(UTC).date())
+    chart = daily_chart(stats.daily, context.clock().date())
     values = {"link": link, "stats": stats, "chart": chart}
     return await render(request, api, session, "link.html", values)
 

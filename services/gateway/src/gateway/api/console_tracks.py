@@ -9,14 +9,15 @@ from urllib.parse import urlencode
 from contracts.ids import CATALOG_ID_PATTERN, JOB_ID_PATTERN
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from service_kit.service_client import NotFound, Refused
 
-from gateway.console.models import Job, ShareStatus, Track
+from gateway.clients import ConsoleApi
 from gateway.console.render import render, see_other
-from gateway.console.services import ConsoleApi, NotFound, Refused
 from gateway.console.session import ChangingSession, ConsoleSession, Session
 from gateway.console.views import PERMISSIONS, ROLES, role_counts, songs_by_bucket
 from gateway.context import GatewayDep
 from gateway.html import templates
+from gateway.models import Job, ShareStatus, Track
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Id = Annotated[str, Path(pattern=CATALOG_ID_PATTERN)]
@@ -64,9 +65,7 @@ async def create_link(
 ) -> Response:
     """Create Share Link from the Files widget; then the link with its URL to copy."""
     if problem := _files_widget_problem(include, expiry, days):
-        return await _panel_refused(
-            request, context.console, session, t, Refused("validation_failed", problem)
-        )
+        return await _panel_refused(request, context.console, session, t, problem)
     body = {
         "tracks": t,
         "include": list(include),
@@ -78,7 +77,7 @@ async def create_link(
     try:
         link = await context.console.call(session.token, "POST", "links", "/v1/links", json=body)
     except Refused as refused:
-        return await _panel_refused(request, context.console, session, t, refused)
+        return await _panel_refused(request, context.console, session, t, refused.detail)
     return see_other(f"/console/links/{link['id']}?notice=link_created")
 
 
@@ -97,7 +96,7 @@ async def share_with_collaborators(
     try:
         job = await api.call(session.token, "POST", "links", path, json=body)
     except Refused as refused:
-        return await _panel_refused(request, api, session, t, refused)
+        return await _panel_refused(request, api, session, t, refused.detail)
     return see_other(f"/console/jobs/{job['job_id']}?{_selection_query(t)}")
 
 
@@ -213,10 +212,10 @@ async def _share_status(api: ConsoleApi, session: Session, track: Track) -> Shar
 
 
 async def _panel_refused(
-    request: Request, api: ConsoleApi, session: Session, selected: list[str], refused: Refused
+    request: Request, api: ConsoleApi, session: Session, selected: list[str], why: str
 ) -> Response:
-    """The grid again with the panel saying why the service refused (422)."""
+    """The grid again with the panel saying `why` the request was refused (422)."""
     tracks = await _catalog(api, session)
-    values: dict[str, object] = {"buckets": songs_by_bucket(tracks), "error": refused.detail}
+    values: dict[str, object] = {"buckets": songs_by_bucket(tracks), "error": why}
     values |= await _panel(api, session, _chosen(tracks, selected))
     return await render(request, api, session, "tracks.html", values, status_code=422)

@@ -1,18 +1,13 @@
-"""Public share pages, previews and downloads (DESIGN §6): the routes, and the message pages
-every refusal and outage is answered with."""
+"""Public share pages, previews and downloads (DESIGN §6); what refuses one is answered in
+api/problems.py."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from gateway.context import GatewayContext, GatewayDep
-from gateway.dropbox_files import OwnerDisconnected
-from gateway.html import templates
-from gateway.shares import Refusal
-from gateway.visitors import client_address, is_preview_bot, visitor_id
+from gateway.domain import client_address, is_preview_bot, visitor_id
 
 router = APIRouter(include_in_schema=False)
-RETRY_UNAVAILABLE_S = 30
-RETRY_DISCONNECTED_S = 300  # the producer has to reconnect Dropbox first
 
 
 @router.api_route("/s/{token}", methods=["GET", "HEAD"])
@@ -48,21 +43,6 @@ async def preview(
     return await context.shares.preview(link, file_id, exp, sig, request.headers.get("range"))
 
 
-async def answer_refusal(request: Request, refusal: Exception) -> Response:
-    """The exception handler of a Refusal: the message page saying why."""
-    assert isinstance(refusal, Refusal)
-    wait = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else None
-    return _message(request, refusal.status, refusal.reason, wait)
-
-
-async def answer_unavailable(request: Request, error: Exception) -> Response:
-    """The exception handler of an outage (link-service, dropbox-service, Dropbox, Redis) or
-    of a disconnected owner: the 503 page, never a bare error."""
-    if isinstance(error, OwnerDisconnected):
-        return _message(request, 503, "disconnected", {"Retry-After": str(RETRY_DISCONNECTED_S)})
-    return _message(request, 503, "unavailable", {"Retry-After": str(RETRY_UNAVAILABLE_S)})
-
-
 def _client(request: Request, context: GatewayContext) -> str:
     return client_address(request, context.settings.trusted_proxy_networks)
 
@@ -70,12 +50,3 @@ def _client(request: Request, context: GatewayContext) -> str:
 def _visitor(request: Request, context: GatewayContext) -> str:
     salt = context.settings.visitor_salt.get_secret_value()
     return visitor_id(_client(request, context), request.headers.get("user-agent"), salt)
-
-
-def _message(
-    request: Request, status: int, reason: str, headers: dict[str, str] | None = None
-) -> Response:
-    """A friendly page saying why there is nothing here, and nothing about the link."""
-    return templates.TemplateResponse(
-        request, "message.html", {"reason": reason}, status_code=status, headers=headers
-    )

@@ -4,8 +4,9 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from service_kit.service_client import ServiceUnavailable
 
-from gateway.console.services import ConsoleApi, ServiceUnavailable
+from gateway.clients import ConsoleApi
 from gateway.console.session import Session
 from gateway.html import templates
 

@@ -8,11 +8,12 @@ sign-in and cannot be computed by another site. POSTs from another origin are re
 
 import hashlib
 import hmac
-import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from contracts.auth import InvalidToken, Principal, decode_producer_token
+from contracts.clock import unix_s
 from fastapi import Depends, Request, Response
 
 from gateway.settings import Settings
@@ -54,12 +55,14 @@ def open_session(settings: Settings, jwt: str) -> Session:
     return Session(producer, jwt, csrf_token(settings, jwt))
 
 
-def remember(response: Response, settings: Settings, jwt: str, expires_at: int) -> None:
-    """Keep `jwt` in the session cookie until it expires."""
+def remember(
+    response: Response, settings: Settings, jwt: str, expires_at: int, now: datetime
+) -> None:
+    """Keep `jwt` in the session cookie until it expires (`expires_at`, Unix seconds)."""
     response.set_cookie(
         COOKIE,
         jwt,
-        max_age=max(0, expires_at - int(time.time())),
+        max_age=max(0, expires_at - unix_s(now)),
         path="/console",
         httponly=True,
         secure=settings.app_env != "development",

@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from gateway.console.models import Day, Track
+from gateway.models import Day, Track
 
 # Download permissions as the Files widget offers them, and the types each allows.
 PERMISSIONS = {

@@ -1,0 +1,175 @@
+"""The gateway's pure rules (no clock, no I/O: the time is passed in): which file a track's
+player plays and its signed preview URL, what a share page shows, and who is visiting (a
+salted hash instead of an address, link-preview bots told apart, the client behind trusted
+proxies, whose guessing budget an address spends)."""
+
+import hashlib
+import hmac
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
+from typing import Any
+
+from contracts.clock import unix_s
+from contracts.links import InternalLink, LinkFile, LinkTrack
+from fastapi import Request
+
+# Browser-playable formats, the most compact first: that is the one a player streams.
+MEDIA_TYPES = {
+    "mp3": "audio/mpeg",
+    "m4a": "audio/mp4",
+    "aac": "audio/aac",
+    "ogg": "audio/ogg",
+    "opus": "audio/ogg",
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+}
+
+
+def preview_file(track: LinkTrack) -> LinkFile | None:
+    """The file the track's player plays: its bounce in the most compact playable format."""
+    bounces = [f for f in track.files if f.role == "bounce" and f.format in MEDIA_TYPES]
+    ranked = list(MEDIA_TYPES)
+    return min(bounces, key=lambda f: ranked.index(f.format), default=None)
+
+
+class Signer:
+    """Signs and checks preview URLs with the gateway's preview secret."""
+
+    def __init__(self, secret: str, ttl_s: int) -> None:
+        self.secret = secret.encode()
+        self.ttl_s = ttl_s
+
+    def url(self, token: str, link_id: str, file_id: str, now: datetime) -> str:
+        """The signed preview URL of one file, valid for `ttl_s` from `now`."""
+        expires = unix_s(now) + self.ttl_s
+        return (
+            f"/s/{token}/files/{file_id}/preview"
+            f"?exp={expires}&sig={self._sign(link_id, file_id, expires)}"
+        )
+
+    def valid(
+        self, link_id: str, file_id: str, expires: int, signature: str, now: datetime
+    ) -> bool:
+        """Whether the signature is ours for this link, file and expiry, and not expired at
+        `now`."""
+        if not 0 <= expires - now.timestamp() <= self.ttl_s:
+            return False
+        return hmac.compare_digest(self._sign(link_id, file_id, expires), signature)
+
+    def _sign(self, link_id: str, file_id: str, expires: int) -> str:
+        message = f"{link_id}\n{file_id}\n{expires}".encode()
+        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+def human_size(size: int) -> str:
+    """1536 → '1.5 KB'."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def page_of(link: InternalLink, preview_url: Callable[[str], str]) -> dict[str, Any]:
+    """The page's model: title, message, and per track its player and download buttons.
+    `preview_url` signs the player's address of a file id."""
+    base = f"/s/{link.token}/files"
+    tracks = []
+    for track in link.tracks:
+        playable = preview_file(track)
+        downloads = [
+            {
+                "name": f.name,
+                "format": f.format.upper() or "FILE",
+                "size": human_size(f.size),
+                "url": f"{base}/{f.file_id}/download",
+            }
+            for f in track.files
+            if f.type in link.downloads
+        ]
+        tracks.append(
+            {
+                "title": track.title,
+                "artist": track.artist,
+                "version": track.version,
+                "preview_url": preview_url(playable.file_id) if playable else None,
+                "preview_file": playable.file_id if playable else None,
+                "downloads": downloads,
+            }
+        )
+    artists = list(dict.fromkeys(t.artist for t in link.tracks))
+    first = link.tracks[0].title if link.tracks else "Shared music"
+    return {
+        "title": link.title or first,
+        "message": link.message,
+        "kind": link.kind,
+        "tracks": tracks,
+        "artists": ", ".join(artists),
+        "listening_only": not link.downloads,
+    }
+
+
+# Link-preview fetchers and crawlers: they get the page, but their fetch is no view.
+_BOTS = re.compile(
+    r"bot\b|bot/|crawler|spider|preview|slackbot|facebookexternalhit|facebot|twitterbot|"
+    r"whatsapp|applebot|discordbot|telegrambot|linkedinbot|skypeuripreview|embedly|"
+    r"pinterest|redditbot|googlebot|bingbot|vkshare|w3c_validator|quora link preview|"
+    r"outbrain|nuzzel|bitlybot|tumblr|mastodon|iframely|headlesschrome|curl/|wget/|"
+    r"python-requests|python-httpx|go-http-client",
+    re.IGNORECASE,
+)
+
+
+def is_preview_bot(user_agent: str | None) -> bool:
+    """Whether the request comes from a link-preview bot or an automated client."""
+    return not user_agent or bool(_BOTS.search(user_agent))
+
+
+Network = IPv4Network | IPv6Network
+
+
+def client_address(request: Request, trusted_proxies: Sequence[Network]) -> str:
+    """The client's address: the peer, unless the peer is a trusted proxy; then the
+    right-most X-Forwarded-For hop no trusted proxy added (entries left of it are whatever
+    the client chose to send, so they are never believed)."""
+    hop = request.client.host if request.client else "unknown"
+    forwarded = [entry.strip() for entry in request.headers.get("x-forwarded-for", "").split(",")]
+    for reported in reversed([entry for entry in forwarded if entry]):
+        if not _within(hop, trusted_proxies):
+            return hop
+        try:
+            hop = str(ip_address(reported))
+        except ValueError:
+            return hop  # the proxy passed on garbage: the proxy is all we know
+    return hop
+
+
+def _within(address: str, networks: Sequence[Network]) -> bool:
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in networks)
+
+
+def rate_limit_bucket(address: str) -> str:
+    """Whom a guessing budget belongs to: an IPv4 address, or an IPv6 /64 (one subscriber
+    is handed a whole /64, and could otherwise take a fresh address per request)."""
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def visitor_id(address: str, user_agent: str | None, salt: str) -> str:
+    """A stable, salted id for one person (address and browser), revealing neither."""
+    message = f"{address}|{user_agent or ''}".encode()
+    return hmac.new(salt.encode(), message, hashlib.sha256).hexdigest()[:32]
