@@ -1,6 +1,7 @@
 """The gateway's own secrets are refused in production while they are the development ones."""
 
 import pytest
+from gateway.clients import ConsoleApi, DropboxService, LinkService
 from gateway.settings import Settings
 from pydantic import ValidationError
 
@@ -30,3 +31,29 @@ def test_production_names_every_secret_it_needs():
 def test_the_link_cache_cannot_outlive_the_revocation_bound():
     with pytest.raises(ValidationError, match="link_cache_ttl_s"):
         Settings(link_cache_ttl_s=5)
+
+
+def test_every_call_waits_as_long_as_its_variable_says(monkeypatch: pytest.MonkeyPatch):
+    waits = {
+        "SERVICE_CONNECT_TIMEOUT_S": "1.5",
+        "SERVICE_CALL_TIMEOUT_S": "7",
+        "LINK_LOOKUP_TIMEOUT_S": "2",
+        "TEMPORARY_LINK_TIMEOUT_S": "25",
+        "DROPBOX_READ_TIMEOUT_S": "40",
+    }
+    for name, value in waits.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    dropbox = DropboxService(settings)
+    timeouts = {
+        "link lookup": LinkService(settings).client.http.timeout,
+        "temporary link": dropbox.client.http.timeout,
+        "preview bytes": dropbox.content.timeout,
+        "console": ConsoleApi(settings).clients["notify"].http.timeout,
+    }
+    assert {name: (t.connect, t.read) for name, t in timeouts.items()} == {
+        "link lookup": (1.5, 2),
+        "temporary link": (1.5, 25),
+        "preview bytes": (1.5, 40),
+        "console": (1.5, 7),
+    }
