@@ -49,10 +49,11 @@ class NotFound(ServiceError):
 
 
 class Refused(ServiceError):
-    """The service refused the request: its problem's `code`, and `detail` to show."""
+    """The service refused the request: its problem's `code`, and `detail` to show (not in
+    the message: a proxy's page might repeat the path)."""
 
     def __init__(self, service: str, code: str, detail: str) -> None:
-        super().__init__(service, f"{code}: {detail}")
+        super().__init__(service, code)
         self.code = code
         self.detail = detail
 
