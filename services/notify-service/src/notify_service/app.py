@@ -7,12 +7,12 @@ from service_kit.runtime import Runtime
 
 from notify_service import consumers
 from notify_service.api import notifications
+from notify_service.clients import SmtpMailer
 from notify_service.context import NotifyContext
 from notify_service.domain import Sender
 from notify_service.mail import templates
 from notify_service.service import Mailer, Notifier
 from notify_service.settings import Settings
-from notify_service.clients import SmtpMailer
 from notify_service.store import NotificationStore
 
 

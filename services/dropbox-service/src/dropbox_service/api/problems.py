@@ -7,7 +7,7 @@ from dropbox_service.clients import DropboxUnavailable, NotConnected, RateLimite
 from dropbox_service.services.connections import CodeRefused, InvalidState
 from dropbox_service.services.temporary_links import FileNotFound
 
-RETRY_UNAVAILABLE_S = 30
+RETRY_DROPBOX_UNAVAILABLE_S = 30
 
 
 def _invalid_state(error: InvalidState) -> Problem:
@@ -42,7 +42,7 @@ def _unavailable(error: DropboxUnavailable) -> Problem:
         "dropbox_unavailable",
         "Dropbox is unavailable",
         detail,
-        retry_after=RETRY_UNAVAILABLE_S,
+        retry_after=RETRY_DROPBOX_UNAVAILABLE_S,
     )
 
 
