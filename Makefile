@@ -39,13 +39,16 @@ down: uv ## stop everything `make up` started
 test: install ## run every test; options go in PYTEST_ARGS, e.g. PYTEST_ARGS="-m unit"
 	$(UV) run --locked pytest $(PYTEST_ARGS)
 
-lint: install ## ruff check, ruff format --check, mypy, and the validators of the published documents
+lint: install ## ruff check, ruff format --check, mypy, the validators of the published documents, and the manifests' Pod Security
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked mypy $(wildcard libs/*/src services/*/src tools/*/src)
 	node tests/contract_tools/asyncapi-validate.mjs docs/asyncapi/*.json
 	$(UV) run --locked openapi-spec-validator docs/openapi/*.json
 	node_modules/.bin/redocly lint --format=stylish docs/openapi/*.json
+	test -z "$$(gofmt -l tests/contract_tools)" || { gofmt -d tests/contract_tools; exit 1; }
+	go -C tests/contract_tools/podsecurity vet ./...
+	go -C tests/contract_tools/podsecurity run . $(abspath $(wildcard deploy/kubernetes/*.yaml))
 
 contracts-snapshot: install ## rewrite libs/contracts/schemas, docs/asyncapi and docs/openapi after an additive change
 	$(UV) run --locked python -m contracts.snapshots

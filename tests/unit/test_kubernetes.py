@@ -4,6 +4,8 @@ them: no cluster, no network) and agrees with the services' settings and health 
 from __future__ import annotations
 
 import importlib
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,10 @@ from service_kit import services as service_kit
 
 pytestmark = pytest.mark.unit
 
-HERE = Path(__file__).resolve().parents[2] / "deploy" / "kubernetes"
+ROOT = Path(__file__).resolve().parents[2]
+HERE = ROOT / "deploy" / "kubernetes"
+# The API server's own Pod Security evaluator, in a small Go program (its README).
+PODSECURITY = ROOT / "tests" / "contract_tools" / "podsecurity"
 KUBERNETES_VERSION = "1.33.0"  # the oldest release still supported upstream when written
 SERVICES = service_kit.SERVICES
 BY_NAME = pytest.mark.parametrize("service", SERVICES, ids=[s.name for s in SERVICES])
@@ -24,10 +29,14 @@ def documents(path: Path) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(path.read_text()) if d]
 
 
-def resources() -> list[tuple[str, dict[str, Any]]]:
+def applied() -> list[str]:
+    """The files `kubectl apply -k` applies, and the Secret's example."""
     kustomization = yaml.safe_load((HERE / "kustomization.yaml").read_text())
-    files = [*kustomization["resources"], "secrets.example.yaml"]
-    return [(name, doc) for name in files for doc in documents(HERE / name)]
+    return [*kustomization["resources"], "secrets.example.yaml"]
+
+
+def resources() -> list[tuple[str, dict[str, Any]]]:
+    return [(name, doc) for name in applied() for doc in documents(HERE / name)]
 
 
 def of_kind(kind: str, name: str) -> dict[str, Any]:
@@ -35,9 +44,26 @@ def of_kind(kind: str, name: str) -> dict[str, Any]:
     return found
 
 
+def pod(name: str) -> dict[str, Any]:
+    spec: dict[str, Any] = of_kind("Deployment", name)["spec"]["template"]["spec"]
+    return spec
+
+
 def container(name: str) -> dict[str, Any]:
-    [only] = of_kind("Deployment", name)["spec"]["template"]["spec"]["containers"]
+    [only] = pod(name)["containers"]
     return only
+
+
+def podsecurity(*files: Path) -> subprocess.CompletedProcess[str]:
+    """Run the Pod Security evaluator on `files` at the restricted level, latest version."""
+    assert shutil.which("go"), "install Go (1.26 or later): the Pod Security check is in Go"
+    return subprocess.run(
+        ["go", "run", ".", "-level", "restricted", "-version", "latest", *map(str, files)],
+        cwd=PODSECURITY,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_kustomization_applies_every_manifest_but_the_secrets_example():
@@ -114,3 +140,47 @@ def test_config_map_names_only_settings_some_service_reads():
             read.add(str(field.validation_alias or name).upper())
     unread = set(of_kind("ConfigMap", "share-links-config")["data"]) - read
     assert not unread, f"no service reads {sorted(unread)}"
+
+
+# The first run builds the evaluator (about two minutes on two cores); later runs take 1 s.
+@pytest.mark.timeout(900)
+def test_every_pod_meets_the_restricted_pod_security_standard():
+    checked = podsecurity(*(HERE / name for name in applied()))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.timeout(900)
+def test_the_pod_security_check_refuses_a_pod_the_standard_refuses(tmp_path: Path):
+    root = tmp_path / "root.yaml"
+    root.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "root"},
+                "spec": {"containers": [{"name": "root", "image": "busybox:1.37"}]},
+            }
+        )
+    )
+    checked = podsecurity(root)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert "runAsNonRoot != true" in checked.stdout
+
+
+@BY_NAME
+def test_pod_runs_unprivileged_with_no_service_account_token(service):
+    spec = pod(service.name)
+    assert spec.get("automountServiceAccountToken") is False, "the services call no Kubernetes API"
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    hardened = container(service.name)["securityContext"]
+    assert hardened["allowPrivilegeEscalation"] is False
+    assert hardened["capabilities"] == {"drop": ["ALL"]}
+    assert hardened["readOnlyRootFilesystem"] is True, "the services write nothing to disk"
+
+
+def test_the_namespace_enforces_the_restricted_pod_security_standard():
+    kustomization = yaml.safe_load((HERE / "kustomization.yaml").read_text())
+    labels = of_kind("Namespace", kustomization["namespace"])["metadata"]["labels"]
+    for mode in ("enforce", "audit", "warn"):
+        assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted"
