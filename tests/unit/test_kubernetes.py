@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +185,24 @@ def test_the_namespace_enforces_the_restricted_pod_security_standard():
     labels = of_kind("Namespace", kustomization["namespace"])["metadata"]["labels"]
     for mode in ("enforce", "audit", "warn"):
         assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted"
+
+
+def test_no_image_is_latest_or_untagged():
+    images = [
+        c["image"]
+        for _, d in resources()
+        if d["kind"] == "Deployment"
+        for c in d["spec"]["template"]["spec"]["containers"]
+        + d["spec"]["template"]["spec"].get("initContainers", [])
+    ]
+    assert images
+    for image in images:
+        _, _, tag = image.rpartition("/")[2].partition(":")
+        assert tag and tag != "latest", f"{image}: name a version, so that a rollout is one"
+
+
+@BY_NAME
+def test_image_tag_is_the_services_package_version(service):
+    pyproject = tomllib.loads((ROOT / "services" / service.name / "pyproject.toml").read_text())
+    version = pyproject["project"]["version"]
+    assert container(service.name)["image"] == f"share-links/{service.name}:{version}"
