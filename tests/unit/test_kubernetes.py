@@ -206,3 +206,25 @@ def test_image_tag_is_the_services_package_version(service):
     pyproject = tomllib.loads((ROOT / "services" / service.name / "pyproject.toml").read_text())
     version = pyproject["project"]["version"]
     assert container(service.name)["image"] == f"share-links/{service.name}:{version}"
+
+
+def test_the_gateways_admin_port_is_on_a_service_of_its_own_inside_the_cluster():
+    admin = next(s for s in SERVICES if s.admin_port_env)
+    ports = {p["name"]: p["containerPort"] for p in container(admin.name)["ports"]}
+    internal = of_kind("Service", f"{admin.name}-admin")
+    assert internal["spec"].get("type", "ClusterIP") == "ClusterIP", "never exposed outside"
+    assert internal["spec"]["selector"] == of_kind("Service", admin.name)["spec"]["selector"]
+    assert [p["targetPort"] for p in internal["spec"]["ports"]] == ["admin"]
+    assert ports["admin"] == int(
+        of_kind("ConfigMap", "share-links-config")["data"][admin.admin_port_env]
+    )
+
+
+def test_no_public_service_carries_an_admin_port():
+    for _, document in resources():
+        if document["kind"] != "Service" or document["metadata"]["name"].endswith("-admin"):
+            continue
+        targets = {p["targetPort"] for p in document["spec"]["ports"]}
+        assert "admin" not in targets, (
+            f"{document['metadata']['name']}: /metrics and /docs go on -admin"
+        )
