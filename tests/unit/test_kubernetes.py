@@ -3,7 +3,9 @@ them: no cluster, no network) and agrees with the services' settings and health 
 
 from __future__ import annotations
 
+import base64
 import importlib
+import os
 import shutil
 import subprocess
 import tomllib
@@ -13,6 +15,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+from contracts.auth import TokenPolicy
 from service_kit import services as service_kit
 
 pytestmark = pytest.mark.unit
@@ -126,10 +129,12 @@ def test_every_setting_production_requires_comes_from_the_config_map_or_a_secret
         if "secretKeyRef" in e.get("valueFrom", {})
     }
     given = set(config) | set(secrets) | {e["name"] for e in spec["env"]}
+    if "AUTH_JWT_PUBLIC_KEY" in given:
+        given.add("AUTH_JWT_SECRET")  # not read: the public key verifies (next tests)
     missing = {name.upper() for name in settings.required_in_production()} - given
     assert not missing, f"give {service.name} {sorted(missing)}"
     assert not set(settings.development_secrets) & set(config), "secrets go in the Secret"
-    example = of_kind("Secret", "share-links-secrets")["stringData"]
+    example = of_kind("Secret", f"{service.name}-secrets")["stringData"]
     assert set(secrets.values()) <= set(example), "secrets.example.yaml lists every key"
 
 
@@ -228,3 +233,64 @@ def test_no_public_service_carries_an_admin_port():
         assert "admin" not in targets, (
             f"{document['metadata']['name']}: /metrics and /docs go on -admin"
         )
+
+
+def secret_refs(service_name: str) -> dict[str, dict[str, Any]]:
+    """The Deployment's variables from a Secret, by name: their secretKeyRef."""
+    return {
+        e["name"]: e["valueFrom"]["secretKeyRef"]
+        for e in container(service_name)["env"]
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+
+
+def production_environment(service_name: str) -> dict[str, str]:
+    """What the service's pod gets: the ConfigMap, its env, and a strong value of the
+    operator's own for every key it takes from its Secret (a Fernet key fits each)."""
+    env = dict(of_kind("ConfigMap", "share-links-config")["data"])
+    for variable in container(service_name)["env"]:
+        if "value" in variable:
+            env[variable["name"]] = variable["value"]
+    for name in secret_refs(service_name):
+        env[name] = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    return env
+
+
+@BY_NAME
+def test_no_service_holds_the_secret_that_mints_producer_tokens(service):
+    assert "AUTH_JWT_SECRET" not in secret_refs(service.name)
+    assert "AUTH_JWT_SECRET" not in {e["name"] for e in container(service.name)["env"]}
+    for _, document in resources():
+        assert "AUTH_JWT_SECRET" not in document.get("stringData", {}), "only the issuer has it"
+        assert "AUTH_JWT_SECRET" not in document.get("data", {})
+
+
+def test_producer_tokens_are_verified_with_a_public_key():
+    key = of_kind("ConfigMap", "share-links-config")["data"]["AUTH_JWT_PUBLIC_KEY"]
+    assert TokenPolicy(key).algorithms in (["EdDSA"], ["RS256"])
+
+
+@BY_NAME
+def test_settings_from_the_manifests_validate_in_production(service, monkeypatch):
+    settings_class = importlib.import_module(f"{service.module}.settings").Settings
+    for name, field in settings_class.model_fields.items():
+        monkeypatch.delenv(str(field.validation_alias or name).upper(), raising=False)
+    for name, value in production_environment(service.name).items():
+        monkeypatch.setenv(name, value)
+    settings = settings_class()
+    assert settings.app_env == "production"
+    assert settings.token_policy.algorithms == ["EdDSA"]
+
+
+@BY_NAME
+def test_each_service_reads_only_a_secret_of_its_own(service):
+    refs = secret_refs(service.name)
+    assert refs, f"{service.name} takes INTERNAL_API_TOKEN at least"
+    assert {ref["name"] for ref in refs.values()} == {f"{service.name}-secrets"}
+    own = of_kind("Secret", f"{service.name}-secrets")["stringData"]
+    assert set(own) == {ref["key"] for ref in refs.values()}, "no key the pod does not read"
+
+
+def test_every_example_secret_belongs_to_one_service():
+    secrets = {d["metadata"]["name"] for _, d in resources() if d["kind"] == "Secret"}
+    assert secrets == {f"{service.name}-secrets" for service in SERVICES}
