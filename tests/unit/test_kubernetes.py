@@ -1,5 +1,7 @@
 """deploy/kubernetes validates against Kubernetes' API schemas (kubernetes-validate ships
-them: no cluster, no network) and agrees with the services' settings and health endpoints."""
+them: no cluster, no network), agrees with the services' settings and health endpoints,
+and holds to the security review (issue 24): restricted Pod Security, images by version,
+the admin port off the public Service, JWTs verified by public key, a Secret per service."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ def documents(path: Path) -> list[dict[str, Any]]:
 
 
 def applied() -> list[str]:
-    """The files `kubectl apply -k` applies, and the Secret's example."""
+    """The files `kubectl apply -k` applies, and the Secrets' example."""
     kustomization = yaml.safe_load((HERE / "kustomization.yaml").read_text())
     return [*kustomization["resources"], "secrets.example.yaml"]
 
@@ -77,7 +79,9 @@ def test_kustomization_applies_every_manifest_but_the_secrets_example():
 
 
 @pytest.mark.parametrize(
-    ("file", "document"), resources(), ids=[f"{f}:{d['kind']}" for f, d in resources()]
+    ("file", "document"),
+    resources(),
+    ids=[f"{f}:{d['kind']}/{d['metadata']['name']}" for f, d in resources()],
 )
 def test_manifest_is_valid_for_kubernetes(file: str, document: dict[str, Any]):
     try:
