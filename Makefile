@@ -48,7 +48,7 @@ lint: install ## ruff check, ruff format --check, mypy, the validators of the pu
 	node_modules/.bin/redocly lint --format=stylish docs/openapi/*.json
 	test -z "$$(gofmt -l tests/contract_tools)" || { gofmt -d tests/contract_tools; exit 1; }
 	go -C tests/contract_tools/podsecurity vet ./...
-	go -C tests/contract_tools/podsecurity run . $(abspath $(wildcard deploy/kubernetes/*.yaml))
+	go -C tests/contract_tools/podsecurity run . -kustomize $(abspath deploy/kubernetes)
 
 contracts-snapshot: install ## rewrite libs/contracts/schemas, docs/asyncapi and docs/openapi after an additive change
 	$(UV) run --locked python -m contracts.snapshots

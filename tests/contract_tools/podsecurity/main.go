@@ -1,9 +1,10 @@
-// Command podsecurity checks every pod and pod template in the YAML files it is given
-// against the Pod Security Standards, with the evaluator the API server's admission uses
+// Command podsecurity checks every pod and pod template in the YAML files it is given, or
+// in what a kustomization renders (as `kubectl apply -k` would), against the Pod Security
+// Standards, with the evaluator the API server's admission uses
 // (k8s.io/pod-security-admission). It prints each violation and exits 1 on any, or when
-// it found no pod at all; 2 on a file it cannot read or parse.
+// it found no pod at all; 2 on a file it cannot read, parse or render.
 //
-//	go run . [-level restricted] [-version latest] file.yaml...
+//	go run . [-level restricted] [-version latest] [-kustomize dir] [file.yaml...]
 package main
 
 import (
@@ -20,6 +21,8 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 )
 
@@ -75,9 +78,27 @@ func documents(path string) ([][]byte, error) {
 	}
 }
 
+// rendered returns the documents the kustomization in dir builds.
+func rendered(dir string) ([][]byte, error) {
+	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
+	if err != nil {
+		return nil, fmt.Errorf("kustomize %s: %w", dir, err)
+	}
+	var docs [][]byte
+	for _, resource := range resources.Resources() {
+		doc, err := resource.AsYAML()
+		if err != nil {
+			return nil, fmt.Errorf("kustomize %s: %w", dir, err)
+		}
+		docs = append(docs, doc)
+	}
+	return docs, nil
+}
+
 func main() {
 	level := flag.String("level", string(api.LevelRestricted), "privileged, baseline or restricted")
 	version := flag.String("version", "latest", "the standard's version: latest or v1.N")
+	kustomization := flag.String("kustomize", "", "a kustomization's folder, to check what it renders")
 	flag.Parse()
 	lv, err := api.ParseLevel(*level)
 	if err != nil {
@@ -91,9 +112,21 @@ func main() {
 	if err != nil {
 		fail(2, "evaluator: %v", err)
 	}
-	pods, violations := 0, 0
+	type source struct {
+		path string
+		read func(string) ([][]byte, error)
+	}
+	var sources []source
+	if *kustomization != "" {
+		sources = append(sources, source{*kustomization, rendered})
+	}
 	for _, path := range flag.Args() {
-		docs, err := documents(path)
+		sources = append(sources, source{path, documents})
+	}
+	pods, violations := 0, 0
+	for _, src := range sources {
+		path := src.path
+		docs, err := src.read(path)
 		if err != nil {
 			fail(2, "%v", err)
 		}
@@ -117,7 +150,7 @@ func main() {
 		}
 	}
 	if pods == 0 {
-		fail(1, "no pod or pod template in %v", flag.Args())
+		fail(1, "no pod or pod template in %v %s", flag.Args(), *kustomization)
 	}
 	if violations > 0 {
 		os.Exit(1)
