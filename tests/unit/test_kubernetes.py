@@ -60,6 +60,27 @@ def container(name: str) -> dict[str, Any]:
     return only
 
 
+def secret_refs(service_name: str) -> dict[str, dict[str, Any]]:
+    """The Deployment's variables from a Secret, by name: their secretKeyRef."""
+    return {
+        e["name"]: e["valueFrom"]["secretKeyRef"]
+        for e in container(service_name)["env"]
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+
+
+def production_environment(service_name: str) -> dict[str, str]:
+    """What the service's pod gets: the ConfigMap, its env, and a strong value of the
+    operator's own for every key it takes from its Secret (a Fernet key fits each)."""
+    env = dict(of_kind("ConfigMap", "share-links-config")["data"])
+    for variable in container(service_name)["env"]:
+        if "value" in variable:
+            env[variable["name"]] = variable["value"]
+    for name in secret_refs(service_name):
+        env[name] = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    return env
+
+
 def podsecurity(*arguments: str) -> subprocess.CompletedProcess[str]:
     """Run the Pod Security evaluator at the restricted level, latest version."""
     assert shutil.which("go"), "install Go (1.26 or later): the Pod Security check is in Go"
@@ -127,11 +148,7 @@ def test_every_setting_production_requires_comes_from_the_config_map_or_a_secret
     config = of_kind("ConfigMap", "share-links-config")["data"]
     spec = container(service.name)
     assert spec["envFrom"] == [{"configMapRef": {"name": "share-links-config"}}]
-    secrets = {
-        e["name"]: e["valueFrom"]["secretKeyRef"]["key"]
-        for e in spec["env"]
-        if "secretKeyRef" in e.get("valueFrom", {})
-    }
+    secrets = {name: ref["key"] for name, ref in secret_refs(service.name).items()}
     given = set(config) | set(secrets) | {e["name"] for e in spec["env"]}
     if "AUTH_JWT_PUBLIC_KEY" in given:
         given.add("AUTH_JWT_SECRET")  # not read: the public key verifies (next tests)
@@ -152,7 +169,7 @@ def test_config_map_names_only_settings_some_service_reads():
     assert not unread, f"no service reads {sorted(unread)}"
 
 
-# The first run builds the evaluator (about two minutes on two cores); later runs take 1 s.
+# The first run builds the evaluator (two to three minutes on two cores); later runs take 1 s.
 @pytest.mark.timeout(900)
 def test_every_pod_meets_the_restricted_pod_security_standard():
     checked = podsecurity("-kustomize", str(HERE))  # what `kubectl apply -k` applies
@@ -237,27 +254,6 @@ def test_no_public_service_carries_an_admin_port():
         assert "admin" not in targets, (
             f"{document['metadata']['name']}: /metrics and /docs go on -admin"
         )
-
-
-def secret_refs(service_name: str) -> dict[str, dict[str, Any]]:
-    """The Deployment's variables from a Secret, by name: their secretKeyRef."""
-    return {
-        e["name"]: e["valueFrom"]["secretKeyRef"]
-        for e in container(service_name)["env"]
-        if "secretKeyRef" in e.get("valueFrom", {})
-    }
-
-
-def production_environment(service_name: str) -> dict[str, str]:
-    """What the service's pod gets: the ConfigMap, its env, and a strong value of the
-    operator's own for every key it takes from its Secret (a Fernet key fits each)."""
-    env = dict(of_kind("ConfigMap", "share-links-config")["data"])
-    for variable in container(service_name)["env"]:
-        if "value" in variable:
-            env[variable["name"]] = variable["value"]
-    for name in secret_refs(service_name):
-        env[name] = base64.urlsafe_b64encode(os.urandom(32)).decode()
-    return env
 
 
 @BY_NAME
