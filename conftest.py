@@ -4,7 +4,6 @@ import asyncio
 import functools
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
-from uuid import uuid4
 
 import httpx
 import pytest
@@ -15,7 +14,7 @@ from faststream.kafka import KafkaBroker
 from messaging.kafka import make_broker
 from messaging.testing import delete_topics_matching
 from service_kit.hash_slots import checking
-from service_kit.testing import ServiceProcess, infra_env
+from service_kit.testing import TEST_PREFIX, ServiceProcess, infra_env, new_prefix
 from service_kit.testing import start_service as _start_service
 
 # The dropbox SDK reads DROPBOX_API_HOST and its siblings once, when `dropbox.session` is
@@ -62,7 +61,7 @@ def kafka_bootstrap() -> Iterator[str]:
     At the end, the topics of test prefixes (`t` and 10 hex digits) are deleted."""
     if address := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield address
-        asyncio.run(delete_topics_matching(address, TEST_TOPIC))
+        asyncio.run(delete_topics_matching(address, TEST_PREFIX))
     elif docker_answers():
         from testcontainers.community.kafka import KafkaContainer
 
@@ -71,7 +70,7 @@ def kafka_bootstrap() -> Iterator[str]:
     else:
         running = kafka.ensure_running()
         yield running.address
-        asyncio.run(delete_topics_matching(running.address, TEST_TOPIC))
+        asyncio.run(delete_topics_matching(running.address, TEST_PREFIX))
         if running.started:
             kafka.stop()
 
@@ -152,14 +151,10 @@ def start_module_service(
         service.stop()
 
 
-# The topics and keys of a test: see module_prefix and unique_prefix.
-TEST_TOPIC = r"t[0-9a-f]{10}\."
-
-
 @pytest.fixture(scope="module")
 def module_prefix() -> str:
     """One prefix for a module whose tests share service processes and their topics."""
-    return f"t{uuid4().hex[:10]}."
+    return new_prefix()
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +169,7 @@ async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
 @pytest.fixture
 def unique_prefix() -> str:
     """A fresh prefix for this test's topics, consumer groups and keys."""
-    return f"t{uuid4().hex[:10]}."
+    return new_prefix()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

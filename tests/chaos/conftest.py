@@ -11,8 +11,8 @@ from devstack import cluster, kafka, redis
 from devstack.paths import run_dir
 from messaging.testing import delete_topics_matching
 from redis import Redis
+from service_kit.testing import TEST_PREFIX
 
-TEST_TOPIC = r"t[0-9a-f]{10}\."
 REPORT: list[str] = []
 
 
@@ -22,7 +22,7 @@ def kafka_bootstrap() -> Iterator[str]:
     running = kafka.ensure_running()
     yield running.address
     if kafka.is_ready():
-        asyncio.run(delete_topics_matching(running.address, TEST_TOPIC))
+        asyncio.run(delete_topics_matching(running.address, TEST_PREFIX))
     if running.started:
         kafka.stop()
 

@@ -3,7 +3,6 @@
 import os
 import re
 import signal
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -17,6 +16,7 @@ from devstack.packages import debian_program
 from devstack.paths import run_dir
 from dropbox_emulator.seed import demo_contents
 from dropbox_emulator.testing import RunningEmulator
+from messaging.testing import wait_until, wait_until_sync
 from playwright.async_api import Browser, Page, async_playwright
 from service_kit.testing import (
     BROWSER,
@@ -25,6 +25,7 @@ from service_kit.testing import (
     finish_dropbox_flow,
     free_port,
     infra_env,
+    new_prefix,
     start_service,
 )
 from smtp_sink.testing import RunningSink, running_sink
@@ -132,17 +133,16 @@ class System:
         assert (
             finish_dropbox_flow(self.dropbox.base_url, self.owner_id, callback).status_code == 200
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            probe = httpx.post(
+        wait_until_sync(
+            lambda: httpx.post(
                 f"{self.link_service.base_url}/v1/links",
                 json={"tracks": ["no-such-track"]},
                 headers=self.producer,
-            )
-            if probe.status_code != 409:
-                return
-            time.sleep(0.2)
-        raise AssertionError("link-service never learned that Dropbox is connected")
+            ),
+            until=lambda probe: probe.status_code != 409,
+            interval_s=0.2,
+            message="link-service to learn that Dropbox is connected",
+        )
 
     def log_text(self) -> str:
         """Everything the three services have logged so far."""
@@ -231,7 +231,7 @@ def system(
     dropbox_emulator: RunningEmulator,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[System]:
-    prefix = f"t{uuid4().hex[:10]}."
+    prefix = new_prefix()
     base = infra_env(kafka_bootstrap, redis_url, prefix)
     dropbox_port, gateway_port = free_port(), free_port()
     logs = tmp_path_factory.mktemp("logs")
@@ -351,11 +351,7 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
 
 async def until(page: Page, expression: str, timeout_s: float = 15) -> None:
     """Poll `expression` in the page (the pages' CSP rules out wait_for_function's eval)."""
-    for _ in range(int(timeout_s / 0.1)):
-        if await page.evaluate(expression):
-            return
-        await page.wait_for_timeout(100)
-    raise AssertionError(f"never true: {expression}")
+    await wait_until(lambda: page.evaluate(expression), timeout_s=timeout_s, message=expression)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 dropbox-service and notify-service as processes on real Kafka and Redis, the Dropbox
 emulator over HTTPS and the SMTP sink; only HTTP in and out."""
 
-import asyncio
 import re
 import time
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from uuid import uuid4
 import httpx
 import pytest
 from dropbox_emulator.testing import RunningEmulator
-from messaging.testing import wait_until
+from messaging.testing import wait_until, wait_until_sync
 from service_kit.testing import (
     ServiceProcess,
     bearer,
@@ -127,11 +126,12 @@ class Producer:
     def share(self, track_id: str, mode: str, message: str | None = None) -> str:
         """Share once link-service has heard of the Dropbox connection; answer the job id."""
         body = {"mode": mode, "message": message}
-        deadline = time.monotonic() + 30
-        while (
-            answer := self.link.post(f"/v1/tracks/{track_id}/collaborators/share", json=body)
-        ).status_code == 409 and time.monotonic() < deadline:
-            time.sleep(0.2)
+        answer = wait_until_sync(
+            lambda: self.link.post(f"/v1/tracks/{track_id}/collaborators/share", json=body),
+            until=lambda answer: answer.status_code != 409,
+            interval_s=0.2,
+            message="link-service to hear of the Dropbox connection",
+        )
         assert answer.status_code == 202, answer.text
         job_id: str = answer.json()["job_id"]
         return job_id
@@ -287,12 +287,20 @@ async def test_bulk_share_of_ten_tracks_skips_three_and_reports_rising_progress(
     assert started["skipped"] == [
         {"track_id": f"t-{i}", "reason": "no_collaborators"} for i in (7, 8, 9)
     ]
-    seen = []
-    deadline = time.monotonic() + 60
-    while (job := producer.job(started["job_id"]))["state"] == "running":
-        seen.append(job["done"])
-        assert time.monotonic() < deadline, f"job still running; progress seen: {seen}"
-        await asyncio.sleep(0.1)
+    seen: list[int] = []
+
+    def progress() -> dict[str, Any]:
+        job = producer.job(started["job_id"])
+        if job["state"] == "running":
+            seen.append(job["done"])
+        return job
+
+    job = await wait_until(
+        progress,
+        until=lambda job: job["state"] != "running",
+        timeout_s=60,
+        message=lambda: f"the job to finish; progress seen: {seen}",
+    )
     assert (job["state"], job["total"], job["done"], job["failed"]) == ("done", 7, 7, 0)
     assert seen == sorted(seen) and seen[0] < 7
     assert len(set(seen + [7])) >= 3, f"progress did not rise step by step: {seen}"

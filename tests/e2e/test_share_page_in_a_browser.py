@@ -1,9 +1,11 @@
 """The share page as a listener has it: Chromium (Debian's, driven by Playwright) plays,
 seeks, plays a playlist through, downloads, and sees a revoke at once."""
 
+import time
 from pathlib import Path
 
 import pytest
+from messaging.testing import wait_until
 from playwright.async_api import Page
 
 from .conftest import System, put_demo_song, until
@@ -107,9 +109,21 @@ async def test_a_revoked_link_shows_the_disabled_page_and_stops_playback(
     player_url = await page.get_attribute("audio.player", "src")
 
     assert system.revoke(link).status_code == 200
-    await page.wait_for_timeout(1000)  # the revocation bound
-    again = await page.request.get(system.gateway.base_url + str(player_url))
-    shown = await page.reload()
+    bound = time.monotonic() + 1  # the revocation bound
+    again = await wait_until(
+        lambda: page.request.get(system.gateway.base_url + str(player_url)),
+        until=lambda answer: answer.status == 410,
+        timeout_s=1,
+        interval_s=0.05,
+        message="the player's URL to answer 410",
+    )
+    shown = await wait_until(
+        page.reload,
+        until=lambda shown: shown is not None and shown.status == 410,
+        timeout_s=max(0.0, bound - time.monotonic()),
+        interval_s=0.05,
+        message="the page to answer 410",
+    )
 
     assert again.status == 410
     assert shown is not None and shown.status == 410

@@ -4,7 +4,6 @@ The services run as processes exporting over OTLP/HTTP, as in production, to a c
 this test runs: it keeps the spans it is sent in memory.
 """
 
-import asyncio
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -108,13 +107,15 @@ async def _shared_link(traced, publisher, module_prefix: str, owner: str) -> dic
     }
     async with httpx.AsyncClient(base_url=traced["link"].base_url, headers=bearer(owner)) as http:
         assert (await http.put("/v1/catalog/tracks/t-1", json=track)).status_code == 200
-        for _ in range(100):
-            if (
-                answer := await http.post("/v1/links", json={"tracks": ["t-1"]})
-            ).status_code == 201:
-                return dict(answer.json())
-            await asyncio.sleep(0.2)  # until link-service heard that Dropbox is connected
-    raise AssertionError(f"no link: {answer.text}")
+
+        link = await wait_until(
+            lambda: http.post("/v1/links", json={"tracks": ["t-1"]}),
+            until=lambda answer: answer.status_code == 201,
+            timeout_s=20,
+            interval_s=0.2,
+            message="a link, once link-service has heard that Dropbox is connected",
+        )
+        return dict(link.json())
 
 
 async def test_one_trace_runs_from_a_share_page_view_to_the_analytics_consumer(

@@ -85,7 +85,7 @@ def control(emulator: RunningEmulator) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-def http(emulator: RunningEmulator) -> Iterator[Any]:
+def sdk_session(emulator: RunningEmulator) -> Iterator[Any]:
     """The SDK's HTTP session; trust_env=False so REQUESTS_CA_BUNDLE cannot replace the CA."""
     session = dropbox.create_session(ca_certs=str(emulator.ca_file))
     session.trust_env = False
@@ -106,7 +106,7 @@ def app_key() -> str:
 
 
 @pytest.fixture
-def connect(emulator: RunningEmulator, http: Any) -> Callable[[str], Any]:
+def connect(emulator: RunningEmulator, sdk_session: Any) -> Callable[[str], Any]:
     """Run the OAuth PKCE flow for an account; returns the SDK's OAuth2FlowResult."""
 
     def run(login: str) -> Any:
@@ -122,7 +122,7 @@ def connect(emulator: RunningEmulator, http: Any) -> Callable[[str], Any]:
         )
         flow.requests_session.trust_env = False
         url = flow.start("tests") + "&" + urlencode({"login_hint": login})
-        approval = http.get(url, allow_redirects=False)
+        approval = sdk_session.get(url, allow_redirects=False)
         assert approval.status_code == 302, approval.text
         with flow.requests_session:
             return flow.finish(dict(parse_qsl(urlsplit(approval.headers["location"]).query)))
@@ -131,14 +131,14 @@ def connect(emulator: RunningEmulator, http: Any) -> Callable[[str], Any]:
 
 
 @pytest.fixture
-def sdk(connect: Callable[[str], Any], http: Any) -> Callable[[str], dropbox.Dropbox]:
+def sdk(connect: Callable[[str], Any], sdk_session: Any) -> Callable[[str], dropbox.Dropbox]:
     """An SDK client for an account (connected via OAuth), with SDK retries off."""
 
     def make(login: str) -> dropbox.Dropbox:
         return dropbox.Dropbox(
             oauth2_refresh_token=connect(login).refresh_token,
             app_key=APP_KEY,
-            session=http,
+            session=sdk_session,
             max_retries_on_error=0,
             max_retries_on_rate_limit=0,
         )

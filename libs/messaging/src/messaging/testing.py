@@ -1,17 +1,20 @@
 """Helpers for tests that read real Kafka topics (used by every package's integration tests)."""
 
 import asyncio
+import inspect
 import json
 import re
 import time
-from collections.abc import Callable
-from typing import Any, cast
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from redis.asyncio import Redis
 
 from messaging.outbox import Outbox
+
+T = TypeVar("T")
 
 
 async def read_topic(
@@ -54,13 +57,49 @@ async def read_topic(
     return records
 
 
-async def wait_until(predicate: Any, *, timeout_s: float = 30.0, interval_s: float = 0.1) -> None:
-    """Poll the async `predicate` until it is true, or fail after `timeout_s`."""
+async def wait_until(
+    check: Callable[[], Awaitable[T] | T],
+    *,
+    until: Callable[[T], object] = bool,
+    timeout_s: float = 30.0,
+    interval_s: float = 0.1,
+    message: str | Callable[[], str] = "",
+) -> T:
+    """Poll `check` (a function or a coroutine function) until `until` holds for its answer
+    (until the answer is true, by default), and answer that; after `timeout_s`, fail naming
+    what was awaited (`message`, or what a function of nothing answers) and the last answer.
+    Tests wait on a condition with it (or with `wait_until_sync`), never with a bare sleep."""
     deadline = time.monotonic() + timeout_s
-    while not await predicate():
+    while True:
+        answer = check()
+        value = cast(T, await answer if inspect.isawaitable(answer) else answer)
+        if until(value):
+            return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout_s}s")
+            raise AssertionError(_not_met(timeout_s, message, value))
         await asyncio.sleep(interval_s)
+
+
+def wait_until_sync(
+    check: Callable[[], T],
+    *,
+    until: Callable[[T], object] = bool,
+    timeout_s: float = 30.0,
+    interval_s: float = 0.1,
+    message: str | Callable[[], str] = "",
+) -> T:
+    """`wait_until` for a caller that is not a coroutine: `check` is a plain function."""
+    deadline = time.monotonic() + timeout_s
+    while not until(value := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(_not_met(timeout_s, message, value))
+        time.sleep(interval_s)
+    return value
+
+
+def _not_met(timeout_s: float, message: str | Callable[[], str], last: object) -> str:
+    said = message() if callable(message) else message
+    return f"waited {timeout_s}s for {said or 'the condition'}; the last answer: {last!r}"
 
 
 async def delete_topics_matching(bootstrap_servers: str, pattern: str) -> int:

@@ -18,10 +18,15 @@ async def test_a_read_then_write_never_lets_an_older_event_win_a_race(redis, uni
     whichever order they arrive, however their reads and writes interleave."""
     key = unique_prefix + "{state}"
 
-    async def deliver(stamp: int) -> None:
+    async def deliver(stamp: int, both_read: asyncio.Barrier) -> None:
+        attempts = 0
+
         async def plan(pipe: Pipeline):
+            nonlocal attempts
             known = await pipe.get(key)
-            await asyncio.sleep(0.01)  # let the other delivery read the same state
+            attempts += 1
+            if attempts == 1:  # the two deliveries' first reads see the same state
+                await asyncio.wait_for(both_read.wait(), timeout=5)
             if known is not None and int(known) > stamp:
                 return lambda pipe: None
             return lambda pipe: pipe.set(key, stamp)
@@ -38,7 +43,8 @@ async def test_a_read_then_write_never_lets_an_older_event_win_a_race(redis, uni
     for newer_first in (True, False, True, False):
         await redis.delete(key)
         order = (2, 1) if newer_first else (1, 2)
-        await asyncio.gather(*(deliver(stamp) for stamp in order))
+        both_read = asyncio.Barrier(2)
+        await asyncio.gather(*(deliver(stamp, both_read) for stamp in order))
         assert await redis.get(key) == "2"
 
 
@@ -92,5 +98,7 @@ async def test_a_lease_has_one_holder_until_released_or_lapsed(redis, unique_pre
     assert not await theirs.hold()
     await mine.release()
     assert await theirs.hold()
-    await asyncio.sleep(0.4)  # the holder died: the lease lapses
+    # The holder died: its lease lapses. The wait is the behaviour under test (a Redis TTL,
+    # which has no clock to move).
+    await asyncio.sleep(0.4)
     assert await mine.hold()

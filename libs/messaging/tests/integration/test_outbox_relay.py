@@ -146,11 +146,7 @@ async def test_the_correlation_id_rides_from_the_stager_through_kafka_into_the_h
     relay = OutboxRelay(redis, broker, outbox, instance_id="corr")
     try:
         await relay.relay_once(0)
-        await wait_until(lambda: _true(len(seen) == 2))
+        await wait_until(lambda: len(seen) == 2)
     finally:
         await broker.stop()
     assert seen == {"lnk_c": "req-42", "lnk_d": str(caused.event_id)}
-
-
-async def _true(value: bool) -> bool:
-    return value

@@ -26,7 +26,7 @@ async def consume(bootstrap: str, redis: Redis, prefix: str, delay_s: float) -> 
 
     @subscriber(broker, prefix + ShareViewed.topic, group_id=prefix + "views")
     async def count_view(event: ShareViewed) -> None:
-        await asyncio.sleep(delay_s)
+        await asyncio.sleep(delay_s)  # a slow handler, so that a kill lands mid-stream
         await apply_once(
             redis,
             consumer=prefix + "views",

@@ -6,10 +6,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 from contracts.auth import issue_producer_token
@@ -73,6 +75,25 @@ class ServiceProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+# The topics, consumer groups and keys of one test or module start with a prefix of their
+# own, `t` and 10 hex digits; a test session deletes the topics this pattern matches at its end.
+TEST_PREFIX = r"t[0-9a-f]{10}\."
+
+
+def new_prefix() -> str:
+    """A fresh prefix for a test's (or a module's) topics, consumer groups and keys."""
+    return f"t{uuid4().hex[:10]}."
+
+
+@asynccontextmanager
+async def client_of(service: ServiceProcess | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of `service` (of whole URLs when None) with no credentials of its own,
+    deaf to the environment's proxies, waiting up to 30 s: every test's client of a process."""
+    base_url = service.base_url if service else ""
+    async with httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=30) as client:
+        yield client
 
 
 def infra_env(kafka_bootstrap: str, redis_url: str, prefix: str) -> dict[str, str]:

@@ -1,6 +1,7 @@
 import asyncio
 
 import pytest
+from messaging.testing import wait_until
 from service_kit.caching import Cached, Flights, Recent
 
 
@@ -33,7 +34,8 @@ async def test_callers_of_a_key_under_way_share_its_one_call_and_its_exception()
 
     waiting = [asyncio.ensure_future(flights.join(k, lambda k=k: fetch(k))) for k in "aab"]
     failing = [asyncio.ensure_future(flights.join("bad", lambda: fetch("bad"))) for _ in "xy"]
-    await asyncio.sleep(0)
+    # Every key's one call under way (the tasks run at the loop's next turn).
+    await wait_until(lambda: sorted(calls) == ["a", "b", "bad"], timeout_s=1, interval_s=0)
     waiting[0].cancel()  # one caller leaving does not cancel the others' answer
     release.set()
     assert [await w for w in waiting[1:]] == [1, 1]
@@ -55,7 +57,7 @@ async def test_cached_loads_a_key_once_while_fresh_and_again_once_stale():
 
     cached: Cached[str, int] = Cached(size=8, max_age_s=60)
     together = [asyncio.ensure_future(cached.get("k", load)) for _ in range(3)]
-    await asyncio.sleep(0)
+    await wait_until(lambda: loads == ["k"], timeout_s=1, interval_s=0)  # the one load under way
     release.set()
     assert [await t for t in together] == [1, 1, 1], "callers at once share one load"
     assert await cached.get("k", load) == 1, "a fresh value is not loaded again"

@@ -27,7 +27,7 @@ from contracts.events import DownloadRecorded, Event, ShareCreated, ShareRevoked
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.testing import FakeProducer
 from messaging.testing import wait_until
-from service_kit.testing import ServiceProcess, bearer
+from service_kit.testing import ServiceProcess, bearer, client_of
 
 FIRST_DAY = datetime(2026, 11, 25, tzinfo=UTC)
 OFFSETS = [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
@@ -44,8 +44,8 @@ def analytics(start_module_service) -> ServiceProcess:
 @pytest.fixture(scope="module")
 async def http(analytics: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of the module's service (no credentials of its own)."""
-    async with httpx.AsyncClient(base_url=analytics.base_url, trust_env=False, timeout=30) as c:
-        yield c
+    async with client_of(analytics) as client:
+        yield client
 
 
 @dataclass(frozen=True)
@@ -248,15 +248,9 @@ class Owner:
         self, check: Callable[[dict[str, dict[str, Any]]], bool], timeout_s: float = 30
     ) -> dict[str, dict[str, Any]]:
         """Poll the owner's stats until `check` holds; answer them."""
-        latest: dict[str, dict[str, Any]] = {}
-
-        async def holds() -> bool:
-            nonlocal latest
-            latest = await self.all_stats()
-            return check(latest)
-
-        await wait_until(holds, timeout_s=timeout_s, interval_s=0.2)
-        return latest
+        return await wait_until(
+            self.all_stats, until=check, timeout_s=timeout_s, interval_s=0.2, message="the stats"
+        )
 
 
 @pytest.fixture

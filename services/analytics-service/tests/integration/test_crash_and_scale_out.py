@@ -16,8 +16,9 @@ from aiokafka.partitioner import DefaultPartitioner
 from analytics_service.store import StatsStore
 from contracts.events import ShareCreated, ShareViewed
 from faststream.kafka import KafkaBroker
+from messaging.testing import wait_until
 from redis.asyncio import Redis
-from service_kit.testing import ServiceProcess
+from service_kit.testing import ServiceProcess, client_of
 
 from .conftest import (
     Feed,
@@ -45,7 +46,7 @@ def feed(publisher: KafkaBroker, unique_prefix: str) -> Any:
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for whichever instance a test reads from (they share Redis)."""
-    async with httpx.AsyncClient(trust_env=False, timeout=30) as client:
+    async with client_of() as client:
         yield client
 
 
@@ -165,13 +166,18 @@ async def _wait_group_stable(bootstrap: str, group: str, members: int) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        deadline = time.monotonic() + 60
-        while True:
+
+        async def state_and_members() -> tuple[str, int]:
             (response,) = await admin.describe_consumer_groups([group])
             _, _, state, _, _, found, *_ = response.groups[0]
-            if state == "Stable" and len(found) == members:
-                return
-            assert time.monotonic() < deadline, (state, len(found))
-            await asyncio.sleep(0.3)
+            return state, len(found)
+
+        await wait_until(
+            state_and_members,
+            until=lambda now: now == ("Stable", members),
+            timeout_s=60,
+            interval_s=0.3,
+            message=f"{group} to be stable with {members} members",
+        )
     finally:
         await admin.close()

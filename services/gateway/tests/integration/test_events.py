@@ -1,7 +1,5 @@
 """Views and downloads already served are counted even when Redis fails as they are staged."""
 
-from uuid import uuid4
-
 import pytest
 from contracts import topics
 from contracts.events import ShareViewed
@@ -15,8 +13,10 @@ from service_kit.testing import free_port
 pytestmark = pytest.mark.integration
 
 
-async def test_a_view_goes_to_kafka_directly_when_redis_fails(kafka_bootstrap, publisher):
-    prefix = f"t{uuid4().hex[:10]}."
+async def test_a_view_goes_to_kafka_directly_when_redis_fails(
+    kafka_bootstrap, publisher, unique_prefix
+):
+    prefix = unique_prefix
     await ensure_topics(
         kafka_bootstrap, [prefix + topics.SHARE_VIEWED], partitions=1, replication_factor=1
     )

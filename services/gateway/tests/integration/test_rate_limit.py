@@ -1,7 +1,6 @@
 """The guessing budget on real Redis: parallel guesses cannot outrun it."""
 
 import asyncio
-from uuid import uuid4
 
 import pytest
 from gateway.store import UnknownTokenLimit
@@ -10,9 +9,11 @@ from redis.asyncio import Redis
 pytestmark = pytest.mark.integration
 
 
-async def test_parallel_guesses_get_exactly_the_burst_of_lookups(redis_url: str):
+async def test_parallel_guesses_get_exactly_the_burst_of_lookups(
+    redis_url: str, unique_prefix: str
+):
     redis = Redis.from_url(redis_url)
-    limit = UnknownTokenLimit(redis, f"t{uuid4().hex[:8]}.", burst=5, window_s=60)
+    limit = UnknownTokenLimit(redis, unique_prefix, burst=5, window_s=60)
     try:
         # Fifty requests of one client at once: each is counted before its lookup, so
         # however they interleave only five are let through to look a token up.
@@ -28,9 +29,11 @@ async def test_parallel_guesses_get_exactly_the_burst_of_lookups(redis_url: str)
         await redis.aclose()
 
 
-async def test_a_lookup_that_found_a_link_gives_its_attempt_back(redis_url: str):
+async def test_a_lookup_that_found_a_link_gives_its_attempt_back(
+    redis_url: str, unique_prefix: str
+):
     redis = Redis.from_url(redis_url)
-    limit = UnknownTokenLimit(redis, f"t{uuid4().hex[:8]}.", burst=2, window_s=60)
+    limit = UnknownTokenLimit(redis, unique_prefix, burst=2, window_s=60)
     try:
         for _ in range(10):  # a listener opening a real link again and again
             assert await limit.take("198.51.100.1") is None

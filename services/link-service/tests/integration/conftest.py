@@ -23,7 +23,13 @@ from link_service.context import LinkContext
 from link_service.settings import Settings
 from messaging.testing import read_topic, staged, wait_until
 from service_kit.app import build_runtime
-from service_kit.testing import INTERNAL_HEADERS, ServiceProcess, SteppingClock, bearer
+from service_kit.testing import (
+    INTERNAL_HEADERS,
+    ServiceProcess,
+    SteppingClock,
+    bearer,
+    client_of,
+)
 
 PUBLIC_BASE_URL = "http://share.test"
 PROBE_TRACK = "probe-no-such-track"
@@ -117,9 +123,7 @@ def link_service(start_module_service) -> ServiceProcess:
 @pytest.fixture(scope="module")
 async def process_http(link_service: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of the module's service process (no credentials of its own)."""
-    async with httpx.AsyncClient(
-        base_url=link_service.base_url, trust_env=False, timeout=30
-    ) as client:
+    async with client_of(link_service) as client:
         yield client
 
 

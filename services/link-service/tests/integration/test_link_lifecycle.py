@@ -34,7 +34,9 @@ async def _links(owner, count: int, **body: Any) -> list[dict[str, Any]]:
     created = []
     for _ in range(count):
         created.append(await owner.create_link(tracks=["t-1"], **body))
-        await asyncio.sleep(0.005)  # distinct creation instants, so "newest first" is one order
+        # Distinct creation instants, so "newest first" is one order: the routes run on
+        # create_app(settings), which takes no clock to step (the core's tests use one).
+        await asyncio.sleep(0.005)
     return created
 
 

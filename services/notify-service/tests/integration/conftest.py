@@ -19,7 +19,7 @@ from notify_service.app import create_app, notify_context
 from notify_service.context import NotifyContext
 from notify_service.settings import Settings
 from service_kit.app import build_runtime
-from service_kit.testing import ServiceProcess, SteppingClock
+from service_kit.testing import ServiceProcess, SteppingClock, client_of
 from smtp_sink.testing import RunningSink, running_sink
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -122,10 +122,8 @@ def notify_service(start_module_service, sink: RunningSink) -> ServiceProcess:
 
 @pytest.fixture(scope="module")
 async def http(notify_service: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client of the module's service."""
-    async with httpx.AsyncClient(
-        base_url=notify_service.base_url, trust_env=False, timeout=30
-    ) as client:
+    """An HTTP client of the module's service (no credentials of its own)."""
+    async with client_of(notify_service) as client:
         yield client
 
 

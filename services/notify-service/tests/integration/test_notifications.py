@@ -55,8 +55,8 @@ def _deferred_mails(service: ServiceProcess) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-async def test_mail_waits_out_an_smtp_outage(kafka_bootstrap, redis_url, publish):
-    prefix = f"t{uuid4().hex[:10]}."
+async def test_mail_waits_out_an_smtp_outage(kafka_bootstrap, redis_url, publish, unique_prefix):
+    prefix = unique_prefix
     smtp_port = free_port()  # nothing listens there yet
     service = start_service(
         "notify-service", infra_env(kafka_bootstrap, redis_url, prefix) | mail_env(smtp_port)

@@ -72,7 +72,7 @@ def test_a_failing_token_endpoint_surfaces_on_refresh(sdk: Sdk, control: httpx.C
 
 
 def test_401_fault_makes_the_sdk_refresh_and_retry(
-    connect: Callable[[str], Any], http: Any, control: httpx.Client, app_key: str
+    connect: Callable[[str], Any], sdk_session: Any, control: httpx.Client, app_key: str
 ) -> None:
     result = connect(DEMO)
     dbx = dropbox.Dropbox(
@@ -80,7 +80,7 @@ def test_401_fault_makes_the_sdk_refresh_and_retry(
         oauth2_refresh_token=result.refresh_token,
         oauth2_access_token_expiration=datetime(2999, 1, 1),
         app_key=app_key,
-        session=http,
+        session=sdk_session,
         max_retries_on_error=0,
     )
     before = control.get("/_emulator/calls").json()["oauth2/token"]
@@ -125,19 +125,19 @@ def test_faults_can_be_cleared(sdk: Sdk, control: httpx.Client) -> None:
     assert sdk(DEMO).files_get_metadata(MASTER).size > 0
 
 
-def test_downloads_can_fail_too(sdk: Sdk, control: httpx.Client, http: Any) -> None:
+def test_downloads_can_fail_too(sdk: Sdk, control: httpx.Client, sdk_session: Any) -> None:
     link = sdk(DEMO).files_get_temporary_link(MASTER).link
     arm(control, route="tl", status=503)
 
-    assert http.get(link).status_code == 503
-    assert http.get(link).status_code == 200
+    assert sdk_session.get(link).status_code == 503
+    assert sdk_session.get(link).status_code == 200
 
 
-def test_every_call_is_counted_by_route(sdk: Sdk, control: httpx.Client, http: Any) -> None:
+def test_every_call_is_counted_by_route(sdk: Sdk, control: httpx.Client, sdk_session: Any) -> None:
     before = control.get("/_emulator/calls").json()
     dbx = sdk(DEMO)
 
-    http.get(dbx.files_get_temporary_link(MASTER).link)
+    sdk_session.get(dbx.files_get_temporary_link(MASTER).link)
     dbx.files_get_metadata(MASTER)
 
     after = control.get("/_emulator/calls").json()

@@ -28,9 +28,9 @@ def put(control: httpx.Client, email: str, path: str, data: bytes) -> dict[str, 
     return metadata
 
 
-def download(dbx: dropbox.Dropbox, http: Any, path: str) -> bytes:
+def download(dbx: dropbox.Dropbox, sdk_session: Any, path: str) -> bytes:
     """A file's bytes, fetched through a temporary link."""
-    answer = http.get(dbx.files_get_temporary_link(path).link)
+    answer = sdk_session.get(dbx.files_get_temporary_link(path).link)
     assert answer.status_code == 200
     data: bytes = answer.content
     return data
@@ -53,13 +53,13 @@ def test_demo_seed_has_the_producers_tracks(sdk: Sdk) -> None:
     assert {"Night Drive", "Neon Rain", "Glass Harbor"} <= tracks
 
 
-def test_demo_audio_and_project_files_are_real(sdk: Sdk, http: Any) -> None:
+def test_demo_audio_and_project_files_are_real(sdk: Sdk, sdk_session: Any) -> None:
     dbx = sdk(DEMO)
 
-    master = download(dbx, http, f"{NIGHT_DRIVE}/Night Drive (Master).wav")
-    stems = download(dbx, http, f"{NIGHT_DRIVE}/Night Drive Stems.zip")
-    mp3 = download(dbx, http, "/Producer Dashboard/Neon Rain/Neon Rain.mp3")
-    als = download(dbx, http, f"{NIGHT_DRIVE}/Night Drive.als")
+    master = download(dbx, sdk_session, f"{NIGHT_DRIVE}/Night Drive (Master).wav")
+    stems = download(dbx, sdk_session, f"{NIGHT_DRIVE}/Night Drive Stems.zip")
+    mp3 = download(dbx, sdk_session, "/Producer Dashboard/Neon Rain/Neon Rain.mp3")
+    als = download(dbx, sdk_session, f"{NIGHT_DRIVE}/Night Drive.als")
 
     with wave.open(io.BytesIO(master)) as audio:
         assert (audio.getframerate(), audio.getsampwidth()) == (44100, 2)
@@ -71,15 +71,15 @@ def test_demo_audio_and_project_files_are_real(sdk: Sdk, http: Any) -> None:
 
 
 def test_temporary_link_serves_the_exact_bytes(
-    sdk: Sdk, email: str, control: httpx.Client, http: Any
+    sdk: Sdk, email: str, control: httpx.Client, sdk_session: Any
 ) -> None:
     data = os.urandom(5000)
     put(control, email, "/Mixes/Take 1.mp3", data)
     dbx = sdk(email)
 
     result = dbx.files_get_temporary_link("/mixes/TAKE 1.mp3")
-    whole = http.get(result.link)
-    part = http.get(result.link, headers={"Range": "bytes=10-19"})
+    whole = sdk_session.get(result.link)
+    part = sdk_session.get(result.link, headers={"Range": "bytes=10-19"})
 
     assert result.metadata.path_display == "/Mixes/Take 1.mp3"
     assert result.metadata.size == len(data)
@@ -99,27 +99,27 @@ def test_temporary_link_serves_the_exact_bytes(
     ],
 )
 def test_temporary_link_content_type_follows_the_extension(
-    sdk: Sdk, email: str, control: httpx.Client, http: Any, name: str, content_type: str
+    sdk: Sdk, email: str, control: httpx.Client, sdk_session: Any, name: str, content_type: str
 ) -> None:
     put(control, email, f"/{name}", b"bytes")
 
-    answer = http.get(sdk(email).files_get_temporary_link(f"/{name}").link)
+    answer = sdk_session.get(sdk(email).files_get_temporary_link(f"/{name}").link)
 
     assert answer.headers["content-type"] == content_type
 
 
 def test_temporary_link_is_gone_after_four_hours(
-    sdk: Sdk, email: str, control: httpx.Client, http: Any, clock: Callable[[float], None]
+    sdk: Sdk, email: str, control: httpx.Client, sdk_session: Any, clock: Callable[[float], None]
 ) -> None:
     put(control, email, "/old.wav", b"RIFF")
     link = sdk(email).files_get_temporary_link("/old.wav").link
     clock(4 * 3600 - 60)
-    fresh = http.get(link)
+    fresh = sdk_session.get(link)
 
     clock(61)
 
     assert fresh.status_code == 200
-    assert http.get(link).status_code == 410
+    assert sdk_session.get(link).status_code == 410
 
 
 @pytest.mark.parametrize("call", ["files_get_metadata", "files_get_temporary_link"])
@@ -157,7 +157,7 @@ def test_list_folder_pages_with_a_cursor(sdk: Sdk, email: str, control: httpx.Cl
     assert names == [f"take-{n}.wav" for n in range(5)]
 
 
-def test_upload_then_download(sdk: Sdk, email: str, http: Any) -> None:
+def test_upload_then_download(sdk: Sdk, email: str, sdk_session: Any) -> None:
     dbx = sdk(email)
 
     uploaded = dbx.files_upload(b"first", "/Uploads/demo.txt")
@@ -165,7 +165,7 @@ def test_upload_then_download(sdk: Sdk, email: str, http: Any) -> None:
 
     assert uploaded.size == 5
     assert renamed.path_display == "/Uploads/demo (1).txt"
-    assert download(dbx, http, "/uploads/DEMO.txt") == b"first"
+    assert download(dbx, sdk_session, "/uploads/DEMO.txt") == b"first"
 
 
 def test_malformed_argument_is_bad_input(sdk: Sdk, email: str) -> None:
