@@ -1,6 +1,9 @@
 """The shapes of the ids and tokens the services hand out, checked before any lookup."""
 
+import hashlib
+import hmac
 import re
+import secrets
 from typing import Final
 
 # A share token: 24 random bytes, URL-safe base64 (link-service's `new_token`).
@@ -18,3 +21,25 @@ CATALOG_ID_PATTERN: Final = r"^[A-Za-z0-9._:-]{1,128}$"
 def is_token(value: str) -> bool:
     """Whether `value` has the shape of a share token (before any lookup)."""
     return re.fullmatch(TOKEN_PATTERN, value) is not None
+
+
+def new_token(nbytes: int) -> str:
+    """An unguessable, URL-safe token of `nbytes` random bytes from the OS CSPRNG."""
+    return secrets.token_urlsafe(nbytes)
+
+
+def new_id(kind: str, nbytes: int = 12) -> str:
+    """A random id: `kind`, an underscore and `nbytes` random bytes in hex (`job_…`)."""
+    return f"{kind}_{secrets.token_hex(nbytes)}"
+
+
+def digest(text: str, length: int) -> str:
+    """The first `length` hex digits of `text`'s SHA-256: an id or a key part derived from a
+    value (a token, an address, a path) that reveals nothing of it."""
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def keyed_digest(key: bytes, message: bytes, length: int) -> str:
+    """The first `length` hex digits of `message`'s HMAC-SHA256 under `key`: a signature, or
+    a digest only the key's holder can make."""
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:length]

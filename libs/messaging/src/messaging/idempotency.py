@@ -13,11 +13,11 @@ Three shapes of handler:
   keeps two instances handed the same message in a rebalance from both acting.
 """
 
-import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from uuid import UUID
 
+from contracts.ids import new_id
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
@@ -104,7 +104,7 @@ async def act_once(
         lease = Lease(
             redis,
             marker_key(consumer, event_id, tag) + ":lease",
-            secrets.token_hex(8),
+            new_id("holder", 8),
             ACT_LEASE_TTL,
         )
         if not await lease.hold():

@@ -2,7 +2,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from contracts.ids import LINK_ID_PATTERN, is_token
+from contracts.ids import LINK_ID_PATTERN, is_token, new_token
 from link_service.catalog.models import Track
 from link_service.links.domain import (
     MAX_TRACKS,
@@ -12,7 +12,7 @@ from link_service.links.domain import (
     resolve_selection,
     shared_files,
 )
-from link_service.links.service import new_token
+from link_service.links.service import TOKEN_BYTES
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -100,7 +100,7 @@ def test_shared_files_keep_included_roles_with_type_and_format():
 
 
 def test_tokens_and_link_ids_have_the_shapes_the_contracts_check_and_reveal_nothing():
-    token = new_token()
+    token = new_token(TOKEN_BYTES)
     assert is_token(token)
     assert not is_token(token[:-1])
     assert not is_token(token[:-1] + "/")

@@ -15,9 +15,10 @@ URL_SAFE = frozenset(string.ascii_letters + string.digits + "-_")
 
 @pytest.fixture(scope="module")
 def tokens() -> list[str]:
-    from link_service.links.service import new_token
+    from contracts.ids import new_token
+    from link_service.links.service import TOKEN_BYTES
 
-    return [new_token() for _ in range(SAMPLE)]
+    return [new_token(TOKEN_BYTES) for _ in range(SAMPLE)]
 
 
 def test_tokens_are_unique(tokens):
@@ -53,10 +54,11 @@ def test_measured_entropy_reaches_128_bits(tokens):
 
 
 def test_link_ids_are_unique_and_prefixed():
+    from contracts.ids import new_token
     from link_service.links.domain import link_id_of
-    from link_service.links.service import new_token
+    from link_service.links.service import TOKEN_BYTES
 
-    ids = [link_id_of(new_token()) for _ in range(10_000)]
+    ids = [link_id_of(new_token(TOKEN_BYTES)) for _ in range(10_000)]
 
     assert len(set(ids)) == len(ids)
     assert all(re.fullmatch(r"lnk_[A-Za-z0-9_-]+", link_id) for link_id in ids)

@@ -6,7 +6,6 @@ control, format and line/paragraph-separator character (CR, LF, NEL, U+2028, bid
 overrides, zero-width).
 """
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 
 from contracts import topics
 from contracts.events import CollabGranted
+from contracts.ids import digest
 from pydantic import BaseModel, ConfigDict
 
 MAX_HEADER_TEXT = 120
@@ -109,7 +109,7 @@ def address_digest(email: str, length: int = 32) -> str:
     """An e-mail address as this service keeps it (notifications, mail markers, Message-IDs):
     enough to compare, not to read. Each use keeps the length it always had (32 stored in
     notifications, 24 in mail markers, 16 in Message-IDs), as stored values must still match."""
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:length]
+    return digest(email.strip().lower(), length)
 
 
 def in_app_notification(event: CollabGranted, sender: Sender) -> Notification:

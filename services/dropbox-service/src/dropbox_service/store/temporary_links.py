@@ -1,10 +1,10 @@
 """Cached temporary links: `dropbox:tl:{tag}:<owner>:<account>` (hash: path digest → the
 link and its expiry), per owner and connected account."""
 
-import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
+from contracts.ids import digest
 from messaging.outbox import Outbox
 from messaging.transactions import transaction
 from redis.asyncio import Redis
@@ -53,4 +53,4 @@ class TemporaryLinkStore:
 
 
 def _path_field(path: str) -> str:
-    return hashlib.sha256(path.lower().encode()).hexdigest()[:32]
+    return digest(path.lower(), 32)

@@ -5,7 +5,6 @@ the same transaction as the entries and the job they start; the answers (collab.
 collab.failed, collab.revoked, collab.revoke.failed) update them, each event applied once.
 """
 
-import secrets
 from collections.abc import Awaitable, Callable, Sequence
 
 from contracts.clock import Clock
@@ -20,6 +19,7 @@ from contracts.events import (
     SharedFile,
     ShareMode,
 )
+from contracts.ids import new_id
 from messaging.idempotency import apply_once_reading
 from messaging.transactions import Write, watched_transaction
 from redis.asyncio.client import Pipeline
@@ -31,11 +31,6 @@ from link_service.collaborators.budget import ShareBudget
 from link_service.collaborators.models import JobHeader, JobPublic, JobResult, ShareStatusPublic
 from link_service.collaborators.store import CollabStore
 from link_service.connections.service import Connections
-
-
-def new_id(kind: str) -> str:
-    """A job or request id: `job_`/`req_` and 24 random hex digits."""
-    return f"{kind}_{secrets.token_hex(12)}"
 
 
 class UnknownTracks(LookupError):

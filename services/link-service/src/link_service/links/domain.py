@@ -1,10 +1,10 @@
 """Pure rules of share links (DESIGN §5): tokens, ids, what a selection resolves to, which
 files a link shares. No I/O, no clock, no randomness here (tokens: links.service)."""
 
-import hashlib
 from collections.abc import Mapping, Sequence
 
 from contracts.events import DownloadType, Role
+from contracts.ids import digest
 from contracts.links import LinkFile
 
 from link_service.catalog.models import Track
@@ -24,7 +24,7 @@ class SelectionError(ValueError):
 
 def link_id_of(token: str) -> str:
     """The link id a token belongs to; the id reveals nothing about the token."""
-    return "lnk_" + hashlib.sha256(token.encode()).hexdigest()[:24]
+    return "lnk_" + digest(token, 24)
 
 
 def file_format(name: str) -> str:

@@ -1,11 +1,11 @@
 """Creating, reading, listing and revoking share links (DESIGN §5)."""
 
-import secrets
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 
 from contracts.clock import Clock
 from contracts.events import LinkedTrack, ShareCreated, ShareRevoked
+from contracts.ids import new_token
 from contracts.links import FileOnLink, InternalLink, LinkTrack
 from messaging.outbox import Outbox
 from messaging.transactions import Write, transaction, watched_transaction
@@ -25,11 +25,6 @@ from link_service.links.models import Entry, LinkCreate, LinkPublic, LinkRecord
 from link_service.links.store import LinkStore
 
 TOKEN_BYTES = 24  # 192 bits from the OS CSPRNG; DESIGN asks for at least 128
-
-
-def new_token() -> str:
-    """An unguessable, URL-safe share token."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 class Links:
@@ -63,7 +58,7 @@ class Links:
         current = [latest or t for latest, t in zip(now_tracks, chosen, strict=True)]
         if bare := [t.track_id for t in current if not shared_files(t, request.include)]:
             raise SelectionError(f"no included files on tracks: {', '.join(bare)}")
-        token, now = new_token(), self.clock()
+        token, now = new_token(TOKEN_BYTES), self.clock()
         days = request.expires_in_days
         link = LinkRecord(
             id=link_id_of(token),
