@@ -146,7 +146,11 @@ def _relative_dropbox_path(body: dict[str, Any]) -> None:
 def _hundred_and_one_files(body: dict[str, Any]) -> None:
     template = body["files"][0]
     body["files"] = [
-        {**template, "file_id": f"f-{i}", "dropbox_path": f"/Producer Dashboard/{i}.wav"}
+        {
+            **template,
+            "file_id": f"f-{i}",
+            "dropbox_path": f"/Producer Dashboard/Night Drive/{i}.wav",
+        }
         for i in range(101)
     ]
 

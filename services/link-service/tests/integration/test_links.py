@@ -120,7 +120,13 @@ async def test_file_type_follows_the_role_and_format_the_extension(producer):
         ("Reference.mp3", "other", "other", "mp3"),
     ]
     files = [
-        {"file_id": f"f-{i}", "name": name, "role": role, "dropbox_path": f"/P/{name}", "size": i}
+        {
+            "file_id": f"f-{i}",
+            "name": name,
+            "role": role,
+            "dropbox_path": f"/Producer Dashboard/Night Drive/{name}",
+            "size": i,
+        }
         for i, (name, role, _, _) in enumerate(names)
     ]
     await producer.put_track("t-1", "Night Drive", files=files)
@@ -149,7 +155,14 @@ async def test_include_limits_the_files_and_downloads_are_kept(producer):
 
 async def test_include_that_leaves_a_track_without_files_is_422(producer):
     await producer.put_track("t-1", "Night Drive")
-    bounce_only = [{"file_id": "f-1", "name": "A.wav", "role": "bounce", "dropbox_path": "/A.wav"}]
+    bounce_only = [
+        {
+            "file_id": "f-1",
+            "name": "A.wav",
+            "role": "bounce",
+            "dropbox_path": "/Producer Dashboard/Afterglow/A.wav",
+        }
+    ]
     await producer.put_track("t-2", "Afterglow", files=[{**bounce_only[0], "size": 1}])
 
     answer = await producer.post_link({"tracks": ["t-1", "t-2"], "include": ["stem"]})
@@ -237,7 +250,8 @@ async def test_new_version_appears_on_an_old_link(producer, gateway):
     link = await producer.create_link(tracks=["t-v1", "t-x"], include=["bounce"])
     assert _ids(link) == ["t-v1", "t-x"]
 
-    final = [{"file_id": "f-9", "name": "ND Final.flac", "role": "bounce", "dropbox_path": "/F/ND"}]
+    path = "/Producer Dashboard/Night Drive/ND Final.flac"
+    final = [{"file_id": "f-9", "name": "ND Final.flac", "role": "bounce", "dropbox_path": path}]
     await producer.put_track(
         "t-v2", "Night Drive", group_id="g-nd", version=2, files=[{**final[0], "size": 7}]
     )
@@ -262,7 +276,7 @@ async def test_new_version_appears_on_an_old_link(producer, gateway):
     }
     internal = (await gateway(link["token"])).json()
     assert _ids(internal) == ["t-v2", "t-x"]
-    assert internal["tracks"][0]["files"][0]["dropbox_path"] == "/F/ND"
+    assert internal["tracks"][0]["files"][0]["dropbox_path"] == path
 
 
 async def test_a_listing_shows_each_link_with_its_own_tracks_at_their_latest_versions(producer):

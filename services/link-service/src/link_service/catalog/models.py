@@ -3,7 +3,17 @@ with unknown fields refused, and the stored track, a frozen record."""
 
 from contracts.events import Role
 from contracts.ids import CATALOG_ID_PATTERN
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from link_service.catalog.paths import MAX_PATH, inside, normal_path
 
 Id = Field(pattern=CATALOG_ID_PATTERN)
 # Names shown on pages, in mails and in title indexes hold no control characters.
@@ -21,15 +31,8 @@ class FileIn(_Strict):
     file_id: str = Id
     name: str = Text
     role: Role
-    dropbox_path: str = Field(min_length=2, max_length=4096, pattern=r"^/")
+    dropbox_path: str = Field(min_length=2, max_length=MAX_PATH, pattern=r"^/")
     size: int = Field(ge=0, le=2**50)
-
-    @field_validator("dropbox_path")
-    @classmethod
-    def _no_parent_segments(cls, path: str) -> str:
-        if any(part in ("", ".", "..") for part in path[1:].split("/")):
-            raise ValueError("dropbox_path must not contain empty, '.' or '..' segments")
-        return path
 
 
 class CollaboratorIn(_Strict):
@@ -41,20 +44,20 @@ class CollaboratorIn(_Strict):
     user_id: str | None = Field(default=None, pattern=CATALOG_ID_PATTERN)
 
 
-class TrackIn(_Strict):
-    """A track as the dashboard sends it (PUT /v1/catalog/tracks/{track_id})."""
+class _TrackFields(_Strict):
+    """What a track holds, as sent and as stored."""
 
     title: str = Text
     artist: str = Text
     bucket: str | None = Field(default=None, min_length=1, max_length=200, pattern=PRINTABLE)
     group_id: str | None = Field(default=None, pattern=CATALOG_ID_PATTERN)
     version: int = Field(default=1, ge=1, le=100_000)
-    dropbox_folder: str = Field(min_length=2, max_length=4096, pattern=r"^/")
+    dropbox_folder: str = Field(min_length=2, max_length=MAX_PATH, pattern=r"^/")
     files: list[FileIn] = Field(min_length=1, max_length=100)
     collaborators: list[CollaboratorIn] = Field(default_factory=list, max_length=50)
 
     @model_validator(mode="after")
-    def _ids_unique(self) -> "TrackIn":
+    def _ids_unique(self) -> "_TrackFields":
         for label, ids in (
             ("file_id", [f.file_id for f in self.files]),
             ("collaborator_id", [c.collaborator_id for c in self.collaborators]),
@@ -64,7 +67,30 @@ class TrackIn(_Strict):
         return self
 
 
-class Track(TrackIn):
+class TrackIn(_TrackFields):
+    """A track as the dashboard sends it (PUT /v1/catalog/tracks/{track_id}). Its
+    `dropbox_folder` and each `dropbox_path` are absolute and normal (no empty, `.` or `..`
+    segment, no control character, no trailing `/`), and every file lies inside the folder,
+    compared case-insensitively as Dropbox does; else 422 naming the field."""
+
+    @field_validator("dropbox_folder")
+    @classmethod
+    def _normal_folder(cls, folder: str) -> str:
+        return normal_path(folder, "dropbox_folder")
+
+    @field_validator("files")
+    @classmethod
+    def _inside_the_folder(cls, files: list[FileIn], info: ValidationInfo) -> list[FileIn]:
+        folder = info.data.get("dropbox_folder")  # absent when it was itself refused
+        for n, file in enumerate(files):
+            normal_path(file.dropbox_path, f"files[{n}].dropbox_path")
+            if folder and not inside(file.dropbox_path, folder):
+                raise ValueError(f"files[{n}].dropbox_path must lie inside the dropbox_folder")
+        return files
+
+
+# Not a TrackIn: a track stored before paths were confined still loads as it was stored.
+class Track(_TrackFields):
     """A stored track, as the catalog API answers it."""
 
     track_id: str

@@ -1,0 +1,27 @@
+"""Dropbox paths as the catalog accepts them (DESIGN §4): absolute, normal (no empty, `.`
+or `..` segment, no control character, no trailing slash) and compared as Dropbox compares
+them, case-insensitively (its `path_lower`), so that a file lies inside its track's folder
+however either is spelt."""
+
+import re
+
+MAX_PATH = 4096
+# C0 and C1 control characters and DEL: never part of a name a producer chose.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def normal_path(path: str, field: str) -> str:
+    """`path` when it is an absolute, normal Dropbox path; else ValueError naming `field`."""
+    if not path.startswith("/"):
+        raise ValueError(f"{field} must be an absolute Dropbox path starting with '/'")
+    if _CONTROL.search(path):
+        raise ValueError(f"{field} must not contain control characters")
+    if path == "/" or any(part in ("", ".", "..") for part in path[1:].split("/")):
+        raise ValueError(f"{field} must not be '/' nor hold empty, '.' or '..' segments")
+    return path
+
+
+def inside(path: str, folder: str) -> bool:
+    """Whether normal `path` names something within normal `folder` (not the folder itself),
+    compared case-insensitively as Dropbox does."""
+    return path.lower().startswith(folder.lower() + "/")
