@@ -25,6 +25,9 @@ EMULATOR_ACCESS_TOKEN_TTL_S = 3  # short, so that every test exercises token ref
 # Every test prefix provisions all topics; two partitions each keep a whole run's topics
 # small on one local broker and still let two consumers split the work.
 os.environ.setdefault("KAFKA_TOPIC_PARTITIONS", "2")
+# Settings built in-process, and the services the tests start, run in development mode,
+# which is only on when asked for (service_kit.settings).
+os.environ.setdefault("APP_ENV", "development")
 # With CLUSTER=1 (make test-cluster) every service the tests start is a cluster client.
 os.environ.update({k: v for k, v in cluster_env().items() if k not in os.environ})
 

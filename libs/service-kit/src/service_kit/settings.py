@@ -7,7 +7,8 @@ from contracts.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_MAX_TTL_S, 
 from pydantic import Field, RedisDsn, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Development defaults; refused in production and whenever a service listens beyond loopback.
+# Development defaults; refused outside development mode, which is only on with
+# APP_ENV=development and every listener on loopback (README, Configuration).
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 DEV_INTERNAL_TOKEN = "dev-only-internal-token-change-me-0123456789"
 MIN_SECRET_LENGTH = 32
@@ -20,16 +21,20 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service_name: ClassVar[str]
-    # Secrets with a development default, by variable: refused in production, or when the
-    # service listens on anything but loopback, unless set to something else of at least
-    # MIN_SECRET_LENGTH characters.
+    # Secrets with a development default, by variable: refused outside development mode
+    # unless set to something else of at least MIN_SECRET_LENGTH characters.
     development_secrets: ClassVar[dict[str, str]] = {
         "AUTH_JWT_SECRET": DEV_JWT_SECRET,
         "INTERNAL_API_TOKEN": DEV_INTERNAL_TOKEN,
     }
 
-    app_env: Literal["development", "production"] = "development"
+    # Unset is production: development mode is only ever asked for (devstack and the tests
+    # set APP_ENV=development).
+    app_env: Literal["development", "production"] = "production"
     http_host: str = "127.0.0.1"
+    # The settings naming an address the service listens on: HTTP_HOST, and the gateway's
+    # admin listener (GATEWAY_ADMIN_HOST) where a service has one.
+    listener_fields: ClassVar[tuple[str, ...]] = ("http_host", "admin_host")
     port: int
     kafka_bootstrap_servers: str = "localhost:9092"
     redis_url: RedisDsn = RedisDsn("redis://localhost:6379/0")
@@ -59,9 +64,32 @@ class ServiceSettings(BaseSettings):
     topic_prefix: str = ""
     key_prefix: str = ""
 
+    @property
+    def listen_hosts(self) -> dict[str, str]:
+        """Every address the service listens on, by environment variable."""
+        hosts = {}
+        for field in self.listener_fields:
+            if field in type(self).model_fields:
+                alias = type(self).model_fields[field].validation_alias
+                hosts[str(alias or field.upper())] = str(getattr(self, field))
+        return hosts
+
+    @property
+    def development(self) -> bool:
+        """Development mode, what every development-only feature asks: APP_ENV=development
+        set, and every listener on loopback (else the settings were refused)."""
+        return self.app_env == "development" and set(self.listen_hosts.values()) <= LOOPBACK
+
     @model_validator(mode="after")
-    def _refuse_development_secrets_when_exposed(self) -> "ServiceSettings":
-        if self.app_env != "production" and self.http_host in LOOPBACK:
+    def _refuse_development_when_exposed(self) -> "ServiceSettings":
+        exposed = {k: v for k, v in self.listen_hosts.items() if v not in LOOPBACK}
+        if self.app_env == "development" and exposed:
+            listeners = ", ".join(f"{k}={v}" for k, v in exposed.items())
+            raise ValueError(
+                f"APP_ENV=development needs every listener on loopback, not {listeners}: "
+                "set APP_ENV=production (and real secrets) to listen beyond loopback"
+            )
+        if self.development:
             return self
         for name, dev_value in self.development_secrets.items():
             if name == "AUTH_JWT_SECRET" and self.auth_jwt_public_key:
@@ -70,8 +98,8 @@ class ServiceSettings(BaseSettings):
             if value == dev_value or len(value) < MIN_SECRET_LENGTH:
                 raise ValueError(
                     f"{name} must be set to a secret of at least {MIN_SECRET_LENGTH} "
-                    f"characters when APP_ENV=production or HTTP_HOST is not loopback "
-                    f"(here {self.app_env}, {self.http_host})"
+                    f"characters outside development mode (APP_ENV is {self.app_env}; "
+                    "development mode needs APP_ENV=development and loopback listeners)"
                 )
         return self
 

@@ -97,8 +97,10 @@ async def client_of(service: ServiceProcess | None = None) -> AsyncIterator[http
 
 
 def infra_env(kafka_bootstrap: str, redis_url: str, prefix: str) -> dict[str, str]:
-    """A service's environment in a test: real Kafka and Redis, one prefix for topics and keys."""
+    """A service's environment in a test: development mode, real Kafka and Redis, one prefix
+    for topics and keys."""
     return {
+        "APP_ENV": "development",
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "REDIS_URL": redis_url,
         "TOPIC_PREFIX": prefix,

@@ -14,12 +14,45 @@ class DemoSettings(ServiceSettings):
     port: int = Field(8123, validation_alias="DEMO_SERVICE_PORT")
 
 
-def test_development_defaults_work_without_any_environment(monkeypatch: pytest.MonkeyPatch):
-    for name in ("APP_ENV", "AUTH_JWT_SECRET", "INTERNAL_API_TOKEN", "DEMO_SERVICE_PORT"):
+class AdminSettings(DemoSettings):
+    """A service with a second listener, as the gateway's admin port."""
+
+    admin_host: str = "127.0.0.1"
+
+
+def test_development_defaults_work_with_app_env_development(monkeypatch: pytest.MonkeyPatch):
+    for name in ("AUTH_JWT_SECRET", "INTERNAL_API_TOKEN", "DEMO_SERVICE_PORT"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("APP_ENV", "development")
     settings = DemoSettings()
     assert settings.port == 8123
     assert settings.auth_jwt_secret.get_secret_value() == DEV_JWT_SECRET
+    assert settings.development
+
+
+def test_without_app_env_a_service_is_in_production(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("APP_ENV", raising=False)
+    with pytest.raises(ValidationError, match="AUTH_JWT_SECRET must be set"):
+        DemoSettings()
+    settings = DemoSettings(auth_jwt_secret=STRONG, internal_api_token=STRONG)
+    assert (settings.app_env, settings.development) == ("production", False)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.7", "::"])
+def test_without_app_env_strong_secrets_off_loopback_are_production(
+    monkeypatch: pytest.MonkeyPatch, host: str
+):
+    monkeypatch.delenv("APP_ENV", raising=False)
+    settings = DemoSettings(http_host=host, auth_jwt_secret=STRONG, internal_api_token=STRONG)
+    assert (settings.app_env, settings.development) == ("production", False)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.7", "::"])
+@pytest.mark.parametrize("listener", ["http_host", "admin_host"])
+def test_development_mode_off_loopback_is_refused(listener: str, host: str):
+    strong = {"auth_jwt_secret": STRONG, "internal_api_token": STRONG}
+    with pytest.raises(ValidationError, match="APP_ENV=development"):
+        AdminSettings(app_env="development", **{listener: host}, **strong)
 
 
 def test_environment_wins_over_defaults(monkeypatch: pytest.MonkeyPatch):
@@ -45,16 +78,17 @@ def test_production_accepts_real_secrets():
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.7", "::"])
-def test_development_secrets_are_refused_off_loopback_even_in_development(host: str):
-    with pytest.raises(ValidationError, match="HTTP_HOST is not loopback"):
-        DemoSettings(http_host=host)
-    exposed = DemoSettings(http_host=host, auth_jwt_secret=STRONG, internal_api_token=STRONG)
-    assert exposed.app_env == "development"
+@pytest.mark.parametrize("listener", ["http_host", "admin_host"])
+def test_development_secrets_are_refused_off_loopback(listener: str, host: str):
+    with pytest.raises(ValidationError, match="AUTH_JWT_SECRET must be set"):
+        AdminSettings(app_env="production", **{listener: host}, internal_api_token=STRONG)
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost"])
-def test_development_secrets_are_fine_on_loopback(host: str):
-    assert DemoSettings(http_host=host).auth_jwt_secret.get_secret_value() == DEV_JWT_SECRET
+def test_development_secrets_are_fine_on_loopback_in_development(host: str):
+    settings = AdminSettings(app_env="development", http_host=host, admin_host=host)
+    assert settings.auth_jwt_secret.get_secret_value() == DEV_JWT_SECRET
+    assert settings.development
 
 
 def test_with_a_public_key_no_jwt_secret_is_needed_or_used():
@@ -72,7 +106,7 @@ def test_with_a_public_key_no_jwt_secret_is_needed_or_used():
 
 def test_the_token_policy_follows_the_settings():
     policy = DemoSettings(
-        auth_jwt_issuer="pd", auth_jwt_audience="sl", auth_jwt_max_ttl_s=600
+        app_env="development", auth_jwt_issuer="pd", auth_jwt_audience="sl", auth_jwt_max_ttl_s=600
     ).token_policy
     assert (policy.key, policy.issuer, policy.audience, policy.max_ttl_s) == (
         DEV_JWT_SECRET,

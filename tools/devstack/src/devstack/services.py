@@ -69,7 +69,12 @@ def cluster_env() -> dict[str, str]:
 
 def service_env(caller: Mapping[str, str], kafka_bootstrap: str, redis_url: str) -> dict[str, str]:
     """The services' environment: devstack's defaults, overridden by whatever the caller set."""
-    defaults = {"KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "REDIS_URL": redis_url}
+    # Development mode is only on when asked for (service_kit.settings): devstack asks.
+    defaults = {
+        "APP_ENV": "development",
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "REDIS_URL": redis_url,
+    }
     defaults.update(cluster_env())
     defaults.update({s.port_env: str(s.default_port) for s in SERVICES})
     emulator_ca = str(cache_dir() / "dropbox-emulator" / "ca.pem")

@@ -22,6 +22,13 @@ def test_services_get_the_infrastructure_addresses_and_every_port():
     assert env["ANALYTICS_SERVICE_PORT"] == "8004"
 
 
+def test_devstack_asks_for_development_mode_unless_the_caller_chose():
+    # Unset, a service is in production (service_kit.settings) and refuses the dev secrets.
+    assert services.service_env({}, "k:1", "redis://r")["APP_ENV"] == "development"
+    chosen = services.service_env({"APP_ENV": "production"}, "k:1", "redis://r")
+    assert chosen["APP_ENV"] == "production"
+
+
 def test_values_set_by_the_caller_win_over_defaults():
     caller = {"REDIS_URL": "redis://other:6380/1", "GATEWAY_PORT": "9000", "AUTH_JWT_SECRET": "s"}
 
