@@ -3,7 +3,8 @@
 The SDK provider is installed globally, so FastAPI's instrumentation, FastStream's Kafka
 middleware and messaging.tracing all record into it; calls one service makes to another
 with httpx carry the trace on. Without OTEL_EXPORTER_OTLP_ENDPOINT
-nothing is installed and every span is a no-op.
+nothing is installed and every span is a no-op. Every span is scrubbed on its way out
+(service_kit.span_scrubbing): route templates and hosts, no token, path or query.
 """
 
 from fastapi import FastAPI
@@ -13,9 +14,10 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 from service_kit.settings import ServiceSettings
+from service_kit.span_scrubbing import ScrubbingExporter
 
 # Probes and scrapes would fill every trace store with noise.
 UNTRACED_PATHS = "health/live,health/ready,metrics"
@@ -26,11 +28,17 @@ def start_tracing(settings: ServiceSettings) -> TracerProvider | None:
     endpoint = settings.otel_exporter_otlp_endpoint
     if not endpoint:
         return None
-    provider = TracerProvider(resource=Resource.create({"service.name": settings.service_name}))
     exporter = OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")
-    provider.add_span_processor(BatchSpanProcessor(exporter))
+    provider = tracer_provider(settings.service_name, exporter)
     trace.set_tracer_provider(provider)
     HTTPXClientInstrumentor().instrument(tracer_provider=provider)
+    return provider
+
+
+def tracer_provider(service_name: str, exporter: SpanExporter) -> TracerProvider:
+    """A provider batching every span, scrubbed, to `exporter`."""
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    provider.add_span_processor(BatchSpanProcessor(ScrubbingExporter(exporter)))
     return provider
 
 
