@@ -16,6 +16,7 @@ from link_service.collaborators.store import CollabStore
 from link_service.connections.service import Connections
 from link_service.connections.store import ConnectionStore
 from link_service.context import LinkContext
+from link_service.links.budget import LinkBudget
 from link_service.links.service import Links
 from link_service.links.store import LinkStore
 from link_service.settings import Settings
@@ -35,7 +36,13 @@ def link_context(runtime: Runtime, settings: Settings, clock: Clock) -> LinkCont
         Catalog(catalog_store),
         connections,
         Links(
-            catalog_store, connections, link_store, runtime.outbox, settings.public_base_url, clock
+            catalog_store,
+            connections,
+            link_store,
+            runtime.outbox,
+            settings.public_base_url,
+            clock,
+            LinkBudget(runtime.redis, prefix, settings.links_per_hour),
         ),
         Collaborators(catalog_store, connections, collab_store, budget, clock),
     )

@@ -17,6 +17,8 @@ class Settings(ServiceSettings):
     # What one producer may start (each invitation is a Dropbox grant and a mail).
     share_jobs_per_hour: int = Field(120, ge=1)
     share_invitations_per_day: int = Field(2000, ge=1)
+    # Share links one producer may create an hour (links/budget.py).
+    links_per_hour: int = Field(600, ge=1)
 
     @classmethod
     def required_in_production(cls) -> set[str]:

@@ -21,11 +21,11 @@ LinkId = Annotated[str, Path(pattern=LINK_ID_PATTERN)]
     "",
     response_model=LinkPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409),
+    responses=problem_responses(409, 429),
 )
 async def create_link(request: LinkCreate, owner: CurrentOwner, context: LinkDep) -> LinkPublic:
     """Share tracks under a new unguessable URL (409 dropbox_not_connected, 422
-    invalid_selection)."""
+    invalid_selection, 429 link_budget_spent past LINKS_PER_HOUR)."""
     return await context.links.create(owner.user_id, request)
 
 

@@ -6,6 +6,7 @@ from service_kit.problems import Problem, ProblemFor
 from link_service.collaborators.budget import OverBudget
 from link_service.collaborators.service import Conflict, NoCollaborators, UnknownTracks
 from link_service.connections.service import NotConnected
+from link_service.links.budget import LinkBudgetSpent
 from link_service.links.domain import SelectionError
 
 _WAIT_FOR = {
@@ -36,6 +37,13 @@ def _over_budget(error: OverBudget) -> Problem:
     )
 
 
+def _link_budget_spent(error: LinkBudgetSpent) -> Problem:
+    detail = f"You have created many links lately; try again in {error.retry_after} seconds."
+    return Problem(
+        429, "link_budget_spent", "Too many new links", detail, retry_after=error.retry_after
+    )
+
+
 def _invalid_selection(error: SelectionError) -> Problem:
     return Problem(422, "invalid_selection", "The selection cannot be shared", _sentence(error))
 
@@ -53,6 +61,7 @@ PROBLEMS: dict[type[Exception], ProblemFor] = {
     NotConnected: _not_connected,
     Conflict: _conflict,
     OverBudget: _over_budget,
+    LinkBudgetSpent: _link_budget_spent,
     SelectionError: _invalid_selection,
     NoCollaborators: _no_collaborators,
     UnknownTracks: _unknown_tracks,

@@ -15,6 +15,7 @@ from service_kit.pagination import Position, first
 from link_service.catalog.models import Track
 from link_service.catalog.store import CatalogStore
 from link_service.connections.service import Connections
+from link_service.links.budget import LinkBudget
 from link_service.links.domain import (
     SelectionError,
     link_id_of,
@@ -38,6 +39,7 @@ class Links:
         outbox: Outbox,
         public_base_url: str,
         clock: Clock,
+        budget: LinkBudget,
     ) -> None:
         self.catalog = catalog
         self.connections = connections
@@ -45,6 +47,7 @@ class Links:
         self.store = store
         self.outbox = outbox
         self.public_base_url = public_base_url.rstrip("/")
+        self.budget = budget
 
     async def create(self, owner_id: str, request: LinkCreate) -> LinkPublic:
         """Resolve the selection, store the link and stage share.created, in one transaction;
@@ -58,6 +61,7 @@ class Links:
         current = [latest or t for latest, t in zip(now_tracks, chosen, strict=True)]
         if bare := [t.track_id for t in current if not shared_files(t, request.include)]:
             raise SelectionError(f"no included files on tracks: {', '.join(bare)}")
+        await self.budget.spend(owner_id)  # the request is valid: only storing is left
         token, now = new_token(TOKEN_BYTES), self.clock()
         days = request.expires_in_days
         link = LinkRecord(
