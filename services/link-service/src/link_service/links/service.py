@@ -1,6 +1,6 @@
 """Creating, reading, listing and revoking share links (DESIGN §5)."""
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from contracts.clock import Clock
@@ -120,19 +120,13 @@ class Links:
     async def page(
         self, owner_id: str, status: str | None, limit: int, after: Position | None
     ) -> tuple[list[LinkRecord], str | None]:
-        """Up to `limit` of the owner's links with that status, newest first, and a cursor."""
-        now = self.clock()
-        found: dict[str, LinkRecord] = {}
-
-        async def matching() -> AsyncIterator[Position]:
-            async for position in self.store.newest_first(owner_id, after):
-                link = await self.store.get(position[1])
-                if link and (status is None or link.status(now) == status):
-                    found[position[1]] = link
-                    yield position
-
-        positions, cursor = await first(matching(), limit)
-        return [found[link_id] for _, link_id in positions], cursor
+        """Up to `limit` of the owner's links with that status, newest first, and a cursor;
+        a status is paged from its index (links/status_index.py), reading only the page."""
+        if status is not None:
+            await self.store.prepare_statuses(owner_id, self.clock())
+        positions, cursor = await first(self.store.newest_first(owner_id, after, status), limit)
+        links = [await self.store.get(link_id) for _, link_id in positions]
+        return [link for link in links if link is not None], cursor
 
     async def public(self, links: list[LinkRecord]) -> list[LinkPublic]:
         """Links of one owner as the owner sees them, their tracks resolved to their latest

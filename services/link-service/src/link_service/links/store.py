@@ -1,11 +1,13 @@
 """Share links in Redis. A link's record and its owner-index entry carry the outbox tag of
 the link, so a link, its index entry and its event commit together; listing merges the
-owner's index of every outbox shard (docs/decisions/0001-outbox.md).
+owner's index of every outbox shard (docs/decisions/0001-outbox.md); listing by status
+pages the owner's status indexes instead (status_index.py).
 """
 
 import heapq
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from messaging.outbox import Outbox
 from redis.asyncio import Redis
@@ -13,6 +15,7 @@ from redis.asyncio.client import Pipeline
 from service_kit.pagination import Position, newest_first
 
 from link_service.links.models import LinkRecord
+from link_service.links.status_index import StatusIndex
 
 
 class LinkStore:
@@ -22,6 +25,7 @@ class LinkStore:
         self.redis = redis
         self.outbox = outbox
         self.prefix = prefix
+        self.statuses = StatusIndex(redis, prefix)
 
     def record_key(self, link_id: str) -> str:
         """Where link `link_id` lives."""
@@ -36,18 +40,42 @@ class LinkStore:
         return LinkRecord.model_validate_json(value) if value else None
 
     def save(self, pipe: Pipeline, link: LinkRecord, created_ms: int | None = None) -> None:
-        """Queue the record, and its owner-index entry when it is new."""
+        """Queue the record, and its owner-index entries: when it is new, in all and active;
+        when it is revoked, moved to revoked."""
         pipe.set(self.record_key(link.id), link.model_dump_json())
+        tag = self.outbox.tag(link.id)
         if created_ms is not None:
-            tag = self.outbox.tag(link.id)
-            pipe.zadd(self._index_key(tag, link.owner_id), {link.id: created_ms})
+            all_key = self._index_key(tag, link.owner_id)
+            pipe.zadd(all_key, {link.id: created_ms})
+            self.statuses.created(pipe, tag, link, all_key)
+        elif link.revoked_at is not None:
+            self.statuses.revoked(pipe, tag, link)
 
-    def newest_first(self, owner_id: str, after: Position | None) -> AsyncIterator[Position]:
-        """The owner's (created_ms, link_id) after the cursor, newest first, over all shards."""
-        shards = [
-            newest_first(self.redis, self._index_key(self.outbox.shard_tag(s), owner_id), after)
-            for s in range(self.outbox.shards)
-        ]
+    async def prepare_statuses(self, owner_id: str, now: datetime) -> None:
+        """Bring the owner's status indexes to `now`: links stored before they existed
+        indexed (once per shard), links expired by now moved to expired."""
+        for shard in range(self.outbox.shards):
+            tag = self.outbox.shard_tag(shard)
+            all_key = self._index_key(tag, owner_id)
+            if not await self.statuses.indexed(tag, owner_id):
+                ids = [str(m) for m in await self.redis.zrange(all_key, 0, -1)]
+                links = [link for link in [await self.get(i) for i in ids] if link]
+                keyed = [(link, self.record_key(link.id)) for link in links]
+                await self.statuses.backfill(tag, owner_id, keyed)
+            await self.statuses.settle(tag, owner_id, all_key, now)
+
+    def newest_first(
+        self, owner_id: str, after: Position | None, status: str | None = None
+    ) -> AsyncIterator[Position]:
+        """The owner's (created_ms, link_id) after the cursor, newest first, over all shards;
+        of one status (after `prepare_statuses`) when given."""
+        shards = []
+        for shard in range(self.outbox.shards):
+            tag = self.outbox.shard_tag(shard)
+            key = self._index_key(tag, owner_id)
+            if status is not None:
+                key = self.statuses.key(tag, owner_id, status)
+            shards.append(newest_first(self.redis, key, after))
         return _merge_descending(shards)
 
 
