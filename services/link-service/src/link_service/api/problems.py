@@ -4,7 +4,12 @@ route."""
 from service_kit.problems import Problem, ProblemFor
 
 from link_service.collaborators.budget import OverBudget
-from link_service.collaborators.service import Conflict, NoCollaborators, UnknownTracks
+from link_service.collaborators.service import (
+    Conflict,
+    NoCollaborators,
+    UnconfinedTracks,
+    UnknownTracks,
+)
 from link_service.connections.service import NotConnected
 from link_service.links.budget import LinkBudgetSpent
 from link_service.links.domain import SelectionError
@@ -57,6 +62,11 @@ def _unknown_tracks(error: UnknownTracks) -> Problem:
     return Problem(422, "unknown_tracks", "Tracks not in your catalog", _sentence(error))
 
 
+def _unconfined_tracks(error: UnconfinedTracks) -> Problem:
+    detail = f"{_sentence(error)[:-1]}; put these tracks again with every file inside it."
+    return Problem(422, "track_paths_outside_folder", "Files outside the track's folder", detail)
+
+
 PROBLEMS: dict[type[Exception], ProblemFor] = {
     NotConnected: _not_connected,
     Conflict: _conflict,
@@ -65,4 +75,5 @@ PROBLEMS: dict[type[Exception], ProblemFor] = {
     SelectionError: _invalid_selection,
     NoCollaborators: _no_collaborators,
     UnknownTracks: _unknown_tracks,
+    UnconfinedTracks: _unconfined_tracks,
 }

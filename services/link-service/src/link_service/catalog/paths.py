@@ -21,6 +21,16 @@ def normal_path(path: str, field: str) -> str:
     return path
 
 
+def confined(folder: str, paths: list[str]) -> bool:
+    """Whether `folder` and every one of `paths` are normal, each path inside `folder`: a
+    track stored before the catalog checked paths may not be."""
+    try:
+        normal_path(folder, "dropbox_folder")
+        return all(inside(normal_path(p, "dropbox_path"), folder) for p in paths)
+    except ValueError:
+        return False
+
+
 def inside(path: str, folder: str) -> bool:
     """Whether normal `path` names something within normal `folder` (not the folder itself),
     compared case-insensitively as Dropbox does."""
