@@ -4,6 +4,8 @@ them, case-insensitively (its `path_lower`), so that a file lies inside its trac
 however either is spelt."""
 
 import re
+from collections.abc import Sequence
+from typing import Protocol
 
 MAX_PATH = 4096
 # C0 and C1 control characters and DEL: never part of a name a producer chose.
@@ -21,7 +23,7 @@ def normal_path(path: str, field: str) -> str:
     return path
 
 
-def confined(folder: str, paths: list[str]) -> bool:
+def confined(folder: str, paths: Sequence[str]) -> bool:
     """Whether `folder` and every one of `paths` are normal, each path inside `folder`: a
     track stored before the catalog checked paths may not be."""
     try:
@@ -35,3 +37,21 @@ def inside(path: str, folder: str) -> bool:
     """Whether normal `path` names something within normal `folder` (not the folder itself),
     compared case-insensitively as Dropbox does."""
     return path.lower().startswith(folder.lower() + "/")
+
+
+class _File(Protocol):
+    @property
+    def dropbox_path(self) -> str: ...
+
+
+class _Track(Protocol):
+    @property
+    def dropbox_folder(self) -> str: ...
+
+    @property
+    def files(self) -> Sequence[_File]: ...
+
+
+def track_confined(track: _Track) -> bool:
+    """`confined` for a track's folder and files."""
+    return confined(track.dropbox_folder, [f.dropbox_path for f in track.files])

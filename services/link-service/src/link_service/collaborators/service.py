@@ -25,7 +25,7 @@ from messaging.transactions import Write, watched_transaction
 from redis.asyncio.client import Pipeline
 
 from link_service.catalog.models import Track
-from link_service.catalog.paths import confined
+from link_service.catalog.paths import track_confined
 from link_service.catalog.store import CatalogStore
 from link_service.collaborators import domain
 from link_service.collaborators.budget import ShareBudget
@@ -93,7 +93,7 @@ class Collaborators:
         if unknown := [t for t in ids if t not in found]:
             raise UnknownTracks(f"unknown tracks: {', '.join(unknown)}")
         tracks = [found[t] for t in ids]
-        if outside := [t.track_id for t in tracks if not _confined(t)]:
+        if outside := [t.track_id for t in tracks if not track_confined(t)]:
             raise UnconfinedTracks(f"paths outside their dropbox_folder: {', '.join(outside)}")
         await self.budget.spend(owner_id, sum(len(t.collaborators) for t in tracks))
         started: list[JobHeader] = []
@@ -219,10 +219,6 @@ class Collaborators:
             watch=[self.store.status_key(event.owner_id, event.track_id)],
             plan=plan,
         )
-
-
-def _confined(track: Track) -> bool:
-    return confined(track.dropbox_folder, [f.dropbox_path for f in track.files])
 
 
 def _nothing(pipe: Pipeline) -> None:

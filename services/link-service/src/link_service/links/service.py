@@ -13,6 +13,7 @@ from redis.asyncio.client import Pipeline
 from service_kit.pagination import Position, first
 
 from link_service.catalog.models import Track
+from link_service.catalog.paths import track_confined
 from link_service.catalog.store import CatalogStore
 from link_service.connections.service import Connections
 from link_service.links.budget import LinkBudget
@@ -61,6 +62,8 @@ class Links:
         current = [latest or t for latest, t in zip(now_tracks, chosen, strict=True)]
         if bare := [t.track_id for t in current if not shared_files(t, request.include)]:
             raise SelectionError(f"no included files on tracks: {', '.join(bare)}")
+        if outside := [t.track_id for t in current if not track_confined(t)]:
+            raise SelectionError(f"tracks with files outside their folder: {', '.join(outside)}")
         await self.budget.spend(owner_id)  # the request is valid: only storing is left
         token, now = new_token(TOKEN_BYTES), self.clock()
         days = request.expires_in_days
