@@ -56,6 +56,9 @@ class Collector:
                             "trace_id": span.trace_id.hex(),
                             "span_id": span.span_id.hex(),
                             "parent_id": span.parent_span_id.hex(),
+                            "texts": [span.name]
+                            + [str(a.value) for a in span.attributes]
+                            + [str(a.value) for e in span.events for a in e.attributes],
                         }
                     )
 
@@ -159,3 +162,11 @@ async def test_one_trace_runs_from_a_share_page_view_to_the_analytics_consumer(
         ("gateway", f"{module_prefix}{topics.SHARE_VIEWED} create"),
         ("gateway", "GET /s/{token}"),
     ]
+    # What reached the collector names routes and hosts, never the token or the visitor.
+    leaks = [
+        (s["service"], s["name"], text)
+        for s in collector.spans
+        for text in s["texts"]
+        if link["token"] in text or "198.51.100.7" in text
+    ]
+    assert not leaks, leaks
