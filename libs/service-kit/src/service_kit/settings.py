@@ -4,7 +4,7 @@ from functools import cached_property
 from typing import ClassVar, Literal
 
 from contracts.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_MAX_TTL_S, TokenPolicy
-from pydantic import Field, RedisDsn, SecretStr, model_validator
+from pydantic import Field, RedisDsn, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development defaults; refused outside development mode, which is only on with
@@ -79,6 +79,20 @@ class ServiceSettings(BaseSettings):
         """Development mode, what every development-only feature asks: APP_ENV=development
         set, and every listener on loopback (else the settings were refused)."""
         return self.app_env == "development" and set(self.listen_hosts.values()) <= LOOPBACK
+
+    @field_validator("auth_jwt_public_key")
+    @classmethod
+    def _public_key_is_a_public_key(cls, value: str | None) -> str | None:
+        # Anything else would be taken for an HS256 secret, and skip the secret's checks.
+        if value is None:
+            return None
+        try:
+            symmetric = TokenPolicy(key=value).algorithms == ["HS256"]
+        except ValueError:  # a PEM that does not load
+            symmetric = True
+        if symmetric:
+            raise ValueError("AUTH_JWT_PUBLIC_KEY must be a PEM Ed25519 or RSA public key")
+        return value
 
     @model_validator(mode="after")
     def _refuse_development_when_exposed(self) -> "ServiceSettings":

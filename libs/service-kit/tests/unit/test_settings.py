@@ -104,6 +104,13 @@ def test_with_a_public_key_no_jwt_secret_is_needed_or_used():
     assert DEV_JWT_SECRET not in settings.token_policy.key
 
 
+@pytest.mark.parametrize("key", ["short", STRONG, "-----BEGIN PUBLIC KEY-----\nnot a key\n"])
+def test_a_public_key_that_is_no_public_key_is_refused(key: str):
+    # Taken for an HS256 secret, it would have skipped the secret's strength check.
+    with pytest.raises(ValidationError, match="AUTH_JWT_PUBLIC_KEY must be"):
+        DemoSettings(app_env="production", internal_api_token=STRONG, auth_jwt_public_key=key)
+
+
 def test_the_token_policy_follows_the_settings():
     policy = DemoSettings(
         app_env="development", auth_jwt_issuer="pd", auth_jwt_audience="sl", auth_jwt_max_ttl_s=600
