@@ -134,9 +134,11 @@ Network = IPv4Network | IPv6Network
 def client_address(request: Request, trusted_proxies: Sequence[Network]) -> str:
     """The client's address: the peer, unless the peer is a trusted proxy; then the
     right-most X-Forwarded-For hop no trusted proxy added (entries left of it are whatever
-    the client chose to send, so they are never believed)."""
+    the client chose to send, so they are never believed). Every X-Forwarded-For line
+    counts, in order: a proxy may append a line of its own after the client's."""
     hop = request.client.host if request.client else "unknown"
-    forwarded = [entry.strip() for entry in request.headers.get("x-forwarded-for", "").split(",")]
+    lines = ",".join(request.headers.getlist("x-forwarded-for"))
+    forwarded = [entry.strip() for entry in lines.split(",")]
     for reported in reversed([entry for entry in forwarded if entry]):
         if not _within(hop, trusted_proxies):
             return hop
