@@ -34,6 +34,17 @@ def preview_file(track: LinkTrack) -> LinkFile | None:
     return min(bounces, key=lambda f: ranked.index(f.format), default=None)
 
 
+# A preview URL's parameters as we write them: ASCII digits, and 32 hex digits (str.isdigit
+# and int() take other scripts' digits too, and compare_digest refuses non-ASCII text).
+_EXPIRY = re.compile(r"[0-9]{1,11}")
+_SIGNATURE = re.compile(r"[0-9a-f]{32}")
+
+
+def expiry_of(text: str) -> int | None:
+    """A preview URL's `exp`, when it is one we could have written."""
+    return int(text) if _EXPIRY.fullmatch(text) else None
+
+
 class Signer:
     """Signs and checks preview URLs with the gateway's preview secret."""
 
@@ -54,7 +65,7 @@ class Signer:
     ) -> bool:
         """Whether the signature is ours for this link, file and expiry, and not expired at
         `now`."""
-        if not 0 <= expires - now.timestamp() <= self.ttl_s:
+        if not _SIGNATURE.fullmatch(signature) or not 0 <= expires - now.timestamp() <= self.ttl_s:
             return False
         return hmac.compare_digest(self._sign(link_id, file_id, expires), signature)
 

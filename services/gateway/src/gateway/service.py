@@ -14,7 +14,7 @@ from service_kit.caching import Flights
 from service_kit.service_client import ServiceError
 
 from gateway.clients import DropboxService, LinkService, OwnerDisconnected
-from gateway.domain import MEDIA_TYPES, Signer, page_of, preview_file
+from gateway.domain import MEDIA_TYPES, Signer, expiry_of, page_of, preview_file
 from gateway.html import SharePages
 from gateway.store import Events, UnknownTokenLimit
 
@@ -125,8 +125,10 @@ class Shares:
         file = preview_file(found[0]) if found else None
         if file is None or file.file_id != file_id:
             raise Refusal(404, "not_in_link")
-        instant = int(expires) if expires.isdigit() and len(expires) < 12 else -1
-        if not self.signer.valid(link.id, file_id, instant, signature, self.clock()):
+        instant = expiry_of(expires)
+        if instant is None or not self.signer.valid(
+            link.id, file_id, instant, signature, self.clock()
+        ):
             raise Refusal(403, "preview_expired")
         url = await self.dropbox.temporary_link(link.owner_id, file.dropbox_path)
         media_type = MEDIA_TYPES[file.format]
