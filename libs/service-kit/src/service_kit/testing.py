@@ -105,6 +105,8 @@ def infra_env(kafka_bootstrap: str, redis_url: str, prefix: str) -> dict[str, st
         "REDIS_URL": redis_url,
         "TOPIC_PREFIX": prefix,
         "KEY_PREFIX": prefix,
+        # The gateway reads temporary links only on these hosts: the emulator's.
+        "DROPBOX_CONTENT_HOSTS": "localhost",
     }
 
 

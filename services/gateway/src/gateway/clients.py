@@ -4,6 +4,7 @@ links by token and dropbox-service's temporary links for the share pages (the in
 token), every service's public API for the console (the producer's JWT), and the bytes of
 a preview read from Dropbox."""
 
+import logging
 import re
 import ssl
 import time
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from service_kit.caching import Cached
 from service_kit.service_client import NotFound, Refused, ServiceClient, ServiceUnavailable
 
+from gateway.domain import is_temporary_link
 from gateway.settings import Settings
 
 # Lists the console reads whole (the catalog for the grid): the services' largest page, and
@@ -27,6 +29,7 @@ MOST_ITEMS = 2000
 RECHECK_S = 0.5
 _RANGE = re.compile(r"bytes=\d*-\d*")
 _PASSED_ON = ("content-length", "content-range")
+log = logging.getLogger(__name__)
 
 
 class OwnerDisconnected(Exception):
@@ -119,6 +122,7 @@ class DropboxService:
         self._links: Cached[tuple[str, str], str] = Cached(
             settings.link_cache_size, settings.temporary_link_cache_s
         )
+        self.content_hosts = settings.dropbox_content_host_names
         # With a look-alike's CA it trusts only that CA, whatever the environment's says.
         verify: ssl.SSLContext | bool = True
         if settings.dropbox_ca_file:
@@ -144,7 +148,11 @@ class DropboxService:
             if refused.code == "dropbox_not_connected":
                 raise OwnerDisconnected(owner_id) from refused
             raise
-        url: str = answer["url"]
+        url = answer.get("url") if isinstance(answer, dict) else None
+        if not isinstance(url, str) or not is_temporary_link(url, self.content_hosts):
+            # Never the URL itself: it may be anyone's, or a working link to a file.
+            log.warning("dropbox-service answered a temporary link off Dropbox's content hosts")
+            raise ServiceUnavailable("dropbox-service", "answered a link off the content hosts")
         return url
 
     async def relay(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 from typing import Any
+from urllib.parse import urlsplit
 
 from contracts.clock import unix_s
 from contracts.links import InternalLink, LinkFile, LinkTrack
@@ -72,6 +73,28 @@ class Signer:
     def _sign(self, link_id: str, file_id: str, expires: int) -> str:
         message = f"{link_id}\n{file_id}\n{expires}".encode()
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+# A host name as a browser and httpx read it alike: no backslash, space or other character
+# that one parser takes for the end of the host and another does not.
+HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+_URL_CHARACTERS = re.compile(r"[!-~]+")
+
+
+def is_temporary_link(url: str, hosts: Sequence[str]) -> bool:
+    """Whether `url` is an https URL without user info on one of `hosts` (`*.name`: any host
+    under name): a temporary link the gateway may read or send a visitor to."""
+    if not _URL_CHARACTERS.fullmatch(url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is no number raises)
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    if parts.scheme != "https" or "@" in parts.netloc or not HOST_NAME.fullmatch(host):
+        return False
+    return any(host == h or (h.startswith("*.") and host.endswith(h[1:])) for h in hosts)
 
 
 def human_size(size: int) -> str:

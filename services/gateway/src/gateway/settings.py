@@ -7,6 +7,8 @@ from typing import ClassVar
 from pydantic import Field, SecretStr, field_validator
 from service_kit.settings import ServiceSettings
 
+from gateway.domain import HOST_NAME
+
 DEV_VISITOR_SALT = "dev-only-visitor-salt-change-me-0123456789"
 DEV_PREVIEW_SECRET = "dev-only-preview-secret-change-me-0123456789"
 DEV_CONSOLE_SECRET = "dev-only-console-secret-change-me-0123456789"
@@ -47,6 +49,9 @@ class Settings(ServiceSettings):
     preview_ttl_s: int = Field(900, ge=60, le=900)
     # CA bundle of a Dropbox look-alike (the emulator) whose temporary links previews read.
     dropbox_ca_file: Path | None = None
+    # The hosts temporary links may be on (`*.name`: any host under name), comma-separated:
+    # Dropbox's content hosts; a development or test stack names its emulator's instead.
+    dropbox_content_hosts: str = "dl.dropboxusercontent.com,*.dl.dropboxusercontent.com"
     # The proxies whose X-Forwarded-For is believed, comma-separated addresses or networks
     # (e.g. "10.0.0.0/8,127.0.0.1"); empty, the peer's address is the client's.
     trusted_proxies: str = ""
@@ -78,6 +83,20 @@ class Settings(ServiceSettings):
     def _proxies_are_addresses(cls, value: str) -> str:
         for entry in filter(None, (e.strip() for e in value.split(","))):
             ip_network(entry, strict=False)  # ValueError names the bad entry
+        return value
+
+    @property
+    def dropbox_content_host_names(self) -> tuple[str, ...]:
+        """`DROPBOX_CONTENT_HOSTS`, parsed."""
+        entries = (entry.strip().lower() for entry in self.dropbox_content_hosts.split(","))
+        return tuple(entry for entry in entries if entry)
+
+    @field_validator("dropbox_content_hosts")
+    @classmethod
+    def _content_hosts_are_host_names(cls, value: str) -> str:
+        for entry in filter(None, (e.strip().lower() for e in value.split(","))):
+            if not HOST_NAME.fullmatch(entry.removeprefix("*.")):
+                raise ValueError(f"DROPBOX_CONTENT_HOSTS: {entry!r} is no host name")
         return value
 
     @classmethod

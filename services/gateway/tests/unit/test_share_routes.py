@@ -12,6 +12,7 @@ from contracts.clock import utc_now
 from contracts.links import InternalLink, LinkFile, LinkTrack
 from gateway.app import create_app
 from gateway.context import GatewayContext
+from gateway.domain import is_temporary_link
 from gateway.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -127,3 +128,51 @@ async def test_a_preview_parameter_not_ours_is_403_with_the_share_headers(
     assert answer.status_code == 403
     assert_share_headers(answer)
     assert gateway.doubles.fetched == []
+
+
+OFF_DROPBOX = [
+    "http://evil.example/",
+    "https://evil.example/",
+    "http://uc0a1b2c.dl.dropboxusercontent.com/cd/0/get/abc/file",  # Dropbox's, not https
+    "https://dl.dropboxusercontent.com.evil.example/x",
+    "https://evil.example#.dl.dropboxusercontent.com",
+    "https://user@evil.example/?.dl.dropboxusercontent.com",
+    "https://evil.example\\.dl.dropboxusercontent.com/x",  # a browser reads \\ as /
+    "javascript:alert(1)",
+]
+
+
+@pytest.mark.parametrize("url", OFF_DROPBOX)
+async def test_a_preview_never_reads_a_temporary_link_off_dropbox(
+    gateway: Gateway, url: str, caplog: pytest.LogCaptureFixture
+):
+    gateway.doubles.temporary_link = url
+    answer = await gateway.client.get(gateway.preview_url())
+    assert answer.status_code == 503
+    assert_share_headers(answer)
+    assert gateway.doubles.fetched == []
+    assert "dropbox-service" in caplog.text and url not in caplog.text
+
+
+@pytest.mark.parametrize("url", OFF_DROPBOX)
+async def test_a_download_never_redirects_off_dropbox(gateway: Gateway, url: str):
+    gateway.doubles.temporary_link = url
+    answer = await gateway.client.get(f"/s/{TOKEN}/files/b/download")
+    assert answer.status_code == 503
+    assert "location" not in answer.headers
+    assert_share_headers(answer)
+
+
+def test_the_emulators_host_is_accepted_when_the_settings_add_it():
+    emulator = Settings(dropbox_content_hosts="localhost").dropbox_content_host_names
+    emulated = "https://localhost:8443/temporary/abc"
+    assert is_temporary_link(emulated, emulator)
+    assert not is_temporary_link(DROPBOX_URL, emulator), "the list replaces Dropbox's"
+    assert is_temporary_link(DROPBOX_URL, Settings().dropbox_content_host_names)
+    assert not is_temporary_link(emulated, Settings().dropbox_content_host_names)
+
+
+@pytest.mark.parametrize("hosts", ["https://localhost", "evil.example/x", "*", "a..b"])
+def test_content_hosts_are_host_names(hosts: str):
+    with pytest.raises(ValueError, match="DROPBOX_CONTENT_HOSTS"):
+        Settings(dropbox_content_hosts=hosts)

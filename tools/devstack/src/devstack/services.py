@@ -83,6 +83,7 @@ def service_env(caller: Mapping[str, str], kafka_bootstrap: str, redis_url: str)
     defaults.update(
         DROPBOX_EMULATOR_CA_FILE=emulator_ca,
         DROPBOX_CA_FILE=emulator_ca,
+        DROPBOX_CONTENT_HOSTS="localhost",  # the gateway's: temporary links are the emulator's
         DROPBOX_API_HOST=emulator_host,
         DROPBOX_API_CONTENT_HOST=emulator_host,
         DROPBOX_WEB_HOST=emulator_host,
