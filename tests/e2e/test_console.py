@@ -454,7 +454,9 @@ def test_console_pages_need_a_session(console: Console):
         for page in ("/console", "/console/links", "/console/settings", "/console/notifications"):
             answer = anonymous.get(page)
             assert (answer.status_code, answer.headers["location"]) == (303, "/console/sign-in")
-        forged = anonymous.post("/console/session", data={"token": "not-a-jwt"})
+        forged = anonymous.post(
+            "/console/session", data={"token": "not-a-jwt"}, headers={"Origin": console.url}
+        )
         assert forged.status_code == 303
         assert 'console_session=""' in forged.headers["set-cookie"], "no session, only its end"
 

@@ -3,6 +3,7 @@
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from service_kit.settings import ServiceSettings
@@ -66,6 +67,10 @@ class Settings(ServiceSettings):
     unknown_token_window_s: int = Field(60, ge=1)
     # Key of the console's CSRF tokens (an HMAC of the session).
     console_secret: SecretStr = SecretStr(DEV_CONSOLE_SECRET)
+    # The gateway as people reach it (the share URLs' base, link-service's PUBLIC_BASE_URL
+    # too): its origin is the console's, which forms must come from. Unset (development
+    # only), the console's origin is the one a request reached it at.
+    public_base_url: str | None = None
     # The Producer Dashboard origin allowed to hand a signed-in producer over
     # (POST /console/session); unset, only the console's own origin may.
     console_dashboard_origin: str | None = None
@@ -77,6 +82,23 @@ class Settings(ServiceSettings):
         """`TRUSTED_PROXIES`, parsed."""
         entries = (entry.strip() for entry in self.trusted_proxies.split(","))
         return [ip_network(entry, strict=False) for entry in entries if entry]
+
+    @property
+    def public_origin(self) -> str | None:
+        """`PUBLIC_BASE_URL`'s origin (scheme and host, port if any)."""
+        if self.public_base_url is None:
+            return None
+        parts = urlsplit(self.public_base_url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base_url_is_http(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"PUBLIC_BASE_URL: {value!r} is no http(s) URL")
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -107,4 +129,5 @@ class Settings(ServiceSettings):
             "DROPBOX_SERVICE_URL",
             "NOTIFY_SERVICE_URL",
             "ANALYTICS_SERVICE_URL",
+            "PUBLIC_BASE_URL",
         }

@@ -76,10 +76,15 @@ def forget(response: Response) -> None:
 
 
 def check_origin(request: Request, *allowed: str | None) -> None:
-    """Refuse a request a browser sent from a page of another origin (Origin, else Referer)."""
-    own = f"{request.url.scheme}://{request.url.netloc}"
+    """Refuse a request that does not say it comes from a page of the console's origin
+    (Origin, else Referer; every browser sends one of them with a form's POST), or of one of
+    `allowed`. The console's origin is PUBLIC_BASE_URL's, behind a TLS ingress too."""
+    settings: Settings = request.app.state.gateway.settings
+    own = settings.public_origin or f"{request.url.scheme}://{request.url.netloc}".lower()
     sent = request.headers.get("origin") or _origin_of(request.headers.get("referer"))
-    if sent is not None and sent not in {own, *filter(None, allowed)}:
+    if sent is None:
+        raise Forbidden("neither Origin nor Referer")
+    if sent.lower() not in {own, *(a.lower() for a in allowed if a)}:
         raise Forbidden(f"request from {sent}")
 
 
