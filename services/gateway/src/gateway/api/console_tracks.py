@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from contracts.ids import CATALOG_ID_PATTERN, JOB_ID_PATTERN
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import StringConstraints
 from service_kit.service_client import NotFound, Refused
 
 from gateway.clients import ConsoleApi
@@ -22,9 +23,11 @@ from gateway.models import Job, ShareStatus, Track
 router = APIRouter(prefix="/console", include_in_schema=False)
 Id = Annotated[str, Path(pattern=CATALOG_ID_PATTERN)]
 JobId = Annotated[str, Path(pattern=JOB_ID_PATTERN)]
-# The selected tracks: `t` once per track, in the query of a page, in the body of a form.
-Selection = Annotated[tuple[str, ...], Query(alias="t", max_length=50)]
-SelectionForm = Annotated[list[str], Form(alias="t", min_length=1, max_length=50)]
+# The selected tracks: `t` once per track, in the query of a page, in the body of a form;
+# each a catalog id, checked before it reaches a service's path.
+TrackId = Annotated[str, StringConstraints(pattern=CATALOG_ID_PATTERN)]
+Selection = Annotated[tuple[TrackId, ...], Query(alias="t", max_length=50)]
+SelectionForm = Annotated[list[TrackId], Form(alias="t", min_length=1, max_length=50)]
 Roles = Annotated[tuple[str, ...], Form()]
 
 

@@ -2,11 +2,16 @@
 says nothing about the link (refused, disconnected, unavailable); on the console its
 problem page, or sign-in when the session has ended."""
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from service_kit.service_client import NotFound, Refused, ServiceError, Unauthenticated
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.clients import OwnerDisconnected, PreviewUnavailable
 from gateway.console.render import see_other
@@ -19,7 +24,12 @@ RETRY_DISCONNECTED_S = 300  # the producer has to reconnect Dropbox first
 
 
 def install(app: FastAPI) -> None:
-    """Register the gateway's exception handlers on `app`."""
+    """Register the gateway's exception handlers on `app` (over service-kit's: a console
+    request not valid, or for no route, gets the console's page instead of problem+json)."""
+    for kind, status, title, detail in _CONSOLE_PAGES:
+        app.add_exception_handler(
+            kind, _on_console_as(app.exception_handlers[kind], status, title, detail)
+        )
     app.add_exception_handler(Refusal, _refusal)
     app.add_exception_handler(OwnerDisconnected, _disconnected)
     app.add_exception_handler(ServiceError, _service_error)
@@ -86,6 +96,33 @@ async def _forbidden(request: Request, error: Exception) -> Response:
     return _console_problem(
         request, 403, "That did not come from the console", "Reload the page and try again."
     )
+
+
+_CONSOLE_PAGES = (
+    (
+        RequestValidationError,
+        422,
+        "That is not a valid request",
+        "Something in its address or form is not what the console sends. Go back and try again.",
+    ),
+    (StarletteHTTPException, 404, "Not found", "There is no such page in the console."),
+)
+
+
+def _on_console_as(
+    elsewhere: Callable[[Request, Exception], Any], status: int, title: str, detail: str
+) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """On the console, its problem page (an HTTP error keeps its own status); elsewhere what
+    `elsewhere` answers."""
+
+    async def answer(request: Request, error: Exception) -> Response:
+        if not _on_console(request):
+            answered: Response = await elsewhere(request, error)
+            return answered
+        code = error.status_code if isinstance(error, StarletteHTTPException) else status
+        return _console_problem(request, code, title if code == status else "Not possible", detail)
+
+    return answer
 
 
 def _on_console(request: Request) -> bool:
