@@ -79,7 +79,7 @@ async def _unavailable(request: Request, error: Exception) -> Response:
 async def _signed_out(request: Request, error: Exception) -> Response:
     """To the sign-in page in development; elsewhere, back through Producer Dashboard."""
     answer: Response
-    if request.app.state.gateway.settings.app_env == "development":
+    if request.app.state.gateway.settings.development_mode:
         answer = see_other("/console/sign-in")
     else:
         answer = _console_problem(

@@ -65,7 +65,7 @@ def remember(
         max_age=max(0, expires_at - unix_s(now)),
         path="/console",
         httponly=True,
-        secure=settings.app_env != "development",
+        secure=not settings.development_mode,
         samesite="lax",
     )
 
