@@ -6,12 +6,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from contracts.auth import issue_producer_token
-from contracts.clock import unix_s, utc_now
 from gateway.app import create_app
 from gateway.console.session import COOKIE, csrf_token
 from gateway.context import GatewayContext
 from gateway.settings import Settings
+from service_kit.testing import bearer
 
 pytestmark = pytest.mark.unit
 
@@ -38,13 +37,7 @@ async def console() -> AsyncIterator[Console]:
 
     for client in context.console.clients.values():
         client.http = httpx.AsyncClient(transport=httpx.MockTransport(record), base_url="http://s")
-    jwt = issue_producer_token(
-        "u-1",
-        settings.auth_jwt_secret.get_secret_value(),
-        expires_at=unix_s(utc_now()) + 3600,
-        issuer=settings.auth_jwt_issuer,
-        audience=settings.auth_jwt_audience,
-    )
+    jwt = bearer("u-1")["Authorization"].removeprefix("Bearer ")
     # No lifespan: nothing is started; the services are the recording double above.
     transport = httpx.ASGITransport(app, raise_app_exceptions=False)
     async with httpx.AsyncClient(

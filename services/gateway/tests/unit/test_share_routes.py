@@ -22,15 +22,8 @@ DROPBOX_URL = "https://uc0a1b2c.dl.dropboxusercontent.com/cd/0/get/abc/file"
 
 
 def _link() -> InternalLink:
-    bounce = LinkFile(
-        file_id="b",
-        name="Master.mp3",
-        role="bounce",
-        type="audio",
-        format="mp3",
-        size=3,
-        dropbox_path="/x/Master.mp3",
-    )
+    named = {"file_id": "b", "name": "Master.mp3", "role": "bounce", "type": "audio"}
+    bounce = LinkFile(**named, format="mp3", size=3, dropbox_path="/x/Master.mp3")
     track = LinkTrack(
         track_id="t-1", title="Night Drive", artist="A", version=1, group_id=None, files=(bounce,)
     )
