@@ -33,7 +33,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = _CONSOLE_HEADERS if scope["path"].startswith("/console") else _SHARE_HEADERS
+        extra = _raw_for(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -44,6 +44,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def headers_for(path: str) -> dict[str, str]:
+    """The headers a response to `path` carries: the console's or the share pages'."""
+    return _CONSOLE if path.startswith("/console") else HEADERS
+
+
+def _raw_for(path: str) -> list[tuple[bytes, bytes]]:
+    return _CONSOLE_HEADERS if path.startswith("/console") else _SHARE_HEADERS
+
+
 def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
     return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
 
@@ -51,12 +60,10 @@ def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
 _SHARE_HEADERS = _raw(HEADERS)
 # No share token in the console's URLs; and a browser told "no-referrer" sends
 # `Origin: null`, which the console's origin check refuses.
-_CONSOLE_HEADERS = _raw(
-    HEADERS
-    | {
-        "Content-Security-Policy": CONSOLE_CONTENT_SECURITY_POLICY,
-        "Referrer-Policy": "same-origin",
-    }
-)
+_CONSOLE = HEADERS | {
+    "Content-Security-Policy": CONSOLE_CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "same-origin",
+}
+_CONSOLE_HEADERS = _raw(_CONSOLE)
 # The names both sets carry: an app's own value of one is replaced, not repeated.
 _OURS = frozenset(name for name, _ in _CONSOLE_HEADERS)

@@ -169,3 +169,14 @@ def test_the_emulators_host_is_accepted_when_the_settings_add_it():
 def test_content_hosts_are_host_names(hosts: str):
     with pytest.raises(ValueError, match="DROPBOX_CONTENT_HOSTS"):
         Settings(dropbox_content_hosts=hosts)
+
+
+async def test_an_unforeseen_failure_is_still_our_page_with_the_share_headers(gateway: Gateway):
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a bug of ours")
+
+    gateway.context.shares.dropbox.content = _mocked(broken)
+    answer = await gateway.client.get(gateway.preview_url())
+    assert answer.status_code == 500
+    assert_share_headers(answer)
+    assert "a bug of ours" not in answer.text

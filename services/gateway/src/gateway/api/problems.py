@@ -17,6 +17,7 @@ from gateway.clients import OwnerDisconnected, PreviewUnavailable
 from gateway.console.render import see_other
 from gateway.console.session import Forbidden, SignedOut, forget
 from gateway.html import templates
+from gateway.security import headers_for
 from gateway.service import Refusal
 
 RETRY_UNAVAILABLE_S = 30
@@ -35,6 +36,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
     for outage in (PreviewUnavailable, RedisConnectionError, RedisTimeoutError):
         app.add_exception_handler(outage, _unavailable)
+    app.add_exception_handler(Exception, _crashed)
     app.add_exception_handler(SignedOut, _signed_out)
     app.add_exception_handler(Forbidden, _forbidden)
 
@@ -73,6 +75,19 @@ async def _unavailable(request: Request, error: Exception) -> Response:
         "Part of the system is not answering. Try again in a moment.",
     )
     answer.headers["Retry-After"] = str(RETRY_UNAVAILABLE_S)
+    return answer
+
+
+async def _crashed(request: Request, error: Exception) -> Response:
+    """Anything unforeseen: 500, still our page with our headers (Starlette answers it
+    outside every middleware, SecurityHeaders too); the server logs the exception."""
+    if _on_console(request):
+        answer = _console_problem(
+            request, 500, "Something went wrong", "It was not your doing. Try again in a moment."
+        )
+    else:
+        answer = _message(request, 500, "unavailable")
+    answer.headers.update(headers_for(request.url.path))
     return answer
 
 
