@@ -6,7 +6,7 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
-from service_kit.settings import LOOPBACK, ServiceSettings
+from service_kit.settings import ServiceSettings
 
 from gateway.domain import HOST_NAME
 
@@ -76,13 +76,6 @@ class Settings(ServiceSettings):
     console_dashboard_origin: str | None = None
     # Development only: the producers GET /console/sign-in offers (user id, name).
     console_demo_producers: list[tuple[str, str]] = [("u-demo", "Mara Vale"), ("u-ana", "Ana Ruiz")]
-
-    @property
-    def development_mode(self) -> bool:
-        """Development: APP_ENV=development and every listener (public and admin) on loopback.
-        Only then the demo sign-in exists and the session cookie may go without Secure."""
-        listeners = (self.http_host, self.admin_host)
-        return self.app_env == "development" and all(host in LOOPBACK for host in listeners)
 
     @property
     def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:

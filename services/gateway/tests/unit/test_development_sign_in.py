@@ -5,6 +5,7 @@ import httpx
 import pytest
 from gateway.app import create_app
 from gateway.settings import Settings
+from pydantic import ValidationError
 
 pytestmark = pytest.mark.unit
 
@@ -25,8 +26,10 @@ SECRETS = dict.fromkeys(
     ids=["public-everywhere", "public-on-an-address", "admin-everywhere"],
 )
 async def test_no_sign_in_when_a_listener_is_beyond_loopback(listeners: dict[str, str]):
-    settings = Settings(app_env="development", **listeners, **SECRETS)
-    assert not settings.development_mode
+    with pytest.raises(ValidationError, match="APP_ENV=development needs every listener"):
+        Settings(app_env="development", **listeners, **SECRETS)
+    settings = Settings(app_env="production", **listeners, **SECRETS)
+    assert not settings.development
     app = create_app(settings)
     # No lifespan: nothing is started, only the routes answer.
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as client:
@@ -39,6 +42,6 @@ async def test_no_sign_in_when_a_listener_is_beyond_loopback(listeners: dict[str
 
 
 def test_development_mode_is_development_on_loopback_only():
-    assert Settings().development_mode
-    assert Settings(http_host="::1", admin_host="localhost").development_mode
-    assert not Settings(app_env="production", **SECRETS).development_mode
+    assert Settings().development
+    assert Settings(http_host="::1", admin_host="localhost").development
+    assert not Settings(app_env="production", **SECRETS).development

@@ -70,7 +70,7 @@ async def hand_over(
 @router.post("/sign-out")
 async def sign_out(session: ChangingSession, context: GatewayDep) -> Response:
     """End the session."""
-    answer = see_other("/console/sign-in" if context.settings.development_mode else "/console")
+    answer = see_other("/console/sign-in" if context.settings.development else "/console")
     forget(answer)
     return answer
 
@@ -142,7 +142,7 @@ async def open_notification(
 
 
 def _demo_producers(context: GatewayContext) -> list[tuple[str, str]]:
-    if not context.settings.development_mode:
+    if not context.settings.development:
         raise Problem(404, "not_found", "Not found", "Development sign-in is off here.")
     return context.settings.console_demo_producers
 

@@ -94,7 +94,7 @@ async def _crashed(request: Request, error: Exception) -> Response:
 async def _signed_out(request: Request, error: Exception) -> Response:
     """To the sign-in page in development; elsewhere, back through Producer Dashboard."""
     answer: Response
-    if request.app.state.gateway.settings.development_mode:
+    if request.app.state.gateway.settings.development:
         answer = see_other("/console/sign-in")
     else:
         answer = _console_problem(

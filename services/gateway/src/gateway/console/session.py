@@ -65,7 +65,7 @@ def remember(
         max_age=max(0, expires_at - unix_s(now)),
         path="/console",
         httponly=True,
-        secure=not settings.development_mode,
+        secure=not settings.development,
         samesite="lax",
     )
 
