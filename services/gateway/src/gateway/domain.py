@@ -3,7 +3,6 @@ player plays and its signed preview URL, what a share page shows, and who is vis
 salted hash instead of an address, link-preview bots told apart, the client behind trusted
 proxies, whose guessing budget an address spends)."""
 
-import hashlib
 import hmac
 import re
 from collections.abc import Callable, Sequence
@@ -13,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from contracts.clock import unix_s
+from contracts.ids import keyed_digest
 from contracts.links import InternalLink, LinkFile, LinkTrack
 from fastapi import Request
 
@@ -72,7 +72,7 @@ class Signer:
 
     def _sign(self, link_id: str, file_id: str, expires: int) -> str:
         message = f"{link_id}\n{file_id}\n{expires}".encode()
-        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()[:32]
+        return keyed_digest(self.secret, message, 32)
 
 
 # A host name as a browser and httpx read it alike: no backslash, space or other character
@@ -208,4 +208,4 @@ def rate_limit_bucket(address: str) -> str:
 def visitor_id(address: str, user_agent: str | None, salt: str) -> str:
     """A stable, salted id for one person (address and browser), revealing neither."""
     message = f"{address}|{user_agent or ''}".encode()
-    return hmac.new(salt.encode(), message, hashlib.sha256).hexdigest()[:32]
+    return keyed_digest(salt.encode(), message, 32)

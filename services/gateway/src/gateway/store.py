@@ -9,10 +9,10 @@ trip, as before.
 """
 
 import asyncio
-import hashlib
 import logging
 
 from contracts.events import DownloadRecorded, ShareViewed
+from contracts.ids import digest
 from faststream.kafka import KafkaBroker
 from messaging.outbox import Outbox, publish
 from messaging.scripts import LuaScript
@@ -43,8 +43,8 @@ class UnknownTokenLimit:
 
     def _key(self, client: str) -> str:
         bucket = rate_limit_bucket(client)
-        digest = hashlib.sha256(bucket.encode()).hexdigest()[:24]  # no raw address in Redis
-        return f"{self.prefix}gateway:unknown-tokens:{digest}"
+        hashed = digest(bucket, 24)  # no raw address in Redis
+        return f"{self.prefix}gateway:unknown-tokens:{hashed}"
 
     async def take(self, client: str) -> int | None:
         """Count an attempt before its lookup; the seconds to wait when the client is over

@@ -6,7 +6,6 @@ of the session's JWT under `CONSOLE_SECRET`, so it needs no server state, change
 sign-in and cannot be computed by another site. POSTs from another origin are refused too.
 """
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +13,7 @@ from typing import Annotated
 
 from contracts.auth import InvalidToken, Principal, decode_producer_token
 from contracts.clock import unix_s
+from contracts.ids import keyed_digest
 from fastapi import Depends, Request, Response
 
 from gateway.settings import Settings
@@ -43,7 +43,7 @@ class Session:
 def csrf_token(settings: Settings, jwt: str) -> str:
     """The CSRF token of the session holding `jwt`."""
     key = settings.console_secret.get_secret_value().encode()
-    return hmac.new(key, jwt.encode(), hashlib.sha256).hexdigest()[:40]
+    return keyed_digest(key, jwt.encode(), 40)
 
 
 def open_session(settings: Settings, jwt: str) -> Session:
