@@ -2,8 +2,10 @@
 
 import asyncio
 import functools
+import importlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +16,7 @@ from faststream.kafka import KafkaBroker
 from messaging.kafka import make_broker
 from messaging.testing import delete_topics_matching
 from service_kit.hash_slots import checking
+from service_kit.services import BY_NAME
 from service_kit.testing import TEST_PREFIX, ServiceProcess, infra_env, new_prefix
 from service_kit.testing import start_service as _start_service
 
@@ -133,6 +136,29 @@ def start_service(service_env: dict[str, str]) -> Iterator[Callable[..., Service
     yield start
     for service in started:
         service.stop()
+
+
+@pytest.fixture
+async def service_app(redis_url: str, unique_prefix: str) -> AsyncIterator[Callable[..., Any]]:
+    """Build services in-process by name, the counterpart of `start_service`:
+    `service_app("link-service", public_base_url=...)` is its `create_app(Settings(...))` on
+    the test Redis under this test's prefix, nothing started (drive its routes over
+    `httpx.ASGITransport`, its consumers with TestKafkaBroker). A service is imported when
+    asked for, so a session with one service installed still collects, and a service's
+    tests reach another service over HTTP only (tests/unit/test_import_boundaries.py)."""
+    apps: list[Any] = []
+
+    def build(name: str, **settings: Any) -> Any:
+        module = BY_NAME[name].module
+        create_app = importlib.import_module(f"{module}.app").create_app
+        settings_class = importlib.import_module(f"{module}.settings").Settings
+        prefixes = {"topic_prefix": unique_prefix, "key_prefix": unique_prefix}
+        apps.append(create_app(settings_class(redis_url=redis_url, **prefixes, **settings)))
+        return apps[-1]
+
+    yield build
+    for app in apps:
+        await app.state.runtime.redis.aclose()
 
 
 @pytest.fixture(scope="module")

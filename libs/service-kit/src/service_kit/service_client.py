@@ -59,7 +59,8 @@ class Refused(ServiceError):
 
 
 class ServiceClient:
-    """One other service's API at `base_url`: one connection pool for every caller."""
+    """One other service's API at `base_url`: one connection pool for every caller (or
+    `transport`, in a test that builds the service in-process)."""
 
     def __init__(
         self,
@@ -69,6 +70,7 @@ class ServiceClient:
         timeout_s: float,
         connect_timeout_s: float,
         internal_token: SecretStr | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         headers = {"X-Internal-Token": internal_token.get_secret_value()} if internal_token else {}
         self.service = service
@@ -76,6 +78,7 @@ class ServiceClient:
             base_url=base_url,
             headers=headers,
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
+            transport=transport,  # tests: the service built in-process, over ASGI
         )
 
     async def call(

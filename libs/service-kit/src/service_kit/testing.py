@@ -16,6 +16,7 @@ from uuid import uuid4
 import httpx
 from contracts.auth import issue_producer_token
 from contracts.clock import unix_s, utc_now
+from starlette.types import ASGIApp
 
 from service_kit.services import BY_NAME
 from service_kit.settings import DEV_INTERNAL_TOKEN, DEV_JWT_SECRET
@@ -141,11 +142,17 @@ def bearer(owner_id: str, *, name: str | None = None, email: str | None = None) 
 INTERNAL_HEADERS = {"X-Internal-Token": DEV_INTERNAL_TOKEN}
 
 
+def callback_body(callback: str) -> dict[str, str]:
+    """The code and state of Dropbox's redirect back to the console, as the console POSTs
+    them to dropbox-service's `/v1/dropbox/callback` (DESIGN §7)."""
+    query = dict(httpx.URL(callback).params)
+    return {"code": query.get("code", ""), "state": query.get("state", "")}
+
+
 def finish_dropbox_flow(dropbox_url: str, owner_id: str, callback: str) -> httpx.Response:
     """What the console does with Dropbox's redirect back to it: POST the code and state to
     dropbox-service as the signed-in producer `owner_id` (DESIGN §7)."""
-    query = dict(httpx.URL(callback).params)
-    body = {"code": query.get("code", ""), "state": query.get("state", "")}
+    body = callback_body(callback)
     return httpx.post(f"{dropbox_url}/v1/dropbox/callback", json=body, headers=bearer(owner_id))
 
 
@@ -170,6 +177,34 @@ class SteppingClock:
     def __call__(self) -> datetime:
         self.readings += 1
         return self.start + timedelta(milliseconds=self.readings)
+
+
+class MovableClock:
+    """The wall clock, moved forward by `advance` (to age something without waiting)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utc_now() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock `seconds` on."""
+        self.offset += timedelta(seconds=seconds)
+
+
+class Hosts(httpx.AsyncBaseTransport):
+    """A network of services built in-process: a request goes to the ASGI app of its URL's
+    host (`{"link.test": app}`), with real HTTP semantics; an unknown host is not there."""
+
+    def __init__(self, apps: Mapping[str, ASGIApp]) -> None:
+        self.hosts = {host: httpx.ASGITransport(app=app) for host, app in apps.items()}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        transport = self.hosts.get(request.url.host)
+        if transport is None:
+            raise httpx.ConnectError(f"no service at {request.url.host}", request=request)
+        return await transport.handle_async_request(request)
 
 
 def stale_documents(docs: Path, expected: Mapping[str, str], rewrite: bool) -> list[str]:

@@ -5,14 +5,12 @@ process on real Kafka."""
 
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from uuid import uuid4
 
 import httpx
 import pytest
-from contracts.clock import utc_now
 from contracts.events import Collaborator, CollabRevokeRequested, CollabShareRequested, SharedFile
 from dropbox_emulator.testing import RunningEmulator
 from dropbox_service import consumers
@@ -23,7 +21,13 @@ from faststream.kafka import TestKafkaBroker
 from messaging.testing import staged
 from pydantic import BaseModel
 from service_kit.app import build_runtime
-from service_kit.testing import ServiceProcess, bearer, finish_dropbox_flow, free_port
+from service_kit.testing import (
+    MovableClock,
+    ServiceProcess,
+    bearer,
+    finish_dropbox_flow,
+    free_port,
+)
 
 CONSOLE_CALLBACK = "http://console.test/console/dropbox/callback"
 FOLDER = "/Producer Dashboard/Night Drive"
@@ -40,20 +44,6 @@ FAST_RETRIES = {
     # A request Dropbox keeps failing is redelivered for this long, then reported failed.
     "dropbox_outage_give_up_s": 6,
 }
-
-
-class Clock:
-    """The wall clock, moved forward by `advance` (to age a request without waiting)."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return utc_now() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        """Move the clock `seconds` on."""
-        self.offset += timedelta(seconds=seconds)
 
 
 class Outbox:
@@ -84,13 +74,13 @@ def settings(redis_url: str, unique_prefix: str, dropbox_emulator: RunningEmulat
 
 
 @pytest.fixture
-def clock() -> Clock:
+def clock() -> MovableClock:
     """The in-process core's clock."""
-    return Clock()
+    return MovableClock()
 
 
 @pytest.fixture
-async def core(settings: Settings, clock: Clock) -> AsyncIterator[DropboxContext]:
+async def core(settings: Settings, clock: MovableClock) -> AsyncIterator[DropboxContext]:
     """The service's core in-process on the test Redis and the emulator, its consumers
     registered on a broker that `deliver` drives."""
     runtime = build_runtime(settings)

@@ -11,7 +11,7 @@ from dropbox_service.domain import LINK_LIFETIME
 from dropbox_service.services.temporary_links import FileNotFound
 from service_kit.testing import INTERNAL_HEADERS, problem_of
 
-from .conftest import AUDIO, Clock
+from .conftest import AUDIO
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +43,7 @@ async def test_hundred_concurrent_requests_make_one_dropbox_call(core, owner, co
     assert _calls(control) - before == 1
 
 
-async def test_a_link_is_reused_until_it_has_too_little_left(core, owner, control, clock: Clock):
+async def test_a_link_is_reused_until_it_has_too_little_left(core, owner, control, clock):
     first = await core.links.get(owner["owner_id"], PATH)
     before = _calls(control)
     assert (await core.links.get(owner["owner_id"], PATH)).url == first.url

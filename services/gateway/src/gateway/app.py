@@ -3,6 +3,7 @@ and the producer console on top of every service's public API."""
 
 from pathlib import Path
 
+import httpx
 from contracts.clock import Clock, utc_now
 from contracts.events import DownloadRecorded, ShareViewed
 from fastapi import FastAPI
@@ -23,8 +24,14 @@ from gateway.settings import Settings
 from gateway.store import Events, UnknownTokenLimit
 
 
-def gateway_context(runtime: Runtime, settings: Settings, clock: Clock = utc_now) -> GatewayContext:
-    """The gateway's core on `runtime` (tests build it in-process with their own clock)."""
+def gateway_context(
+    runtime: Runtime,
+    settings: Settings,
+    clock: Clock = utc_now,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> GatewayContext:
+    """The gateway's core on `runtime` (tests build it in-process with their own clock, and
+    a `transport` to the other services built in-process too)."""
     limit = UnknownTokenLimit(
         runtime.redis,
         settings.key_prefix,
@@ -32,21 +39,26 @@ def gateway_context(runtime: Runtime, settings: Settings, clock: Clock = utc_now
         settings.unknown_token_window_s,
     )
     shares = Shares(
-        LinkService(settings),
-        DropboxService(settings),
+        LinkService(settings, transport),
+        DropboxService(settings, transport),
         Signer(settings.preview_secret.get_secret_value(), settings.preview_ttl_s),
         limit,
         Events(runtime.redis, runtime.outbox, runtime.broker),
         SharePages(settings.preview_ttl_s),
         clock,
     )
-    return GatewayContext(runtime, settings, shares, ConsoleApi(settings), clock)
+    return GatewayContext(runtime, settings, shares, ConsoleApi(settings, transport), clock)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the gateway app from `settings`."""
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """Build the gateway app from `settings` (a test's clock and transport, see above)."""
     runtime = build_runtime(settings)
-    context = gateway_context(runtime, settings)
+    context = gateway_context(runtime, settings, clock, transport)
     consumers.register(context)
     app = create_service_app(
         runtime,

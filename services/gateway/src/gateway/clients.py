@@ -40,7 +40,13 @@ class PreviewUnavailable(Exception):
     """Dropbox did not serve the file's bytes."""
 
 
-def _internal(settings: Settings, service: str, base_url: str, timeout_s: float) -> ServiceClient:
+def _internal(
+    settings: Settings,
+    service: str,
+    base_url: str,
+    timeout_s: float,
+    transport: httpx.AsyncBaseTransport | None,
+) -> ServiceClient:
     """A client of `service`'s `/internal/...` API, carrying the internal token."""
     return ServiceClient(
         service,
@@ -48,6 +54,7 @@ def _internal(settings: Settings, service: str, base_url: str, timeout_s: float)
         timeout_s=timeout_s,
         connect_timeout_s=settings.service_connect_timeout_s,
         internal_token=settings.internal_api_token,
+        transport=transport,
     )
 
 
@@ -58,9 +65,15 @@ class LinkService:
     the clock on every read, never taken from the cached copy. Requests that find a token
     stale together (a popular link, every half second) wait for one lookup."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.client = _internal(
-            settings, "link-service", settings.link_service_url, settings.link_lookup_timeout_s
+            settings,
+            "link-service",
+            settings.link_service_url,
+            settings.link_lookup_timeout_s,
+            transport,
         )
         self._links: Cached[str, InternalLink | None] = Cached(
             settings.link_cache_size, settings.link_cache_ttl_s, on_evict=self._forget_token
@@ -112,12 +125,15 @@ class DropboxService:
     download costs no call to it while its file stays hot; revocation and disconnection are
     checked on the share link before, every time), and the bytes behind one, relayed."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.client = _internal(
             settings,
             "dropbox-service",
             settings.dropbox_service_url,
             settings.temporary_link_timeout_s,
+            transport,
         )
         self._links: Cached[tuple[str, str], str] = Cached(
             settings.link_cache_size, settings.temporary_link_cache_s
@@ -210,7 +226,9 @@ class ConsoleApi:
     """The services' public APIs, called with the signed-in producer's JWT (one origin, no
     CORS); one client per service, shared by every console request."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         services = {
             "links": ("link-service", settings.link_service_url),
             "dropbox": ("dropbox-service", settings.dropbox_service_url),
@@ -223,6 +241,7 @@ class ConsoleApi:
                 url,
                 timeout_s=settings.service_call_timeout_s,
                 connect_timeout_s=settings.service_connect_timeout_s,
+                transport=transport,
             )
             for short, (name, url) in services.items()
         }
