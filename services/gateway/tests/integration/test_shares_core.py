@@ -2,13 +2,26 @@
 the link cache's age with share.revoked or without, expiry by the clock, unknown tokens and
 their budget. tests/e2e keeps one test of each across running services."""
 
+import re
+
 import httpx
 import pytest
 from contracts import topics
+from service_kit.testing import BROWSER
 
 pytestmark = pytest.mark.integration
 
-BOT = "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"
+# Link-preview fetchers (tests/e2e/test_share_pages.py asks one of them across processes).
+BOTS = [
+    "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    "facebookexternalhit/1.1",
+    "Twitterbot/1.0",
+    "WhatsApp/2.23.20.0",
+    "Mozilla/5.0 (compatible; Discordbot/2.0)",
+    "TelegramBot (like TwitterBot)",
+    "LinkedInBot/1.0",
+    "Mozilla/5.0 Applebot/0.1",
+]
 
 
 @pytest.fixture
@@ -18,16 +31,22 @@ async def link(running) -> dict:
     return await running.share(tracks=["t-1"], downloads=["audio"])
 
 
-async def test_a_persons_view_of_an_active_page_is_staged_once_and_a_bots_never(running, link):
+async def test_a_persons_view_of_an_active_page_is_staged_once(running, link):
     page = await running.page(link)
     assert page.status_code == 200 and "Night Drive" in page.text
     [viewed] = await running.staged("gateway", topics.SHARE_VIEWED, link["id"])
     assert viewed["owner_id"] == running.owner_id
 
-    bot = await running.page(link, agent=BOT)
-    head = await running.gateway.head(f"/s/{link['token']}")
-    assert (bot.status_code, head.status_code) == (200, 200)
-    assert len(await running.staged("gateway", topics.SHARE_VIEWED, link["id"])) == 1
+
+@pytest.mark.parametrize("agent", BOTS)
+async def test_preview_bots_get_open_graph_tags_but_are_no_view(running, link, agent):
+    page = await running.page(link, agent=agent)
+    assert page.status_code == 200
+    assert '<meta property="og:title" content="Night Drive">' in page.text
+    assert link["token"] not in "".join(re.findall(r"<meta[^>]+>", page.text))
+    head = await running.gateway.head(f"/s/{link['token']}", headers={"User-Agent": BROWSER})
+    assert head.status_code == 200
+    assert await running.staged("gateway", topics.SHARE_VIEWED, link["id"]) == []
 
 
 async def test_a_download_redirects_to_the_files_temporary_link_and_is_staged(
@@ -89,11 +108,12 @@ async def test_unknown_tokens_are_404_until_the_guessing_budget_is_spent(running
     async def guess(token: str) -> httpx.Response:
         return await running.gateway.get(f"/s/{token}", headers=guesser)
 
-    answers = [await guess(f"{i:032d}") for i in range(6)]
-    assert [a.status_code for a in answers] == [404] * 5 + [429]
-    assert "Nothing here" in answers[0].text
+    tokens = ["A" * 32, "not-a-token!", "x", *(f"{i:032d}" for i in range(3))]
+    answers = [await guess(token) for token in tokens]
+    assert [a.status_code for a in answers] == [404] * 5 + [429], "malformed ones count too"
+    assert all("Nothing here" in a.text for a in answers[:5])
     assert int(answers[-1].headers["retry-after"]) > 0
-    assert (await guess("not-a-token!")).status_code == 429, "a guessing client waits"
+    assert (await guess(f"{7:032d}")).status_code == 429, "a guessing client waits"
     # A link the gateway found before is no guess: it opens for the guesser too.
     opened = await running.gateway.get(f"/s/{link['token']}", headers=guesser)
     assert opened.status_code == 200
