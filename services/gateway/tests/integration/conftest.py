@@ -157,6 +157,7 @@ async def running(
         dropbox_service_url="http://dropbox.test",
         unknown_token_burst=5,
         trusted_proxies="127.0.0.1",  # the tests' clients stand in for a proxy
+        dropbox_content_hosts="localhost",  # the emulator's temporary links
     )
     network = Hosts({"link.test": link, "dropbox.test": dropbox})
     gateway = create_app(settings, clock=clock, transport=network)
