@@ -79,10 +79,8 @@ def subject_of(context: dict[str, Any]) -> str:
     return header_text(f"{context['owner_name']} shared “{context['track_title']}” with you", 200)
 
 
-class Notification(BaseModel):
-    """One in-app notification: a producer shared a track with a dashboard user."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
+class NotificationContent(BaseModel):
+    """What a notification says: the stored record and the readers' view share it."""
 
     id: str
     type: str
@@ -95,6 +93,14 @@ class Notification(BaseModel):
     message: str | None
     access_url: str | None
     created_at: datetime
+    read_at: datetime | None
+
+
+class Notification(NotificationContent):
+    """One in-app notification: a producer shared a track with a dashboard user."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
     read_at: datetime | None = None
     # Whom the producer addressed it to (`address_digest`): never the address itself.
     recipient: str | None = None

@@ -1,27 +1,13 @@
 """The HTTP models of notify-service's API."""
 
-from datetime import datetime
-
 from pydantic import BaseModel
 
-from notify_service.domain import Notification
+from notify_service.domain import Notification, NotificationContent
 
 
-class NotificationPublic(BaseModel):
+class NotificationPublic(NotificationContent):
     """One notification: a producer shared a track with the caller."""
 
-    id: str
-    type: str
-    title: str
-    owner_id: str
-    owner_name: str
-    track_id: str
-    track_title: str
-    mode: str
-    message: str | None
-    access_url: str | None
-    created_at: datetime
-    read_at: datetime | None
     read: bool
 
     @classmethod
