@@ -1,7 +1,6 @@
 """Fixtures for every test folder: real Kafka and Redis on request, unique name prefixes."""
 
 import asyncio
-import functools
 import importlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -9,15 +8,19 @@ from typing import Any
 
 import httpx
 import pytest
-from devstack import kafka, redis
+from devstack import credentials, redis
+from devstack import kafka as kafka_node
 from devstack.services import cluster_env
 from dropbox_emulator.testing import RunningEmulator, free_port, running_emulator, sdk_env
 from faststream.kafka import KafkaBroker
-from messaging.kafka import make_broker
+from messaging.kafka import KafkaAccess, make_broker
+from messaging.redis_client import with_user
 from messaging.testing import delete_topics_matching
 from service_kit.hash_slots import checking
 from service_kit.services import BY_NAME
-from service_kit.testing import TEST_PREFIX, ServiceProcess, infra_env, new_prefix
+from service_kit.grants import operator_kafka
+from service_kit.testing import CREDENTIALS_FILE_ENV, TEST_PREFIX, ServiceProcess, infra_env
+from service_kit.testing import new_prefix
 from service_kit.testing import start_service as _start_service
 
 # The dropbox SDK reads DROPBOX_API_HOST and its siblings once, when `dropbox.session` is
@@ -31,6 +34,14 @@ os.environ.setdefault("KAFKA_TOPIC_PARTITIONS", "2")
 # Settings built in-process, and the services the tests start, run in development mode,
 # which is only on when asked for (service_kit.settings).
 os.environ.setdefault("APP_ENV", "development")
+# Every Kafka principal and Redis user of the session (DESIGN §19): each service process
+# connects as its own (service_kit.testing); the tests themselves, and the services built
+# in-process, as the operator.
+CREDENTIALS = credentials.ensure()
+os.environ.setdefault(CREDENTIALS_FILE_ENV, str(credentials.path()))
+os.environ.setdefault("KAFKA_SECURITY_PROTOCOL", CREDENTIALS["KAFKA_SECURITY_PROTOCOL"])
+os.environ.setdefault("KAFKA_SASL_USERNAME", CREDENTIALS["KAFKA_OPERATOR_USERNAME"])
+os.environ.setdefault("KAFKA_SASL_PASSWORD", CREDENTIALS["KAFKA_OPERATOR_PASSWORD"])
 # With CLUSTER=1 (make test-cluster) every service the tests start is a cluster client.
 os.environ.update({k: v for k, v in cluster_env().items() if k not in os.environ})
 
@@ -45,56 +56,38 @@ def hash_slots_checked() -> Iterator[None]:
         yield
 
 
-@functools.cache
-def docker_answers() -> bool:
-    """Whether a Docker engine answers, so testcontainers can run Kafka and Redis."""
-    try:
-        import docker
-
-        client = docker.from_env()
-        try:
-            client.ping()
-        finally:
-            client.close()
-    except Exception:  # docker-py raises several unrelated types when there is no engine
-        return False
-    return True
+@pytest.fixture(scope="session")
+def kafka() -> Iterator[KafkaAccess]:
+    """Kafka as the operator: KAFKA_BOOTSTRAP_SERVERS (a devstack Kafka elsewhere), else
+    devstack's. At the end, the topics of test prefixes (`t` and 10 hex digits) are deleted."""
+    if address := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield operator_kafka(CREDENTIALS, address)
+        asyncio.run(delete_topics_matching(operator_kafka(CREDENTIALS, address), TEST_PREFIX))
+    else:
+        running = kafka_node.ensure_running()
+        yield operator_kafka(CREDENTIALS, running.address)
+        asyncio.run(
+            delete_topics_matching(operator_kafka(CREDENTIALS, running.address), TEST_PREFIX)
+        )
+        if running.started:
+            kafka_node.stop()
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> Iterator[str]:
-    """Kafka's bootstrap address: KAFKA_BOOTSTRAP_SERVERS, else a container, else devstack's.
-    At the end, the topics of test prefixes (`t` and 10 hex digits) are deleted."""
-    if address := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        yield address
-        asyncio.run(delete_topics_matching(address, TEST_PREFIX))
-    elif docker_answers():
-        from testcontainers.community.kafka import KafkaContainer
-
-        with KafkaContainer().with_kraft() as container:
-            yield container.get_bootstrap_server()
-    else:
-        running = kafka.ensure_running()
-        yield running.address
-        asyncio.run(delete_topics_matching(running.address, TEST_PREFIX))
-        if running.started:
-            kafka.stop()
+def kafka_bootstrap(kafka: KafkaAccess) -> str:
+    """Kafka's bootstrap address, for the services a test starts."""
+    return kafka.bootstrap_servers
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """Redis's URL: REDIS_URL, else a container, else devstack's redis-server."""
+    """Redis's URL as the operator: REDIS_URL, else devstack's redis-server."""
+    operator = CREDENTIALS["REDIS_OPERATOR_USERNAME"], CREDENTIALS["REDIS_OPERATOR_PASSWORD"]
     if url := os.environ.get("REDIS_URL"):
-        yield url
-    elif docker_answers():
-        from testcontainers.community.redis import RedisContainer
-
-        with RedisContainer("redis:7") as container:
-            host, port = container.get_container_host_ip(), container.get_exposed_port(6379)
-            yield f"redis://{host}:{port}/0"
+        yield with_user(url, *operator)
     else:
         running = redis.ensure_running()
-        yield running.address
+        yield with_user(running.address, *operator)
         if running.started:
             redis.stop()
 
@@ -187,9 +180,9 @@ def module_prefix() -> str:
 
 
 @pytest.fixture(scope="module")
-async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    """A Kafka producer standing in for another service."""
-    broker = make_broker(kafka_bootstrap, client_id="test-publisher")
+async def publisher(kafka: KafkaAccess) -> AsyncIterator[KafkaBroker]:
+    """A Kafka producer standing in for another service (as the operator)."""
+    broker = make_broker(kafka, client_id="test-publisher")
     await broker.start()
     yield broker
     await broker.stop()

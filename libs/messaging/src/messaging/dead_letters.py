@@ -4,7 +4,8 @@ to the topic they came from (docs/decisions/0002-delivery-and-dlq.md).
     dlq list [--topic share.viewed]
     dlq replay share.viewed.dlq 0:17 1:4
 
-Kafka is `KAFKA_BOOTSTRAP_SERVERS` (default localhost:9092), topic names carry
+Kafka is `KAFKA_BOOTSTRAP_SERVERS` (default localhost:9092), reached as the principal of
+`KAFKA_SASL_USERNAME` (the operator's: devstack's .run/credentials.env), topic names carry
 `TOPIC_PREFIX` like the services'. A replayed record keeps its key and value (so its
 event id: consumers that applied it before skip it) and gains `x-dlq-replayed-from`.
 """
@@ -18,17 +19,16 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from contracts import topics
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from messaging.kafka import KafkaAccess
+from messaging.settings import KafkaSettings
 
 PREVIEW_BYTES = 160
 
 
-class DlqSettings(BaseSettings):
+class DlqSettings(KafkaSettings):
     """What `dlq` reads from the environment, under the services' names (ServiceSettings)."""
 
-    model_config = SettingsConfigDict(extra="ignore")
-
-    kafka_bootstrap_servers: str = "localhost:9092"
     topic_prefix: str = ""
 
 
@@ -59,12 +59,10 @@ class DeadLetter:
         return f"{where}\n    {error}\n    value: {preview!r}"
 
 
-async def dead_letters(bootstrap: str, dlq_topics: Sequence[str]) -> list[DeadLetter]:
+async def dead_letters(kafka: KafkaAccess, dlq_topics: Sequence[str]) -> list[DeadLetter]:
     """Every record now in `dlq_topics` (those that exist), oldest first per partition."""
-    partitions = await _partitions(bootstrap, dlq_topics)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None
-    )
+    partitions = await _partitions(kafka, dlq_topics)
+    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False, group_id=None)
     await consumer.start()
     try:
         return await _read_to_end(consumer, partitions)
@@ -72,8 +70,8 @@ async def dead_letters(bootstrap: str, dlq_topics: Sequence[str]) -> list[DeadLe
         await consumer.stop()
 
 
-async def _partitions(bootstrap: str, names: Sequence[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _partitions(kafka: KafkaAccess, names: Sequence[str]) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(**kafka.client_options())
     await admin.start()
     try:
         described = await admin.describe_topics(list(names))
@@ -120,9 +118,9 @@ async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -
     return False
 
 
-async def replay(bootstrap: str, letters: Sequence[DeadLetter]) -> None:
+async def replay(kafka: KafkaAccess, letters: Sequence[DeadLetter]) -> None:
     """Publish each letter's key and value to the topic it was dead-lettered from."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
     await producer.start()
     try:
         for letter in letters:
@@ -143,20 +141,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     """The `dlq` command."""
     args = _parser().parse_args(argv)
     settings = DlqSettings()
-    bootstrap, prefix = settings.kafka_bootstrap_servers, settings.topic_prefix
+    kafka, prefix = settings.kafka, settings.topic_prefix
     if args.command == "list":
         names = [args.topic] if args.topic else list(topics.ALL)
-        letters = asyncio.run(dead_letters(bootstrap, [prefix + topics.dlq(n) for n in names]))
+        letters = asyncio.run(dead_letters(kafka, [prefix + topics.dlq(n) for n in names]))
         for letter in letters:
             print(letter.describe())
         print(f"{len(letters)} dead letter(s)", file=sys.stderr)
         return
     wanted = set(args.positions)
-    found = asyncio.run(dead_letters(bootstrap, [args.dlq_topic]))
+    found = asyncio.run(dead_letters(kafka, [args.dlq_topic]))
     letters = [letter for letter in found if letter.position in wanted]
     if missing := wanted - {letter.position for letter in letters}:
         raise SystemExit(f"not in {args.dlq_topic}: {', '.join(sorted(missing))} (see `dlq list`)")
-    asyncio.run(replay(bootstrap, letters))
+    asyncio.run(replay(kafka, letters))
     for letter in letters:
         print(f"replayed {letter.dlq_topic} {letter.position} to {letter.headers['x-dlq-topic']}")
 

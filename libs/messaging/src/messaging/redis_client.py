@@ -7,7 +7,7 @@ the same code runs on both. Transactions go through `messaging.transactions.tran
 """
 
 from typing import Any, cast
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
@@ -17,7 +17,8 @@ from redis.asyncio.connection import SSLConnection, parse_url
 def connect_redis(
     url: str, *, cluster: bool, max_connections: int = 64, timeout_s: float = 5.0
 ) -> Redis:
-    """A client of the Redis at `url`; with `cluster`, of the cluster it belongs to.
+    """A client of the Redis at `url` (as the ACL user its credentials name: `with_user`);
+    with `cluster`, of the cluster it belongs to.
 
     Answers decode to str. A burst waits for a free connection instead of failing; on a
     cluster `max_connections` bounds each node's connections.
@@ -73,6 +74,16 @@ class ClusterClient(RedisCluster):
         for primary in self._primaries.values():
             await primary.aclose()
         await super().aclose()
+
+
+def with_user(url: str, username: str | None, password: str | None) -> str:
+    """`url` as ACL user `username` with `password` (unchanged when neither is given)."""
+    if username is None and password is None:
+        return url
+    parts = urlsplit(url)
+    user = quote(username or "default", safe="")
+    netloc = f"{user}:{quote(password or '', safe='')}@{parts.netloc.rpartition('@')[2]}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def _with_address(url: str, address: str) -> str:

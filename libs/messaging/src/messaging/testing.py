@@ -12,13 +12,14 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from redis.asyncio import Redis
 
+from messaging.kafka import KafkaAccess
 from messaging.outbox import Outbox
 
 T = TypeVar("T")
 
 
 async def read_topic(
-    bootstrap_servers: str,
+    kafka: KafkaAccess,
     topic: str,
     *,
     expect: int,
@@ -29,7 +30,7 @@ async def read_topic(
     """The records of `topic` from the start that `match`: wait for `expect`, then `idle_s` more."""
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap_servers,
+        **kafka.client_options(),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         group_id=None,
@@ -102,11 +103,11 @@ def _not_met(timeout_s: float, message: str | Callable[[], str], last: object) -
     return f"waited {timeout_s}s for {said or 'the condition'}; the last answer: {last!r}"
 
 
-async def delete_topics_matching(bootstrap_servers: str, pattern: str) -> int:
+async def delete_topics_matching(kafka: KafkaAccess, pattern: str) -> int:
     """Delete every topic whose name matches `pattern`; answer how many there were. Test
     sessions clean up their prefixed topics with it: a broker kept for development would
     otherwise gather thousands, each holding files open, until it runs out."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="test-cleanup")
+    admin = AIOKafkaAdminClient(**kafka.client_options(), client_id="test-cleanup")
     await admin.start()
     try:
         doomed = [name for name in await admin.list_topics() if re.match(pattern, name)]

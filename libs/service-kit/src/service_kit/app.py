@@ -8,11 +8,10 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 
-from contracts import topics
 from contracts.events import Event
 from fastapi import APIRouter, FastAPI
 from messaging.context import correlation_id_var, safe_correlation_id
-from messaging.kafka import ensure_topics, make_broker, with_dead_letters
+from messaging.kafka import ensure_topics, make_broker
 from messaging.outbox import Outbox, OutboxRelay
 from messaging.redis_client import connect_redis
 from prometheus_client import Histogram
@@ -52,13 +51,13 @@ def build_runtime(settings: ServiceSettings) -> Runtime:
         settings=settings,
         instance_id=instance_id,
         redis=connect_redis(
-            str(settings.redis_url),
+            settings.redis_address,
             cluster=settings.redis_cluster,
             max_connections=settings.redis_max_connections,
             timeout_s=settings.redis_pool_timeout_s,
         ),
         broker=make_broker(
-            settings.kafka_bootstrap_servers,
+            settings.kafka,
             client_id=instance_id,
             traced=tracing is not None,
         ),
@@ -176,13 +175,14 @@ def _lifespan(
 
 
 async def _provision_topics(settings: ServiceSettings) -> None:
-    """Create every contract topic and its DLQ, waiting for Kafka up to the start-up timeout."""
-    names = with_dead_letters(settings.topic(name) for name in topics.ALL)
+    """Create the topics this service touches (those its principal may create: DESIGN §19),
+    waiting for Kafka up to the start-up timeout."""
+    names = [settings.topic(name) for name in BY_NAME[settings.service_name].topics]
     deadline = time.monotonic() + settings.startup_timeout_s
     while True:
         try:
             await ensure_topics(
-                settings.kafka_bootstrap_servers,
+                settings.kafka,
                 names,
                 partitions=settings.kafka_topic_partitions,
                 replication_factor=settings.kafka_replication_factor,

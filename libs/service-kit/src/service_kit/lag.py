@@ -26,9 +26,9 @@ async def watch_lag(settings: ServiceSettings, interval_s: float) -> None:
 
 
 async def _watch(settings: ServiceSettings, interval_s: float) -> None:
-    bootstrap = settings.kafka_bootstrap_servers
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id=settings.service_name)
-    ends = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    options = settings.kafka.client_options()
+    admin = AIOKafkaAdminClient(**options, client_id=settings.service_name)
+    ends = AIOKafkaConsumer(**options, group_id=None, enable_auto_commit=False)
     try:
         await admin.start()
         await ends.start()

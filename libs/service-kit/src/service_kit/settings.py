@@ -4,8 +4,10 @@ from functools import cached_property
 from typing import ClassVar, Literal
 
 from contracts.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_MAX_TTL_S, TokenPolicy
+from messaging.redis_client import with_user
+from messaging.settings import KafkaSettings
 from pydantic import Field, RedisDsn, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 # Development defaults; refused outside development mode, which is only on with
 # APP_ENV=development and every listener on loopback (README, Configuration).
@@ -15,7 +17,7 @@ MIN_SECRET_LENGTH = 32
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(KafkaSettings):
     """Base of every service's `Settings`; a subclass adds `port` with its own env name."""
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
@@ -36,8 +38,10 @@ class ServiceSettings(BaseSettings):
     # admin listener (GATEWAY_ADMIN_HOST) where a service has one.
     listener_fields: ClassVar[tuple[str, ...]] = ("http_host", "admin_host")
     port: int
-    kafka_bootstrap_servers: str = "localhost:9092"
     redis_url: RedisDsn = RedisDsn("redis://localhost:6379/0")
+    # This service's Redis ACL user (DESIGN §19); the URL's own credentials when unset.
+    redis_username: str | None = None
+    redis_password: SecretStr | None = None
     # REDIS_URL names any node of a Redis Cluster (messaging.redis_client).
     redis_cluster: bool = False
     auth_jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
@@ -105,6 +109,7 @@ class ServiceSettings(BaseSettings):
             )
         if self.development:
             return self
+        self._refuse_unauthenticated_infrastructure()
         for name, dev_value in self.development_secrets.items():
             if name == "AUTH_JWT_SECRET" and self.auth_jwt_public_key:
                 continue  # verified with the public key; the secret is not used
@@ -116,6 +121,26 @@ class ServiceSettings(BaseSettings):
                     "development mode needs APP_ENV=development and loopback listeners)"
                 )
         return self
+
+    def _refuse_unauthenticated_infrastructure(self) -> None:
+        # Outside development every link to Kafka is authenticated and encrypted, and
+        # Redis is reached as this service's own user (DESIGN §19).
+        if self.kafka_security_protocol != "SASL_SSL":
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL must be SASL_SSL outside development mode, not "
+                f"{self.kafka_security_protocol} (SASL_PLAINTEXT is for loopback development)"
+            )
+        if not (self.redis_password or self.redis_url.password):
+            raise ValueError(
+                "REDIS_USERNAME and REDIS_PASSWORD must name this service's Redis user "
+                "outside development mode (Redis's default user is off)"
+            )
+
+    @property
+    def redis_address(self) -> str:
+        """REDIS_URL as this service's Redis user (REDIS_USERNAME, REDIS_PASSWORD)."""
+        password = self.redis_password.get_secret_value() if self.redis_password else None
+        return with_user(str(self.redis_url), self.redis_username, password)
 
     @cached_property
     def token_policy(self) -> TokenPolicy:
@@ -140,6 +165,7 @@ class ServiceSettings(BaseSettings):
     def required_in_production(cls) -> set[str]:
         """Environment variables a production deployment must set."""
         port_env = cls.model_fields["port"].validation_alias
-        return {"APP_ENV", "KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL", str(port_env)} | set(
-            cls.development_secrets
-        )
+        required = {"APP_ENV", "KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL", str(port_env)}
+        credentials = {"KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"}
+        credentials |= {"REDIS_USERNAME", "REDIS_PASSWORD"}
+        return required | credentials | set(cls.development_secrets)

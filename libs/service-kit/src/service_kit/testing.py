@@ -1,6 +1,7 @@
 """Start service processes for integration and end-to-end tests (`python -m <module>`, under
 the hash-slot check of service_kit.hash_slots)."""
 
+import functools
 import os
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from contracts.auth import issue_producer_token
 from contracts.clock import unix_s, utc_now
 from starlette.types import ASGIApp
 
+from service_kit.grants import KafkaGrants, kafka_grants, operator_kafka, service_env
 from service_kit.services import BY_NAME
 from service_kit.settings import DEV_INTERNAL_TOKEN, DEV_JWT_SECRET
 
@@ -81,6 +83,9 @@ class ServiceProcess:
 # The topics, consumer groups and keys of one test or module start with a prefix of their
 # own, `t` and 10 hex digits; a test session deletes the topics this pattern matches at its end.
 TEST_PREFIX = r"t[0-9a-f]{10}\."
+# The same as a glob (Redis ACL key patterns: devstack lets each service's user reach its keys
+# under any test prefix).
+TEST_KEY_GLOB = "t??????????."
 
 
 def new_prefix() -> str:
@@ -97,9 +102,29 @@ async def client_of(service: ServiceProcess | None = None) -> AsyncIterator[http
         yield client
 
 
+# The credentials' table (.run/credentials.env) the service processes of a test session
+# take their principal and Redis user from: the root conftest names it.
+CREDENTIALS_FILE_ENV = "SHARELINKS_CREDENTIALS_FILE"
+
+
+def credentials() -> dict[str, str]:
+    """The test session's credentials' table (devstack's .run/credentials.env)."""
+    lines = Path(os.environ[CREDENTIALS_FILE_ENV]).read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+@functools.cache
+def _granted(name: str, topic_prefix: str, bootstrap_servers: str) -> None:
+    table = credentials()
+    spec = BY_NAME[name]
+    KafkaGrants(operator_kafka(table, bootstrap_servers)).allow(
+        table[f"{spec.env_prefix}_KAFKA_SASL_USERNAME"], kafka_grants(spec, topic_prefix)
+    )
+
+
 def infra_env(kafka_bootstrap: str, redis_url: str, prefix: str) -> dict[str, str]:
     """A service's environment in a test: development mode, real Kafka and Redis, one prefix
-    for topics and keys."""
+    for topics and keys (start_service adds the service's own credentials)."""
     return {
         "APP_ENV": "development",
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
@@ -112,11 +137,16 @@ def infra_env(kafka_bootstrap: str, redis_url: str, prefix: str) -> dict[str, st
 
 
 def start_service(name: str, env: Mapping[str, str], log: Path | None = None) -> ServiceProcess:
-    """Start service `name` with `env` over the caller's environment; on a free port unless
-    `env` names one; its output appended to `log` if given (else the test's own)."""
+    """Start service `name` with `env` over the caller's environment, as its own Kafka
+    principal and Redis user (granted its ACLs on the topics of `env`'s TOPIC_PREFIX) unless
+    `env` names others; on a free port unless `env` names one; its output appended to `log`
+    if given (else the test's own)."""
     spec = BY_NAME[name]
     port = int(env.get(spec.port_env) or free_port())
-    environment = {**os.environ, **env, spec.port_env: str(port)}
+    own = service_env(credentials(), spec)
+    if "KAFKA_SASL_USERNAME" not in env:
+        _granted(name, env.get("TOPIC_PREFIX", ""), env["KAFKA_BOOTSTRAP_SERVERS"])
+    environment = {**os.environ, **own, **env, spec.port_env: str(port)}
     if spec.admin_port_env and not env.get(spec.admin_port_env):
         environment[spec.admin_port_env] = str(free_port())
     output = log.open("ab") if log else None

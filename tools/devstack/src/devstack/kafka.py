@@ -1,9 +1,17 @@
 """Local Apache Kafka from Maven Central jars, in KRaft mode: one node (broker and
 controller), or with CLUSTER=1 three such nodes forming the controller quorum (DESIGN §14:
 brokers on 9092–9094, their controllers on 9192–9194; replication factor 3 and
-min.insync.replicas=2)."""
+min.insync.replicas=2).
+
+Every listener authenticates (DESIGN §19): clients and brokers with SCRAM-SHA-512 on the
+broker listener, controllers with PLAIN on theirs (KRaft keeps SCRAM users in the metadata
+the controllers serve, so they cannot use it themselves), both as the operator, Kafka's
+only super user. The StandardAuthorizer refuses what no ACL allows; each service's user and
+ACLs are applied at every start (service_kit.grants).
+"""
 
 import base64
+import hashlib
 import shutil
 import subprocess
 import uuid
@@ -12,7 +20,10 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from devstack import cluster, procs
+from messaging.kafka import KafkaAccess
+from service_kit.grants import KafkaGrants, operator_kafka
+
+from devstack import cluster, credentials, procs
 from devstack.paths import DevstackError, cache_dir
 
 # docker-compose.yml runs apache/kafka:<KAFKA_VERSION>; a test keeps the two equal.
@@ -93,21 +104,33 @@ def address() -> str:
     return ",".join(f"127.0.0.1:{node.broker_port}" for node in nodes())
 
 
-def server_properties(node: Node, voters: list[Node]) -> str:
+def server_properties(node: Node, voters: list[Node], operator_password: str) -> str:
     """A KRaft node that is broker and controller; topics are never created implicitly.
     With three voters, internal topics are replicated three times and a write needs two."""
     replicas, in_sync = ("3", "2") if len(voters) == 3 else ("1", "1")
     quorum = ",".join(f"{v.node_id}@127.0.0.1:{v.controller_port}" for v in voters)
+    operator = f'username="{credentials.OPERATOR}" password="{operator_password}"'
     settings = {
         "process.roles": "broker,controller",
         "node.id": str(node.node_id),
         "controller.quorum.voters": quorum,
-        "listeners": f"PLAINTEXT://127.0.0.1:{node.broker_port},"
+        "listeners": f"BROKER://127.0.0.1:{node.broker_port},"
         f"CONTROLLER://127.0.0.1:{node.controller_port}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{node.broker_port}",
-        "inter.broker.listener.name": "PLAINTEXT",
+        "advertised.listeners": f"BROKER://127.0.0.1:{node.broker_port}",
+        "inter.broker.listener.name": "BROKER",
         "controller.listener.names": "CONTROLLER",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map": "CONTROLLER:SASL_PLAINTEXT,BROKER:SASL_PLAINTEXT",
+        "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+        "sasl.mechanism.controller.protocol": "PLAIN",
+        "listener.name.broker.sasl.enabled.mechanisms": "SCRAM-SHA-512",
+        "listener.name.broker.scram-sha-512.sasl.jaas.config": "org.apache.kafka.common."
+        f"security.scram.ScramLoginModule required {operator};",
+        "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.controller.plain.sasl.jaas.config": "org.apache.kafka.common.security."
+        f'plain.PlainLoginModule required {operator} user_{credentials.OPERATOR}="{operator_password}";',
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "super.users": f"User:{credentials.OPERATOR}",
+        "allow.everyone.if.no.acl.found": "false",
         "log.dirs": str(node.home / "data"),
         "num.partitions": "1",
         "default.replication.factor": replicas,
@@ -184,18 +207,39 @@ def _cluster_id_file() -> Path:
     return _home() / ("cluster" if cluster.enabled() else "") / "cluster-id"
 
 
-def _write_config(node: Node, voters: list[Node]) -> tuple[Path, Path]:
+def _write_config(node: Node, voters: list[Node], password: str) -> tuple[Path, Path]:
     node.home.mkdir(parents=True, exist_ok=True)
     config = node.home / "server.properties"
-    config.write_text(server_properties(node, voters))
+    config.touch(mode=0o600)  # it holds the operator's password
+    config.write_text(server_properties(node, voters, password))
     log4j = node.home / "log4j2.properties"
     log4j.write_text(LOG4J2_PROPERTIES)
     return config, log4j
 
 
-def _format_storage(java: str, lib: Path, node: Node, config: Path, log4j: Path) -> None:
-    if (node.home / "data" / "meta.properties").is_file():
+def _auth_marker(node: Node) -> Path:
+    """Which operator password the node's metadata holds (a digest): data formatted for
+    another one, or before authentication, cannot be reached and is formatted afresh."""
+    return node.home / "operator-digest"
+
+
+def _digest(password: str) -> str:
+    return hashlib.sha256(password.encode()).hexdigest()
+
+
+def _format_storage(
+    java: str, lib: Path, node: Node, config: Path, log4j: Path, password: str
+) -> None:
+    marker = _auth_marker(node)
+    formatted = (node.home / "data" / "meta.properties").is_file()
+    if formatted and marker.is_file() and marker.read_text().strip() == _digest(password):
         return
+    if formatted:
+        print(
+            f"devstack: Kafka's data in {node.home / 'data'} was made for other credentials "
+            f"(or none: before {credentials.path()}); formatting it afresh"
+        )
+        shutil.rmtree(node.home / "data")
     command = [
         java,
         "-cp",
@@ -208,6 +252,9 @@ def _format_storage(java: str, lib: Path, node: Node, config: Path, log4j: Path)
         "-c",
         str(config),
         "--ignore-formatted",
+        # The operator's SCRAM user, in the metadata before any broker needs it.
+        "--add-scram",
+        f"SCRAM-SHA-512=[name={credentials.OPERATOR},password={password}]",
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -215,6 +262,7 @@ def _format_storage(java: str, lib: Path, node: Node, config: Path, log4j: Path)
             f"formatting Kafka's storage failed:\n{result.stdout}{result.stderr}"
             f"Delete {node.home / 'data'} and {_cluster_id_file()} to start afresh."
         )
+    marker.write_text(_digest(password) + "\n")
 
 
 def is_ready() -> bool:
@@ -245,6 +293,7 @@ def ensure_running(timeout: float = 90.0) -> procs.Running:
         pids = {procs.read_pid(node.name) for node in nodes()}
         owner = "devstack's" if None not in pids else "not all started by devstack"
         print(f"devstack: Kafka already answers on {address()} ({owner}); reusing it")
+        grant_services()
         return procs.Running(address(), started=False)
     to_start = [node for node in down if procs.read_pid(node.name) is None]
     for node in down:
@@ -253,7 +302,24 @@ def ensure_running(timeout: float = 90.0) -> procs.Running:
     _start(to_start, timeout)
     for node in down:
         procs.wait_until(node.name, partial(procs.port_answers, node.broker_port), None, timeout)
+    grant_services()
     return procs.Running(address(), started=bool(to_start))
+
+
+def grant_services() -> None:
+    """Every service's SCRAM user and ACLs (DESIGN §19), as the operator."""
+    try:
+        KafkaGrants(operator_access()).allow_services(credentials.ensure())
+    except Exception as error:  # confluent-kafka's KafkaException, or a timeout
+        raise DevstackError(
+            f"Kafka on {address()} refused the operator of {credentials.path()} ({error}): "
+            "if another Kafka holds these ports, stop it; else `make down` and start again"
+        ) from error
+
+
+def operator_access() -> KafkaAccess:
+    """Devstack's Kafka as the operator."""
+    return operator_kafka(credentials.ensure(), address())
 
 
 def _start(to_start: list[Node], timeout: float) -> None:
@@ -267,8 +333,9 @@ def _start(to_start: list[Node], timeout: float) -> None:
                 f"port {node.controller_port} is taken, and Kafka's controller needs it: "
                 "set KAFKA_CONTROLLER_PORT (one node) or KAFKA_PORT (a cluster) to free ports"
             )
-        config, log4j = _write_config(node, nodes())
-        _format_storage(java, lib, node, config, log4j)
+        password = credentials.ensure()["KAFKA_OPERATOR_PASSWORD"]
+        config, log4j = _write_config(node, nodes(), password)
+        _format_storage(java, lib, node, config, log4j, password)
         log = procs.log_file(node.name)
         offsets[node] = log.stat().st_size if log.exists() else 0
         print(

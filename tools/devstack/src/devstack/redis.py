@@ -6,6 +6,10 @@ Every write is fsynced before Redis answers (`appendfsync always`, as docker-com
 runs it): a crash then loses nothing a service was told was stored (docs/reliability.md).
 On a cluster a primary answers before its replica has the write; docs/scaling.md says what
 a failover can lose.
+
+Redis's default user is off (DESIGN §19): each node starts with an ACL file holding the
+operator alone, and every service's user, limited to its keys and the commands it uses, is
+applied at every start (service_kit.grants), saved to that file.
 """
 
 import socket
@@ -14,7 +18,10 @@ import time
 from functools import partial
 from pathlib import Path
 
-from devstack import cluster, procs
+from service_kit.grants import RedisGrants
+from service_kit.testing import TEST_KEY_GLOB
+
+from devstack import cluster, credentials, procs
 from devstack.packages import debian_program
 from devstack.paths import DevstackError, cache_dir
 
@@ -46,12 +53,26 @@ def _name(node_port: int) -> str:
     return NAME if node_port == port(of_cluster=False) else f"{NAME}-{node_port}"
 
 
+def operator_url(node_port: int | None = None) -> str:
+    """A node's URL (the first's by default) as the operator."""
+    table = credentials.ensure()
+    user, password = table["REDIS_OPERATOR_USERNAME"], table["REDIS_OPERATOR_PASSWORD"]
+    return f"redis://{user}:{password}@127.0.0.1:{node_port or port()}/0"
+
+
 def answers_ping(redis_port: int, host: str = "127.0.0.1") -> bool:
-    """Whether a Redis on host:port answers PING with +PONG (not -LOADING, replaying its AOF)."""
+    """Whether a Redis on host:port answers PING with +PONG (not -LOADING, replaying its AOF),
+    to the operator."""
+    table = credentials.ensure()
+    user, password = table["REDIS_OPERATOR_USERNAME"], table["REDIS_OPERATOR_PASSWORD"]
+    hello = f"AUTH {user} {password}\r\nPING\r\n".encode()
     try:
         with socket.create_connection((host, redis_port), timeout=1.0) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(64).startswith(b"+PONG")
+            conn.sendall(hello)
+            answer = b""
+            while answer.count(b"\r\n") < 2 and (chunk := conn.recv(64)):
+                answer += chunk
+            return answer.split(b"\r\n")[1:2] == [b"+PONG"]
     except OSError:
         return False
 
@@ -80,6 +101,7 @@ def ensure_running(timeout: float = 30.0) -> procs.Running:
         pids = {procs.read_pid(_name(p)) for p in ports()}
         owner = "devstack's" if None not in pids else "not all started by devstack"
         print(f"devstack: Redis already answers at {url()} ({owner}); reusing it")
+        grant_services()
         return procs.Running(url(), started=False)
     server = server_executable()
     to_start = [p for p in down if procs.read_pid(_name(p)) is None]
@@ -92,19 +114,33 @@ def ensure_running(timeout: float = 30.0) -> procs.Running:
         procs.wait_until(name, partial(answers_ping, node_port), procs.last_pid(name), timeout)
     if cluster.enabled():
         _form_cluster(timeout)
+    grant_services()
     print(f"devstack: Redis is ready at {url()}")
     return procs.Running(url(), started=bool(to_start))
+
+
+def grant_services() -> None:
+    """Every service's Redis user on every node, for its keys and those of test prefixes."""
+    nodes = [operator_url(p) for p in ports()]
+    RedisGrants(operator_url(), nodes).allow_services(credentials.ensure(), ("", TEST_KEY_GLOB))
 
 
 def _command(server: str, node_port: int) -> list[str]:
     data = _data_dir(node_port)
     data.mkdir(parents=True, exist_ok=True)
+    table = credentials.ensure()
+    user, password = table["REDIS_OPERATOR_USERNAME"], table["REDIS_OPERATOR_PASSWORD"]
+    acl_file = data / "users.acl"
+    acl_file.touch(mode=0o600)
+    acl_file.write_text(f"user default off\nuser {user} on >{password} ~* &* +@all\n")
     command = [server, "--port", str(node_port), "--bind", "127.0.0.1", "--dir", str(data)]
     command += ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
-    command += ["--daemonize", "no", "--logfile", ""]
+    command += ["--daemonize", "no", "--logfile", "", "--aclfile", str(acl_file)]
     if cluster.enabled():
         command += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]
         command += ["--cluster-node-timeout", str(CLUSTER_NODE_TIMEOUT_MS)]
+        # A replica syncs from its primary as the operator.
+        command += ["--masteruser", user, "--masterauth", password]
     return command
 
 
@@ -120,7 +156,8 @@ def _form_cluster(timeout: float) -> None:
     if _cluster_info(port()).get("cluster_known_nodes") == "1":
         nodes = [f"127.0.0.1:{p}" for p in ports()]
         print("devstack: creating the Redis Cluster (3 primaries, 3 replicas)")
-        create = ["redis-cli", "--cluster", "create", *nodes, "--cluster-replicas", "1"]
+        create = ["redis-cli", *_operator_options(), "--cluster", "create", *nodes]
+        create += ["--cluster-replicas", "1"]
         result = subprocess.run(
             [*create, "--cluster-yes"], capture_output=True, text=True, check=False
         )
@@ -140,9 +177,15 @@ def _form_cluster(timeout: float) -> None:
 
 def _cli(node_port: int, *command: str) -> list[str]:
     """The lines a command answers on one node (none when it does not answer)."""
-    line = ["redis-cli", "-p", str(node_port), *command]
+    line = ["redis-cli", *_operator_options(), "-p", str(node_port), *command]
     result = subprocess.run(line, capture_output=True, text=True, check=False, timeout=5)
     return result.stdout.splitlines()
+
+
+def _operator_options() -> list[str]:
+    table = credentials.ensure()
+    user, password = table["REDIS_OPERATOR_USERNAME"], table["REDIS_OPERATOR_PASSWORD"]
+    return ["--user", user, "--pass", password, "--no-auth-warning"]
 
 
 def _fields(lines: list[str]) -> dict[str, str]:

@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from service_kit import services as service_kit
-from service_kit.services import ServiceSpec
+from service_kit.grants import service_env as credentials_of
+from service_kit.services import BY_NAME, ServiceSpec
 
-from devstack import cluster, procs
+from devstack import cluster, credentials, procs
 from devstack.paths import cache_dir
 
 
@@ -117,7 +118,10 @@ def start(service: Service, env: Mapping[str, str]) -> bool:
     if procs.port_answers(service.port(env)):
         print(f"devstack: port {service.port(env)} is taken; {service.name} will likely fail")
     print(f"devstack: starting {service.name} on port {service.port(env)}")
-    procs.spawn(service.name, service.argv(), env)
+    # Each service as its own Kafka principal and Redis user (DESIGN §19).
+    spec = BY_NAME.get(service.name)
+    own = credentials_of(credentials.ensure(), spec) if spec else {}
+    procs.spawn(service.name, service.argv(), {**env, **own})
     return True
 
 
