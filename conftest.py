@@ -16,11 +16,16 @@ from faststream.kafka import KafkaBroker
 from messaging.kafka import KafkaAccess, make_broker
 from messaging.redis_client import with_user
 from messaging.testing import delete_topics_matching
+from service_kit.grants import operator_kafka
 from service_kit.hash_slots import checking
 from service_kit.services import BY_NAME
-from service_kit.grants import operator_kafka
-from service_kit.testing import CREDENTIALS_FILE_ENV, TEST_PREFIX, ServiceProcess, infra_env
-from service_kit.testing import new_prefix
+from service_kit.testing import (
+    CREDENTIALS_FILE_ENV,
+    TEST_PREFIX,
+    ServiceProcess,
+    infra_env,
+    new_prefix,
+)
 from service_kit.testing import start_service as _start_service
 
 # The dropbox SDK reads DROPBOX_API_HOST and its siblings once, when `dropbox.session` is

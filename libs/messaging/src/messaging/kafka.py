@@ -46,10 +46,12 @@ class KafkaAccess:
 
     def as_user(self, username: str, password: str) -> "KafkaAccess":
         """The same brokers as another principal."""
-        protocol = "SASL_PLAINTEXT" if self.security_protocol == "PLAINTEXT" else None
+        protocol: SecurityProtocol = self.security_protocol
+        if protocol == "PLAINTEXT":
+            protocol = "SASL_PLAINTEXT"
         return KafkaAccess(
             self.bootstrap_servers,
-            protocol or self.security_protocol,
+            protocol,
             username,
             password,
             self.ssl_cafile,

@@ -15,11 +15,23 @@ Credentials are read as `KEY=value` environment variables, the names of devstack
 
 import argparse
 import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import redis
+from confluent_kafka.admin import (
+    AclBinding,
+    AclOperation,
+    AclPermissionType,
+    AdminClient,
+    ResourcePatternType,
+    ResourceType,
+    ScramCredentialInfo,
+    ScramMechanism,
+    UserScramCredentialAlteration,
+    UserScramCredentialUpsertion,
+)
 from messaging.kafka import SASL_MECHANISM, KafkaAccess
 from messaging.settings import KafkaSettings
 
@@ -102,9 +114,7 @@ class KafkaGrants:
     calls): SCRAM-SHA-512 users and literal ALLOW ACLs, both idempotent."""
 
     def __init__(self, operator: KafkaAccess) -> None:
-        from confluent_kafka.admin import AdminClient
-
-        config = {
+        config: dict[str, str | int | float | bool] = {
             "bootstrap.servers": operator.bootstrap_servers,
             "security.protocol": operator.security_protocol,
         }
@@ -120,14 +130,8 @@ class KafkaGrants:
 
     def upsert_users(self, passwords: Mapping[str, str], timeout_s: float = 30.0) -> None:
         """Create each SCRAM user, or set its password."""
-        from confluent_kafka.admin import (
-            ScramCredentialInfo,
-            ScramMechanism,
-            UserScramCredentialUpsertion,
-        )
-
         info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, SCRAM_ITERATIONS)
-        changes = [
+        changes: list[UserScramCredentialAlteration] = [
             UserScramCredentialUpsertion(user, info, password.encode())
             for user, password in passwords.items()
         ]
@@ -137,14 +141,6 @@ class KafkaGrants:
 
     def allow(self, principal: str, grants: Sequence[KafkaGrant], timeout_s: float = 30.0) -> None:
         """Add `grants` for `User:<principal>` (an ACL already there stays as it is)."""
-        from confluent_kafka.admin import (
-            AclBinding,
-            AclOperation,
-            AclPermissionType,
-            ResourcePatternType,
-            ResourceType,
-        )
-
         resource_types = {"topic": ResourceType.TOPIC, "group": ResourceType.GROUP}
         bindings = [
             AclBinding(
@@ -192,8 +188,6 @@ class RedisGrants:
 
     def upsert_user(self, user: str, password: str, rules: Sequence[str]) -> None:
         """Create `user`, or replace everything it may do, on every node."""
-        import redis
-
         for url in self.urls:
             with redis.Redis.from_url(url) as node:
                 node.execute_command("ACL", "SETUSER", user, "reset", "on", f">{password}", *rules)
@@ -277,4 +271,4 @@ def _parser() -> argparse.ArgumentParser:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -110,6 +110,7 @@ def server_properties(node: Node, voters: list[Node], operator_password: str) ->
     replicas, in_sync = ("3", "2") if len(voters) == 3 else ("1", "1")
     quorum = ",".join(f"{v.node_id}@127.0.0.1:{v.controller_port}" for v in voters)
     operator = f'username="{credentials.OPERATOR}" password="{operator_password}"'
+    plain_users = f'user_{credentials.OPERATOR}="{operator_password}"'
     settings = {
         "process.roles": "broker,controller",
         "node.id": str(node.node_id),
@@ -127,7 +128,7 @@ def server_properties(node: Node, voters: list[Node], operator_password: str) ->
         f"security.scram.ScramLoginModule required {operator};",
         "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
         "listener.name.controller.plain.sasl.jaas.config": "org.apache.kafka.common.security."
-        f'plain.PlainLoginModule required {operator} user_{credentials.OPERATOR}="{operator_password}";',
+        f"plain.PlainLoginModule required {operator} {plain_users};",
         "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
         "super.users": f"User:{credentials.OPERATOR}",
         "allow.everyone.if.no.acl.found": "false",
