@@ -134,9 +134,12 @@ def _start_fleet(base: dict[str, str], emulator: RunningEmulator, mail: Mail, lo
         "SHARE_INVITATIONS_PER_DAY": "100000",
     }
     fleet = Fleet({}, emulator, mail, logs)
-    for name in CONSUMER_SERVICES:
+    for name in CONSUMER_SERVICES:  # link-service first: dropbox-service checks shares with it
         fleet.instances[name] = [
-            start_service(name, common, log=logs / f"{name}-{index}.log") for index in (0, 1)
+            start_service(
+                name, common | _peers(fleet, name, index), log=logs / f"{name}-{index}.log"
+            )
+            for index in (0, 1)
         ]
     gateway = common | {
         "GATEWAY_PORT": str(gateway_port),
@@ -154,6 +157,13 @@ def _start_fleet(base: dict[str, str], emulator: RunningEmulator, mail: Mail, lo
         for instance in instances:
             instance.wait_ready(90)
     return fleet
+
+
+def _peers(fleet: Fleet, name: str, index: int) -> dict[str, str]:
+    """Instance `index` of dropbox-service checks shares with link-service's of that index."""
+    if name != "dropbox-service":
+        return {}
+    return {"LINK_SERVICE_URL": fleet.instances["link-service"][index].base_url}
 
 
 def _connect_dropbox(fleet: Fleet) -> None:

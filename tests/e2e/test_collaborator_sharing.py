@@ -39,13 +39,15 @@ def stack(
     """link-, dropbox- and notify-service, started together, stopped at the module's end."""
     common = infra_env(kafka_bootstrap, redis_url, module_prefix)
     dropbox_port = free_port()
+    link = start_service("link-service", common)
     services = {
-        "link": start_service("link-service", common),
+        "link": link,
         "dropbox": start_service(
             "dropbox-service",
             common
             | {
                 "DROPBOX_SERVICE_PORT": str(dropbox_port),
+                "LINK_SERVICE_URL": link.base_url,  # whose catalog every share is checked with
                 "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
                 "DROPBOX_REDIRECT_URI": "http://console.test/console/dropbox/callback",
                 "DROPBOX_BACKOFF_BASE_S": "0.05",

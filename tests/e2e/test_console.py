@@ -82,6 +82,7 @@ def console(
             env
             | {
                 "DROPBOX_SERVICE_PORT": str(ports["dropbox"]),
+                "LINK_SERVICE_URL": f"http://127.0.0.1:{ports['link']}",
                 "DROPBOX_CA_FILE": str(dropbox_emulator.ca_file),
                 "DROPBOX_REDIRECT_URI": f"{gateway}/console/dropbox/callback",
             },

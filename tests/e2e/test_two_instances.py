@@ -64,10 +64,16 @@ def _start(
     base: dict[str, str], emulator: RunningEmulator, logs: Path
 ) -> dict[str, list[ServiceProcess]]:
     common = base | {"DROPBOX_CA_FILE": str(emulator.ca_file), "UNKNOWN_TOKEN_BURST": "5"}
-    instances = {
-        name: [start_service(name, common, log=logs / f"{name}-{i}.log") for i in (0, 1)]
-        for name in CONSUMERS
-    }
+    instances: dict[str, list[ServiceProcess]] = {}
+    for name in CONSUMERS:  # link-service first: dropbox-service checks shares with it
+        peers = (
+            [{"LINK_SERVICE_URL": link.base_url} for link in instances["link-service"]]
+            if name == "dropbox-service"
+            else [{}, {}]
+        )
+        instances[name] = [
+            start_service(name, common | peers[i], log=logs / f"{name}-{i}.log") for i in (0, 1)
+        ]
     instances["gateway"] = [
         start_service(
             "gateway",

@@ -1,5 +1,6 @@
 """The dropbox-service's application."""
 
+import httpx
 from contracts.clock import Clock, utc_now
 from contracts.events import (
     CollabFailed,
@@ -15,6 +16,7 @@ from service_kit.runtime import Runtime
 
 from dropbox_service import consumers
 from dropbox_service.api import connection, internal, problems
+from dropbox_service.catalog import Catalog
 from dropbox_service.clients import DropboxCalls
 from dropbox_service.context import DropboxContext
 from dropbox_service.crypto import TokenCipher
@@ -42,26 +44,34 @@ def create_app(settings: Settings) -> FastAPI:
             DropboxConnected,
             DropboxDisconnected,
         ),
-        on_shutdown=(context.calls.close,),
+        on_shutdown=(context.calls.close, context.catalog.aclose),
         problems=problems.PROBLEMS,
     )
     app.state.dropbox = context
     return app
 
 
-def dropbox_context(runtime: Runtime, settings: Settings, clock: Clock) -> DropboxContext:
+def dropbox_context(
+    runtime: Runtime,
+    settings: Settings,
+    clock: Clock,
+    link_service: httpx.AsyncBaseTransport | None = None,
+) -> DropboxContext:
     """The service's core on `runtime`, built in dependency order: the stores, what forgets
     a connection, the SDK pool (which reports refused tokens to it), then the connections,
-    temporary links and grants on that pool (tests build it in-process)."""
+    temporary links and grants on that pool and link-service's catalog (tests build it
+    in-process, with a `link_service` of their own)."""
     cipher = TokenCipher(settings.dropbox_token_key.get_secret_value())
     stores = Stores.on(runtime.redis, runtime.outbox, cipher, settings.key_prefix)
     disconnections = Disconnections(runtime.redis, runtime.outbox, stores)
     calls = DropboxCalls(settings, stores.connections, on_refused=disconnections.refused)
+    catalog = Catalog(settings, link_service)
     grants = Grants(
         runtime.redis,
         runtime.outbox,
         stores,
         calls,
+        catalog,
         settings.consumer_group,
         settings.dropbox_outage_give_up_s,
         clock,
@@ -73,4 +83,5 @@ def dropbox_context(runtime: Runtime, settings: Settings, clock: Clock) -> Dropb
         links=TemporaryLinks(settings, stores, calls, clock),
         grants=grants,
         calls=calls,
+        catalog=catalog,
     )

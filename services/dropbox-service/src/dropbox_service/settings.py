@@ -53,6 +53,11 @@ class Settings(ServiceSettings):
     # How long a share or removal Dropbox keeps failing (5xx, rate limits) is redelivered
     # before it is reported failed (services/dropbox-service/README.md).
     dropbox_outage_give_up_s: float = Field(900.0, gt=0)
+    # link-service, whose catalog every share is checked against (docs/decisions/0005):
+    # connecting, then waiting for an answer; a request it cannot answer is redelivered.
+    link_service_url: str = "http://localhost:8001"
+    service_connect_timeout_s: float = Field(5.0, gt=0)
+    catalog_check_timeout_s: float = Field(5.0, gt=0)
 
     @classmethod
     def required_in_production(cls) -> set[str]:
@@ -60,4 +65,5 @@ class Settings(ServiceSettings):
         return super().required_in_production() | {
             "DROPBOX_APP_KEY",
             "DROPBOX_REDIRECT_URI",
+            "LINK_SERVICE_URL",
         }

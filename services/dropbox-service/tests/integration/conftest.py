@@ -1,9 +1,11 @@
 """dropbox-service on real Redis and the real Dropbox emulator (the unmodified SDK over
 HTTPS): its core in-process (the consumers driven through FastStream's TestKafkaBroker, the
-events read back from the outbox they were committed to, the routes over ASGI), and as a
-process on real Kafka."""
+events read back from the outbox they were committed to, the routes over ASGI, link-service's
+catalog route answered by `LinkServiceCatalog`), and as a process on real Kafka beside a
+link-service process."""
 
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -11,6 +13,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from contracts.catalog import CatalogCollaborator, CatalogFile, CatalogTrack
 from contracts.events import Collaborator, CollabRevokeRequested, CollabShareRequested, SharedFile
 from dropbox_emulator.testing import RunningEmulator
 from dropbox_service import consumers
@@ -60,6 +63,63 @@ class Outbox:
         return [value for _, value in staged_now if fields.items() <= value.items()]
 
 
+class LinkServiceCatalog:
+    """link-service's `GET /internal/catalog/{owner_id}/tracks/{track_id}` as dropbox-service
+    calls it (an httpx transport): the tracks the test made the catalog hold, 401 without
+    `token`, 503 while `down`; `asked` counts the calls."""
+
+    ROUTE = re.compile(r"/internal/catalog/(?P<owner>[^/]+)/tracks/(?P<track>[^/]+)")
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.tracks: dict[tuple[str, str], CatalogTrack] = {}
+        self.down = False
+        self.asked = 0
+        self.transport = httpx.MockTransport(self._answer)
+
+    def holds(self, request: CollabShareRequested) -> CollabShareRequested:
+        """Make the owner's catalog hold what `request` names (as link-service would have
+        sent it); `request`."""
+        self.tracks[request.owner_id, request.track_id] = CatalogTrack(
+            owner_id=request.owner_id,
+            track_id=request.track_id,
+            dropbox_folder=request.folder,
+            files=tuple(
+                CatalogFile(file_id=f.file_id, dropbox_path=f.dropbox_path) for f in request.files
+            ),
+            collaborators=tuple(
+                CatalogCollaborator(collaborator_id=c.collaborator_id, email=c.email)
+                for c in request.collaborators
+            ),
+        )
+        return request
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        self.asked += 1
+        if request.headers.get("X-Internal-Token") != self.token:
+            return _problem(401, "not_authenticated")
+        if self.down:
+            return _problem(503, "service_unavailable")
+        route = self.ROUTE.fullmatch(request.url.path)
+        if request.method != "GET" or route is None:
+            return _problem(404, "not_found")
+        track = self.tracks.get((route["owner"], route["track"]))
+        if track is None:
+            return _problem(404, "track_not_found")
+        return httpx.Response(200, json=track.model_dump(mode="json"))
+
+
+def _problem(status: int, code: str) -> httpx.Response:
+    body = {"type": "about:blank", "title": code, "status": status, "code": code}
+    return httpx.Response(status, json=body, headers={"content-type": "application/problem+json"})
+
+
+@pytest.fixture
+def catalog(settings: Settings) -> LinkServiceCatalog:
+    """The owners' catalogs the in-process core checks shares against."""
+    return LinkServiceCatalog(settings.internal_api_token.get_secret_value())
+
+
 @pytest.fixture
 def settings(redis_url: str, unique_prefix: str, dropbox_emulator: RunningEmulator) -> Settings:
     """The test's settings: the real test Redis, its own prefixes, the emulator's CA."""
@@ -80,14 +140,17 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-async def core(settings: Settings, clock: MovableClock) -> AsyncIterator[DropboxContext]:
-    """The service's core in-process on the test Redis and the emulator, its consumers
-    registered on a broker that `deliver` drives."""
+async def core(
+    settings: Settings, clock: MovableClock, catalog: LinkServiceCatalog
+) -> AsyncIterator[DropboxContext]:
+    """The service's core in-process on the test Redis, the emulator and `catalog`, its
+    consumers registered on a broker that `deliver` drives."""
     runtime = build_runtime(settings)
-    context = dropbox_context(runtime, settings, clock)
+    context = dropbox_context(runtime, settings, clock, catalog.transport)
     consumers.register(context)
     yield context
     context.calls.close()
+    await context.catalog.aclose()
     await runtime.redis.aclose()
 
 
@@ -136,12 +199,22 @@ async def api(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Drop
 
 
 @pytest.fixture(scope="module")
-def dropbox_service(start_module_service, dropbox_emulator: RunningEmulator) -> ServiceProcess:
-    """dropbox-service on real Kafka and Redis, its SDK pointed at the emulator."""
+def link_service(start_module_service) -> ServiceProcess:
+    """link-service on real Kafka and Redis: the catalog dropbox-service checks shares with."""
+    return start_module_service("link-service")
+
+
+@pytest.fixture(scope="module")
+def dropbox_service(
+    start_module_service, dropbox_emulator: RunningEmulator, link_service: ServiceProcess
+) -> ServiceProcess:
+    """dropbox-service on real Kafka and Redis, its SDK pointed at the emulator, its shares
+    checked with `link_service`'s catalog."""
     port = free_port()
     return start_module_service(
         "dropbox-service",
         DROPBOX_SERVICE_PORT=str(port),
+        LINK_SERVICE_URL=link_service.base_url,
         DROPBOX_CA_FILE=str(dropbox_emulator.ca_file),
         DROPBOX_REDIRECT_URI=CONSOLE_CALLBACK,
         DROPBOX_BACKOFF_BASE_S="0.05",
@@ -151,6 +224,31 @@ def dropbox_service(start_module_service, dropbox_emulator: RunningEmulator) -> 
         # A request Dropbox keeps failing is redelivered for this long, then reported failed.
         DROPBOX_OUTAGE_GIVE_UP_S="6",
     )
+
+
+def put_in_catalog(link_service: ServiceProcess, request: CollabShareRequested) -> None:
+    """Make the owner's catalog in `link_service` hold the track `request` names, as the
+    dashboard puts it (PUT /v1/catalog/tracks/{track_id})."""
+    track = {
+        "title": request.track_title,
+        "artist": "Test",
+        "dropbox_folder": request.folder,
+        "files": [
+            {
+                "role": "other",
+                "size": 1,
+                **f.model_dump(include={"file_id", "name", "dropbox_path"}),
+            }
+            for f in request.files
+        ],
+        "collaborators": [c.model_dump(exclude_none=True) for c in request.collaborators],
+    }
+    answer = httpx.put(
+        f"{link_service.base_url}/v1/catalog/tracks/{request.track_id}",
+        json=track,
+        headers=bearer(request.owner_id),
+    )
+    assert answer.status_code == 200, answer.text
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """collab.share.requested / collab.revoke.requested consumed by the service process on real
-Kafka: Dropbox members change (the rest of grants runs in-process: test_grants_core.py)."""
+Kafka, each share checked with a link-service process's catalog: Dropbox members change (the
+rest of grants runs in-process: test_grants_core.py, test_catalog_checks.py)."""
 
 import json
 from uuid import uuid4
@@ -9,7 +10,16 @@ from contracts import topics
 from contracts.events import CollabRevokeRequested
 from messaging.testing import read_topic
 
-from .conftest import FILES, FOLDER, answering, invitations, members, people, share_request
+from .conftest import (
+    FILES,
+    FOLDER,
+    answering,
+    invitations,
+    members,
+    people,
+    put_in_catalog,
+    share_request,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -25,11 +35,12 @@ def owner(connect, control, owner_id) -> dict[str, str]:
 
 
 async def test_share_then_revoke_changes_dropbox_members(
-    dropbox_service, owner, control, publisher, topic, kafka_bootstrap
+    dropbox_service, link_service, owner, control, publisher, topic, kafka_bootstrap
 ):
     mode = "folder"  # files mode and the rest in-process (test_grants_core.py)
     folks = people()
     request = share_request(owner["owner_id"], mode, folks)
+    put_in_catalog(link_service, request)
     await publisher.publish(request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key())
 
     granted = await read_topic(
@@ -59,6 +70,20 @@ async def test_share_then_revoke_changes_dropbox_members(
     present = members(control, owner["email"], FOLDER)
     assert folks[0].email.lower() in present
     assert folks[1].email.lower() not in present
+
+
+async def test_a_share_the_catalog_does_not_hold_is_refused(
+    dropbox_service, owner, control, publisher, topic, kafka_bootstrap
+):
+    forged = share_request(owner["owner_id"], "folder", people()).model_copy(
+        update={"track_id": "t-forged", "folder": "/Private", "files": []}
+    )
+    await publisher.publish(forged, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=forged.key())
+
+    failed = await read_topic(
+        kafka_bootstrap, topic(topics.COLLAB_FAILED), match=answering(forged), expect=2
+    )
+    assert {json.loads(r.value)["reason"] for r in failed} == {"not_in_catalog"}
 
 
 async def test_malformed_request_goes_to_the_dlq(

@@ -45,10 +45,12 @@ async def _removal(deliver, outbox, revoke) -> tuple[list[dict], list[dict]]:
 
 
 async def test_files_mode_share_then_revoke_changes_each_filesmembers(
-    deliver, outbox, owner, control
+    catalog, deliver, outbox, owner, control
 ):
     folks = people()
-    granted = await _share(deliver, outbox, share_request(owner["owner_id"], "files", folks))
+    granted = await _share(
+        deliver, outbox, catalog.holds(share_request(owner["owner_id"], "files", folks))
+    )
     assert {e["collaborator"]["collaborator_id"] for e in granted} == {"c-1", "c-2"}
     assert {e["mode"] for e in granted} == {"files"}
     for path in FILES:
@@ -64,8 +66,8 @@ async def test_files_mode_share_then_revoke_changes_each_filesmembers(
         assert folks[0].email.lower() in members(control, owner["email"], path)
 
 
-async def test_a_redelivered_request_grants_once(deliver, outbox, owner, control):
-    request = share_request(owner["owner_id"], "folder", people())
+async def test_a_redelivered_request_grants_once(catalog, deliver, outbox, owner, control):
+    request = catalog.holds(share_request(owner["owner_id"], "folder", people()))
     for _ in range(3):
         await deliver(topics.COLLAB_SHARE_REQUESTED, request)
     granted = await outbox.events(topics.COLLAB_GRANTED, request_id=request.request_id)
@@ -75,7 +77,9 @@ async def test_a_redelivered_request_grants_once(deliver, outbox, owner, control
     assert control.get("/_emulator/calls").json() == calls, "an applied request acts no more"
 
 
-async def test_429_and_500_bursts_delay_but_do_not_lose_grants(deliver, outbox, owner, control):
+async def test_429_and_500_bursts_delay_but_do_not_lose_grants(
+    catalog, deliver, outbox, owner, control
+):
     control.post(
         "/_emulator/faults",
         json={"route": "sharing/add_folder_member", "status": 429, "count": 3, "retry_after": 1},
@@ -83,18 +87,18 @@ async def test_429_and_500_bursts_delay_but_do_not_lose_grants(deliver, outbox, 
     control.post(
         "/_emulator/faults", json={"route": "sharing/share_folder", "status": 500, "count": 2}
     )
-    request = share_request(owner["owner_id"], "folder", people())
+    request = catalog.holds(share_request(owner["owner_id"], "folder", people()))
     assert len(await _share(deliver, outbox, request)) == 2
     assert await outbox.events(topics.COLLAB_FAILED, request_id=request.request_id) == []
 
 
 async def test_5xx_past_every_retry_of_a_call_is_redelivered_not_failed(
-    core, outbox, owner, control
+    catalog, core, outbox, owner, control
 ):
     # Three calls of one attempt (one and DROPBOX_MAX_5XX_RETRIES) fail, then two of the next.
     outage = {"route": "sharing/share_folder", "status": 503, "count": 5}
     control.post("/_emulator/faults", json=outage)
-    request = share_request(owner["owner_id"], "folder", people())
+    request = catalog.holds(share_request(owner["owner_id"], "folder", people()))
     with pytest.raises(RetryLater):
         await core.grants.share(request)
     assert await outbox.events(topics.COLLAB_FAILED, request_id=request.request_id) == []
@@ -106,24 +110,24 @@ async def test_5xx_past_every_retry_of_a_call_is_redelivered_not_failed(
 
 
 async def test_a_token_expiring_on_its_way_is_refreshed_and_the_grant_retried(
-    deliver, outbox, owner, control
+    catalog, deliver, outbox, owner, control
 ):
     # A slow Dropbox: the token expired before the call arrived, twice (the SDK refreshes
     # and retries once itself). The owner stays connected; the grant goes through.
     expired = {"route": "sharing/add_folder_member", "status": 401, "count": 2}
     control.post("/_emulator/faults", json=expired)
-    request = share_request(owner["owner_id"], "folder", people())
+    request = catalog.holds(share_request(owner["owner_id"], "folder", people()))
     assert len(await _share(deliver, outbox, request)) == 2
     assert control.get("/_emulator/faults").json() == []
 
 
 async def test_an_outage_older_than_the_give_up_age_ends_in_collab_failed(
-    core, outbox, owner, control, clock
+    catalog, core, outbox, owner, control, clock
 ):
     control.post(
         "/_emulator/faults", json={"route": "sharing/share_folder", "status": 503, "count": 50}
     )
-    request = share_request(owner["owner_id"], "folder", people())
+    request = catalog.holds(share_request(owner["owner_id"], "folder", people()))
     with pytest.raises(RetryLater):
         await core.grants.share(request)
     clock.advance(FAST_RETRIES["dropbox_outage_give_up_s"])
@@ -137,20 +141,25 @@ async def test_an_outage_older_than_the_give_up_age_ends_in_collab_failed(
     ]
 
 
-async def test_owner_without_dropbox_gets_collab_failed(deliver, outbox, owner_id):
-    request = share_request(owner_id, "files", people())
+async def test_owner_without_dropbox_gets_collab_failed(catalog, deliver, outbox, owner_id):
+    request = catalog.holds(share_request(owner_id, "files", people()))
     await deliver(topics.COLLAB_SHARE_REQUESTED, request)
     failed = await outbox.events(topics.COLLAB_FAILED, request_id=request.request_id)
     assert [e["reason"] for e in failed] == ["dropbox_not_connected"] * 2
 
 
 async def test_a_track_shared_in_both_modes_loses_both_accesses_on_removal(
-    deliver, outbox, owner, control
+    catalog, deliver, outbox, owner, control
 ):
     folks = people()
     for mode in ("files", "folder"):
         assert (
-            len(await _share(deliver, outbox, share_request(owner["owner_id"], mode, folks))) == 2
+            len(
+                await _share(
+                    deliver, outbox, catalog.holds(share_request(owner["owner_id"], mode, folks))
+                )
+            )
+            == 2
         )
     bo = folks[1].email.lower()
     assert all(bo in members(control, owner["email"], path) for path in [FOLDER, *FILES])
@@ -171,11 +180,16 @@ async def test_a_track_shared_in_both_modes_loses_both_accesses_on_removal(
     ],
 )
 async def test_a_removal_dropbox_keeps_refusing_is_reported_failed_then_can_be_retried(
-    core, deliver, outbox, owner, control, clock, fault, reason
+    catalog, core, deliver, outbox, owner, control, clock, fault, reason
 ):
     folks = people()
     assert (
-        len(await _share(deliver, outbox, share_request(owner["owner_id"], "folder", folks))) == 2
+        len(
+            await _share(
+                deliver, outbox, catalog.holds(share_request(owner["owner_id"], "folder", folks))
+            )
+        )
+        == 2
     )
     bo = folks[1].email.lower()
     control.post(
@@ -198,10 +212,17 @@ async def test_a_removal_dropbox_keeps_refusing_is_reported_failed_then_can_be_r
 
 
 async def test_a_short_burst_of_429_and_5xx_during_a_removal_is_waited_out(
-    deliver, outbox, owner, control
+    catalog, deliver, outbox, owner, control
 ):
     folks = people()
-    assert len(await _share(deliver, outbox, share_request(owner["owner_id"], "files", folks))) == 2
+    assert (
+        len(
+            await _share(
+                deliver, outbox, catalog.holds(share_request(owner["owner_id"], "files", folks))
+            )
+        )
+        == 2
+    )
     control.post(
         "/_emulator/faults",
         json={"route": "sharing/remove_file_member_2", "status": 429, "retry_after": 1, "count": 1},
@@ -216,11 +237,16 @@ async def test_a_short_burst_of_429_and_5xx_during_a_removal_is_waited_out(
 
 
 async def test_a_removal_for_an_owner_without_dropbox_is_reported_failed(
-    core, deliver, outbox, owner
+    catalog, core, deliver, outbox, owner
 ):
     folks = people()
     assert (
-        len(await _share(deliver, outbox, share_request(owner["owner_id"], "folder", folks))) == 2
+        len(
+            await _share(
+                deliver, outbox, catalog.holds(share_request(owner["owner_id"], "folder", folks))
+            )
+        )
+        == 2
     )
     await core.connections.revoke(owner["owner_id"])
 
