@@ -104,7 +104,7 @@ async def test_expired_link_is_410_with_a_no_longer_available_page(
 ):
     link = system.share(tracks=["t-2"], expires_in_days=1)
     redis = connect_redis(redis_url, cluster=os.environ.get("REDIS_CLUSTER") == "true")
-    [key] = [k async for k in redis.scan_iter(f"{system.prefix}link:*:{link['id']}")]
+    [key] = [k async for k in redis.scan_iter(f"{system.prefix}link-service:link:*:{link['id']}")]
     record = json.loads(await redis.get(key))
     record["expires_at"] = "2020-01-01T00:00:00+00:00"  # a day passing, without waiting a day
     await redis.set(key, json.dumps(record))

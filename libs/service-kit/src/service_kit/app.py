@@ -63,7 +63,7 @@ def build_runtime(settings: ServiceSettings) -> Runtime:
         ),
         outbox=Outbox(
             service=settings.service_name,
-            key_prefix=settings.key_prefix,
+            key_prefix=settings.service_key_prefix,
             topic_prefix=settings.topic_prefix,
             shards=settings.outbox_shards,
         ),

@@ -137,6 +137,12 @@ class ServiceSettings(KafkaSettings):
             )
 
     @property
+    def service_key_prefix(self) -> str:
+        """Where every key of this service lives: `<KEY_PREFIX><service>:`, the only keys its
+        Redis user may touch (DESIGN §19, service_kit.grants)."""
+        return f"{self.key_prefix}{self.service_name}:"
+
+    @property
     def redis_address(self) -> str:
         """REDIS_URL as this service's Redis user (REDIS_USERNAME, REDIS_PASSWORD)."""
         password = self.redis_password.get_secret_value() if self.redis_password else None

@@ -25,6 +25,8 @@ def create_app(settings: Settings) -> FastAPI:
 def analytics_context(runtime: Runtime, settings: Settings) -> AnalyticsContext:
     """The service's core on `runtime` (tests build it in-process)."""
     store = StatsStore(
-        runtime.redis, settings.key_prefix, consumer=settings.key_prefix + settings.service_name
+        runtime.redis,
+        settings.service_key_prefix,
+        consumer=settings.key_prefix + settings.service_name,
     )
     return AnalyticsContext(runtime, Analytics(store, runtime.broker), settings.batch_size)

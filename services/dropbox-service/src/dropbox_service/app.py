@@ -62,7 +62,7 @@ def dropbox_context(
     temporary links and grants on that pool and link-service's catalog (tests build it
     in-process, with a `link_service` of their own)."""
     cipher = TokenCipher(settings.dropbox_token_key.get_secret_value())
-    stores = Stores.on(runtime.redis, runtime.outbox, cipher, settings.key_prefix)
+    stores = Stores.on(runtime.redis, runtime.outbox, cipher, settings.service_key_prefix)
     disconnections = Disconnections(runtime.redis, runtime.outbox, stores)
     calls = DropboxCalls(settings, stores.connections, on_refused=disconnections.refused)
     catalog = Catalog(settings, link_service)

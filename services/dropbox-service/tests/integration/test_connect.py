@@ -45,7 +45,7 @@ async def test_connect_flow_stores_an_encrypted_token_and_announces_the_connecti
     assert (payload["owner_id"], payload["account_email"]) == (owner_id, email)
 
     redis = Redis.from_url(redis_url, decode_responses=True)
-    [key] = await redis.keys(f"{module_prefix}dropbox:conn:*:{owner_id}")
+    [key] = await redis.keys(f"{module_prefix}dropbox-service:dropbox:conn:*:{owner_id}")
     stored = await redis.hget(key, "refresh_token")
     await redis.aclose()
     assert stored.startswith("gAAAAA"), "the refresh token is stored Fernet-encrypted"

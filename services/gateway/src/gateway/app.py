@@ -34,7 +34,7 @@ def gateway_context(
     a `transport` to the other services built in-process too)."""
     limit = UnknownTokenLimit(
         runtime.redis,
-        settings.key_prefix,
+        settings.service_key_prefix,
         settings.unknown_token_burst,
         settings.unknown_token_window_s,
     )

@@ -44,7 +44,7 @@ class UnknownTokenLimit:
     def _key(self, client: str) -> str:
         bucket = rate_limit_bucket(client)
         hashed = digest(bucket, 24)  # no raw address in Redis
-        return f"{self.prefix}gateway:unknown-tokens:{hashed}"
+        return f"{self.prefix}unknown-tokens:{hashed}"
 
     async def take(self, client: str) -> int | None:
         """Count an attempt before its lookup; the seconds to wait when the client is over

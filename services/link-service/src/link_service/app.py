@@ -24,7 +24,7 @@ from link_service.settings import Settings
 
 def link_context(runtime: Runtime, settings: Settings, clock: Clock) -> LinkContext:
     """The service's core on `runtime` (tests build it in-process with their own clock)."""
-    prefix = settings.key_prefix
+    prefix = settings.service_key_prefix
     catalog_store = CatalogStore(runtime.redis, prefix)
     connections = Connections(ConnectionStore(runtime.redis, runtime.outbox, prefix))
     link_store = LinkStore(runtime.redis, runtime.outbox, prefix)

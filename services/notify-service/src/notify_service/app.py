@@ -33,7 +33,7 @@ def notify_context(
     sender = Sender(str(settings.mail_from_address), settings.mail_from_name, settings.console_url)
     notifier = Notifier(
         redis=runtime.redis,
-        store=NotificationStore(runtime.redis, settings.key_prefix),
+        store=NotificationStore(runtime.redis, settings.service_key_prefix),
         mailer=mailer,
         sender=sender,
         templates=templates(),

@@ -109,8 +109,6 @@ def server_properties(node: Node, voters: list[Node], operator_password: str) ->
     With three voters, internal topics are replicated three times and a write needs two."""
     replicas, in_sync = ("3", "2") if len(voters) == 3 else ("1", "1")
     quorum = ",".join(f"{v.node_id}@127.0.0.1:{v.controller_port}" for v in voters)
-    operator = f'username="{credentials.OPERATOR}" password="{operator_password}"'
-    plain_users = f'user_{credentials.OPERATOR}="{operator_password}"'
     settings = {
         "process.roles": "broker,controller",
         "node.id": str(node.node_id),
@@ -120,18 +118,7 @@ def server_properties(node: Node, voters: list[Node], operator_password: str) ->
         "advertised.listeners": f"BROKER://127.0.0.1:{node.broker_port}",
         "inter.broker.listener.name": "BROKER",
         "controller.listener.names": "CONTROLLER",
-        "listener.security.protocol.map": "CONTROLLER:SASL_PLAINTEXT,BROKER:SASL_PLAINTEXT",
-        "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
-        "sasl.mechanism.controller.protocol": "PLAIN",
-        "listener.name.broker.sasl.enabled.mechanisms": "SCRAM-SHA-512",
-        "listener.name.broker.scram-sha-512.sasl.jaas.config": "org.apache.kafka.common."
-        f"security.scram.ScramLoginModule required {operator};",
-        "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
-        "listener.name.controller.plain.sasl.jaas.config": "org.apache.kafka.common.security."
-        f"plain.PlainLoginModule required {operator} {plain_users};",
-        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-        "super.users": f"User:{credentials.OPERATOR}",
-        "allow.everyone.if.no.acl.found": "false",
+        **security_properties(operator_password),
         "log.dirs": str(node.home / "data"),
         "num.partitions": "1",
         "default.replication.factor": replicas,
@@ -145,6 +132,27 @@ def server_properties(node: Node, voters: list[Node], operator_password: str) ->
         "auto.create.topics.enable": "false",
     }
     return "".join(f"{key}={value}\n" for key, value in settings.items())
+
+
+def security_properties(operator_password: str) -> dict[str, str]:
+    """SCRAM on the broker listener, PLAIN on the controllers', both as the operator, and
+    the StandardAuthorizer refusing what no ACL allows."""
+    operator = f'username="{credentials.OPERATOR}" password="{operator_password}"'
+    plain_users = f'user_{credentials.OPERATOR}="{operator_password}"'
+    return {
+        "listener.security.protocol.map": "CONTROLLER:SASL_PLAINTEXT,BROKER:SASL_PLAINTEXT",
+        "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+        "sasl.mechanism.controller.protocol": "PLAIN",
+        "listener.name.broker.sasl.enabled.mechanisms": "SCRAM-SHA-512",
+        "listener.name.broker.scram-sha-512.sasl.jaas.config": "org.apache.kafka.common."
+        f"security.scram.ScramLoginModule required {operator};",
+        "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.controller.plain.sasl.jaas.config": "org.apache.kafka.common.security."
+        f"plain.PlainLoginModule required {operator} {plain_users};",
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "super.users": f"User:{credentials.OPERATOR}",
+        "allow.everyone.if.no.acl.found": "false",
+    }
 
 
 def cluster_id(path: Path) -> str:
