@@ -64,7 +64,7 @@ async def test_the_flag_lives_in_link_services_own_namespace(core, deliver):
     owner_id = _owner()
     await deliver(DropboxConnected(owner_id=owner_id, account_email="p@x.com"))  # via routing
     store, redis = core.connections.store, core.runtime.redis
-    assert store.key(owner_id).startswith(core.runtime.settings.key_prefix + "dbxstate:")
+    assert store.key(owner_id).startswith(core.runtime.settings.service_key_prefix + "dbxstate:")
     assert str(await redis.get(store.key(owner_id))).startswith("connected|")
     assert await redis.exists(store.legacy_key(owner_id)) == 0  # nothing under dropbox:
     await core.connections.require(owner_id)
