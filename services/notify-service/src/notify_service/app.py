@@ -37,7 +37,7 @@ def notify_context(
         mailer=mailer,
         sender=sender,
         templates=templates(),
-        consumer=settings.consumer_group,
+        consumer=settings.marker_group,
         clock=clock,
     )
     return NotifyContext(runtime, notifier)
