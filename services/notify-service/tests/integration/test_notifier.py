@@ -89,7 +89,7 @@ async def test_unread_pages_are_full_while_more_unread_remain(core):
 async def test_notifications_stored_before_the_address_indexes_are_listed_and_markable(core):
     notifier, user, address = core.notifier, _user(), "old@example.com"
     redis, prefix = core.runtime.redis, core.notifier.store.prefix
-    key = f"{prefix}notify-service:notif:{{notif:{user}}}:"
+    key = f"{prefix}notif:{{notif:{user}}}:"
     ids = []
     for i in range(3):  # as the store wrote them until now: record, all, unread
         record = {
