@@ -30,7 +30,13 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from service_kit.testing import INTERNAL_HEADERS, ServiceProcess, bearer, infra_env, start_service
+from service_kit.testing import (
+    ServiceProcess,
+    bearer,
+    infra_env,
+    internal_headers,
+    start_service,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +44,9 @@ SERVICES = ("link-service", "dropbox-service", "notify-service", "analytics-serv
 # Generated cases per operation: enough to reach the odd shapes, short enough for make test;
 # FUZZ_EXAMPLES=500 for a longer hunt.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+
+# Who calls each family of internal routes (/internal/<family>/...): their token opens them.
+INTERNAL_CALLER = {"links": "gateway", "catalog": "dropbox-service", "temporary-links": "gateway"}
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +84,9 @@ def test_no_request_gets_a_server_error_or_an_answer_off_its_schema(
 
 
 def _fuzz(operation: APIOperation, base_url: str) -> None:
-    headers = INTERNAL_HEADERS if operation.path.startswith("/internal/") else bearer("u-fuzz")
+    headers = bearer("u-fuzz")
+    if operation.path.startswith("/internal/"):
+        headers = internal_headers(INTERNAL_CALLER[operation.path.split("/")[2]])
 
     @settings(
         max_examples=EXAMPLES,

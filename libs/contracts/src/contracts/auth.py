@@ -8,8 +8,10 @@ The algorithm follows from the key, never from the token's header, so a token ca
 `none` or sign with the public key as an HMAC secret.
 """
 
+import hashlib
 import hmac
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -131,6 +133,19 @@ def issue_producer_token(
     return jwt.encode(claims, key, algorithm=algorithm)
 
 
-def internal_token_matches(given: str | None, expected: str) -> bool:
-    """Constant-time comparison of an `X-Internal-Token` header with the configured token."""
-    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+def internal_token_digest(token: str) -> str:
+    """What a service answering internal calls keeps of a caller's token (INTERNAL_CALLERS):
+    its SHA-256, so that it cannot present the token to another service itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def internal_caller_of(given: str | None, digests: Mapping[str, str]) -> str | None:
+    """The caller whose token an `X-Internal-Token` header holds (constant-time), else None."""
+    if given is None:
+        return None
+    presented = internal_token_digest(given)
+    found = None
+    for caller, digest in digests.items():  # every digest compared: the time says nothing
+        if hmac.compare_digest(presented, digest):
+            found = caller
+    return found

@@ -1,8 +1,8 @@
 """FastAPI dependencies for producer JWTs and internal tokens (DESIGN §3)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from contracts.auth import InvalidToken, Principal, decode_producer_token, internal_token_matches
+from contracts.auth import InvalidToken, Principal, decode_producer_token, internal_caller_of
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
@@ -17,14 +17,9 @@ _bearer = HTTPBearer(
 _internal_token = APIKeyHeader(
     name="X-Internal-Token",
     scheme_name="InternalToken",
-    description="INTERNAL_API_TOKEN, for service-to-service calls only",
+    description="The calling service's own INTERNAL_API_TOKEN, for service-to-service calls only",
     auto_error=False,
 )
-
-
-def _settings_secret(request: Request, name: str) -> str:
-    value: str = getattr(request.app.state.runtime.settings, name).get_secret_value()
-    return value
 
 
 async def current_owner(
@@ -41,13 +36,25 @@ async def current_owner(
         raise _unauthorized(f"invalid token: {error}") from error
 
 
-async def internal_caller(
-    request: Request, token: Annotated[str | None, Security(_internal_token)]
-) -> None:
-    """Admit only service-to-service calls carrying the right `X-Internal-Token`."""
-    if not internal_token_matches(token, _settings_secret(request, "internal_api_token")):
-        detail = "X-Internal-Token is missing or wrong."
-        raise Problem(401, "not_authenticated", "Not authenticated", detail)
+def internal_caller(*admitted: str) -> Any:
+    """A dependency admitting only the services named, each by its own `X-Internal-Token`
+    (DESIGN §19): an unknown token is 401, another service's valid token 403. It answers
+    the caller's name."""
+
+    async def caller(
+        request: Request, token: Annotated[str | None, Security(_internal_token)]
+    ) -> str:
+        settings = request.app.state.runtime.settings
+        name = internal_caller_of(token, settings.admitted_callers)
+        if name is None:
+            detail = "X-Internal-Token is missing or wrong."
+            raise Problem(401, "not_authenticated", "Not authenticated", detail)
+        if name not in admitted:
+            detail = f"{name} may not call this route."
+            raise Problem(403, "caller_not_allowed", "Caller not allowed", detail)
+        return name
+
+    return Depends(caller)
 
 
 def _unauthorized(reason: str) -> Problem:
@@ -57,4 +64,3 @@ def _unauthorized(reason: str) -> Problem:
 
 
 CurrentOwner = Annotated[Principal, Depends(current_owner)]
-InternalCaller = Depends(internal_caller)

@@ -23,6 +23,8 @@ class ServiceSpec:
     produces: tuple[str, ...] = ()
     consumes: tuple[str, ...] = ()
     broadcast: bool = False
+    # The services whose `/internal/...` routes it calls, with its own internal token.
+    calls: tuple[str, ...] = ()
 
     @property
     def writes(self) -> tuple[str, ...]:
@@ -51,6 +53,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
         produces=(t.SHARE_VIEWED, t.DOWNLOAD_RECORDED),
         consumes=(t.SHARE_REVOKED,),
         broadcast=True,  # every instance forgets a revoked link (gateway.consumers)
+        calls=("link-service", "dropbox-service"),
     ),
     ServiceSpec(
         "link-service",
@@ -86,6 +89,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
             t.DROPBOX_DISCONNECTED,
         ),
         consumes=(t.COLLAB_SHARE_REQUESTED, t.COLLAB_REVOKE_REQUESTED),
+        calls=("link-service",),  # the catalog check of a share (decision 0005)
     ),
     ServiceSpec(
         "notify-service",
@@ -103,3 +107,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ),
 )
 BY_NAME = {service.name: service for service in SERVICES}
+
+
+def callers_of(name: str) -> tuple[str, ...]:
+    """The services that call service `name`'s internal routes."""
+    return tuple(spec.name for spec in SERVICES if name in spec.calls)

@@ -3,17 +3,32 @@
 from functools import cached_property
 from typing import ClassVar, Literal
 
-from contracts.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_MAX_TTL_S, TokenPolicy
+from contracts.auth import (
+    DEFAULT_AUDIENCE,
+    DEFAULT_ISSUER,
+    DEFAULT_MAX_TTL_S,
+    TokenPolicy,
+    internal_token_digest,
+)
 from messaging.redis_client import with_user
 from messaging.settings import KafkaSettings
 from pydantic import Field, RedisDsn, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from service_kit.services import BY_NAME, callers_of
+
 # Development defaults; refused outside development mode, which is only on with
 # APP_ENV=development and every listener on loopback (README, Configuration).
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
-DEV_INTERNAL_TOKEN = "dev-only-internal-token-change-me-0123456789"
+
 MIN_SECRET_LENGTH = 32
+
+
+def dev_internal_token(service: str) -> str:
+    """Service `service`'s development internal token (refused outside development)."""
+    return f"dev-only-internal-token-of-{service}-change-me"
+
+
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
@@ -25,10 +40,7 @@ class ServiceSettings(KafkaSettings):
     service_name: ClassVar[str]
     # Secrets with a development default, by variable: refused outside development mode
     # unless set to something else of at least MIN_SECRET_LENGTH characters.
-    development_secrets: ClassVar[dict[str, str]] = {
-        "AUTH_JWT_SECRET": DEV_JWT_SECRET,
-        "INTERNAL_API_TOKEN": DEV_INTERNAL_TOKEN,
-    }
+    development_secrets: ClassVar[dict[str, str]] = {"AUTH_JWT_SECRET": DEV_JWT_SECRET}
 
     # Unset is production: development mode is only ever asked for (devstack and the tests
     # set APP_ENV=development).
@@ -51,7 +63,11 @@ class ServiceSettings(KafkaSettings):
     auth_jwt_audience: str = DEFAULT_AUDIENCE
     auth_jwt_max_ttl_s: int = Field(DEFAULT_MAX_TTL_S, ge=60, le=30 * 86400)
     auth_jwt_public_key: str | None = None
-    internal_api_token: SecretStr = SecretStr(DEV_INTERNAL_TOKEN)
+    # The token this service sends on its calls to others' /internal routes (its own: every
+    # caller has one), and the SHA-256 of each caller's token it admits, as JSON
+    # (`{"gateway": "<hex>"}`); in development both default to dev_internal_token's.
+    internal_api_token: SecretStr | None = None
+    internal_callers: dict[str, str] = {}
     kafka_topic_partitions: int = Field(6, ge=1)
     kafka_replication_factor: int = Field(1, ge=1)
     outbox_shards: int = Field(1, ge=1)
@@ -110,6 +126,7 @@ class ServiceSettings(KafkaSettings):
         if self.development:
             return self
         self._refuse_unauthenticated_infrastructure()
+        self._refuse_missing_internal_tokens()
         for name, dev_value in self.development_secrets.items():
             if name == "AUTH_JWT_SECRET" and self.auth_jwt_public_key:
                 continue  # verified with the public key; the secret is not used
@@ -121,6 +138,22 @@ class ServiceSettings(KafkaSettings):
                     "development mode needs APP_ENV=development and loopback listeners)"
                 )
         return self
+
+    def _refuse_missing_internal_tokens(self) -> None:
+        spec = BY_NAME.get(self.service_name)
+        own = self.internal_api_token.get_secret_value() if self.internal_api_token else ""
+        if spec and spec.calls and (own.startswith("dev-only-") or len(own) < MIN_SECRET_LENGTH):
+            raise ValueError(
+                f"INTERNAL_API_TOKEN must be {self.service_name}'s own token of at least "
+                f"{MIN_SECRET_LENGTH} characters outside development mode (it calls "
+                f"{', '.join(spec.calls)})"
+            )
+        if missing := set(callers_of(self.service_name)) - set(self.internal_callers):
+            raise ValueError(
+                f"INTERNAL_CALLERS must hold the SHA-256 of the internal token of "
+                f"{', '.join(sorted(missing))} outside development mode (JSON, e.g. "
+                '{"gateway": "<hex>"})'
+            )
 
     def _refuse_unauthenticated_infrastructure(self) -> None:
         # Outside development every link to Kafka is authenticated and encrypted, and
@@ -135,6 +168,20 @@ class ServiceSettings(KafkaSettings):
                 "REDIS_USERNAME and REDIS_PASSWORD must name this service's Redis user "
                 "outside development mode (Redis's default user is off)"
             )
+
+    @property
+    def internal_token(self) -> SecretStr:
+        """The token this service sends (INTERNAL_API_TOKEN; refused unset outside
+        development when it calls anyone)."""
+        return self.internal_api_token or SecretStr(dev_internal_token(self.service_name))
+
+    @property
+    def admitted_callers(self) -> dict[str, str]:
+        """The digest of each caller's token this service admits (INTERNAL_CALLERS)."""
+        if self.internal_callers or not self.development:
+            return self.internal_callers
+        callers = callers_of(self.service_name)
+        return {name: internal_token_digest(dev_internal_token(name)) for name in callers}
 
     @property
     def service_key_prefix(self) -> str:
@@ -180,4 +227,9 @@ class ServiceSettings(KafkaSettings):
         required = {"APP_ENV", "KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL", str(port_env)}
         credentials = {"KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"}
         credentials |= {"REDIS_USERNAME", "REDIS_PASSWORD"}
+        spec = BY_NAME.get(cls.service_name)
+        if spec and spec.calls:
+            credentials.add("INTERNAL_API_TOKEN")
+        if spec and callers_of(spec.name):
+            credentials.add("INTERNAL_CALLERS")
         return required | credentials | set(cls.development_secrets)

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp
 
 from service_kit.grants import KafkaGrants, kafka_grants, operator_kafka, service_env
 from service_kit.services import BY_NAME
-from service_kit.settings import DEV_INTERNAL_TOKEN, DEV_JWT_SECRET
+from service_kit.settings import DEV_JWT_SECRET, dev_internal_token
 
 # A person's browser: the gateway counts the views of people only, never of bots.
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0"
@@ -169,7 +169,9 @@ def bearer(owner_id: str, *, name: str | None = None, email: str | None = None) 
     return {"Authorization": f"Bearer {token}"}
 
 
-INTERNAL_HEADERS = {"X-Internal-Token": DEV_INTERNAL_TOKEN}
+def internal_headers(caller: str) -> dict[str, str]:
+    """Headers of an internal call by service `caller`, with its development token."""
+    return {"X-Internal-Token": dev_internal_token(caller)}
 
 
 def callback_body(callback: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
 from pydantic import SecretStr
-from service_kit.auth import CurrentOwner, InternalCaller
+from service_kit.auth import CurrentOwner, internal_caller
 from service_kit.problems import Problem, install_problem_handlers
 from service_kit.service_client import (
     NotFound,
@@ -21,7 +21,7 @@ from service_kit.service_client import (
     ServiceUnavailable,
     Unauthenticated,
 )
-from service_kit.settings import ServiceSettings
+from service_kit.settings import ServiceSettings, dev_internal_token
 from service_kit.testing import bearer, free_port
 
 pytestmark = pytest.mark.integration
@@ -30,7 +30,7 @@ TOKEN = "S3cretShareToken" * 2  # a share token in a path must not reach a messa
 
 
 class _Settings(ServiceSettings):
-    service_name: ClassVar[str] = "answering"
+    service_name: ClassVar[str] = "link-service"  # the gateway calls it
     port: int = 0
 
 
@@ -39,7 +39,7 @@ def _answering_service() -> FastAPI:
     app.state.runtime = SimpleNamespace(settings=_Settings())
     install_problem_handlers(app, {})
 
-    @app.get("/internal/links/by-token/{token}", dependencies=[InternalCaller])
+    @app.get("/internal/links/by-token/{token}", dependencies=[internal_caller("gateway")])
     async def by_token(token: str) -> dict[str, str]:
         if token == "known":
             return {"id": "lnk_1"}
@@ -106,7 +106,7 @@ def _client(base_url: str, internal_token: SecretStr | None = None) -> ServiceCl
 
 @pytest.fixture
 async def internal(base_url: str) -> AsyncIterator[ServiceClient]:
-    client = _client(base_url, _Settings().internal_api_token)
+    client = _client(base_url, SecretStr(dev_internal_token("gateway")))
     yield client
     await client.aclose()
 

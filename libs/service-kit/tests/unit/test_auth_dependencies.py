@@ -3,11 +3,11 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from contracts.auth import TokenPolicy, issue_producer_token
+from contracts.auth import TokenPolicy, internal_token_digest, issue_producer_token
 from fastapi import FastAPI
-from service_kit.auth import CurrentOwner, InternalCaller
+from service_kit.auth import CurrentOwner, internal_caller
 from service_kit.problems import PROBLEM_JSON, install_problem_handlers
-from service_kit.settings import DEV_INTERNAL_TOKEN, DEV_JWT_SECRET
+from service_kit.settings import DEV_JWT_SECRET, dev_internal_token
 
 
 @pytest.fixture
@@ -17,7 +17,10 @@ async def client() -> httpx.AsyncClient:
     app.state.runtime = SimpleNamespace(
         settings=SimpleNamespace(
             token_policy=TokenPolicy(DEV_JWT_SECRET),
-            internal_api_token=SimpleNamespace(get_secret_value=lambda: DEV_INTERNAL_TOKEN),
+            admitted_callers={
+                name: internal_token_digest(dev_internal_token(name))
+                for name in ("gateway", "dropbox-service")
+            },
         )
     )
 
@@ -25,7 +28,7 @@ async def client() -> httpx.AsyncClient:
     def mine(owner: CurrentOwner) -> dict[str, str]:
         return {"owner": owner.user_id}
 
-    @app.get("/internal/x", dependencies=[InternalCaller])
+    @app.get("/internal/x", dependencies=[internal_caller("gateway")])
     def internal() -> dict[str, bool]:
         return {"ok": True}
 
@@ -67,8 +70,20 @@ async def test_internal_endpoint_needs_the_internal_token(client: httpx.AsyncCli
     wrong = await client.get("/internal/x", headers={"X-Internal-Token": "wrong"})
     assert (wrong.status_code, wrong.json()["code"]) == (401, "not_authenticated")
     assert wrong.headers["content-type"] == PROBLEM_JSON
-    ok = await client.get("/internal/x", headers={"X-Internal-Token": DEV_INTERNAL_TOKEN})
+    ok = await client.get(
+        "/internal/x", headers={"X-Internal-Token": dev_internal_token("gateway")}
+    )
     assert ok.status_code == 200
+
+
+async def test_another_callers_valid_token_is_403_on_a_route_it_may_not_call(
+    client: httpx.AsyncClient,
+):
+    token = {"X-Internal-Token": dev_internal_token("dropbox-service")}
+    answer = await client.get("/internal/x", headers=token)
+    assert (answer.status_code, answer.json()["code"]) == (403, "caller_not_allowed")
+    unknown = {"X-Internal-Token": dev_internal_token("notify-service")}  # admitted nowhere here
+    assert (await client.get("/internal/x", headers=unknown)).status_code == 401
 
 
 async def test_a_producer_token_is_no_internal_token(client: httpx.AsyncClient):

@@ -130,10 +130,33 @@ def test_secrets_do_not_show_in_repr():
 
 def test_required_in_production_names_the_service_port():
     assert "DEMO_SERVICE_PORT" in DemoSettings.required_in_production()
-    assert {"AUTH_JWT_SECRET", "INTERNAL_API_TOKEN"} <= DemoSettings.required_in_production()
+    assert "AUTH_JWT_SECRET" in DemoSettings.required_in_production()
 
 
 def test_prefixes_isolate_topics_and_consumer_groups():
     settings = DemoSettings(topic_prefix="t1.")
     assert settings.topic("share.viewed") == "t1.share.viewed"
     assert settings.consumer_group == "t1.demo-service"
+
+
+def test_a_caller_needs_its_own_token_and_a_callee_its_callers_digests_outside_development():
+    # DESIGN §19: one internal token per calling service.
+    class Gateway(DemoSettings):
+        service_name: ClassVar[str] = "gateway"
+
+    class LinkService(DemoSettings):
+        service_name: ClassVar[str] = "link-service"
+
+    assert "INTERNAL_API_TOKEN" in Gateway.required_in_production()
+    assert "INTERNAL_CALLERS" in LinkService.required_in_production()
+    assert "INTERNAL_CALLERS" not in Gateway.required_in_production()  # nobody calls it
+    production = {"app_env": "production", "auth_jwt_secret": STRONG, "redis_password": STRONG}
+    production |= {"kafka_sasl_username": "gateway", "kafka_sasl_password": STRONG}
+    production["kafka_security_protocol"] = "SASL_SSL"
+    with pytest.raises(ValidationError, match="INTERNAL_API_TOKEN must be gateway's own"):
+        Gateway(**production)
+    with pytest.raises(ValidationError, match="INTERNAL_CALLERS must hold .* dropbox-service"):
+        LinkService(**production, internal_callers={"gateway": "a" * 64})
+    assert Gateway(**production, internal_api_token=STRONG).internal_token.get_secret_value() == (
+        STRONG
+    )

@@ -28,7 +28,7 @@ class Catalog:
             settings.link_service_url,
             timeout_s=settings.catalog_check_timeout_s,
             connect_timeout_s=settings.service_connect_timeout_s,
-            internal_token=settings.internal_api_token,
+            internal_token=settings.internal_token,
             transport=transport,  # tests: a link-service of their own
         )
 

@@ -117,7 +117,7 @@ def _problem(status: int, code: str) -> httpx.Response:
 @pytest.fixture
 def catalog(settings: Settings) -> LinkServiceCatalog:
     """The owners' catalogs the in-process core checks shares against."""
-    return LinkServiceCatalog(settings.internal_api_token.get_secret_value())
+    return LinkServiceCatalog(settings.internal_token.get_secret_value())
 
 
 @pytest.fixture

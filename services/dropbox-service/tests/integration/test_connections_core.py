@@ -10,7 +10,7 @@ import pytest
 from contracts.topics import DROPBOX_CONNECTED, DROPBOX_DISCONNECTED
 from dropbox_service.clients import NotConnected
 from dropbox_service.services.connections import InvalidState
-from service_kit.testing import INTERNAL_HEADERS, bearer, problem_of
+from service_kit.testing import bearer, internal_headers, problem_of
 
 pytestmark = pytest.mark.integration
 
@@ -187,7 +187,9 @@ async def test_internal_routes_need_the_service_token(api, owner_id):
     client, _ = api
     body = {"owner_id": owner_id, "path": "/a.wav"}
     assert (await client.post("/internal/temporary-links", json=body)).status_code == 401
-    answer = await client.post("/internal/temporary-links", json=body, headers=INTERNAL_HEADERS)
+    answer = await client.post(
+        "/internal/temporary-links", json=body, headers=internal_headers("gateway")
+    )
     assert problem_of(answer) == (409, "dropbox_not_connected")
 
 

@@ -6,9 +6,11 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from service_kit.testing import INTERNAL_HEADERS
+from service_kit.testing import internal_headers
 
 from .conftest import AUDIO
+
+AS_GATEWAY = internal_headers("gateway")  # an internal call as gateway makes it
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +26,7 @@ def owner(connect, control, owner_id) -> dict[str, str]:
     return {"owner_id": owner_id, "email": email, "path": path}
 
 
-def _link(service, body: dict[str, str], headers=INTERNAL_HEADERS) -> httpx.Response:
+def _link(service, body: dict[str, str], headers=AS_GATEWAY) -> httpx.Response:
     return httpx.post(f"{service.base_url}/internal/temporary-links", json=body, headers=headers)
 
 

@@ -9,7 +9,7 @@ import pytest
 from dropbox_service.clients import NotConnected
 from dropbox_service.domain import LINK_LIFETIME
 from dropbox_service.services.temporary_links import FileNotFound
-from service_kit.testing import INTERNAL_HEADERS, problem_of
+from service_kit.testing import internal_headers, problem_of
 
 from .conftest import AUDIO
 
@@ -69,14 +69,14 @@ async def test_the_route_answers_problems(api):
     answer = await client.post(
         "/internal/temporary-links",
         json={"owner_id": "u-never-connected", "path": "/a.wav"},
-        headers=INTERNAL_HEADERS,
+        headers=internal_headers("gateway"),
     )
     assert problem_of(answer) == (409, "dropbox_not_connected")
     for path in ["relative.wav", "/a/../../etc/passwd", "/a//b", ""]:
         bad = await client.post(
             "/internal/temporary-links",
             json={"owner_id": "u-1", "path": path},
-            headers=INTERNAL_HEADERS,
+            headers=internal_headers("gateway"),
         )
         assert bad.status_code == 422, path
         assert "path" in bad.text

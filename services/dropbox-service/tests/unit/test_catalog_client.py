@@ -18,9 +18,7 @@ TRACK = {
 
 def _catalog(status: int, body: object, headers: dict[str, str] | None = None) -> Catalog:
     def answer(request: httpx.Request) -> httpx.Response:
-        assert (
-            request.headers["X-Internal-Token"] == Settings().internal_api_token.get_secret_value()
-        )
+        assert request.headers["X-Internal-Token"] == Settings().internal_token.get_secret_value()
         return httpx.Response(status, json=body, headers=headers)
 
     return Catalog(Settings(), httpx.MockTransport(answer))

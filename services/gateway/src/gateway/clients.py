@@ -53,7 +53,7 @@ def _internal(
         base_url,
         timeout_s=timeout_s,
         connect_timeout_s=settings.service_connect_timeout_s,
-        internal_token=settings.internal_api_token,
+        internal_token=settings.internal_token,
         transport=transport,
     )
 

@@ -24,12 +24,14 @@ from link_service.settings import Settings
 from messaging.testing import read_topic, staged, wait_until
 from service_kit.app import build_runtime
 from service_kit.testing import (
-    INTERNAL_HEADERS,
     ServiceProcess,
     SteppingClock,
     bearer,
     client_of,
+    internal_headers,
 )
+
+AS_GATEWAY = internal_headers("gateway")  # an internal call as gateway makes it
 
 PUBLIC_BASE_URL = "http://share.test"
 PROBE_TRACK = "probe-no-such-track"
@@ -295,7 +297,7 @@ async def producer(make_producer: Callable[[], Producer]) -> Producer:
 def gateway(http: httpx.AsyncClient) -> Callable[..., Any]:
     """GET /internal/links/by-token/{token} as the gateway calls it."""
 
-    async def by_token(token: str, headers: dict[str, str] = INTERNAL_HEADERS) -> httpx.Response:
+    async def by_token(token: str, headers: dict[str, str] = AS_GATEWAY) -> httpx.Response:
         return await http.get(f"/internal/links/by-token/{token}", headers=headers)
 
     return by_token

@@ -2,12 +2,16 @@
 it now, what dropbox-service checks every share against (docs/decisions/0005)."""
 
 import pytest
-from service_kit.testing import INTERNAL_HEADERS, problem_of
+from service_kit.testing import internal_headers, problem_of
+
+AS_DROPBOX_SERVICE = internal_headers(
+    "dropbox-service"
+)  # an internal call as dropbox-service makes it
 
 pytestmark = pytest.mark.integration
 
 
-async def _catalog_track(http, owner_id: str, track_id: str, headers=INTERNAL_HEADERS):
+async def _catalog_track(http, owner_id: str, track_id: str, headers=AS_DROPBOX_SERVICE):
     return await http.get(f"/internal/catalog/{owner_id}/tracks/{track_id}", headers=headers)
 
 

@@ -1,7 +1,7 @@
 """Service-to-service routes: temporary links for the gateway (DESIGN §7)."""
 
 from fastapi import APIRouter
-from service_kit.auth import InternalCaller
+from service_kit.auth import internal_caller
 from service_kit.openapi import problem_responses
 
 from dropbox_service.context import DropboxDep
@@ -10,8 +10,8 @@ from dropbox_service.models import TemporaryLinkCreate, TemporaryLinkPublic
 router = APIRouter(
     prefix="/internal",
     tags=["internal"],
-    dependencies=[InternalCaller],
-    responses=problem_responses(401, 422, 503),
+    dependencies=[internal_caller("gateway")],
+    responses=problem_responses(401, 403, 422, 503),
 )
 
 

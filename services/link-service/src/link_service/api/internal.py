@@ -7,7 +7,7 @@ from contracts.catalog import CatalogCollaborator, CatalogFile, CatalogTrack
 from contracts.ids import CATALOG_ID_PATTERN, OWNER_ID_PATTERN, is_token
 from contracts.links import InternalLink
 from fastapi import APIRouter, Path
-from service_kit.auth import InternalCaller
+from service_kit.auth import internal_caller
 from service_kit.openapi import problem_responses
 from service_kit.problems import Problem
 
@@ -17,14 +17,17 @@ from link_service.context import LinkDep
 router = APIRouter(
     prefix="/internal",
     tags=["internal"],
-    dependencies=[InternalCaller],
-    responses=problem_responses(401, 404, 422, 503),
+    responses=problem_responses(401, 403, 404, 422, 503),
 )
 OwnerId = Annotated[str, Path(pattern=OWNER_ID_PATTERN)]
 TrackId = Annotated[str, Path(pattern=CATALOG_ID_PATTERN)]
 
 
-@router.get("/links/by-token/{token}", response_model=InternalLink)
+@router.get(
+    "/links/by-token/{token}",
+    response_model=InternalLink,
+    dependencies=[internal_caller("gateway")],
+)
 async def get_link_by_token(token: str, context: LinkDep) -> InternalLink:
     """The link, its tracks at their latest versions, and whether its owner's Dropbox can
     serve them (the gateway computes the status: contracts.links)."""
@@ -34,7 +37,11 @@ async def get_link_by_token(token: str, context: LinkDep) -> InternalLink:
     return await context.links.internal(link)
 
 
-@router.get("/catalog/{owner_id}/tracks/{track_id}", response_model=CatalogTrack)
+@router.get(
+    "/catalog/{owner_id}/tracks/{track_id}",
+    response_model=CatalogTrack,
+    dependencies=[internal_caller("dropbox-service")],
+)
 async def get_catalog_track(owner_id: OwnerId, track_id: TrackId, context: LinkDep) -> CatalogTrack:
     """The owner's track as the catalog holds it now: its folder, files and collaborators
     (404 track_not_found when the catalog holds no such track)."""
