@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from functools import partial
 
+import httpx
 import pytest
 import redis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -28,7 +29,7 @@ from contracts import topics
 from messaging.kafka import KafkaAccess, ensure_topics
 from service_kit.grants import KafkaGrants, kafka_grants, reader_grants
 from service_kit.services import BY_NAME, SERVICES, ServiceSpec
-from service_kit.testing import credentials
+from service_kit.testing import credentials, internal_headers
 
 pytestmark = pytest.mark.integration
 
@@ -400,3 +401,38 @@ def test_every_attempt_above_was_made(tally: Tally):
     writes = sum(len(EVERY_TOPIC) - len(spec.writes) for spec in SERVICES)
     assert tally.tried["kafka: write another's topic"] == writes
     assert sum(1 for _ in itertools.chain(FORGERIES)) == tally.tried["kafka: forged event"]
+
+
+# Each internal route and the one service that may call it (service_kit.services' `calls`).
+INTERNAL_ROUTES = [
+    ("link-service", "GET", "/internal/links/by-token/" + "a" * 43, "gateway"),
+    ("link-service", "GET", "/internal/catalog/u-1/tracks/trk-1", "dropbox-service"),
+    ("dropbox-service", "POST", "/internal/temporary-links", "gateway"),
+]
+
+
+@pytest.mark.parametrize(("service", "method", "path", "caller"), INTERNAL_ROUTES)
+async def test_each_internal_route_admits_its_caller_alone(
+    service_app, tally: Tally, service: str, method: str, path: str, caller: str
+):
+    app = service_app(service)
+    body = {"owner_id": "u-1", "path": "/a.wav"} if method == "POST" else None
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://internal") as client:
+
+        async def status(headers: dict[str, str]) -> int:
+            return (await client.request(method, path, json=body, headers=headers)).status_code
+
+        for spec in SERVICES:
+            answer = await status(internal_headers(spec.name))
+            if spec.name == caller:
+                assert answer not in (401, 403), f"{caller} may call {path}"
+            else:
+                tally.refused(
+                    "internal route: another service's token",
+                    spec.name,
+                    answer == 403 or answer == 401,
+                )
+        for what, headers in (("none", {}), ("wrong", {"X-Internal-Token": "x" * 40})):
+            tally.refused("internal route: no or wrong token", what, await status(headers) == 401)
+    assert tally.let_in == []
