@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from contracts.events import ShareViewed
-from messaging.kafka import ensure_topics, with_dead_letters
+from messaging.kafka import KafkaAccess, ensure_topics, with_dead_letters
 from redis.asyncio import Redis
 
 WORKER = Path(__file__).with_name("worker_process.py")
@@ -15,12 +15,10 @@ StartWorker = Callable[[str, float], subprocess.Popen[bytes]]
 
 
 @pytest.fixture
-async def topic(kafka_bootstrap: str, unique_prefix: str) -> str:
+async def topic(kafka: KafkaAccess, unique_prefix: str) -> str:
     """share.viewed under the test's prefix, one partition, with its dead-letter topic."""
     name = unique_prefix + ShareViewed.topic
-    await ensure_topics(
-        kafka_bootstrap, with_dead_letters([name]), partitions=1, replication_factor=1
-    )
+    await ensure_topics(kafka, with_dead_letters([name]), partitions=1, replication_factor=1)
     return name
 
 
@@ -32,12 +30,19 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 
 
 @pytest.fixture
-def start_worker(kafka_bootstrap: str, redis_url: str, unique_prefix: str) -> Iterator[StartWorker]:
+def start_worker(kafka: KafkaAccess, redis_url: str, unique_prefix: str) -> Iterator[StartWorker]:
     """Start `worker_process.py` as a relay or consumer; whatever is left is killed afterwards."""
     started: list[subprocess.Popen[bytes]] = []
 
     def start(role: str, amount: float) -> subprocess.Popen[bytes]:
-        args = [sys.executable, str(WORKER), role, kafka_bootstrap, redis_url, unique_prefix]
+        args = [
+            sys.executable,
+            str(WORKER),
+            role,
+            kafka.bootstrap_servers,
+            redis_url,
+            unique_prefix,
+        ]
         started.append(subprocess.Popen([*args, str(amount)]))
         return started[-1]
 

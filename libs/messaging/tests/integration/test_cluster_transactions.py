@@ -35,7 +35,7 @@ def cluster_url() -> Iterator[str]:
     with this_modules_cluster():
         devstack_redis.ensure_running(timeout=60)
         try:
-            yield devstack_redis.url()
+            yield devstack_redis.operator_url()
         finally:
             for node_port in devstack_redis.ports():
                 devstack_redis.kill(node_port)

@@ -13,7 +13,7 @@ from contracts.topics import dlq
 from faststream.kafka import KafkaBroker
 from messaging.delivery import DeliveryPolicy, RetryLater, subscriber
 from messaging.idempotency import apply_once
-from messaging.kafka import ensure_topics, make_broker
+from messaging.kafka import KafkaAccess, ensure_topics, make_broker
 from messaging.testing import read_topic, wait_until
 from redis.asyncio import Redis
 
@@ -26,8 +26,8 @@ def _view(link_id: str = "lnk_1") -> ShareViewed:
     return ShareViewed(link_id=link_id, owner_id="u-1", visitor_id="v-1")
 
 
-async def _committed(bootstrap: str, group: str, topic: str) -> int | None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+async def _committed(kafka: KafkaAccess, group: str, topic: str) -> int | None:
+    consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=group)
     await consumer.start()
     try:
         return await consumer.committed(TopicPartition(topic, 0))
@@ -36,10 +36,10 @@ async def _committed(bootstrap: str, group: str, topic: str) -> int | None:
 
 
 async def test_malformed_message_goes_to_dlq_and_consumer_carries_on(
-    kafka_bootstrap: str, topic: str, publisher: KafkaBroker, unique_prefix: str
+    kafka: KafkaAccess, topic: str, publisher: KafkaBroker, unique_prefix: str
 ):
     handled: list[ShareViewed] = []
-    consumer = make_broker(kafka_bootstrap, client_id="test", policy=FAST)
+    consumer = make_broker(kafka, client_id="test", policy=FAST)
     group = unique_prefix + "views"
 
     @subscriber(consumer, topic, group_id=group)
@@ -57,20 +57,20 @@ async def test_malformed_message_goes_to_dlq_and_consumer_carries_on(
         await consumer.stop()
 
     assert handled == [good]
-    dead = await read_topic(kafka_bootstrap, dlq(topic), expect=2)
+    dead = await read_topic(kafka, dlq(topic), expect=2)
     assert [r.value for r in dead] == [b"{not json", b'{"link_id": "missing fields"}']
     headers = dict(dead[1].headers)
     assert headers["x-dlq-error-type"] == b"ValidationError"
     assert headers["x-dlq-topic"] == topic.encode()
     assert headers["x-dlq-offset"] == b"1"
-    assert await _committed(kafka_bootstrap, group, topic) == 3
+    assert await _committed(kafka, group, topic) == 3
 
 
 async def test_handler_that_keeps_failing_is_retried_then_dead_lettered(
-    kafka_bootstrap: str, topic: str, publisher: KafkaBroker, unique_prefix: str
+    kafka: KafkaAccess, topic: str, publisher: KafkaBroker, unique_prefix: str
 ):
     attempts: dict[str, int] = {}
-    consumer = make_broker(kafka_bootstrap, client_id="test", policy=FAST)
+    consumer = make_broker(kafka, client_id="test", policy=FAST)
 
     @subscriber(consumer, topic, group_id=unique_prefix + "views")
     async def count_view(event: ShareViewed) -> None:
@@ -87,16 +87,16 @@ async def test_handler_that_keeps_failing_is_retried_then_dead_lettered(
         await consumer.stop()
 
     assert attempts == {"lnk_bad": 3, "lnk_good": 1}
-    [dead] = await read_topic(kafka_bootstrap, dlq(topic), expect=1)
+    [dead] = await read_topic(kafka, dlq(topic), expect=1)
     assert dict(dead.headers)["x-dlq-attempts"] == b"3"
     assert b"cannot apply this one" in dict(dead.headers)["x-dlq-error"]
 
 
 async def test_outage_redelivers_instead_of_dead_lettering(
-    kafka_bootstrap: str, topic: str, publisher: KafkaBroker, unique_prefix: str
+    kafka: KafkaAccess, topic: str, publisher: KafkaBroker, unique_prefix: str
 ):
     calls: list[str] = []
-    consumer = make_broker(kafka_bootstrap, client_id="test", policy=FAST)
+    consumer = make_broker(kafka, client_id="test", policy=FAST)
 
     @subscriber(consumer, topic, group_id=unique_prefix + "views")
     async def count_view(event: ShareViewed) -> None:
@@ -113,13 +113,13 @@ async def test_outage_redelivers_instead_of_dead_lettering(
         await consumer.stop()
 
     assert calls == ["lnk_1"] * 6 + ["lnk_2"], "order kept while the outage lasted"
-    assert await read_topic(kafka_bootstrap, dlq(topic), expect=0, timeout_s=2) == []
+    assert await read_topic(kafka, dlq(topic), expect=0, timeout_s=2) == []
 
 
 async def test_redelivered_event_is_applied_once(
-    kafka_bootstrap: str, topic: str, publisher: KafkaBroker, unique_prefix: str, redis: Redis
+    kafka: KafkaAccess, topic: str, publisher: KafkaBroker, unique_prefix: str, redis: Redis
 ):
-    consumer = make_broker(kafka_bootstrap, client_id="test", policy=FAST)
+    consumer = make_broker(kafka, client_id="test", policy=FAST)
     group = unique_prefix + "views"
 
     @subscriber(consumer, topic, group_id=group)
@@ -137,14 +137,14 @@ async def test_redelivered_event_is_applied_once(
         await publisher.publish(event, topic=topic, key=event.key())
     await consumer.start()
     try:
-        await wait_until(lambda: _committed_is(kafka_bootstrap, group, topic, 4))
+        await wait_until(lambda: _committed_is(kafka, group, topic, 4))
     finally:
         await consumer.stop()
     assert await redis.get(unique_prefix + "{views}") == "2"
 
 
 async def test_consumer_killed_mid_stream_counts_every_event_exactly_once(
-    kafka_bootstrap: str,
+    kafka: KafkaAccess,
     topic: str,
     publisher: KafkaBroker,
     unique_prefix: str,
@@ -177,8 +177,8 @@ async def test_consumer_killed_mid_stream_counts_every_event_exactly_once(
     assert int(await redis.get(counter) or 0) == total
 
 
-async def _committed_is(bootstrap: str, group: str, topic: str, offset: int) -> bool:
-    return await _committed(bootstrap, group, topic) == offset
+async def _committed_is(kafka: KafkaAccess, group: str, topic: str, offset: int) -> bool:
+    return await _committed(kafka, group, topic) == offset
 
 
 async def _count_at_least(redis: Redis, key: str, n: int) -> bool:
@@ -186,28 +186,28 @@ async def _count_at_least(redis: Redis, key: str, n: int) -> bool:
 
 
 async def test_producer_waits_for_all_replicas_and_is_idempotent(
-    kafka_bootstrap: str, unique_prefix: str
+    kafka: KafkaAccess, unique_prefix: str
 ):
     # The broker gives a producer id only to idempotent producers, and writes it into each
     # batch they send; aiokafka refuses idempotence unless acks=all, so it proves both.
     name = unique_prefix + "acks"
-    await ensure_topics(kafka_bootstrap, [name], partitions=1, replication_factor=1)
-    broker = make_broker(kafka_bootstrap, client_id=unique_prefix + "acks")
+    await ensure_topics(kafka, [name], partitions=1, replication_factor=1)
+    broker = make_broker(kafka, client_id=unique_prefix + "acks")
     await broker.start()
     try:
         await broker.publish(b"idempotent", name)
     finally:
         await broker.stop()
-    async with _plain_producer(kafka_bootstrap) as plain:
+    async with _plain_producer(kafka) as plain:
         await plain.send_and_wait(name, b"plain")
-    ours, plains = _producer_ids(await _segment(kafka_bootstrap, name))
+    ours, plains = _producer_ids(await _segment(kafka, name))
     assert ours >= 0
     assert plains == -1, "a producer that is not idempotent writes no producer id"
 
 
 @contextlib.asynccontextmanager
-async def _plain_producer(bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+async def _plain_producer(kafka: KafkaAccess) -> AsyncIterator[AIOKafkaProducer]:
+    producer = AIOKafkaProducer(**kafka.client_options())
     await producer.start()
     try:
         yield producer
@@ -215,9 +215,9 @@ async def _plain_producer(bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
         await producer.stop()
 
 
-async def _segment(bootstrap: str, topic: str) -> bytes:
+async def _segment(kafka: KafkaAccess, topic: str) -> bytes:
     """The first log segment of partition 0, read where the broker (on this machine) keeps it."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**kafka.client_options())
     await admin.start()
     try:
         node = (await admin.describe_cluster())["brokers"][0]["node_id"]

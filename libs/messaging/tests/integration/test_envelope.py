@@ -15,7 +15,7 @@ from contracts.topics import dlq
 from faststream.kafka import KafkaBroker
 from messaging.delivery import DeliveryPolicy, subscriber
 from messaging.idempotency import apply_once
-from messaging.kafka import make_broker
+from messaging.kafka import KafkaAccess, make_broker
 from messaging.testing import read_topic, wait_until
 from redis.asyncio import Redis
 
@@ -58,9 +58,9 @@ def _counter(redis: Redis, group: str, key: str) -> Any:
 
 
 async def test_an_event_without_its_envelope_is_dead_lettered_and_a_complete_one_applied(
-    kafka_bootstrap: str, topic: str, publisher: KafkaBroker, unique_prefix: str, redis: Redis
+    kafka: KafkaAccess, topic: str, publisher: KafkaBroker, unique_prefix: str, redis: Redis
 ):
-    consumer = make_broker(kafka_bootstrap, client_id="test", policy=FAST)
+    consumer = make_broker(kafka, client_id="test", policy=FAST)
     group, key = unique_prefix + "views", "{" + unique_prefix + "views}"
     count = _counter(redis, group, key)
     handled: list[str] = []
@@ -79,7 +79,7 @@ async def test_an_event_without_its_envelope_is_dead_lettered_and_a_complete_one
     await _send(publisher, topic, [*refused, refused[0], _foreign_view("whole", **complete)])
     await consumer.start()
     try:
-        dead = await read_topic(kafka_bootstrap, dlq(topic), expect=4, timeout_s=30)
+        dead = await read_topic(kafka, dlq(topic), expect=4, timeout_s=30)
         await wait_until(lambda: _is(redis, key, "1"))
     finally:
         await consumer.stop()
@@ -93,9 +93,9 @@ async def test_an_event_without_its_envelope_is_dead_lettered_and_a_complete_one
 
 
 async def test_a_batch_counts_its_complete_events_and_dead_letters_the_rest_alone(
-    kafka_bootstrap: str, topic: str, publisher: KafkaBroker, unique_prefix: str, redis: Redis
+    kafka: KafkaAccess, topic: str, publisher: KafkaBroker, unique_prefix: str, redis: Redis
 ):
-    consumer = make_broker(kafka_bootstrap, client_id="test", policy=FAST)
+    consumer = make_broker(kafka, client_id="test", policy=FAST)
     group, key = unique_prefix + "views", "{" + unique_prefix + "views}"
     count = _counter(redis, group, key)
     batches: list[list[str]] = []
@@ -111,7 +111,7 @@ async def test_a_batch_counts_its_complete_events_and_dead_letters_the_rest_alon
     await _send(publisher, topic, [values[0], bare, values[1], values[2]])
     await consumer.start()
     try:
-        [dead] = await read_topic(kafka_bootstrap, dlq(topic), expect=1, timeout_s=30)
+        [dead] = await read_topic(kafka, dlq(topic), expect=1, timeout_s=30)
         await wait_until(lambda: _is(redis, key, "3"))
     finally:
         await consumer.stop()

@@ -7,7 +7,7 @@ import pytest
 from contracts.events import ShareViewed
 from messaging.context import correlation_id_var
 from messaging.delivery import subscriber
-from messaging.kafka import ensure_topics, make_broker
+from messaging.kafka import KafkaAccess, ensure_topics, make_broker
 from messaging.outbox import Outbox, OutboxRelay
 from messaging.testing import read_topic, wait_until
 from redis.asyncio import Redis
@@ -29,20 +29,20 @@ async def _stage(redis: Redis, outbox: Outbox, events: list[ShareViewed], prefix
 
 
 @pytest.fixture
-async def topic(kafka_bootstrap: str, unique_prefix: str) -> str:
+async def topic(kafka: KafkaAccess, unique_prefix: str) -> str:
     name = unique_prefix + ShareViewed.topic
-    await ensure_topics(kafka_bootstrap, [name], partitions=3, replication_factor=1)
+    await ensure_topics(kafka, [name], partitions=3, replication_factor=1)
     return name
 
 
 async def test_event_committed_before_a_crash_is_published_exactly_once_on_restart(
-    kafka_bootstrap: str, redis: Redis, unique_prefix: str, topic: str
+    kafka: KafkaAccess, redis: Redis, unique_prefix: str, topic: str
 ):
     outbox = Outbox(service="svc", key_prefix=unique_prefix, topic_prefix=unique_prefix)
     event = _view("lnk_1")
     await _stage(redis, outbox, [event], unique_prefix)  # the writer died before any publish
 
-    broker = make_broker(kafka_bootstrap, client_id="relay-test")
+    broker = make_broker(kafka, client_id="relay-test")
     await broker.start()
     relay = OutboxRelay(redis, broker, outbox, instance_id="restarted")
     task = asyncio.create_task(relay.run())
@@ -53,14 +53,14 @@ async def test_event_committed_before_a_crash_is_published_exactly_once_on_resta
         await asyncio.gather(task, return_exceptions=True)
         await broker.stop()
 
-    records = await read_topic(kafka_bootstrap, topic, expect=1)
+    records = await read_topic(kafka, topic, expect=1)
     assert [json.loads(r.value)["event_id"] for r in records] == [str(event.event_id)]
     assert records[0].key == b"lnk_1"
     assert dict(records[0].headers)["event-id"] == str(event.event_id).encode()
 
 
 async def test_relay_killed_mid_batch_loses_nothing_and_duplicates_only_the_last_batch(
-    kafka_bootstrap: str, redis: Redis, unique_prefix: str, topic: str, start_worker, kill
+    kafka: KafkaAccess, redis: Redis, unique_prefix: str, topic: str, start_worker, kill
 ):
     outbox = Outbox(service="svc", key_prefix=unique_prefix, topic_prefix=unique_prefix)
     events = [_view(f"lnk_{i % 7}") for i in range(2000)]
@@ -81,7 +81,7 @@ async def test_relay_killed_mid_batch_loses_nothing_and_duplicates_only_the_last
         second.terminate()
         second.wait(timeout=10)
 
-    records = await read_topic(kafka_bootstrap, topic, expect=len(events), timeout_s=60)
+    records = await read_topic(kafka, topic, expect=len(events), timeout_s=60)
     ids = [json.loads(r.value)["event_id"] for r in records]
     assert set(ids) == {str(e.event_id) for e in events}
     assert len(ids) - len(set(ids)) <= batch
@@ -92,11 +92,11 @@ async def test_relay_killed_mid_batch_loses_nothing_and_duplicates_only_the_last
 
 
 async def test_two_relays_share_one_lease_and_keep_order(
-    kafka_bootstrap: str, redis: Redis, unique_prefix: str, topic: str
+    kafka: KafkaAccess, redis: Redis, unique_prefix: str, topic: str
 ):
     outbox = Outbox(service="svc", key_prefix=unique_prefix, topic_prefix=unique_prefix)
     events = [_view("lnk_same") for _ in range(300)]
-    broker = make_broker(kafka_bootstrap, client_id="relay-test")
+    broker = make_broker(kafka, client_id="relay-test")
     await broker.start()
     relays = [
         asyncio.create_task(OutboxRelay(redis, broker, outbox, instance_id=name).run())
@@ -111,7 +111,7 @@ async def test_two_relays_share_one_lease_and_keep_order(
         await asyncio.gather(*relays, return_exceptions=True)
         await broker.stop()
 
-    records = await read_topic(kafka_bootstrap, topic, expect=len(events))
+    records = await read_topic(kafka, topic, expect=len(events))
     assert [json.loads(r.value)["event_id"] for r in records] == [str(e.event_id) for e in events]
     assert await redis.exists(outbox.lease(0)) == 0, "a stopped relay releases its lease"
 
@@ -125,7 +125,7 @@ async def _stream_shorter_than(redis: Redis, outbox: Outbox, length: int) -> boo
 
 
 async def test_the_correlation_id_rides_from_the_stager_through_kafka_into_the_handler(
-    kafka_bootstrap: str, redis: Redis, unique_prefix: str, topic: str
+    kafka: KafkaAccess, redis: Redis, unique_prefix: str, topic: str
 ):
     outbox = Outbox(service="svc", key_prefix=unique_prefix, topic_prefix=unique_prefix)
     token = correlation_id_var.set("req-42")
@@ -136,7 +136,7 @@ async def test_the_correlation_id_rides_from_the_stager_through_kafka_into_the_h
     await _stage(redis, outbox, [caused := _view("lnk_d")], unique_prefix)  # no request
 
     seen: dict[str, str | None] = {}
-    broker = make_broker(kafka_bootstrap, client_id="relay-test")
+    broker = make_broker(kafka, client_id="relay-test")
 
     @subscriber(broker, topic, group_id=unique_prefix + "corr")
     async def handle(event: ShareViewed) -> None:

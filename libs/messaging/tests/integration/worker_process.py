@@ -9,20 +9,26 @@ import sys
 from contracts.events import ShareViewed
 from messaging.delivery import subscriber
 from messaging.idempotency import apply_once
-from messaging.kafka import make_broker
+from messaging.kafka import KafkaAccess, make_broker
 from messaging.outbox import Outbox, OutboxRelay
+from messaging.settings import KafkaSettings
 from redis.asyncio import Redis
 
 
+def _access(bootstrap: str) -> KafkaAccess:
+    # The test's operator credentials come in the environment (the root conftest's).
+    return KafkaSettings(kafka_bootstrap_servers=bootstrap).kafka
+
+
 async def relay(bootstrap: str, redis: Redis, prefix: str, batch_size: int) -> None:
-    broker = make_broker(bootstrap, client_id="relay-under-test")
+    broker = make_broker(_access(bootstrap), client_id="relay-under-test")
     await broker.start()
     outbox = Outbox(service="svc", key_prefix=prefix, topic_prefix=prefix)
     await OutboxRelay(redis, broker, outbox, instance_id="x", batch_size=batch_size).run()
 
 
 async def consume(bootstrap: str, redis: Redis, prefix: str, delay_s: float) -> None:
-    broker = make_broker(bootstrap, client_id="consumer-under-test")
+    broker = make_broker(_access(bootstrap), client_id="consumer-under-test")
 
     @subscriber(broker, prefix + ShareViewed.topic, group_id=prefix + "views")
     async def count_view(event: ShareViewed) -> None:

@@ -3,11 +3,11 @@ from types import SimpleNamespace
 from contracts.events import ShareViewed
 from faststream import AckPolicy
 from messaging.delivery import _dlq_headers, _event_id, broadcast_subscriber, subscriber
-from messaging.kafka import make_broker, with_dead_letters
+from messaging.kafka import KafkaAccess, make_broker, with_dead_letters
 
 
 def test_subscriber_helper_commits_manually_in_the_service_group():
-    broker = make_broker("localhost:1", client_id="svc")
+    broker = make_broker(KafkaAccess("localhost:1"), client_id="svc")
 
     @subscriber(broker, "share.viewed", group_id="analytics-service")
     async def count_view(event: ShareViewed) -> None: ...
@@ -18,7 +18,7 @@ def test_subscriber_helper_commits_manually_in_the_service_group():
 
 
 def test_broadcast_helper_reads_in_no_group_and_commits_nothing():
-    broker = make_broker("localhost:1", client_id="svc")
+    broker = make_broker(KafkaAccess("localhost:1"), client_id="svc")
 
     @broadcast_subscriber(broker, "share.revoked")
     async def forget(event: ShareViewed) -> None: ...

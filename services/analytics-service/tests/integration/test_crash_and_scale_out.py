@@ -16,6 +16,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from analytics_service.store import StatsStore
 from contracts.events import ShareCreated, ShareViewed
 from faststream.kafka import KafkaBroker
+from messaging.kafka import KafkaAccess
 from messaging.testing import wait_until
 from redis.asyncio import Redis
 from service_kit.testing import ServiceProcess, client_of
@@ -95,11 +96,11 @@ async def test_consumer_killed_mid_batch_and_restarted_counts_every_event_exactl
 
 
 async def test_two_instances_in_one_group_split_the_partitions_and_totals_stay_exact(
-    start_service, feed, http, kafka_bootstrap, unique_prefix
+    start_service, feed, http, kafka, unique_prefix
 ):
     one, two = await start(start_service, count=2)
     # Every subscriber of both processes in the group: the partitions are split between them.
-    await _wait_group_stable(kafka_bootstrap, unique_prefix + "analytics-service", members=8)
+    await _wait_group_stable(kafka, unique_prefix + "analytics-service", members=8)
     http.base_url = one.base_url
     owner = Owner(http)
     links = _on_every_partition(owner, LINKS)
@@ -162,8 +163,8 @@ async def _counted_in_redis(redis_url: str, prefix: str, link_ids: list[str]) ->
     return sum(int(r.counters.get("views", 0)) + int(r.counters.get("downloads", 0)) for r in raw)
 
 
-async def _wait_group_stable(bootstrap: str, group: str, members: int) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _wait_group_stable(kafka: KafkaAccess, group: str, members: int) -> None:
+    admin = AIOKafkaAdminClient(**kafka.client_options())
     await admin.start()
     try:
 

@@ -35,7 +35,7 @@ def owner(connect, control, owner_id) -> dict[str, str]:
 
 
 async def test_share_then_revoke_changes_dropbox_members(
-    dropbox_service, link_service, owner, control, publisher, topic, kafka_bootstrap
+    dropbox_service, link_service, owner, control, publisher, topic, kafka
 ):
     mode = "folder"  # files mode and the rest in-process (test_grants_core.py)
     folks = people()
@@ -44,7 +44,7 @@ async def test_share_then_revoke_changes_dropbox_members(
     await publisher.publish(request, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=request.key())
 
     granted = await read_topic(
-        kafka_bootstrap, topic(topics.COLLAB_GRANTED), match=answering(request), expect=2
+        kafka, topic(topics.COLLAB_GRANTED), match=answering(request), expect=2
     )
     events = [json.loads(r.value) for r in granted]
     assert {e["collaborator"]["collaborator_id"] for e in events} == {"c-1", "c-2"}
@@ -64,7 +64,7 @@ async def test_share_then_revoke_changes_dropbox_members(
     )
     await publisher.publish(revoke, topic=topic(topics.COLLAB_REVOKE_REQUESTED), key=revoke.key())
     [revoked] = await read_topic(
-        kafka_bootstrap, topic(topics.COLLAB_REVOKED), match=answering(revoke), expect=1
+        kafka, topic(topics.COLLAB_REVOKED), match=answering(revoke), expect=1
     )
     assert json.loads(revoked.value)["collaborator_id"] == "c-2"
     present = members(control, owner["email"], FOLDER)
@@ -73,26 +73,22 @@ async def test_share_then_revoke_changes_dropbox_members(
 
 
 async def test_a_share_the_catalog_does_not_hold_is_refused(
-    dropbox_service, owner, control, publisher, topic, kafka_bootstrap
+    dropbox_service, owner, control, publisher, topic, kafka
 ):
     forged = share_request(owner["owner_id"], "folder", people()).model_copy(
         update={"track_id": "t-forged", "folder": "/Private", "files": []}
     )
     await publisher.publish(forged, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=forged.key())
 
-    failed = await read_topic(
-        kafka_bootstrap, topic(topics.COLLAB_FAILED), match=answering(forged), expect=2
-    )
+    failed = await read_topic(kafka, topic(topics.COLLAB_FAILED), match=answering(forged), expect=2)
     assert {json.loads(r.value)["reason"] for r in failed} == {"not_in_catalog"}
 
 
-async def test_malformed_request_goes_to_the_dlq(
-    dropbox_service, publisher, topic, kafka_bootstrap
-):
+async def test_malformed_request_goes_to_the_dlq(dropbox_service, publisher, topic, kafka):
     poison = f'{{"owner_id": 1, "request_id": "{uuid4()}"}}'.encode()
     await publisher.publish(poison, topic=topic(topics.COLLAB_SHARE_REQUESTED), key=b"t-1")
     [dead] = await read_topic(
-        kafka_bootstrap,
+        kafka,
         topic(topics.dlq(topics.COLLAB_SHARE_REQUESTED)),
         expect=1,
         match=lambda record: record.value == poison,

@@ -13,20 +13,16 @@ from service_kit.testing import free_port
 pytestmark = pytest.mark.integration
 
 
-async def test_a_view_goes_to_kafka_directly_when_redis_fails(
-    kafka_bootstrap, publisher, unique_prefix
-):
+async def test_a_view_goes_to_kafka_directly_when_redis_fails(kafka, publisher, unique_prefix):
     prefix = unique_prefix
-    await ensure_topics(
-        kafka_bootstrap, [prefix + topics.SHARE_VIEWED], partitions=1, replication_factor=1
-    )
+    await ensure_topics(kafka, [prefix + topics.SHARE_VIEWED], partitions=1, replication_factor=1)
     away = Redis(port=free_port(), socket_connect_timeout=1)  # nothing listens there
     events = Events(away, Outbox(service="gateway", topic_prefix=prefix), publisher)
     view = ShareViewed(link_id="lnk_1", owner_id="u-1", visitor_id="v-1")
 
     await events.record(view)
 
-    [record] = await read_topic(kafka_bootstrap, prefix + topics.SHARE_VIEWED, expect=1)
+    [record] = await read_topic(kafka, prefix + topics.SHARE_VIEWED, expect=1)
     assert record.key == view.key()
     assert ShareViewed.model_validate_json(record.value) == view
     assert dict(record.headers)["event-id"] == str(view.event_id).encode()

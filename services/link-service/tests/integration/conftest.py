@@ -21,6 +21,7 @@ from link_service import consumers
 from link_service.app import create_app, link_context
 from link_service.context import LinkContext
 from link_service.settings import Settings
+from messaging.kafka import KafkaAccess
 from messaging.testing import read_topic, staged, wait_until
 from service_kit.app import build_runtime
 from service_kit.testing import (
@@ -327,7 +328,7 @@ def events(app_context: tuple[httpx.AsyncClient, Any]) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def process_events(kafka_bootstrap: str, topic: Callable[[str], str]) -> Callable[..., Any]:
+def process_events(kafka: KafkaAccess, topic: Callable[[str], str]) -> Callable[..., Any]:
     """The JSON payloads of the process's topic records keyed `key` (or of `owner_id`);
     waits for `expect` of them, then `idle_s` more."""
 
@@ -345,7 +346,7 @@ def process_events(kafka_bootstrap: str, topic: Callable[[str], str]) -> Callabl
         idle_s: float = 1.0,
     ) -> list[Any]:
         records = await read_topic(
-            kafka_bootstrap,
+            kafka,
             topic(name),
             expect=expect,
             idle_s=idle_s,
