@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 import httpx
-from devstack import kafka
 from harness import BROWSER, Sampler, run_script
 from stack import Stack
 
@@ -25,7 +24,7 @@ def freshness(stack: Stack, downloads: int, rate: float) -> dict[str, Any]:
         load = run_script("steady.py", url, rate, downloads)
         _wait_for(counts, 1 + downloads)
     delays = _delays(load["scheduled"], counts.samples, before=1)
-    raw = run_script("kafka_latency.py", kafka.address(), rate, downloads)["latencies_ms"]
+    raw = run_script("kafka_latency.py", rate, downloads)["latencies_ms"]
     ours, base = _cuts(delays), _cuts(raw)
     return {
         "name": f"freshness, {downloads:,} downloads at {rate:g}/s, download to /v1/stats",

@@ -42,7 +42,9 @@ async def analytics_ingest(stack: Stack, events: int) -> dict[str, Any]:
 
 
 async def _publish(link: dict[str, Any], events: int) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.address(), acks="all", linger_ms=20)
+    producer = AIOKafkaProducer(
+        **kafka.operator_access().client_options(), acks="all", linger_ms=20
+    )
     await producer.start()
     try:
         sent = []
@@ -64,7 +66,9 @@ async def _publish(link: dict[str, Any], events: int) -> None:
 
 
 async def _end_offsets() -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(topics.DOWNLOAD_RECORDED, bootstrap_servers=kafka.address())
+    consumer = AIOKafkaConsumer(
+        topics.DOWNLOAD_RECORDED, **kafka.operator_access().client_options()
+    )
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(topics.DOWNLOAD_RECORDED) or set()
@@ -76,7 +80,9 @@ async def _end_offsets() -> dict[TopicPartition, int]:
 
 async def _bare_consumer(start: dict[TopicPartition, int], events: int) -> float:
     """Seconds a bare consumer takes to read `events` records from `start`."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.address(), enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka.operator_access().client_options(), enable_auto_commit=False
+    )
     await consumer.start()
     try:
         consumer.assign(list(start))

@@ -2,7 +2,7 @@
 at `rate` a second (acks=all, as the services produce) to a topic of its own, each timed
 from its send to a consumer's receipt.
 
-usage: python bench/kafka_latency.py <bootstrap servers> <rate> <count>
+usage: python bench/kafka_latency.py <rate> <count>  (devstack's Kafka, as the operator)
 prints {"latencies_ms": [...]} as JSON
 """
 
@@ -14,15 +14,17 @@ from uuid import uuid4
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from devstack import kafka
 
 
-async def main(servers: str, rate: float, count: int) -> None:
+async def main(rate: float, count: int) -> None:
+    options = kafka.operator_access().client_options()
     topic = f"bench.latency.{uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    admin = AIOKafkaAdminClient(**options)
     await admin.start()
     await admin.create_topics([NewTopic(topic, 1, 1)])
-    producer = AIOKafkaProducer(bootstrap_servers=servers, acks="all", enable_idempotence=True)
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=servers, auto_offset_reset="earliest")
+    producer = AIOKafkaProducer(**options, acks="all", enable_idempotence=True)
+    consumer = AIOKafkaConsumer(topic, **options, auto_offset_reset="earliest")
     await producer.start()
     await consumer.start()
     try:
@@ -51,4 +53,4 @@ async def main(servers: str, rate: float, count: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], float(sys.argv[2]), int(sys.argv[3])))
+    asyncio.run(main(float(sys.argv[1]), int(sys.argv[2])))

@@ -72,7 +72,7 @@ def _used() -> int:
     copies)."""
     total = 0
     for port in redis.ports():
-        with Redis(port=port) as node:
+        with Redis.from_url(redis.operator_url(port)) as node:
             if node.info("replication")["role"] == "master":
                 memory = node.info("memory")
                 total += int(memory["used_memory"]) - sum(int(memory.get(b, 0)) for b in _BUFFERS)

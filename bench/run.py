@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 from bulk_share import bulk_share
-from devstack import kafka
+from devstack import kafka, redis
 from freshness import freshness
 from harness import BROWSER, HERE, Load, baseline, service_rss_mib, wrk
 from ingest import analytics_ingest
@@ -87,7 +87,7 @@ def link_creation(stack: Stack, seconds: int) -> dict[str, Any]:
             "BENCH_AUTHORIZATION": stack.producer["Authorization"],
         },
     }
-    with baseline("multi", stack.env["REDIS_URL"]) as bare:
+    with baseline("multi", redis.operator_url()) as bare:
         base = wrk(f"{bare}/v1/links", connections=8, seconds=seconds, **post)
     ours = wrk(f"{stack.links}/v1/links", connections=8, seconds=seconds, **post)
     return _compare("link creation POST /v1/links (5 tracks)", ours, base, target=0.5)

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
-from devstack import cluster, kafka, redis
+from devstack import cluster, redis
+from devstack import kafka as devstack_kafka
 from devstack.paths import run_dir
+from messaging.kafka import KafkaAccess
 from messaging.testing import delete_topics_matching
 from redis import Redis
 from service_kit.testing import TEST_PREFIX
@@ -17,14 +19,20 @@ REPORT: list[str] = []
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> Iterator[str]:
-    """devstack's Kafka (started here unless `make up` did); stopped after if started here."""
-    running = kafka.ensure_running()
-    yield running.address
-    if kafka.is_ready():
-        asyncio.run(delete_topics_matching(running.address, TEST_PREFIX))
+def kafka() -> Iterator[KafkaAccess]:
+    """devstack's Kafka as the operator (started here unless `make up` did); stopped after if
+    started here."""
+    running = devstack_kafka.ensure_running()
+    yield devstack_kafka.operator_access()
+    if devstack_kafka.is_ready():
+        asyncio.run(delete_topics_matching(devstack_kafka.operator_access(), TEST_PREFIX))
     if running.started:
-        kafka.stop()
+        devstack_kafka.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka: KafkaAccess) -> str:
+    return kafka.bootstrap_servers
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +41,9 @@ def redis_url() -> Iterator[str]:
     running = redis.ensure_running()
     if not cluster.enabled():  # a cluster's nodes always start so
         # A Redis `make up` started before devstack fsynced every write: as production, now.
-        with Redis.from_url(running.address) as client:
+        with Redis.from_url(redis.operator_url()) as client:
             client.config_set("appendfsync", "always")
-    yield running.address
+    yield redis.operator_url()
     if running.started:
         redis.stop()
 

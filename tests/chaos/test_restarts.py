@@ -13,7 +13,7 @@ import pytest
 from aiokafka.errors import KafkaError
 from contracts import topics
 from contracts.events import DropboxConnected, ShareCreated, ShareViewed
-from devstack import kafka, redis
+from devstack import redis
 from messaging.kafka import make_broker
 from messaging.testing import read_topic, wait_until
 from service_kit.testing import ServiceProcess, bearer, infra_env, start_service
@@ -43,12 +43,12 @@ def _service(name: str, bootstrap: str, redis_url: str, prefix: str, **env: str)
 
 
 async def test_views_counted_exactly_once_across_redis_and_kafka_restarts(
-    kafka_bootstrap, redis_url, unique_prefix, outages
+    kafka, redis_url, unique_prefix, outages
 ):
-    bootstrap, prefix = kafka_bootstrap, unique_prefix
+    bootstrap, prefix = kafka.bootstrap_servers, unique_prefix
     owner, link_id = "u-chaos", f"lnk_{uuid4().hex[:24]}"
     analytics = _service("analytics-service", bootstrap, redis_url, prefix)
-    broker = make_broker(bootstrap, client_id="chaos-publisher")
+    broker = make_broker(kafka, client_id="chaos-publisher")
     await broker.start()
     try:
         created = ShareCreated(
@@ -99,11 +99,11 @@ async def test_views_counted_exactly_once_across_redis_and_kafka_restarts(
 
 
 async def test_links_created_while_kafka_restarts_are_all_announced_once(
-    kafka_bootstrap, redis_url, unique_prefix, outages
+    kafka, redis_url, unique_prefix, outages
 ):
-    bootstrap, prefix, owner = kafka_bootstrap, unique_prefix, f"u-{uuid4().hex[:6]}"
+    bootstrap, prefix, owner = kafka.bootstrap_servers, unique_prefix, f"u-{uuid4().hex[:6]}"
     links = _service("link-service", bootstrap, redis_url, prefix)
-    broker = make_broker(bootstrap, client_id="chaos-publisher")
+    broker = make_broker(kafka, client_id="chaos-publisher")
     await broker.start()
     try:
         connected = DropboxConnected(owner_id=owner, account_email="p@example.com")
@@ -144,7 +144,7 @@ async def test_links_created_while_kafka_restarts_are_all_announced_once(
 
             await asyncio.gather(create(), faults())
         records = await read_topic(
-            bootstrap, prefix + topics.SHARE_CREATED, expect=len(created), timeout_s=120
+            kafka, prefix + topics.SHARE_CREATED, expect=len(created), timeout_s=120
         )
         announced = [r.key.decode() for r in records]
         assert set(announced) == set(created), "every created link is announced"

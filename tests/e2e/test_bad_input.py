@@ -21,6 +21,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from contracts.topics import dlq
 from dropbox_emulator.testing import RunningEmulator
 from hypothesis import HealthCheck, given, settings
+from messaging.kafka import KafkaAccess
 from messaging.testing import read_topic, wait_until
 from schemathesis import APIOperation, Case
 from schemathesis.checks import not_a_server_error
@@ -120,12 +121,12 @@ POISONS = {
 
 
 async def test_poison_on_every_consumed_topic_is_dead_lettered_and_consumers_carry_on(
-    running: dict[str, ServiceProcess], kafka_bootstrap: str, module_prefix: str
+    running: dict[str, ServiceProcess], kafka: KafkaAccess, module_prefix: str
 ):
     consumed = {name: _received_topics(service) for name, service in running.items()}
     topics = sorted({topic for names in consumed.values() for topic in names})
     assert len(topics) >= 10, f"every consumer documents what it receives: {consumed}"
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, max_request_size=2**21)
+    producer = AIOKafkaProducer(**kafka.client_options(), max_request_size=2**21)
     await producer.start()
     try:
         for topic in topics:
@@ -138,13 +139,13 @@ async def test_poison_on_every_consumed_topic_is_dead_lettered_and_consumers_car
         group = module_prefix + name
 
         async def moved_on(group: str = group, names: list[str] = names) -> bool:
-            return await _caught_up(kafka_bootstrap, group, names)
+            return await _caught_up(kafka, group, names)
 
         await wait_until(moved_on, timeout_s=90)
     for topic in topics:
         readers = sum(topic in names for names in consumed.values())
         letters = await read_topic(
-            kafka_bootstrap,
+            kafka,
             dlq(topic),
             expect=len(POISONS) * readers,
             match=lambda record: record.key.startswith(b"poison-"),
@@ -168,10 +169,10 @@ def _received_topics(service: ServiceProcess) -> list[str]:
     )
 
 
-async def _caught_up(bootstrap: str, group: str, topics: list[str]) -> bool:
+async def _caught_up(kafka: KafkaAccess, group: str, topics: list[str]) -> bool:
     """Whether `group` has committed every partition of `topics` up to its end."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    admin = AIOKafkaAdminClient(**kafka.client_options())
+    consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None)
     await admin.start()
     await consumer.start()
     try:

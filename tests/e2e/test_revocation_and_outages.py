@@ -69,7 +69,7 @@ def test_a_revoke_stops_previews_and_downloads_within_a_second(system, tracks, p
 
 
 async def test_a_producer_whose_dropbox_refuses_us_has_pages_saying_files_are_unavailable(
-    system, tracks, person, kafka_bootstrap, control
+    system, tracks, person, kafka, control
 ):
     producer = system.another_producer()
     producer.put_track("t-9", "Glass Harbor")
@@ -88,7 +88,7 @@ async def test_a_producer_whose_dropbox_refuses_us_has_pages_saying_files_are_un
     assert status.json()["connected"] is False
 
     events = await read_topic(
-        kafka_bootstrap,
+        kafka,
         system.prefix + topics.DROPBOX_DISCONNECTED,
         expect=1,
         idle_s=1,

@@ -66,7 +66,7 @@ def test_type_not_allowed_is_403_and_file_not_in_link_is_404(system, playlist, p
 
 
 async def test_preview_plays_when_downloads_are_off_and_counts_no_download(
-    system, playlist, person, kafka_bootstrap
+    system, playlist, person, kafka
 ):
     link = system.share(tracks=["t-3"], downloads=[])
     [player] = player_urls(httpx.get(system.page_path(link), headers=person).text)
@@ -79,7 +79,7 @@ async def test_preview_plays_when_downloads_are_off_and_counts_no_download(
     assert preview.headers["cache-control"] == "no-store"
     assert httpx.get(f"{system.page_path(link)}/files/t-3-bounce/download").status_code == 403
     downloads = await read_topic(
-        kafka_bootstrap,
+        kafka,
         system.prefix + topics.DOWNLOAD_RECORDED,
         expect=0,
         timeout_s=2,
@@ -115,7 +115,7 @@ async def test_expired_link_is_410_with_a_no_longer_available_page(
 
 
 async def test_views_and_downloads_are_published_with_the_contract_fields(
-    system, playlist, person, kafka_bootstrap
+    system, playlist, person, kafka
 ):
     link = system.share(tracks=["t-1", "t-2"], downloads=["audio", "project"])
     assert httpx.get(system.page_path(link), headers=person).status_code == 200
@@ -123,11 +123,9 @@ async def test_views_and_downloads_are_published_with_the_contract_fields(
     got = httpx.get(f"{system.page_path(link)}/files/t-2-project/download", headers=person)
     assert got.status_code == 302
     mine = lambda record: record.key == link["id"].encode()  # noqa: E731
-    views = await read_topic(
-        kafka_bootstrap, system.prefix + topics.SHARE_VIEWED, expect=2, match=mine
-    )
+    views = await read_topic(kafka, system.prefix + topics.SHARE_VIEWED, expect=2, match=mine)
     [download] = await read_topic(
-        kafka_bootstrap, system.prefix + topics.DOWNLOAD_RECORDED, expect=1, match=mine
+        kafka, system.prefix + topics.DOWNLOAD_RECORDED, expect=1, match=mine
     )
     viewed = [ShareViewed.model_validate_json(r.value) for r in views]
     assert len(viewed) == 2 and {v.owner_id for v in viewed} == {system.owner_id}
@@ -144,7 +142,7 @@ async def test_views_and_downloads_are_published_with_the_contract_fields(
     )
 
 
-async def test_preview_bots_get_open_graph_tags_but_are_no_view(system, playlist, kafka_bootstrap):
+async def test_preview_bots_get_open_graph_tags_but_are_no_view(system, playlist, kafka):
     # One bot across processes; every one of them: services/gateway/tests/integration.
     agent = "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"
     link = system.share(tracks=["t-3"])
@@ -155,7 +153,7 @@ async def test_preview_bots_get_open_graph_tags_but_are_no_view(system, playlist
     head = httpx.head(system.page_path(link), headers={"User-Agent": "Mozilla/5.0 Chrome/130"})
     assert head.status_code == 200
     views = await read_topic(
-        kafka_bootstrap,
+        kafka,
         system.prefix + topics.SHARE_VIEWED,
         expect=0,
         timeout_s=2,
@@ -336,16 +334,14 @@ def test_the_public_gateway_serves_no_operator_pages_and_the_admin_port_does(sys
     assert httpx.get(f"{admin}/health/ready").status_code == 200
 
 
-async def test_a_views_event_carries_the_requests_correlation_id(
-    system, playlist, person, kafka_bootstrap
-):
+async def test_a_views_event_carries_the_requests_correlation_id(system, playlist, person, kafka):
     link = system.share(tracks=["t-1"])
     shown = httpx.get(system.page_path(link), headers=person | {"X-Request-ID": "corr-e2e-1"})
     assert shown.headers["x-request-id"] == "corr-e2e-1"
     forged = httpx.get(system.page_path(link), headers=person | {"X-Request-ID": "a\\nb{x}"})
     assert forged.headers["x-request-id"] != "a\\nb{x}", "an unfit id is replaced, not logged"
     [first, *_] = await read_topic(
-        kafka_bootstrap,
+        kafka,
         system.prefix + topics.SHARE_VIEWED,
         expect=2,
         match=lambda record: record.key == link["id"].encode(),

@@ -17,6 +17,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.protocol.group import MemberAssignment
 from dropbox_emulator.testing import RunningEmulator
+from messaging.kafka import KafkaAccess
 from messaging.testing import wait_until
 from service_kit.services import SERVICES
 from service_kit.testing import (
@@ -119,9 +120,9 @@ def pair(
 
 
 async def test_each_service_group_splits_the_partitions_between_its_two_instances(
-    pair: Pair, kafka_bootstrap: str
+    pair: Pair, kafka: KafkaAccess
 ):
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**kafka.client_options())
     await admin.start()
     try:
         for spec in SERVICES:

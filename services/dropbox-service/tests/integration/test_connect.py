@@ -23,7 +23,7 @@ def _status(service, owner_id: str) -> dict:
 
 
 async def test_connect_flow_stores_an_encrypted_token_and_announces_the_connection(
-    dropbox_service, connect, kafka_bootstrap, redis_url, module_prefix, topic, owner_id
+    dropbox_service, connect, kafka, redis_url, module_prefix, topic, owner_id
 ):
     email = _email()
     finished = connect(owner_id, email)
@@ -36,7 +36,7 @@ async def test_connect_flow_stores_an_encrypted_token_and_announces_the_connecti
     assert _status(dropbox_service, owner_id + "-other") == {"connected": False, "account": None}
 
     [event] = await read_topic(
-        kafka_bootstrap,
+        kafka,
         topic(DROPBOX_CONNECTED),
         expect=1,
         match=lambda record: record.key == owner_id.encode(),
