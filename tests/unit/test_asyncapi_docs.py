@@ -51,12 +51,12 @@ def _combined(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "servers": {},
         "channels": {},
         "operations": {},
-        "components": {"messages": {}, "schemas": {}},
+        "components": {"messages": {}, "schemas": {}, "securitySchemes": {}},
     }
     for name, document in documents.items():
         for section in ("servers", "channels", "operations"):
             _merge(combined[section], document.get(section, {}), f"{name} {section}")
-        for part in ("messages", "schemas"):
+        for part in ("messages", "schemas", "securitySchemes"):
             found = document.get("components", {}).get(part, {})
             _merge(combined["components"][part], found, f"{name} {part}")
     return combined

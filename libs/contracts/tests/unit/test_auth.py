@@ -12,7 +12,8 @@ from contracts.auth import (
     InvalidToken,
     TokenPolicy,
     decode_producer_token,
-    internal_token_matches,
+    internal_caller_of,
+    internal_token_digest,
     issue_producer_token,
 )
 from cryptography.hazmat.primitives import serialization
@@ -136,7 +137,14 @@ def _hmac_signed(claims: dict[str, object], key: str) -> str:
     return f"{signing_input}.{part(signature)}"
 
 
-def test_internal_token_comparison():
-    assert internal_token_matches("abc", "abc")
-    assert not internal_token_matches("abd", "abc")
-    assert not internal_token_matches(None, "abc")
+def test_an_internal_token_names_its_caller_by_digest():
+    digests = {
+        "gateway": internal_token_digest("abc"),
+        "dropbox-service": internal_token_digest("xyz"),
+    }
+    assert internal_token_digest("abc") != "abc"  # the callee keeps no token it could present
+    assert internal_caller_of("abc", digests) == "gateway"
+    assert internal_caller_of("xyz", digests) == "dropbox-service"
+    assert internal_caller_of("abd", digests) is None
+    assert internal_caller_of(None, digests) is None
+    assert internal_caller_of(internal_token_digest("abc"), digests) is None  # not the digest
