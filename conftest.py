@@ -47,6 +47,8 @@ os.environ.setdefault(CREDENTIALS_FILE_ENV, str(credentials.path()))
 os.environ.setdefault("KAFKA_SECURITY_PROTOCOL", CREDENTIALS["KAFKA_SECURITY_PROTOCOL"])
 os.environ.setdefault("KAFKA_SASL_USERNAME", CREDENTIALS["KAFKA_OPERATOR_USERNAME"])
 os.environ.setdefault("KAFKA_SASL_PASSWORD", CREDENTIALS["KAFKA_OPERATOR_PASSWORD"])
+os.environ.setdefault("REDIS_USERNAME", CREDENTIALS["REDIS_OPERATOR_USERNAME"])
+os.environ.setdefault("REDIS_PASSWORD", CREDENTIALS["REDIS_OPERATOR_PASSWORD"])
 # With CLUSTER=1 (make test-cluster) every service the tests start is a cluster client.
 os.environ.update({k: v for k, v in cluster_env().items() if k not in os.environ})
 

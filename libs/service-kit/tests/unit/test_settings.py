@@ -32,6 +32,7 @@ def test_development_defaults_work_with_app_env_development(monkeypatch: pytest.
 
 def test_without_app_env_a_service_is_in_production(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("APP_ENV", raising=False)
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
     with pytest.raises(ValidationError, match="AUTH_JWT_SECRET must be set"):
         DemoSettings()
     settings = DemoSettings(auth_jwt_secret=STRONG, internal_api_token=STRONG)
@@ -43,6 +44,7 @@ def test_without_app_env_strong_secrets_off_loopback_are_production(
     monkeypatch: pytest.MonkeyPatch, host: str
 ):
     monkeypatch.delenv("APP_ENV", raising=False)
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
     settings = DemoSettings(http_host=host, auth_jwt_secret=STRONG, internal_api_token=STRONG)
     assert (settings.app_env, settings.development) == ("production", False)
 
@@ -64,16 +66,23 @@ def test_environment_wins_over_defaults(monkeypatch: pytest.MonkeyPatch):
 
 def test_production_refuses_development_secrets():
     with pytest.raises(ValidationError, match="AUTH_JWT_SECRET must be set"):
-        DemoSettings(app_env="production", internal_api_token=STRONG)
+        DemoSettings(
+            app_env="production", kafka_security_protocol="SASL_SSL", internal_api_token=STRONG
+        )
 
 
 def test_production_refuses_short_secrets():
-    with pytest.raises(ValidationError, match="INTERNAL_API_TOKEN must be set"):
-        DemoSettings(app_env="production", auth_jwt_secret=STRONG, internal_api_token="short")
+    with pytest.raises(ValidationError, match="AUTH_JWT_SECRET must be set"):
+        DemoSettings(app_env="production", kafka_security_protocol="SASL_SSL", auth_jwt_secret="x")
 
 
 def test_production_accepts_real_secrets():
-    settings = DemoSettings(app_env="production", auth_jwt_secret=STRONG, internal_api_token=STRONG)
+    settings = DemoSettings(
+        app_env="production",
+        kafka_security_protocol="SASL_SSL",
+        auth_jwt_secret=STRONG,
+        internal_api_token=STRONG,
+    )
     assert settings.app_env == "production"
 
 
@@ -81,7 +90,12 @@ def test_production_accepts_real_secrets():
 @pytest.mark.parametrize("listener", ["http_host", "admin_host"])
 def test_development_secrets_are_refused_off_loopback(listener: str, host: str):
     with pytest.raises(ValidationError, match="AUTH_JWT_SECRET must be set"):
-        AdminSettings(app_env="production", **{listener: host}, internal_api_token=STRONG)
+        AdminSettings(
+            app_env="production",
+            kafka_security_protocol="SASL_SSL",
+            **{listener: host},
+            internal_api_token=STRONG,
+        )
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost"])
@@ -98,7 +112,10 @@ def test_with_a_public_key_no_jwt_secret_is_needed_or_used():
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     settings = DemoSettings(
-        app_env="production", internal_api_token=STRONG, auth_jwt_public_key=public.decode()
+        app_env="production",
+        kafka_security_protocol="SASL_SSL",
+        internal_api_token=STRONG,
+        auth_jwt_public_key=public.decode(),
     )
     assert settings.token_policy.algorithms == ["EdDSA"]
     assert DEV_JWT_SECRET not in settings.token_policy.key
@@ -108,7 +125,12 @@ def test_with_a_public_key_no_jwt_secret_is_needed_or_used():
 def test_a_public_key_that_is_no_public_key_is_refused(key: str):
     # Taken for an HS256 secret, it would have skipped the secret's strength check.
     with pytest.raises(ValidationError, match="AUTH_JWT_PUBLIC_KEY must be"):
-        DemoSettings(app_env="production", internal_api_token=STRONG, auth_jwt_public_key=key)
+        DemoSettings(
+            app_env="production",
+            kafka_security_protocol="SASL_SSL",
+            internal_api_token=STRONG,
+            auth_jwt_public_key=key,
+        )
 
 
 def test_the_token_policy_follows_the_settings():

@@ -22,7 +22,13 @@ def test_another_key_cannot_read_a_token():
 
 def test_production_refuses_the_development_token_key():
     with pytest.raises(ValidationError, match="DROPBOX_TOKEN_KEY"):
-        Settings(app_env="production", auth_jwt_secret=STRONG, internal_api_token=STRONG)
+        Settings(
+            app_env="production",
+            kafka_security_protocol="SASL_SSL",
+            internal_callers={"gateway": "a" * 64},
+            auth_jwt_secret=STRONG,
+            internal_api_token=STRONG,
+        )
 
 
 def test_production_names_the_dropbox_settings_it_needs():

@@ -86,7 +86,7 @@ def test_the_session_cookie_is_httponly_lax_and_secure_outside_development(app_e
 async def test_the_sign_in_page_exists_in_development_only(app_env: str, status: int):
     names = ("auth_jwt_secret", "internal_api_token", "visitor_salt", "preview_secret")
     secrets = dict.fromkeys((*names, "console_secret"), STRONG)
-    app = create_app(Settings(app_env=app_env, **secrets))
+    app = create_app(Settings(app_env=app_env, kafka_security_protocol="SASL_SSL", **secrets))
     # No lifespan: nothing is started, only the routes answer.
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as client:
         page = await client.get("/console/sign-in")

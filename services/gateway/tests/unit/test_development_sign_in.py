@@ -28,7 +28,9 @@ SECRETS = dict.fromkeys(
 async def test_no_sign_in_when_a_listener_is_beyond_loopback(listeners: dict[str, str]):
     with pytest.raises(ValidationError, match="APP_ENV=development needs every listener"):
         Settings(app_env="development", **listeners, **SECRETS)
-    settings = Settings(app_env="production", **listeners, **SECRETS)
+    settings = Settings(
+        app_env="production", kafka_security_protocol="SASL_SSL", **listeners, **SECRETS
+    )
     assert not settings.development
     app = create_app(settings)
     # No lifespan: nothing is started, only the routes answer.
@@ -44,4 +46,6 @@ async def test_no_sign_in_when_a_listener_is_beyond_loopback(listeners: dict[str
 def test_development_mode_is_development_on_loopback_only():
     assert Settings().development
     assert Settings(http_host="::1", admin_host="localhost").development
-    assert not Settings(app_env="production", **SECRETS).development
+    assert not Settings(
+        app_env="production", kafka_security_protocol="SASL_SSL", **SECRETS
+    ).development

@@ -7,6 +7,8 @@ from pydantic import ValidationError
 
 STRONG = "s" * 40
 BASE = {"app_env": "production", "auth_jwt_secret": STRONG, "internal_api_token": STRONG}
+# The session runs Kafka SASL_PLAINTEXT on loopback; production asks for TLS.
+BASE["kafka_security_protocol"] = "SASL_SSL"
 
 
 OWN = {"visitor_salt": STRONG, "preview_secret": STRONG, "console_secret": STRONG}
