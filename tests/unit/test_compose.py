@@ -208,7 +208,9 @@ def test_service_secrets_come_from_the_environment(
 ) -> None:
     for name, value in environment_of(compose, service.name).items():
         if SECRET_NAME.search(name):
-            assert value.startswith(f"${{{name}:?"), (
+            # Its own (`<SERVICE>_` in front) where every service has one of that name.
+            own = service.name.upper().replace("-", "_") + "_"
+            assert value.startswith((f"${{{name}:?", f"${{{own}{name}:?")), (
                 f"{service.name}: write {name}: ${{{name}:?set {name} in .env}} "
                 "so that compose refuses to start without it"
             )

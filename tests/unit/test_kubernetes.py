@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import importlib
+import json
 import os
 import shutil
 import subprocess
@@ -19,6 +20,8 @@ import pytest
 import yaml
 from contracts.auth import TokenPolicy
 from service_kit import services as service_kit
+from service_kit.services import BY_NAME as BY_NAME_SPEC
+from service_kit.services import callers_of
 
 pytestmark = pytest.mark.unit
 
@@ -78,6 +81,9 @@ def production_environment(service_name: str) -> dict[str, str]:
             env[variable["name"]] = variable["value"]
     for name in secret_refs(service_name):
         env[name] = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    if "INTERNAL_CALLERS" in env:  # the digests of its callers' tokens, as JSON
+        callers = callers_of(service_name)
+        env["INTERNAL_CALLERS"] = json.dumps({name: os.urandom(32).hex() for name in callers})
     return env
 
 
@@ -283,9 +289,22 @@ def test_settings_from_the_manifests_validate_in_production(service, monkeypatch
 
 
 @BY_NAME
+def test_each_service_has_its_own_principal_and_no_operator_credentials(service):
+    # DESIGN §19: its own Kafka principal and Redis user; the operator's stay with whoever
+    # runs `python -m service_kit.grants apply`.
+    own = of_kind("Secret", f"{service.name}-secrets")["stringData"]
+    assert own["KAFKA_SASL_USERNAME"] == own["REDIS_USERNAME"] == service.name
+    env = production_environment(service.name)
+    assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert not [name for name in env if "OPERATOR" in name]
+    assert ("INTERNAL_API_TOKEN" in own) == bool(BY_NAME_SPEC[service.name].calls)
+    assert ("INTERNAL_CALLERS" in own) == bool(callers_of(service.name))
+
+
+@BY_NAME
 def test_each_service_reads_only_a_secret_of_its_own(service):
     refs = secret_refs(service.name)
-    assert refs, f"{service.name} takes INTERNAL_API_TOKEN at least"
+    assert refs, f"{service.name} takes its Kafka and Redis credentials at least"
     assert {ref["name"] for ref in refs.values()} == {f"{service.name}-secrets"}
     own = of_kind("Secret", f"{service.name}-secrets")["stringData"]
     assert set(own) == {ref["key"] for ref in refs.values()}, "no key the pod does not read"
