@@ -133,3 +133,21 @@ async def test_a_service_serves_the_committed_document_at_asyncapi_json(spec: An
     assert answer.status_code == 200
     served = _text(_deployed_anywhere(answer.json()))
     assert served == (DOCS / f"{spec.name}.json").read_text()
+
+
+def _addresses(document: dict[str, Any], action: str) -> set[str]:
+    """The topics of the document's operations of `action` (`send` or `receive`)."""
+    return {
+        document["channels"][operation["channel"]["$ref"].rsplit("/", 1)[-1]]["address"]
+        for operation in document["operations"].values()
+        if operation["action"] == action
+    }
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_the_services_table_names_the_topics_each_document_shows(spec: Any):
+    # The table is where each service's Kafka ACLs come from (service_kit.grants): a topic
+    # the code publishes or subscribes to but the table misses is one the broker refuses.
+    document = json.loads((DOCS / f"{spec.name}.json").read_text())
+    assert _addresses(document, "send") == set(spec.produces)
+    assert _addresses(document, "receive") == set(spec.consumes)
