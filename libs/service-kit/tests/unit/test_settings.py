@@ -182,3 +182,44 @@ def test_a_caller_needs_its_own_token_and_a_callee_its_callers_digests_outside_d
     assert Gateway(**production, internal_api_token=STRONG).internal_token.get_secret_value() == (
         STRONG
     )
+
+
+PRODUCTION = {
+    "app_env": "production",
+    "auth_jwt_secret": STRONG,
+    "internal_api_token": STRONG,
+    "kafka_sasl_username": "demo-service",
+    "kafka_sasl_password": STRONG,
+}
+
+
+@pytest.mark.parametrize("protocol", ["PLAINTEXT", "SASL_PLAINTEXT"])
+def test_production_refuses_kafka_without_tls(protocol: str):
+    # DESIGN §19: outside development every link to Kafka is authenticated and encrypted.
+    with pytest.raises(ValidationError, match=f"must be SASL_SSL .* not {protocol}"):
+        DemoSettings(**PRODUCTION, kafka_security_protocol=protocol, redis_password=STRONG)
+
+
+def test_production_refuses_redis_without_a_password(monkeypatch: pytest.MonkeyPatch):
+    for name in ("REDIS_URL", "REDIS_USERNAME", "REDIS_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)  # the tests' own, as the operator
+    with pytest.raises(ValidationError, match="REDIS_USERNAME and REDIS_PASSWORD must"):
+        DemoSettings(**PRODUCTION, kafka_security_protocol="SASL_SSL")
+
+
+@pytest.mark.parametrize(
+    "redis",
+    [
+        {"redis_username": "demo-service", "redis_password": STRONG},
+        {"redis_url": "redis://u:pw@h/0"},
+    ],
+)
+def test_production_accepts_sasl_ssl_kafka_and_a_redis_user(redis: dict[str, str]):
+    settings = DemoSettings(**PRODUCTION, kafka_security_protocol="SASL_SSL", **redis)
+    assert settings.kafka.security_protocol == "SASL_SSL"
+
+
+@pytest.mark.parametrize("protocol", ["PLAINTEXT", "SASL_PLAINTEXT"])
+def test_development_may_use_loopback_kafka_and_redis_without_a_password(protocol: str):
+    settings = DemoSettings(app_env="development", kafka_security_protocol=protocol)
+    assert settings.kafka.security_protocol == protocol
