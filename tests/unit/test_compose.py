@@ -225,14 +225,20 @@ def test_kafka_image_is_the_release_devstack_runs(compose: dict[str, Any]) -> No
     )
 
 
-def test_kafka_is_one_kraft_node_that_creates_no_topics(compose: dict[str, Any]) -> None:
-    environment = environment_of(compose, "kafka")
-    assert environment.get("KAFKA_PROCESS_ROLES") == "broker,controller", (
-        "run kafka as one combined KRaft node: KAFKA_PROCESS_ROLES: broker,controller"
-    )
-    assert environment.get("KAFKA_AUTO_CREATE_TOPICS_ENABLE") == "false", (
-        'set KAFKA_AUTO_CREATE_TOPICS_ENABLE: "false": the services create their topics'
-    )
+def test_kafka_is_one_authenticated_kraft_node_that_creates_no_topics(
+    compose: dict[str, Any],
+) -> None:
+    kafka = compose["services"]["kafka"]
+    [mount] = [v for v in kafka["volumes"] if v.endswith(":/opt/share-links/start.sh:ro")]
+    script = (ROOT / mount.split(":")[0]).read_text()
+    assert kafka["entrypoint"][-1] == "/opt/share-links/start.sh"
+    for line in (
+        "process.roles=broker,controller",
+        "auto.create.topics.enable=false",
+        "listener.security.protocol.map=BROKER:SASL_SSL,CONTROLLER:SASL_PLAINTEXT",
+        "allow.everyone.if.no.acl.found=false",
+    ):
+        assert line in script.splitlines(), f"deploy/compose/kafka/start.sh must write {line}"
 
 
 def test_redis_persists_every_write_before_it_answers(compose: dict[str, Any]) -> None:

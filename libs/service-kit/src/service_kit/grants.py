@@ -11,6 +11,10 @@ consumer of another system in:
 Credentials are read as `KEY=value` environment variables, the names of devstack's
 .run/credentials.env: `KAFKA_OPERATOR_USERNAME`, `KAFKA_OPERATOR_PASSWORD`, and per service
 `<SERVICE>_KAFKA_SASL_USERNAME`/`_PASSWORD` and `<SERVICE>_REDIS_USERNAME`/`_PASSWORD`.
+Kafka is reached as the services reach it (`KAFKA_BOOTSTRAP_SERVERS`,
+`KAFKA_SECURITY_PROTOCOL`, `KAFKA_SSL_CAFILE`); Redis at `REDIS_OPERATOR_URLS`, the
+operator's URL of every node (one for a single Redis, each node of a Redis Cluster:
+Redis keeps its users per node).
 """
 
 import argparse
@@ -245,8 +249,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         kafka.allow(args.user, reader_grants(args.topics, args.group, args.topic_prefix))
         print(f"grants: {args.user} may read {', '.join(args.topics)} in group {args.group}")
         return
+    if not (redis_urls := os.environ.get("REDIS_OPERATOR_URLS")):
+        raise SystemExit(
+            "set REDIS_OPERATOR_URLS to the operator's URL of every Redis node, "
+            "e.g. redis://operator:PASSWORD@redis:6379/0"
+        )
     kafka.allow_services(os.environ, args.topic_prefix)
-    print(f"grants: Kafka users and ACLs of {len(SERVICES)} services applied")
+    nodes = redis_urls.split(",")
+    RedisGrants(nodes[0], nodes).allow_services(os.environ)
+    print(
+        f"grants: Kafka users and ACLs, and Redis users on {len(nodes)} node(s), "
+        f"of {len(SERVICES)} services applied"
+    )
 
 
 def _password_of(user: str) -> str:

@@ -1,0 +1,283 @@
+"""docker-compose.yml's Kafka and Redis as they start there, run here: their start scripts
+(deploy/compose) on Kafka's real jars and Debian's redis-server, then the compose `grants`
+job (`python -m service_kit.grants apply`), then the services' principals over TLS.
+
+No Docker engine runs here (DESIGN §2): this is how the scripts, the certificate they make
+and the grants job are known to work. The image's own kafka-*.sh are replaced by two lines
+that run the same classes with devstack's jars."""
+
+import asyncio
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import TopicAuthorizationFailedError
+from contracts import topics
+from devstack import kafka as devstack_kafka
+from messaging.kafka import KafkaAccess, ensure_topics
+from service_kit.services import SERVICES
+from service_kit.testing import free_port
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+KAFKA_START = ROOT / "deploy" / "compose" / "kafka" / "start.sh"
+REDIS_START = ROOT / "deploy" / "compose" / "redis" / "start.sh"
+OPERATOR_PASSWORD = "operator-password-of-this-test-0123456789"
+STARTED_S = 90.0
+
+
+@dataclass
+class Infra:
+    kafka_port: int
+    redis_port: int
+    home: Path
+    kafka: subprocess.Popen[bytes] | None = None
+    redis: subprocess.Popen[bytes] | None = None
+
+    @property
+    def ca_file(self) -> str:
+        return str(self.home / "ca" / "ca.pem")
+
+    def access(self, user: str, password: str) -> KafkaAccess:
+        return KafkaAccess(f"localhost:{self.kafka_port}", "SASL_SSL", user, password, self.ca_file)
+
+    def redis_url(self, user: str, password: str) -> str:
+        return f"redis://{user}:{password}@127.0.0.1:{self.redis_port}/0"
+
+    def start_kafka(self) -> None:
+        environment = {
+            "PATH": os.environ["PATH"],
+            "KAFKA_BIN": str(_kafka_bin(self.home)),
+            "KAFKA_DATA_DIR": str(self.home / "data"),
+            "KAFKA_SECRETS_DIR": str(self.home / "secrets"),
+            "KAFKA_CA_DIR": str(self.home / "ca"),
+            "KAFKA_ADVERTISED_HOST": "localhost",
+            "KAFKA_PORT": str(self.kafka_port),
+            "KAFKA_CONTROLLER_PORT": str(free_port()),
+            "KAFKA_CLUSTER_ID": "kQfdHn4xTuO5SBYm5RkaVw",
+            "KAFKA_OPERATOR_PASSWORD": OPERATOR_PASSWORD,
+        }
+        log = (self.home / "kafka.log").open("ab")
+        self.kafka = subprocess.Popen(
+            ["sh", str(KAFKA_START)], env=environment, stdout=log, stderr=log
+        )
+        _wait_for_port(self.kafka_port, self.kafka, self.home / "kafka.log")
+
+    def start_redis(self) -> None:
+        environment = {
+            "PATH": os.environ["PATH"],
+            "REDIS_OPERATOR_PASSWORD": OPERATOR_PASSWORD,
+            "REDIS_ACL_FILE": str(self.home / "users.acl"),
+        }
+        arguments = ["--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir", str(self.home)]
+        log = (self.home / "redis.log").open("ab")
+        self.redis = subprocess.Popen(
+            ["sh", str(REDIS_START), "--appendonly", "yes", *arguments],
+            env=environment,
+            stdout=log,
+            stderr=log,
+        )
+        _wait_for_port(self.redis_port, self.redis, self.home / "redis.log")
+
+    def stop(self) -> None:
+        for process in (self.kafka, self.redis):
+            if process and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
+
+
+def _kafka_bin(home: Path) -> Path:
+    """kafka-storage.sh and kafka-server-start.sh as the image has them, on devstack's jars."""
+    jars = devstack_kafka.fetch_jars()
+    log4j = home / "log4j2.properties"
+    log4j.write_text(devstack_kafka.LOG4J2_PROPERTIES)
+    run = f'exec java -Xmx512m -Dlog4j2.configurationFile={log4j} -cp "{jars}/*"'
+    folder = home / "bin"
+    folder.mkdir(exist_ok=True)
+    for name, main in (
+        ("kafka-storage.sh", "kafka.tools.StorageTool"),
+        ("kafka-server-start.sh", "kafka.Kafka"),
+    ):
+        (folder / name).write_text(f'#!/bin/sh\n{run} {main} "$@"\n')
+        (folder / name).chmod(0o755)
+    return folder
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTED_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"{log.name}: the start script exited {process.returncode}:\n{log.read_text()}"
+            )
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"nothing answered on {port} within {STARTED_S} s:\n{log.read_text()}")
+
+
+def _passwords() -> dict[str, str]:
+    """The compose grants job's environment for the services (.env's values)."""
+    table = {}
+    for spec in SERVICES:
+        for system in ("KAFKA_SASL", "REDIS"):
+            table[f"{spec.env_prefix}_{system}_USERNAME"] = spec.name
+            table[f"{spec.env_prefix}_{system}_PASSWORD"] = (
+                f"{spec.name}-{system.lower()}-password-0123456789"
+            )
+    return table
+
+
+def _grants(infra: Infra, *arguments: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        "PATH": os.environ["PATH"],
+        "KAFKA_BOOTSTRAP_SERVERS": f"localhost:{infra.kafka_port}",
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "KAFKA_SSL_CAFILE": infra.ca_file,
+        "KAFKA_OPERATOR_USERNAME": "operator",
+        "KAFKA_OPERATOR_PASSWORD": OPERATOR_PASSWORD,
+        "REDIS_OPERATOR_URLS": infra.redis_url("operator", OPERATOR_PASSWORD),
+        **_passwords(),
+        **extra,
+    }
+    deadline = time.monotonic() + STARTED_S
+    while True:  # the broker answers its port a moment before it serves requests
+        result = subprocess.run(
+            [sys.executable, "-m", "service_kit.grants", *arguments],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode == 0 or time.monotonic() > deadline:
+            return result
+        time.sleep(1)
+
+
+@pytest.fixture(scope="module")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
+    started = Infra(free_port(), free_port(), tmp_path_factory.mktemp("compose-infra"))
+    try:
+        started.start_kafka()
+        started.start_redis()
+        applied = _grants(started, "apply")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        yield started
+    finally:
+        started.stop()
+
+
+def _link_service(infra: Infra) -> KafkaAccess:
+    passwords = _passwords()
+    return infra.access("link-service", passwords["LINK_SERVICE_KAFKA_SASL_PASSWORD"])
+
+
+async def _produces(access: KafkaAccess, topic: str) -> bool:
+    producer = AIOKafkaProducer(**access.client_options(), enable_idempotence=True)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, b"{}")
+        return True
+    except TopicAuthorizationFailedError:
+        return False
+    finally:
+        await producer.stop()
+
+
+def test_the_broker_certificate_passes_strict_verification_for_its_compose_name(infra: Infra):
+    # Python 3.13 verifies strictly by default: the CA and certificate keytool made must pass.
+    context = ssl.create_default_context(cafile=infra.ca_file)
+    context.verify_flags |= ssl.VERIFY_X509_STRICT
+    with socket.create_connection(("127.0.0.1", infra.kafka_port), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname="localhost") as tls:
+            names = [value for kind, value in tls.getpeercert()["subjectAltName"] if kind == "DNS"]
+    assert set(names) == {"localhost"}  # KAFKA_ADVERTISED_HOST, here as in compose ("kafka")
+
+
+async def test_a_service_principal_writes_its_topics_over_tls_and_no_other(infra: Infra):
+    link_service = _link_service(infra)
+    operator = infra.access("operator", OPERATOR_PASSWORD)
+    # As at a service's start: it provisions its own topics; the gateway's exists too.
+    await ensure_topics(link_service, [topics.SHARE_CREATED], partitions=1, replication_factor=1)
+    await ensure_topics(operator, [topics.SHARE_VIEWED], partitions=1, replication_factor=1)
+
+    assert await _produces(link_service, topics.SHARE_CREATED)
+    assert not await _produces(link_service, topics.SHARE_VIEWED)  # the gateway's topic
+
+
+async def test_a_reader_of_another_system_is_let_in_with_the_grants_command(infra: Infra):
+    link_service = _link_service(infra)
+    await ensure_topics(link_service, [topics.SHARE_CREATED], partitions=1, replication_factor=1)
+    assert await _produces(link_service, topics.SHARE_CREATED)
+    granted = _grants(
+        infra,
+        "reader",
+        "--user",
+        "crm",
+        "--group",
+        "crm",
+        topics.SHARE_CREATED,
+        CRM_KAFKA_SASL_PASSWORD="crm-password-0123456789",
+    )
+    assert granted.returncode == 0, granted.stdout + granted.stderr
+
+    consumer = AIOKafkaConsumer(
+        topics.SHARE_CREATED,
+        **infra.access("crm", "crm-password-0123456789").client_options(),
+        group_id="crm",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        batch = await consumer.getmany(timeout_ms=10_000)
+        await consumer.commit()
+    finally:
+        await consumer.stop()
+    assert sum(len(records) for records in batch.values()) >= 1
+
+
+def test_redis_answers_nobody_without_a_password_and_each_user_its_own_keys(infra: Infra):
+    passwords = _passwords()
+    with redis.Redis(port=infra.redis_port) as anonymous:
+        with pytest.raises(redis.AuthenticationError):
+            anonymous.get("link-service:x")
+    url = infra.redis_url("link-service", passwords["LINK_SERVICE_REDIS_PASSWORD"])
+    with redis.Redis.from_url(url) as link_service:
+        assert link_service.set("link-service:x", "1")
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            link_service.get("gateway:x")
+
+
+async def test_a_restart_keeps_the_certificate_the_users_and_the_data(infra: Infra):
+    ca_before = Path(infra.ca_file).read_bytes()
+    url = infra.redis_url("link-service", _passwords()["LINK_SERVICE_REDIS_PASSWORD"])
+    with redis.Redis.from_url(url) as link_service:
+        link_service.set("link-service:kept", "1")
+    infra.stop()
+    infra.start_kafka()
+    infra.start_redis()
+
+    assert Path(infra.ca_file).read_bytes() == ca_before, "clients keep trusting the broker"
+    deadline = time.monotonic() + STARTED_S
+    while True:  # the broker answers its port a moment before it serves requests
+        try:
+            assert await _produces(_link_service(infra), topics.SHARE_CREATED)
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(1)
+    with redis.Redis.from_url(url) as link_service:
+        assert link_service.get("link-service:kept") == b"1", "the grants job's users were saved"
