@@ -223,7 +223,7 @@ def test_no_image_is_latest_or_untagged():
     images = [
         c["image"]
         for _, d in resources()
-        if d["kind"] == "Deployment"
+        if d["kind"] in ("Deployment", "Job")
         for c in d["spec"]["template"]["spec"]["containers"]
         + d["spec"]["template"]["spec"].get("initContainers", [])
     ]
@@ -310,6 +310,27 @@ def test_each_service_reads_only_a_secret_of_its_own(service):
     assert set(own) == {ref["key"] for ref in refs.values()}, "no key the pod does not read"
 
 
-def test_every_example_secret_belongs_to_one_service():
+def test_every_example_secret_belongs_to_one_service_or_the_grants_job():
     secrets = {d["metadata"]["name"] for _, d in resources() if d["kind"] == "Secret"}
-    assert secrets == {f"{service.name}-secrets" for service in SERVICES}
+    assert secrets == {f"{service.name}-secrets" for service in SERVICES} | {"grants-operator"}
+
+
+def test_the_grants_job_makes_every_services_users_from_its_own_secret():
+    # DESIGN §19: the job holds the operator's credentials; no service does.
+    [job] = of_kind("Job", "grants")["spec"]["template"]["spec"]["containers"]
+    assert job["command"] == ["python", "-m", "service_kit.grants", "apply"]
+    pyproject = tomllib.loads((ROOT / "services/link-service/pyproject.toml").read_text())
+    assert job["image"] == f"share-links/link-service:{pyproject['project']['version']}"
+    refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in job["env"]}
+    for spec in SERVICES:
+        for key in (
+            "KAFKA_SASL_USERNAME",
+            "KAFKA_SASL_PASSWORD",
+            "REDIS_USERNAME",
+            "REDIS_PASSWORD",
+        ):
+            assert refs[f"{spec.env_prefix}_{key}"] == {"name": f"{spec.name}-secrets", "key": key}
+    operator = {name for name, ref in refs.items() if ref["name"] == "grants-operator"}
+    assert operator == {"KAFKA_OPERATOR_USERNAME", "KAFKA_OPERATOR_PASSWORD", "REDIS_OPERATOR_URLS"}
+    readers = {ref["name"] for spec in SERVICES for ref in secret_refs(spec.name).values()}
+    assert "grants-operator" not in readers
