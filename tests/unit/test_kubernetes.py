@@ -334,3 +334,39 @@ def test_the_grants_job_makes_every_services_users_from_its_own_secret():
     assert operator == {"KAFKA_OPERATOR_USERNAME", "KAFKA_OPERATOR_PASSWORD", "REDIS_OPERATOR_URLS"}
     readers = {ref["name"] for spec in SERVICES for ref in secret_refs(spec.name).values()}
     assert "grants-operator" not in readers
+
+
+def test_nothing_reaches_a_pod_that_no_network_policy_lets_in():
+    deny = of_kind("NetworkPolicy", "default-deny-ingress")["spec"]
+    assert deny["podSelector"] == {} and deny["policyTypes"] == ["Ingress"]
+    assert "ingress" not in deny
+
+
+@BY_NAME
+def test_a_service_is_reached_by_its_callers_and_labelled_namespaces_alone(service):
+    policy = of_kind("NetworkPolicy", service.name)["spec"]
+    assert policy["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": service.name}
+    if service.name == "gateway":  # public; its admin port for monitoring alone
+        public, admin = policy["ingress"]
+        assert "from" not in public and public["ports"] == [{"port": service.default_port}]
+        assert admin["ports"] == [{"port": 8009}]
+        assert admin["from"] == [
+            {"namespaceSelector": {"matchLabels": {"share-links.io/monitoring": "true"}}}
+        ]
+        return
+    [rule] = policy["ingress"]
+    assert rule["ports"] == [{"port": service.default_port}]
+    pods = {
+        p["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+        for p in rule["from"]
+        if "podSelector" in p
+    }
+    # The console calls every back end's API (DESIGN §13); internal routes: the services table.
+    assert pods == {"gateway", *callers_of(service.name)}
+    namespaces = [
+        p["namespaceSelector"]["matchLabels"] for p in rule["from"] if "namespaceSelector" in p
+    ]
+    assert namespaces == [
+        {"share-links.io/api-client": "true"},
+        {"share-links.io/monitoring": "true"},
+    ]
