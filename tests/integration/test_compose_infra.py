@@ -196,6 +196,47 @@ async def _produces(access: KafkaAccess, topic: str) -> bool:
         await producer.stop()
 
 
+# The healthcheck's kafka-broker-api-versions.sh is a Java admin client reading the
+# operator.properties the script wrote: one with the same configuration.
+HEALTHCHECK_CLIENT = """
+import java.io.FileReader;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+
+public class Check {
+    public static void main(String[] args) throws Exception {
+        Properties config = new Properties();
+        config.load(new FileReader(args[1]));
+        config.put("bootstrap.servers", args[0]);
+        try (Admin admin = Admin.create(config)) {
+            System.out.println("nodes " + admin.describeCluster().nodes().get());
+        }
+    }
+}
+"""
+
+
+def test_the_healthchecks_client_configuration_signs_in_the_operator(infra: Infra):
+    source = infra.home / "Check.java"
+    source.write_text(HEALTHCHECK_CLIENT)
+    checked = subprocess.run(
+        [
+            "java",
+            "-cp",
+            f"{devstack_kafka.fetch_jars()}/*",
+            str(source),
+            f"localhost:{infra.kafka_port}",
+            str(infra.home / "secrets" / "operator.properties"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "nodes [localhost:" in checked.stdout
+
+
 def test_the_broker_certificate_passes_strict_verification_for_its_compose_name(infra: Infra):
     # Python 3.13 verifies strictly by default: the CA and certificate keytool made must pass.
     context = ssl.create_default_context(cafile=infra.ca_file)
