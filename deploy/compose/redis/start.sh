@@ -19,4 +19,6 @@ touch "$acl"
     grep -v -e '^user default ' -e '^user operator ' "$acl" || true
 } > "$acl.new"
 mv "$acl.new" "$acl"
-exec redis-server --appendonly yes --appendfsync always --aclfile "$acl" "$@"
+# The image's entrypoint hands /data to the redis user and drops root before it starts.
+entrypoint=$(command -v docker-entrypoint.sh || true)
+exec $entrypoint redis-server --aclfile "$acl" "$@"
