@@ -13,6 +13,7 @@ import pytest
 from aiokafka.errors import KafkaError
 from contracts import topics
 from contracts.events import DropboxConnected, ShareCreated, ShareViewed
+from devstack import kafka as devstack_kafka
 from devstack import redis
 from messaging.kafka import make_broker
 from messaging.testing import read_topic, wait_until
@@ -77,7 +78,7 @@ async def test_views_counted_exactly_once_across_redis_and_kafka_restarts(
             await asyncio.sleep(3)
             await outages.stop(redis, pause_s=2)
             await asyncio.sleep(3)
-            await outages.stop(kafka, pause_s=3)
+            await outages.stop(devstack_kafka, pause_s=3)
 
         await asyncio.gather(produce(), faults())
 
@@ -138,7 +139,7 @@ async def test_links_created_while_kafka_restarts_are_all_announced_once(
 
             async def faults() -> None:
                 await asyncio.sleep(4)
-                await outages.stop(kafka, pause_s=4)
+                await outages.stop(devstack_kafka, pause_s=4)
                 await asyncio.sleep(4)
                 await outages.stop(redis, pause_s=2)
 
