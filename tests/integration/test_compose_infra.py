@@ -6,14 +6,12 @@ No Docker engine runs here (DESIGN §2): this is how the scripts, the certificat
 and the grants job are known to work. The image's own kafka-*.sh are replaced by two lines
 that run the same classes with devstack's jars."""
 
-import asyncio
 import os
 import socket
 import ssl
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,17 +21,19 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import TopicAuthorizationFailedError
 from contracts import topics
 from devstack import kafka as devstack_kafka
+from devstack.procs import port_answers
 from messaging.kafka import KafkaAccess, ensure_topics
-from service_kit.services import SERVICES
-from service_kit.testing import free_port
+from messaging.testing import wait_until_sync
+from service_kit.testing import credentials, free_port
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 KAFKA_START = ROOT / "deploy" / "compose" / "kafka" / "start.sh"
 REDIS_START = ROOT / "deploy" / "compose" / "redis" / "start.sh"
-OPERATOR_PASSWORD = "operator-password-of-this-test-0123456789"
 STARTED_S = 90.0
+# The test session's passwords (devstack's .run/credentials.env), as .env would hold them.
+TABLE = credentials()
 
 
 @dataclass
@@ -65,29 +65,36 @@ class Infra:
             "KAFKA_PORT": str(self.kafka_port),
             "KAFKA_CONTROLLER_PORT": str(free_port()),
             "KAFKA_CLUSTER_ID": "kQfdHn4xTuO5SBYm5RkaVw",
-            "KAFKA_OPERATOR_PASSWORD": OPERATOR_PASSWORD,
+            "KAFKA_OPERATOR_PASSWORD": TABLE["KAFKA_OPERATOR_PASSWORD"],
         }
-        log = (self.home / "kafka.log").open("ab")
-        self.kafka = subprocess.Popen(
-            ["sh", str(KAFKA_START)], env=environment, stdout=log, stderr=log
-        )
-        _wait_for_port(self.kafka_port, self.kafka, self.home / "kafka.log")
+        log = self.home / "kafka.log"
+        offset = log.stat().st_size if log.exists() else 0
+        with log.open("ab") as output:
+            self.kafka = subprocess.Popen(
+                ["sh", str(KAFKA_START)], env=environment, stdout=output, stderr=output
+            )
+
+        def started() -> bool:  # as devstack waits for its own brokers
+            return devstack_kafka.STARTED_MESSAGE.encode() in log.read_bytes()[offset:]
+
+        _wait_for(started, self.kafka_port, self.kafka, log)
 
     def start_redis(self) -> None:
         environment = {
             "PATH": os.environ["PATH"],
-            "REDIS_OPERATOR_PASSWORD": OPERATOR_PASSWORD,
+            "REDIS_OPERATOR_PASSWORD": TABLE["REDIS_OPERATOR_PASSWORD"],
             "REDIS_ACL_FILE": str(self.home / "users.acl"),
         }
         arguments = ["--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir", str(self.home)]
-        log = (self.home / "redis.log").open("ab")
-        self.redis = subprocess.Popen(
-            ["sh", str(REDIS_START), "--appendonly", "yes", *arguments],
-            env=environment,
-            stdout=log,
-            stderr=log,
-        )
-        _wait_for_port(self.redis_port, self.redis, self.home / "redis.log")
+        log = self.home / "redis.log"
+        with log.open("ab") as output:
+            self.redis = subprocess.Popen(
+                ["sh", str(REDIS_START), "--appendonly", "yes", *arguments],
+                env=environment,
+                stdout=output,
+                stderr=output,
+            )
+        _wait_for(lambda: True, self.redis_port, self.redis, log)
 
     def stop(self) -> None:
         for process in (self.kafka, self.redis):
@@ -113,57 +120,37 @@ def _kafka_bin(home: Path) -> Path:
     return folder
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTED_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(
-                f"{log.name}: the start script exited {process.returncode}:\n{log.read_text()}"
-            )
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"nothing answered on {port} within {STARTED_S} s:\n{log.read_text()}")
-
-
-def _passwords() -> dict[str, str]:
-    """The compose grants job's environment for the services (.env's values)."""
-    table = {}
-    for spec in SERVICES:
-        for system in ("KAFKA_SASL", "REDIS"):
-            table[f"{spec.env_prefix}_{system}_USERNAME"] = spec.name
-            table[f"{spec.env_prefix}_{system}_PASSWORD"] = (
-                f"{spec.name}-{system.lower()}-password-0123456789"
-            )
-    return table
+def _wait_for(
+    started: Callable[[], bool], port: int, process: subprocess.Popen[bytes], log: Path
+) -> None:
+    """Until the start script's server is up (`started`, and its port answers), or exited."""
+    wait_until_sync(
+        lambda: process.poll() is not None or (started() and port_answers(port)),
+        timeout_s=STARTED_S,
+        interval_s=0.3,
+        message=lambda: f"the server of {log.name} to start:\n{log.read_text()}",
+    )
+    if process.poll() is not None:
+        pytest.fail(f"{log.name}: the start script exited {process.returncode}:\n{log.read_text()}")
 
 
 def _grants(infra: Infra, *arguments: str, **extra: str) -> subprocess.CompletedProcess[str]:
     environment = {
+        **TABLE,  # every service's username and password, by the names compose gives them
         "PATH": os.environ["PATH"],
         "KAFKA_BOOTSTRAP_SERVERS": f"localhost:{infra.kafka_port}",
         "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
         "KAFKA_SSL_CAFILE": infra.ca_file,
-        "KAFKA_OPERATOR_USERNAME": "operator",
-        "KAFKA_OPERATOR_PASSWORD": OPERATOR_PASSWORD,
-        "REDIS_OPERATOR_URLS": infra.redis_url("operator", OPERATOR_PASSWORD),
-        **_passwords(),
+        "REDIS_OPERATOR_URLS": infra.redis_url("operator", TABLE["REDIS_OPERATOR_PASSWORD"]),
         **extra,
     }
-    deadline = time.monotonic() + STARTED_S
-    while True:  # the broker answers its port a moment before it serves requests
-        result = subprocess.run(
-            [sys.executable, "-m", "service_kit.grants", *arguments],
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode == 0 or time.monotonic() > deadline:
-            return result
-        time.sleep(1)
+    return subprocess.run(
+        [sys.executable, "-m", "service_kit.grants", *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -180,8 +167,7 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infra]:
 
 
 def _link_service(infra: Infra) -> KafkaAccess:
-    passwords = _passwords()
-    return infra.access("link-service", passwords["LINK_SERVICE_KAFKA_SASL_PASSWORD"])
+    return infra.access("link-service", TABLE["LINK_SERVICE_KAFKA_SASL_PASSWORD"])
 
 
 async def _produces(access: KafkaAccess, topic: str) -> bool:
@@ -249,7 +235,7 @@ def test_the_broker_certificate_passes_strict_verification_for_its_compose_name(
 
 async def test_a_service_principal_writes_its_topics_over_tls_and_no_other(infra: Infra):
     link_service = _link_service(infra)
-    operator = infra.access("operator", OPERATOR_PASSWORD)
+    operator = infra.access("operator", TABLE["KAFKA_OPERATOR_PASSWORD"])
     # As at a service's start: it provisions its own topics; the gateway's exists too.
     await ensure_topics(link_service, [topics.SHARE_CREATED], partitions=1, replication_factor=1)
     await ensure_topics(operator, [topics.SHARE_VIEWED], partitions=1, replication_factor=1)
@@ -290,11 +276,10 @@ async def test_a_reader_of_another_system_is_let_in_with_the_grants_command(infr
 
 
 def test_redis_answers_nobody_without_a_password_and_each_user_its_own_keys(infra: Infra):
-    passwords = _passwords()
     with redis.Redis(port=infra.redis_port) as anonymous:
         with pytest.raises(redis.AuthenticationError):
             anonymous.get("link-service:x")
-    url = infra.redis_url("link-service", passwords["LINK_SERVICE_REDIS_PASSWORD"])
+    url = infra.redis_url("link-service", TABLE["LINK_SERVICE_REDIS_PASSWORD"])
     with redis.Redis.from_url(url) as link_service:
         assert link_service.set("link-service:x", "1")
         with pytest.raises(redis.exceptions.NoPermissionError):
@@ -303,7 +288,7 @@ def test_redis_answers_nobody_without_a_password_and_each_user_its_own_keys(infr
 
 async def test_a_restart_keeps_the_certificate_the_users_and_the_data(infra: Infra):
     ca_before = Path(infra.ca_file).read_bytes()
-    url = infra.redis_url("link-service", _passwords()["LINK_SERVICE_REDIS_PASSWORD"])
+    url = infra.redis_url("link-service", TABLE["LINK_SERVICE_REDIS_PASSWORD"])
     with redis.Redis.from_url(url) as link_service:
         link_service.set("link-service:kept", "1")
     infra.stop()
@@ -311,14 +296,6 @@ async def test_a_restart_keeps_the_certificate_the_users_and_the_data(infra: Inf
     infra.start_redis()
 
     assert Path(infra.ca_file).read_bytes() == ca_before, "clients keep trusting the broker"
-    deadline = time.monotonic() + STARTED_S
-    while True:  # the broker answers its port a moment before it serves requests
-        try:
-            assert await _produces(_link_service(infra), topics.SHARE_CREATED)
-            break
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(1)
+    assert await _produces(_link_service(infra), topics.SHARE_CREATED)
     with redis.Redis.from_url(url) as link_service:
         assert link_service.get("link-service:kept") == b"1", "the grants job's users were saved"

@@ -26,10 +26,13 @@ keytool=$(dirname "$(readlink -f "$(command -v java)")")/keytool
 umask 077
 mkdir -p "$data" "$secrets" "$ca_dir"
 
+if [ ! -f "$secrets/keystore-password" ]; then
+    head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$secrets/keystore-password"
+fi
+pass=$(cat "$secrets/keystore-password")
 if [ ! -f "$secrets/kafka.p12" ]; then
     echo "kafka: making a CA and the broker's certificate for $host"
-    head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$secrets/keystore-password"
-    pass=$(cat "$secrets/keystore-password")
+    rm -f "$secrets/ca.p12" "$secrets/kafka.partial.p12"  # of a start cut short
     "$keytool" -genkeypair -alias ca -keyalg EC -groupname secp256r1 -validity 3650 \
         -dname "CN=Share Links Kafka CA" -ext bc:c=ca:true -ext ku:c=keyCertSign,cRLSign \
         -keystore "$secrets/ca.p12" -storetype PKCS12 -storepass "$pass"
@@ -49,7 +52,6 @@ if [ ! -f "$secrets/kafka.p12" ]; then
         -keystore "$secrets/kafka.partial.p12" -storepass "$pass"
     mv "$secrets/kafka.partial.p12" "$secrets/kafka.p12"
 fi
-pass=$(cat "$secrets/keystore-password")
 (umask 022 && cp "$secrets/ca.pem" "$ca_dir/ca.pem")
 
 operator="username=\"operator\" password=\"$KAFKA_OPERATOR_PASSWORD\""

@@ -187,8 +187,9 @@ class RedisGrants:
     """Redis's ACL users as the operator, on every node (Redis keeps ACLs per node, also in a
     cluster), saved to the node's ACL file so that a restart keeps them."""
 
-    def __init__(self, operator_url: str, node_urls: Sequence[str] = ()) -> None:
-        self.urls = list(node_urls) or [operator_url]
+    def __init__(self, node_urls: Sequence[str]) -> None:
+        """`node_urls`: the operator's URL of every node (one for a single Redis)."""
+        self.urls = list(node_urls)
 
     def upsert_user(self, user: str, password: str, rules: Sequence[str]) -> None:
         """Create `user`, or replace everything it may do, on every node."""
@@ -256,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     kafka.allow_services(os.environ, args.topic_prefix)
     nodes = redis_urls.split(",")
-    RedisGrants(nodes[0], nodes).allow_services(os.environ)
+    RedisGrants(nodes).allow_services(os.environ)
     print(
         f"grants: Kafka users and ACLs, and Redis users on {len(nodes)} node(s), "
         f"of {len(SERVICES)} services applied"

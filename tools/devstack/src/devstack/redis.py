@@ -122,7 +122,7 @@ def ensure_running(timeout: float = 30.0) -> procs.Running:
 def grant_services() -> None:
     """Every service's Redis user on every node, for its keys and those of test prefixes."""
     nodes = [operator_url(p) for p in ports()]
-    RedisGrants(operator_url(), nodes).allow_services(credentials.ensure(), ("", TEST_KEY_GLOB))
+    RedisGrants(nodes).allow_services(credentials.ensure(), ("", TEST_KEY_GLOB))
 
 
 def _command(server: str, node_port: int) -> list[str]:
