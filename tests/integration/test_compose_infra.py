@@ -291,6 +291,8 @@ async def test_a_restart_keeps_the_certificate_the_users_and_the_data(infra: Inf
     url = infra.redis_url("link-service", TABLE["LINK_SERVICE_REDIS_PASSWORD"])
     with redis.Redis.from_url(url) as link_service:
         link_service.set("link-service:kept", "1")
+        # The services write in transactions, which the AOF replays at start.
+        link_service.pipeline(transaction=True).set("link-service:in-multi", "1").execute()
     infra.stop()
     infra.start_kafka()
     infra.start_redis()
@@ -299,3 +301,4 @@ async def test_a_restart_keeps_the_certificate_the_users_and_the_data(infra: Inf
     assert await _produces(_link_service(infra), topics.SHARE_CREATED)
     with redis.Redis.from_url(url) as link_service:
         assert link_service.get("link-service:kept") == b"1", "the grants job's users were saved"
+        assert link_service.get("link-service:in-multi") == b"1", "a MULTI/EXEC was replayed"

@@ -14,7 +14,10 @@ digest=$(printf %s "$REDIS_OPERATOR_PASSWORD" | sha256sum | cut -d ' ' -f 1)
 umask 077
 touch "$acl"
 {
-    echo "user default off resetkeys resetchannels -@all"
+    # Off with no password, so nobody signs in as it; its rights are for the client that
+    # replays the AOF at start, as the default user: Redis 7 rechecks each EXEC against
+    # them and, with none, drops every MULTI/EXEC of the AOF (redis/redis#14541).
+    echo "user default off resetpass ~* &* +@all"
     echo "user operator on #$digest ~* &* +@all"
     grep -v -e '^user default ' -e '^user operator ' "$acl" || true
 } > "$acl.new"

@@ -8,8 +8,8 @@ On a cluster a primary answers before its replica has the write; docs/scaling.md
 a failover can lose.
 
 Redis's default user is off (DESIGN §19): each node starts with an ACL file holding the
-operator alone, and every service's user, limited to its keys and the commands it uses, is
-applied at every start (service_kit.grants), saved to that file.
+operator and the users saved by the last start; every service's user, limited to its keys
+and the commands it uses, is applied at every start (service_kit.grants), saved to that file.
 """
 
 import socket
@@ -26,6 +26,10 @@ from devstack.packages import debian_program
 from devstack.paths import DevstackError, cache_dir
 
 NAME = "redis"
+# Off with no password: nobody can sign in as it. Its rights are for the client that replays
+# the AOF at start, which runs as the default user, and Redis 7 rechecks each EXEC's commands
+# against them: with none, every MULTI/EXEC of the AOF is dropped (redis/redis#14541).
+DEFAULT_USER = "user default off resetpass ~* &* +@all"
 # A primary that does not answer for this long is replaced by its replica.
 CLUSTER_NODE_TIMEOUT_MS = 2000
 
@@ -132,7 +136,15 @@ def _command(server: str, node_port: int) -> list[str]:
     user, password = table["REDIS_OPERATOR_USERNAME"], table["REDIS_OPERATOR_PASSWORD"]
     acl_file = data / "users.acl"
     acl_file.touch(mode=0o600)
-    acl_file.write_text(f"user default off\nuser {user} on >{password} ~* &* +@all\n")
+    # The services' users saved by the last start stay: a service reconnecting to a node
+    # that restarts is let in before grant_services runs again.
+    saved = [
+        line
+        for line in acl_file.read_text().splitlines()
+        if not line.startswith(("user default ", f"user {user} "))
+    ]
+    first = [DEFAULT_USER, f"user {user} on >{password} ~* &* +@all"]
+    acl_file.write_text("\n".join([*first, *saved]) + "\n")
     command = [server, "--port", str(node_port), "--bind", "127.0.0.1", "--dir", str(data)]
     command += ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
     command += ["--daemonize", "no", "--logfile", "", "--aclfile", str(acl_file)]
