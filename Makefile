@@ -39,7 +39,7 @@ down: uv ## stop everything `make up` started
 test: install ## run every test; options go in PYTEST_ARGS, e.g. PYTEST_ARGS="-m unit"
 	$(UV) run --locked pytest $(PYTEST_ARGS)
 
-lint: install ## ruff check, ruff format --check, mypy, the validators of the published documents, and the manifests' Pod Security
+lint: install ## ruff check, ruff format --check, mypy, the validators of the published documents, the manifests' Pod Security and Compose's own loader
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked mypy $(wildcard libs/*/src services/*/src tools/*/src)
@@ -49,6 +49,9 @@ lint: install ## ruff check, ruff format --check, mypy, the validators of the pu
 	test -z "$$(gofmt -l tests/contract_tools)" || { gofmt -d tests/contract_tools; exit 1; }
 	go -C tests/contract_tools/podsecurity vet ./...
 	go -C tests/contract_tools/podsecurity run . -kustomize $(abspath deploy/kubernetes)
+	go -C tests/contract_tools/compose vet ./...
+	go -C tests/contract_tools/compose run . -env-file $(abspath .env.example) -project-directory $(CURDIR) \
+		$(abspath docker-compose.yml) $(abspath docker-compose.replicas.yml) > /dev/null
 
 contracts-snapshot: install ## rewrite libs/contracts/schemas, docs/asyncapi and docs/openapi after an additive change
 	$(UV) run --locked python -m contracts.snapshots

@@ -1,6 +1,7 @@
 """docker-compose.yml, .env.example and the service Dockerfiles agree with each other and the code.
 
-No Docker engine runs here, so the compose file is checked as data (DESIGN.md §2).
+No Docker engine runs here, so the compose file is checked as data (DESIGN.md §2) and loaded
+with Docker Compose's own loader (tests/contract_tools/compose).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import difflib
 import importlib
 import json
 import re
+import shutil
+import subprocess
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -338,50 +341,73 @@ def test_service_dockerfile_copies_only_files_that_exist(service: Service) -> No
 
 
 REPLICAS_FILE = ROOT / "docker-compose.replicas.yml"
+COMPOSE_TOOL = ROOT / "tests" / "contract_tools" / "compose"
 
 
-class _ComposeLoader(yaml.SafeLoader):
-    """YAML as compose reads it: `!reset <value>` drops what the base file set (the value
-    given stands instead)."""
+def docker_compose_config(*files: Path, env_file: Path = ENV_EXAMPLE) -> dict[str, Any]:
+    """The project Docker Compose's own loader (compose-go, tests/contract_tools/compose)
+    resolves from these files, as `docker compose config` prints it."""
+    loaded = load_with_compose_go(*files, env_file=env_file)
+    assert loaded.returncode == 0, loaded.stderr
+    project: dict[str, Any] = json.loads(loaded.stdout)
+    return project
 
 
-_ComposeLoader.add_constructor(
-    "!reset",
-    lambda loader, node: (
-        loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else None
-    ),
-)
+def load_with_compose_go(*files: Path, env_file: Path) -> subprocess.CompletedProcess[str]:
+    assert shutil.which("go"), "install Go (1.26 or later): Compose's loader is in Go"
+    command = ["go", "run", ".", "-env-file", str(env_file), "-project-directory", str(ROOT)]
+    return subprocess.run(
+        [*command, *map(str, files)], cwd=COMPOSE_TOOL, capture_output=True, text=True, check=False
+    )
+
+
+def test_compose_loads_the_file_as_docker_compose_does() -> None:
+    project = docker_compose_config(COMPOSE_FILE)
+
+    assert set(project["services"]) == {s.name for s in SERVICES} | {
+        *INFRASTRUCTURE,
+        "smtp",
+        "grants",
+    }
+    for service in SERVICES:
+        waits = project["services"][service.name]["depends_on"]["grants"]
+        assert waits["condition"] == "service_completed_successfully", service.name
+
+
+def test_composes_loader_refuses_what_docker_compose_would(tmp_path: Path) -> None:
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text("services:\n  a:\n    image: x\n    depends_on: [missing]\n")
+    unset = tmp_path / "unset.yml"
+    unset.write_text("services:\n  a:\n    image: ${NEVER_SET_HERE:?set NEVER_SET_HERE}\n")
+
+    for path, reason in ((broken, "missing"), (unset, "set NEVER_SET_HERE")):
+        refused = load_with_compose_go(path, env_file=ENV_EXAMPLE)
+        assert refused.returncode == 1 and reason in refused.stderr, refused.stderr
 
 
 @pytest.fixture(scope="module")
 def replicas() -> dict[str, Any]:
-    loaded = yaml.load(REPLICAS_FILE.read_text(), Loader=_ComposeLoader)  # noqa: S506
-    assert isinstance(loaded, dict)
-    return loaded
-
-
-def test_the_replicas_file_validates_against_the_compose_spec(replicas: dict[str, Any]) -> None:
-    schema = json.loads(COMPOSE_SCHEMA.read_text())
-    problems = [e.message for e in Draft7Validator(schema).iter_errors(replicas)]
-    assert not problems, problems
+    """docker-compose.yml with docker-compose.replicas.yml laid over it."""
+    return docker_compose_config(COMPOSE_FILE, REPLICAS_FILE)
 
 
 @BY_NAME
 def test_the_replicas_file_runs_two_of_every_service_on_no_host_port(
     replicas: dict[str, Any], service: Service
 ) -> None:
-    overlay = replicas["services"][service.name]
-    assert overlay["deploy"]["replicas"] >= 2
-    assert overlay["ports"] == [], "two replicas cannot publish one host port: !reset []"
+    merged = replicas["services"][service.name]
+    assert merged["deploy"]["replicas"] >= 2
+    assert not merged.get("ports"), "two replicas cannot publish one host port: !reset []"
 
 
 def test_the_gateway_replicas_are_reached_through_one_proxy(
-    compose: dict[str, Any], replicas: dict[str, Any], env_example: list[str]
+    replicas: dict[str, Any], env_example: list[str]
 ) -> None:
     proxy = replicas["services"]["gateway-proxy"]
-    assert proxy["ports"] == compose["services"]["gateway"]["ports"][:1], "the public port"
+    public = docker_compose_config(COMPOSE_FILE)["services"]["gateway"]["ports"][:1]
+    assert proxy["ports"] == public, "the public port"
     [mount] = proxy["volumes"]
-    config = (ROOT / mount.split(":")[0]).read_text()
+    config = Path(mount["source"]).read_text()
     assert "proxy_pass $gateway" in config and "http://gateway:8000" in config
     assert "proxy_buffering off" in config, "previews stream through"
     trusted = replicas["services"]["gateway"]["environment"]["TRUSTED_PROXIES"]
