@@ -15,6 +15,7 @@ from contracts.events import (
     DownloadRecorded,
     Event,
     LinkedTrack,
+    RecipientLink,
     SharedFile,
     ShareViewed,
 )
@@ -25,6 +26,9 @@ from messaging.outbox import Outbox
 pytestmark = pytest.mark.unit
 
 PERSON = Collaborator(collaborator_id="c-1", email="ana@example.com", name="Ana", user_id="u-ana")
+RECIPIENT = RecipientLink(
+    recipient_id="rcp_1", name="Label X", email="ar@label.example", url="https://share.example/s/y"
+)
 COMMON = {"owner_id": "u-1", "track_id": "t-1", "request_id": "r-1", "job_id": "j-1"}
 FIELDS: dict[str, dict[str, Any]] = {
     "share.created": {
@@ -36,9 +40,39 @@ FIELDS: dict[str, dict[str, Any]] = {
         "expires_at": datetime(2026, 12, 9, tzinfo=UTC),
         "url": "https://share.example/s/x",
         "tracks": [LinkedTrack(track_id="t-1", group_id="g-1", title="Song")],
+        "title": "Demo EP",
+        "recipients": [RECIPIENT],
+        "send_emails": True,
     },
     "share.revoked": {"link_id": "lnk_1", "revoked_at": datetime.now(UTC)},
-    "share.viewed": {"link_id": "lnk_1", "visitor_id": "v-1"},
+    "share.updated": {
+        "link_id": "lnk_1",
+        "changed": ["recipients"],
+        "recipients_added": [RECIPIENT],
+        "send_emails": False,
+    },
+    "share.recipient.revoked": {
+        "link_id": "lnk_1",
+        "recipient_id": "rcp_1",
+        "revoked_at": datetime.now(UTC),
+        "reason": "leak_guard",
+    },
+    "share.viewed": {
+        "link_id": "lnk_1",
+        "visitor_id": "v-1",
+        "recipient_id": "rcp_1",
+        "country": "DE",
+        "device": "mobile",
+    },
+    "share.played": {
+        "link_id": "lnk_1",
+        "recipient_id": None,
+        "listen_id": "0b7e8c1e-58c4-4b57-9a8e-0d5e3f1c2a4b",
+        "group_id": None,
+        "file_id": "f-1",
+        "visitor_id": "v-1",
+        "milestone": "30s",
+    },
     "download.recorded": {
         "link_id": "lnk_1",
         "group_id": None,

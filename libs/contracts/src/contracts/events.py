@@ -17,6 +17,11 @@ from contracts.clock import utc_now
 Role = Literal["bounce", "stem", "project", "other"]
 DownloadType = Literal["audio", "project", "other"]
 ShareMode = Literal["folder", "files"]
+# What a visitor's user agent says they are on (DESIGN §16).
+Device = Literal["desktop", "mobile", "tablet", "other"]
+# How far one listen got: it started, reached 30 s (or the end of a shorter track), 95 %.
+Milestone = Literal["started", "30s", "95pct"]
+RecipientRevokeReason = Literal["owner", "leak_guard"]
 
 
 # Every record on the wire carries these (decision 0003); our code fills them in.
@@ -95,16 +100,30 @@ class LinkedTrack(BaseModel):
     title: str
 
 
-class ShareCreated(Event):
-    """A share link was created. By link-service; for analytics and others. Key: link_id.
+class RecipientLink(BaseModel):
+    """A recipient of a link and the URL of their own token (it opens the link for them)."""
 
-    v2 adds `tracks` (each track's group and title); v1 events have none.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    recipient_id: str
+    name: str
+    email: EmailStr
+    url: str
+
+
+class ShareCreated(Event):
+    """A share link was created. By link-service; for analytics-service, notify-service
+    (the recipients' mails) and others. Key: link_id.
+
+    v2 adds `tracks` (each track's group and title); v1 events have none. v3 adds the link's
+    `title` and `message`, the owner's name, its `recipients` (each with their own URL), and
+    whether they are to be mailed (`send_emails`); in v2 events there are none.
     """
 
     topic: ClassVar[str] = topics.SHARE_CREATED
     key_field: ClassVar[str] = "link_id"
 
-    schema_version: int = 2
+    schema_version: int = 3
     link_id: str
     owner_id: str
     kind: Literal["single", "playlist"]
@@ -114,6 +133,11 @@ class ShareCreated(Event):
     expires_at: AwareDatetime | None
     url: str
     tracks: list[LinkedTrack] = Field(default_factory=list)
+    title: str | None = None
+    message: str | None = None
+    owner_name: str | None = None
+    recipients: list[RecipientLink] = Field(default_factory=list)
+    send_emails: bool = False
 
 
 class ShareRevoked(Event):
@@ -127,28 +151,97 @@ class ShareRevoked(Event):
     revoked_at: AwareDatetime
 
 
-class ShareViewed(Event):
-    """A person opened a share page. By gateway; for analytics. Key: link_id."""
+class ShareUpdated(Event):
+    """A link changed after it was sent. By link-service; for notify-service (the added
+    recipients' mails), analytics-service and others. Key: link_id.
 
-    topic: ClassVar[str] = topics.SHARE_VIEWED
+    `changed` names the fields that changed and `values` holds the new values of those that
+    are not secret; `recipients_added` are the recipients added (with their own URLs), to
+    be mailed when `send_emails`. `title`, `message`, `owner_name` and `tracks` are the
+    link's now, for those mails.
+    """
+
+    topic: ClassVar[str] = topics.SHARE_UPDATED
     key_field: ClassVar[str] = "link_id"
 
     link_id: str
     owner_id: str
+    changed: list[str]
+    values: dict[str, Any] = Field(default_factory=dict)
+    recipients_added: list[RecipientLink] = Field(default_factory=list)
+    send_emails: bool = False
+    title: str | None = None
+    message: str | None = None
+    owner_name: str | None = None
+    tracks: list[LinkedTrack] = Field(default_factory=list)
+
+
+class ShareRecipientRevoked(Event):
+    """One recipient's token of a link was revoked, the link's other tokens untouched. By
+    link-service; for the gateway's cache, analytics-service and others. Key: link_id."""
+
+    topic: ClassVar[str] = topics.SHARE_RECIPIENT_REVOKED
+    key_field: ClassVar[str] = "link_id"
+
+    link_id: str
+    owner_id: str
+    recipient_id: str
+    revoked_at: AwareDatetime
+    reason: RecipientRevokeReason = "owner"
+
+
+class ShareViewed(Event):
+    """A person opened a share page. By gateway; for analytics. Key: link_id.
+
+    v2 adds who (`recipient_id`: the recipient whose token was opened, None for the link's
+    own), where (`country`, ISO 3166-1 alpha-2 from the address, which is never published;
+    None when unknown) and on what (`device`); in v1 events they are unknown.
+    """
+
+    topic: ClassVar[str] = topics.SHARE_VIEWED
+    key_field: ClassVar[str] = "link_id"
+
+    schema_version: int = 2
+    link_id: str
+    owner_id: str
     visitor_id: str  # salted hash; never a raw IP
+    recipient_id: str | None = None
+    country: str | None = None
+    device: Device | None = None
+
+
+class SharePlayed(Event):
+    """A listen on a share page reached a milestone (DESIGN §16): `started` (a play),
+    `30s` (a listen) or `95pct` (a completion). By gateway; for analytics. Key: link_id."""
+
+    topic: ClassVar[str] = topics.SHARE_PLAYED
+    key_field: ClassVar[str] = "link_id"
+
+    link_id: str
+    owner_id: str
+    recipient_id: str | None
+    listen_id: UUID
+    track_id: str
+    group_id: str | None
+    file_id: str
+    visitor_id: str
+    milestone: Milestone
+    country: str | None = None
+    device: Device | None = None
 
 
 class DownloadRecorded(Event):
     """A download redirect was handed out. By gateway; for analytics. Key: link_id.
 
     v2 adds the track's song (`group_id`, None when the track has no group) and title;
-    in v1 events they are unknown.
+    in v1 events they are unknown. v3 adds `recipient_id`, `country` and `device`, as
+    share.viewed v2 does.
     """
 
     topic: ClassVar[str] = topics.DOWNLOAD_RECORDED
     key_field: ClassVar[str] = "link_id"
 
-    schema_version: int = 2
+    schema_version: int = 3
     link_id: str
     owner_id: str
     track_id: str
@@ -158,6 +251,9 @@ class DownloadRecorded(Event):
     file_type: DownloadType
     file_format: str
     visitor_id: str
+    recipient_id: str | None = None
+    country: str | None = None
+    device: Device | None = None
 
 
 class CollabShareRequested(Event):
@@ -271,7 +367,10 @@ class DropboxDisconnected(Event):
 EVENTS: tuple[type[Event], ...] = (
     ShareCreated,
     ShareRevoked,
+    ShareUpdated,
+    ShareRecipientRevoked,
     ShareViewed,
+    SharePlayed,
     DownloadRecorded,
     CollabShareRequested,
     CollabGranted,

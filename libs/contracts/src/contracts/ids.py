@@ -10,6 +10,8 @@ from typing import Final
 TOKEN_PATTERN: Final = r"^[A-Za-z0-9_-]{32}$"
 # `lnk_` and 24 hex digits of the token's SHA-256.
 LINK_ID_PATTERN: Final = r"^lnk_[0-9a-f]{24}$"
+# `rcp_` and 24 hex digits of the recipient's own token's SHA-256.
+RECIPIENT_ID_PATTERN: Final = r"^rcp_[0-9a-f]{24}$"
 JOB_ID_PATTERN: Final = r"^job_[0-9a-f]{24}$"
 NOTIFICATION_ID_PATTERN: Final = r"^ntf_[0-9a-f]{32}$"
 # A producer's user id (a JWT's `sub`), checked before it reaches any Redis key.

@@ -55,11 +55,16 @@ class LinkTrack(_Record):
 
 class InternalLink(_Record):
     """A link for the gateway: whose it is, what it shares, whether its files can be served
-    (the owner's Dropbox as dropbox.connected / dropbox.disconnected last told)."""
+    (the owner's Dropbox as dropbox.connected / dropbox.disconnected last told).
+
+    Opened with a recipient's token (DESIGN §16), `token` and `url` are the recipient's,
+    `recipient_id` names them and `revoked_at` is when their token or the link was revoked;
+    the other settings are the link's."""
 
     id: str
     token: str
     url: str
+    recipient_id: str | None = None
     owner_id: str
     kind: Kind
     title: str | None

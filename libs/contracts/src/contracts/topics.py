@@ -4,7 +4,10 @@ from typing import Final
 
 SHARE_CREATED: Final = "share.created"
 SHARE_REVOKED: Final = "share.revoked"
+SHARE_UPDATED: Final = "share.updated"
+SHARE_RECIPIENT_REVOKED: Final = "share.recipient.revoked"
 SHARE_VIEWED: Final = "share.viewed"
+SHARE_PLAYED: Final = "share.played"
 DOWNLOAD_RECORDED: Final = "download.recorded"
 COLLAB_SHARE_REQUESTED: Final = "collab.share.requested"
 COLLAB_GRANTED: Final = "collab.granted"
@@ -18,7 +21,10 @@ DROPBOX_DISCONNECTED: Final = "dropbox.disconnected"
 ALL: Final = (
     SHARE_CREATED,
     SHARE_REVOKED,
+    SHARE_UPDATED,
+    SHARE_RECIPIENT_REVOKED,
     SHARE_VIEWED,
+    SHARE_PLAYED,
     DOWNLOAD_RECORDED,
     COLLAB_SHARE_REQUESTED,
     COLLAB_GRANTED,

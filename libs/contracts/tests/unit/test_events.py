@@ -148,5 +148,5 @@ def test_new_events_carry_the_current_version():
         DownloadRecorded(
             **{k: v for k, v in V1_DOWNLOAD.items() if k != "schema_version"}
         ).schema_version
-        == 2
+        == 3
     )

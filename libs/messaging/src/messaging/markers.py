@@ -31,6 +31,7 @@ class Purpose(StrEnum):
     # analytics-service (the values are the tallies' kinds)
     VIEW = "v"
     DOWNLOAD = "d"
+    PLAY = "p"
 
 
 def scope(service: str, purpose: Purpose, qualifier: str = "") -> str:

@@ -50,9 +50,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
         "GATEWAY_PORT",
         8000,
         "GATEWAY_ADMIN_PORT",
-        produces=(t.SHARE_VIEWED, t.DOWNLOAD_RECORDED),
-        consumes=(t.SHARE_REVOKED,),
-        broadcast=True,  # every instance forgets a revoked link (gateway.consumers)
+        produces=(t.SHARE_VIEWED, t.SHARE_PLAYED, t.DOWNLOAD_RECORDED),
+        consumes=(t.SHARE_REVOKED, t.SHARE_RECIPIENT_REVOKED),
+        broadcast=True,  # every instance forgets a revoked link or token (gateway.consumers)
         calls=("link-service", "dropbox-service"),
     ),
     ServiceSpec(
@@ -63,6 +63,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
         produces=(
             t.SHARE_CREATED,
             t.SHARE_REVOKED,
+            t.SHARE_UPDATED,
+            t.SHARE_RECIPIENT_REVOKED,
             t.COLLAB_SHARE_REQUESTED,
             t.COLLAB_REVOKE_REQUESTED,
         ),
@@ -96,14 +98,21 @@ SERVICES: tuple[ServiceSpec, ...] = (
         "notify_service",
         "NOTIFY_SERVICE_PORT",
         8003,
-        consumes=(t.COLLAB_GRANTED,),
+        consumes=(t.COLLAB_GRANTED, t.SHARE_CREATED, t.SHARE_UPDATED),
     ),
     ServiceSpec(
         "analytics-service",
         "analytics_service",
         "ANALYTICS_SERVICE_PORT",
         8004,
-        consumes=(t.SHARE_CREATED, t.SHARE_REVOKED, t.SHARE_VIEWED, t.DOWNLOAD_RECORDED),
+        consumes=(
+            t.SHARE_CREATED,
+            t.SHARE_REVOKED,
+            t.SHARE_UPDATED,
+            t.SHARE_VIEWED,
+            t.SHARE_PLAYED,
+            t.DOWNLOAD_RECORDED,
+        ),
     ),
 )
 BY_NAME = {service.name: service for service in SERVICES}

@@ -24,11 +24,13 @@ def _by_operation(grants: list[KafkaGrant], resource: str = "topic") -> dict[str
 def test_a_service_writes_what_it_produces_and_its_dead_letters_and_reads_what_it_consumes():
     grants = kafka_grants(BY_NAME["notify-service"], "t1.")
 
+    read = {t.COLLAB_GRANTED, t.SHARE_CREATED, t.SHARE_UPDATED}
+    dead_letters = {t.dlq(name) for name in read}
     assert _by_operation(grants) == {
-        "WRITE": {"t1." + t.dlq(t.COLLAB_GRANTED)},
-        "READ": {"t1." + t.COLLAB_GRANTED},
-        "CREATE": {"t1." + t.COLLAB_GRANTED, "t1." + t.dlq(t.COLLAB_GRANTED)},
-        "DESCRIBE": {"t1." + t.COLLAB_GRANTED, "t1." + t.dlq(t.COLLAB_GRANTED)},
+        "WRITE": {"t1." + name for name in dead_letters},
+        "READ": {"t1." + name for name in read},
+        "CREATE": {"t1." + name for name in read | dead_letters},
+        "DESCRIBE": {"t1." + name for name in read | dead_letters},
     }
     assert _by_operation(grants, "group") == {
         "READ": {"t1.notify-service"},
@@ -49,7 +51,7 @@ def test_no_service_may_write_what_it_consumes_or_read_what_it_does_not(spec):
 def test_a_broadcast_consumer_reads_without_a_consumer_group():
     grants = kafka_grants(BY_NAME["gateway"])
 
-    assert _by_operation(grants)["READ"] == {t.SHARE_REVOKED}
+    assert _by_operation(grants)["READ"] == {t.SHARE_REVOKED, t.SHARE_RECIPIENT_REVOKED}
     assert not [grant for grant in grants if grant.resource == "group"]
 
 

@@ -1,14 +1,23 @@
-"""Kafka consumers: link ownership from link-service, views and downloads counted once.
+"""Kafka consumers: link ownership and recipients from link-service, views, downloads and
+play milestones counted once.
 
-share.viewed and download.recorded are consumed in batches. Each record is parsed on its
-own, so a record that does not parse goes to `<topic>.dlq` alone while the rest of its
-batch counts; the batch is committed (by the delivery middleware) after Redis has it.
+share.viewed, download.recorded and share.played are consumed in batches. Each record is
+parsed on its own, so a record that does not parse goes to `<topic>.dlq` alone while the
+rest of its batch counts; the batch is committed (by the delivery middleware) after Redis
+has it.
 """
 
 from typing import Annotated, Any
 
 from contracts import topics
-from contracts.events import DownloadRecorded, ShareCreated, ShareRevoked, ShareViewed
+from contracts.events import (
+    DownloadRecorded,
+    ShareCreated,
+    SharePlayed,
+    ShareRevoked,
+    ShareUpdated,
+    ShareViewed,
+)
 from faststream.message import StreamMessage
 from messaging.delivery import subscriber
 from pydantic import WithJsonSchema
@@ -20,6 +29,7 @@ from analytics_service.service import Record
 # Analytics.count); the AsyncAPI document still shows their payload as the events.
 ViewRecords = list[Annotated[Any, WithJsonSchema(ShareViewed.model_json_schema())]]
 DownloadRecords = list[Annotated[Any, WithJsonSchema(DownloadRecorded.model_json_schema())]]
+PlayRecords = list[Annotated[Any, WithJsonSchema(SharePlayed.model_json_schema())]]
 
 # A rebalance (an instance starting or stopping) waits for each member's next heartbeat:
 # every second rather than aiokafka's 3 s, as each of the four subscribers joins one group.
@@ -33,10 +43,7 @@ CATCHING_UP = {"max_partition_fetch_bytes": 8 * 1024 * 1024, "fetch_max_wait_ms"
 
 def register(context: AnalyticsContext) -> None:
     """Subscribe the service's handlers on its broker."""
-    runtime = context.runtime
-    settings = runtime.settings
-    analytics = context.analytics
-    group = settings.consumer_group
+    group = context.runtime.settings.consumer_group
     single: dict[str, Any] = {"group_id": group, "heartbeat_interval_ms": HEARTBEAT_MS}
     batches: dict[str, Any] = single | {
         "batch": True,
@@ -45,10 +52,28 @@ def register(context: AnalyticsContext) -> None:
         **CATCHING_UP,
     }
 
+    _register_links(context, single)
+    _register_counts(context, batches)
+
+
+def _register_links(context: AnalyticsContext, single: dict[str, Any]) -> None:
+    """Who owns each link, when it was revoked, who its recipients are."""
+    runtime, analytics = context.runtime, context.analytics
+    settings = runtime.settings
+
     @subscriber(runtime.broker, settings.topic(topics.SHARE_CREATED), **single)
     async def remember_link_owner(event: ShareCreated) -> None:
-        """From now on the link's stats are its owner's to read."""
-        await analytics.remember_owner(event.link_id, event.owner_id, event.occurred_at)
+        """From now on the link's stats are its owner's to read, by recipient too."""
+        await analytics.remember_recipients(
+            event.link_id, event.owner_id, event.occurred_at, event.recipients
+        )
+
+    @subscriber(runtime.broker, settings.topic(topics.SHARE_UPDATED), **single)
+    async def remember_added_recipients(event: ShareUpdated) -> None:
+        """Recipients added later are named in the stats too."""
+        await analytics.remember_recipients(
+            event.link_id, event.owner_id, event.occurred_at, event.recipients_added
+        )
 
     @subscriber(runtime.broker, settings.topic(topics.SHARE_REVOKED), **single)
     async def remember_link_revoked(event: ShareRevoked) -> None:
@@ -57,10 +82,21 @@ def register(context: AnalyticsContext) -> None:
             event.link_id, event.owner_id, event.occurred_at, event.revoked_at
         )
 
+
+def _register_counts(context: AnalyticsContext, batches: dict[str, Any]) -> None:
+    """Views, plays and downloads, counted in batches."""
+    runtime, analytics = context.runtime, context.analytics
+    settings = runtime.settings
+
     @subscriber(runtime.broker, settings.topic(topics.SHARE_VIEWED), **batches)
     async def count_views(records: ViewRecords) -> None:
         """Count each page view once."""
         await analytics.count(records, ShareViewed)
+
+    @subscriber(runtime.broker, settings.topic(topics.SHARE_PLAYED), **batches)
+    async def count_plays(records: PlayRecords) -> None:
+        """Count each listen's milestones once: plays, listens and completions."""
+        await analytics.count(records, SharePlayed)
 
     @subscriber(runtime.broker, settings.topic(topics.DOWNLOAD_RECORDED), **batches)
     async def count_downloads(records: DownloadRecords) -> None:

@@ -1,17 +1,20 @@
 """Pure rules of the analytics: what one event adds, and the stats shape of DESIGN §10."""
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 from uuid import UUID
 
-from contracts.events import DownloadRecorded, ShareViewed
+from contracts.events import DownloadRecorded, SharePlayed, ShareViewed
 
 DOWNLOAD_TYPES = ("audio", "project", "other")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 VIEW: Final = "v"
 DOWNLOAD: Final = "d"
+PLAY: Final = "p"
+# The counters of what came through the link's own token ("anyone with the link").
+LINK_ITSELF: Final = "link"
 
 
 def utc_day(moment: datetime) -> str:
@@ -32,9 +35,9 @@ def from_micros(micros: int) -> datetime:
 
 @dataclass(frozen=True)
 class Tally:
-    """What one view or download adds to its link's counters."""
+    """What one view, download or play milestone adds to its link's counters."""
 
-    kind: Literal["v", "d"]
+    kind: Literal["v", "d", "p"]
     link_id: str
     event_id: UUID
     at_us: int
@@ -45,25 +48,37 @@ class Tally:
     track_id: str = ""
     song: str = ""
     title: str = ""
+    milestone: str = ""
+    country: str = ""
+    device: str = ""
+    recipient: str = LINK_ITSELF  # a recipient id, or the link's own token
 
     @classmethod
-    def of(cls, event: ShareViewed | DownloadRecorded) -> "Tally":
-        """The tally of a share.viewed or download.recorded event."""
+    def of(cls, event: ShareViewed | DownloadRecorded | SharePlayed) -> "Tally":
+        """The tally of a share.viewed, download.recorded or share.played event."""
         at = event.occurred_at
-        when = (to_micros(at), utc_day(at))
+        common: dict[str, Any] = {
+            "link_id": event.link_id,
+            "event_id": event.event_id,
+            "at_us": to_micros(at),
+            "day": utc_day(at),
+            "visitor_id": event.visitor_id,
+            "country": event.country or "",
+            "device": event.device or "",
+            "recipient": event.recipient_id or LINK_ITSELF,
+        }
         if isinstance(event, ShareViewed):
-            return cls(VIEW, event.link_id, event.event_id, *when, event.visitor_id)
+            return cls(VIEW, **common)
+        if isinstance(event, SharePlayed):
+            return cls(PLAY, **common, track_id=event.track_id, milestone=event.milestone)
         return cls(
             DOWNLOAD,
-            event.link_id,
-            event.event_id,
-            *when,
-            event.visitor_id,
-            event.file_type,
-            event.file_format.strip().lower(),
-            event.track_id,
-            song_of(event),
-            event.track_title or "",
+            **common,
+            file_type=event.file_type,
+            file_format=event.file_format.strip().lower(),
+            track_id=event.track_id,
+            song=song_of(event),
+            title=event.track_title or "",
         )
 
     def script_args(self) -> tuple[str, ...]:
@@ -78,6 +93,10 @@ class Tally:
             self.track_id,
             self.song,
             self.title,
+            self.milestone,
+            self.country,
+            self.device,
+            self.recipient,
         )
 
 
@@ -87,6 +106,17 @@ def song_of(download: DownloadRecorded) -> str:
     A v1 event does not say the group, so its track counts as a song of its own.
     """
     return download.group_id or download.track_id
+
+
+@dataclass(frozen=True)
+class RawRecipient:
+    """One recipient's counters (or the link's own token's) as Redis holds them."""
+
+    recipient: str  # a recipient id, or LINK_ITSELF
+    counters: Mapping[str, str]
+    visitors: int
+    name: str | None = None
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,10 +130,14 @@ class RawStats:
     daily: Mapping[str, str]
     songs: Mapping[str, str]
     titles: Mapping[str, str]
+    plays: Mapping[str, str] = field(default_factory=dict)
+    countries: Mapping[str, str] = field(default_factory=dict)
+    devices: Mapping[str, str] = field(default_factory=dict)
+    recipients: Sequence[RawRecipient] = ()
 
 
 def link_stats(link_id: str, raw: RawStats) -> dict[str, Any]:
-    """The stats of one link in the shape of DESIGN §10."""
+    """The stats of one link in the shape of DESIGN §10 and §16."""
     counters = raw.counters
     return {
         "link_id": link_id,
@@ -119,17 +153,50 @@ def link_stats(link_id: str, raw: RawStats) -> dict[str, Any]:
         "unique_visitors": raw.visitors,
         "last_viewed_at": _instant(counters.get("last_viewed_us")),
         "last_downloaded_at": _instant(counters.get("last_downloaded_us")),
+        "plays": int(counters.get("plays", 0)),
+        "listens": int(counters.get("listens", 0)),
+        "completions": int(counters.get("completions", 0)),
+        "plays_by_track": _most_first(_prefixed(raw.plays, "started|")),
+        "listens_by_track": _most_first(_prefixed(raw.plays, "30s|")),
+        "by_country": _most_first(raw.countries),
+        "by_device": _most_first(raw.devices),
+        "by_recipient": [_recipient_stats(r) for r in raw.recipients],
         "daily": daily_series(raw.daily),
     }
 
 
+def _recipient_stats(raw: RawRecipient) -> dict[str, Any]:
+    counters = raw.counters
+    return {
+        "recipient_id": None if raw.recipient == LINK_ITSELF else raw.recipient,
+        "name": raw.name,
+        "email": raw.email,
+        "views": int(counters.get("views", 0)),
+        "unique_visitors": raw.visitors,
+        "plays": int(counters.get("plays", 0)),
+        "listens": int(counters.get("listens", 0)),
+        "downloads": int(counters.get("downloads", 0)),
+        "downloads_by_track": _most_first(_prefixed(counters, "dl|")),
+        "first_opened_at": _instant(counters.get("first_opened_us")),
+        "last_seen_at": _instant(counters.get("last_seen_us")),
+    }
+
+
+def _prefixed(fields: Mapping[str, str], prefix: str) -> dict[str, str]:
+    return {k.removeprefix(prefix): v for k, v in fields.items() if k.startswith(prefix)}
+
+
+_DAILY = {VIEW: "views", DOWNLOAD: "downloads", PLAY: "plays"}
+
+
 def daily_series(fields: Mapping[str, str]) -> list[dict[str, Any]]:
-    """`{"YYYY-MM-DD|v": n, "YYYY-MM-DD|d": m}` as [{"date", "views", "downloads"}] by date."""
+    """`{"YYYY-MM-DD|v": n, "YYYY-MM-DD|d": m, "YYYY-MM-DD|p": k}` as [{"date", "views",
+    "downloads", "plays"}] by date."""
     days: dict[str, dict[str, Any]] = {}
-    for field, count in fields.items():
-        day, _, kind = field.partition("|")
-        entry = days.setdefault(day, {"date": day, "views": 0, "downloads": 0})
-        entry["views" if kind == VIEW else "downloads"] += int(count)
+    for name, count in fields.items():
+        day, _, kind = name.partition("|")
+        entry = days.setdefault(day, {"date": day, "views": 0, "downloads": 0, "plays": 0})
+        entry[_DAILY[kind]] += int(count)
     return [days[day] for day in sorted(days)]
 
 

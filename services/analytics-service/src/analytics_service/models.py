@@ -27,6 +27,24 @@ class DayPublic(BaseModel):
     date: date
     views: int
     downloads: int
+    plays: int
+
+
+class RecipientStatsPublic(BaseModel):
+    """How one recipient's URL performs; `recipient_id` None is the link's own URL
+    ("anyone with the link")."""
+
+    recipient_id: str | None
+    name: str | None
+    email: str | None
+    views: int
+    unique_visitors: int
+    plays: int
+    listens: int
+    downloads: int
+    downloads_by_track: dict[str, int]
+    first_opened_at: datetime | None
+    last_seen_at: datetime | None
 
 
 class LinkStatsPublic(BaseModel):
@@ -42,6 +60,14 @@ class LinkStatsPublic(BaseModel):
     unique_visitors: int
     last_viewed_at: datetime | None
     last_downloaded_at: datetime | None
+    plays: int
+    listens: int
+    completions: int
+    plays_by_track: dict[str, int]
+    listens_by_track: dict[str, int]
+    by_country: dict[str, int]
+    by_device: dict[str, int]
+    by_recipient: list[RecipientStatsPublic]
     daily: list[DayPublic]
 
 

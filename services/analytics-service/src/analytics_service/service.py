@@ -1,6 +1,7 @@
-"""What analytics-service does: count views and downloads in batches (each record parsed on
-its own, every new event applied once by one script per link in store.py, what cannot be
-counted dead-lettered alone), record whose link it is, and answer an owner's stats."""
+"""What analytics-service does: count views, downloads and play milestones in batches
+(each record parsed on its own, every new event applied once by one script per link in
+store.py, what cannot be counted dead-lettered alone), record whose link it is and who its
+recipients are, and answer an owner's stats."""
 
 import logging
 from collections import defaultdict
@@ -10,7 +11,7 @@ from datetime import datetime
 from typing import Any, TypeAlias
 
 from aiokafka import ConsumerRecord
-from contracts.events import DownloadRecorded, ShareViewed
+from contracts.events import DownloadRecorded, RecipientLink, SharePlayed, ShareViewed
 from faststream.kafka import KafkaBroker
 from messaging.delivery import RetryLater, dead_letter
 from messaging.metrics import DUPLICATES_SKIPPED
@@ -24,7 +25,10 @@ from analytics_service.store import StatsStore
 
 log = logging.getLogger(__name__)
 
-COUNTED = Counter("analytics_events_counted_total", "Views and downloads counted", ["topic"])
+COUNTED = Counter(
+    "analytics_events_counted_total", "Views, downloads and play milestones counted", ["topic"]
+)
+Counted = type[ShareViewed] | type[DownloadRecorded] | type[SharePlayed]
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
@@ -37,9 +41,7 @@ class Analytics:
     store: StatsStore
     broker: KafkaBroker
 
-    async def count(
-        self, records: Sequence[Record], model: type[ShareViewed] | type[DownloadRecorded]
-    ) -> None:
+    async def count(self, records: Sequence[Record], model: Counted) -> None:
         """Apply every record of the batch exactly once, or dead-letter it."""
         tallies: list[Tally] = []
         by_link: dict[str, list[Record]] = defaultdict(list)
@@ -79,6 +81,13 @@ class Analytics:
             "share.created names another owner than the one recorded", extra={"link_id": link_id}
         )
         return False
+
+    async def remember_recipients(
+        self, link_id: str, owner_id: str, at: datetime, recipients: Sequence[RecipientLink]
+    ) -> None:
+        """Note who the link's recipients are, for its stats by recipient."""
+        if await self.remember_owner(link_id, owner_id, at):
+            await self.store.name_recipients(link_id, recipients)
 
     async def remember_revoked(
         self, link_id: str, owner_id: str, at: datetime, revoked_at: datetime

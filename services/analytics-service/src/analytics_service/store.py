@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from contracts.events import RecipientLink
 from messaging.idempotency import MARKER_TTL, marker_key
 from messaging.keys import hash_tag
 from messaging.markers import Purpose, scope
@@ -19,38 +20,68 @@ from messaging.transactions import transaction
 from redis.asyncio import Redis
 from service_kit.pagination import Position, first, newest_first
 
-from analytics_service.domain import DOWNLOAD, VIEW, RawStats, Tally, to_micros
+from analytics_service.domain import (
+    DOWNLOAD,
+    LINK_ITSELF,
+    PLAY,
+    VIEW,
+    RawRecipient,
+    RawStats,
+    Tally,
+    to_micros,
+)
 
 # Applies each event of one link at most once: its marker is set in the same atomic
 # script as its increments. The key types are checked first, so a failing script
-# has written nothing. The increments of a batch are summed before they are written:
-# one HINCRBY per field rather than six per download.
-# KEYS: counters, formats, tracks, visitors, daily, songs, titles, then one marker per event.
+# has written nothing. The link-wide increments of a batch are summed before they are
+# written: one HINCRBY per field rather than six per download.
+# KEYS: counters, formats, tracks, visitors, daily, songs, titles, plays, countries,
+# devices, recipients (a set), then for each event its marker, its recipient's counters
+# and its recipient's visitors.
 # ARGV: marker ttl (s), then the events as one JSON array with one entry per marker:
-# [kind, at_us, day, visitor, type, format, track, song, title] (the song's latest title wins).
+# [kind, at_us, day, visitor, type, format, track, song, title, milestone, country, device,
+# recipient] (the song's latest title wins).
 COUNT_ONCE = LuaScript("""
-local types = {'hash', 'hash', 'hash', 'string', 'hash', 'hash', 'hash'}
-for i = 1, 7 do
+local types = {'hash', 'hash', 'hash', 'string', 'hash', 'hash', 'hash', 'hash', 'hash',
+  'hash', 'set'}
+local fixed = #types
+for i = 1, fixed do
   local found = redis.call('TYPE', KEYS[i])['ok']
   if found ~= 'none' and found ~= types[i] then
     return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' holds a ' .. found)
   end
 end
 local events = cjson.decode(ARGV[2])
-local sums = {[1] = {}, [2] = {}, [3] = {}, [5] = {}, [6] = {}}
+local sums = {[1] = {}, [2] = {}, [3] = {}, [5] = {}, [6] = {}, [8] = {}, [9] = {}, [10] = {}}
 local function add(key, field)
   sums[key][field] = (sums[key][field] or 0) + 1
 end
+local function keep(key, field, at, newer)
+  local held = redis.call('HGET', key, field)
+  if not held or (newer and tonumber(at) > tonumber(held)) or
+      (not newer and tonumber(at) < tonumber(held)) then
+    redis.call('HSET', key, field, at)
+  end
+end
+local milestones = {started = {'plays', 'started|'}, ['30s'] = {'listens', '30s|'},
+  ['95pct'] = {'completions', nil}}
 local visitors, titles, latest = {}, {}, {}
 local applied = 0
-for n = 8, #KEYS do
-  local e = events[n - 7]
-  if redis.call('SET', KEYS[n], '1', 'NX', 'EX', ARGV[1]) then
-    local last = 'last_viewed_us'
+for n = 1, #events do
+  local e = events[n]
+  local base = fixed + (n - 1) * 3
+  if redis.call('SET', KEYS[base + 1], '1', 'NX', 'EX', ARGV[1]) then
+    local person = KEYS[base + 2]
+    local last = nil
     if e[1] == 'v' then
+      last = 'last_viewed_us'
       add(1, 'views')
       add(5, e[3] .. '|v')
-    else
+      if e[11] ~= '' then add(9, e[11]) end
+      if e[12] ~= '' then add(10, e[12]) end
+      redis.call('HINCRBY', person, 'views', 1)
+      keep(person, 'first_opened_us', e[2], false)
+    elseif e[1] == 'd' then
       last = 'last_downloaded_us'
       add(1, 'downloads')
       add(1, 'type:' .. e[5])
@@ -59,9 +90,22 @@ for n = 8, #KEYS do
       add(5, e[3] .. '|d')
       add(6, e[8])
       if e[9] ~= '' then titles[e[8]] = e[9] end
+      redis.call('HINCRBY', person, 'downloads', 1)
+      redis.call('HINCRBY', person, 'dl|' .. e[7], 1)
+    else
+      local counted = milestones[e[10]]
+      add(1, counted[1])
+      if counted[2] then add(8, counted[2] .. e[7]) end
+      if e[10] == 'started' then add(5, e[3] .. '|p') end
+      if e[10] ~= '95pct' then redis.call('HINCRBY', person, counted[1], 1) end
     end
+    keep(person, 'last_seen_us', e[2], true)
+    redis.call('PFADD', KEYS[base + 3], e[4])
+    redis.call('SADD', KEYS[11], e[13])
     visitors[#visitors + 1] = e[4]
-    if latest[last] == nil or tonumber(e[2]) > tonumber(latest[last]) then latest[last] = e[2] end
+    if last and (latest[last] == nil or tonumber(e[2]) > tonumber(latest[last])) then
+      latest[last] = e[2]
+    end
     applied = applied + 1
   end
 end
@@ -88,13 +132,36 @@ class StatsStore:
         self.redis = redis
         self.prefix = prefix
         self.consumer = consumer
-        self._scopes = {kind: scope(consumer, Purpose(kind)) for kind in (VIEW, DOWNLOAD)}
+        self._scopes = {kind: scope(consumer, Purpose(kind)) for kind in (VIEW, DOWNLOAD, PLAY)}
+
+    def _base(self, link_id: str) -> str:
+        return f"{self.prefix}stats:{hash_tag('link', link_id)}"
 
     def keys(self, link_id: str) -> list[str]:
-        """The keys of one link: counters, formats, tracks, visitors, daily, songs, titles."""
-        base = f"{self.prefix}stats:{hash_tag('link', link_id)}"
-        parts = ("formats", "tracks", "visitors", "daily", "songs", "song-titles")
+        """The keys of one link: counters, formats, tracks, visitors, daily, songs, titles,
+        plays, countries, devices and the recipients seen."""
+        base = self._base(link_id)
+        parts = (
+            "formats",
+            "tracks",
+            "visitors",
+            "daily",
+            "songs",
+            "song-titles",
+            "plays",
+            "countries",
+            "devices",
+            "recipients",
+        )
         return [base, *(f"{base}:{part}" for part in parts)]
+
+    def recipient_keys(self, link_id: str, recipient: str) -> tuple[str, str]:
+        """One recipient's counters and visitors on a link (LINK_ITSELF: its own token's)."""
+        base = self._base(link_id)
+        return f"{base}:recipient:{recipient}", f"{base}:recipient-visitors:{recipient}"
+
+    def _names_key(self, link_id: str) -> str:
+        return f"{self._base(link_id)}:recipient-names"
 
     def _owner_index(self, owner_id: str) -> str:
         return f"{self.prefix}stats-links:{hash_tag('owner', owner_id)}"
@@ -111,9 +178,16 @@ class StatsStore:
         async with self.redis.pipeline(transaction=False) as pipe:
             for link_id, group in by_link.items():
                 tag = hash_tag("link", link_id)
-                markers = [marker_key(self._scopes[t.kind], t.event_id, tag) for t in group]
+                per_event = [
+                    key
+                    for t in group
+                    for key in (
+                        marker_key(self._scopes[t.kind], t.event_id, tag),
+                        *self.recipient_keys(link_id, t.recipient),
+                    )
+                ]
                 events = json.dumps([tally.script_args() for tally in group])
-                keys = self.keys(link_id) + markers
+                keys = self.keys(link_id) + per_event
                 ttl = int(MARKER_TTL.total_seconds())
                 COUNT_ONCE.queue(pipe, keys, [ttl, events])
             results = await pipe.execute(raise_on_error=False)
@@ -136,32 +210,77 @@ class StatsStore:
         """Remember when the link was revoked (the first revocation wins)."""
         await self.redis.hsetnx(self.keys(link_id)[0], "revoked_at", at.isoformat())
 
+    async def name_recipients(self, link_id: str, recipients: Sequence[RecipientLink]) -> None:
+        """Remember who the link's recipients are (their names and e-mails, for the stats)."""
+        if recipients:
+            names: dict[str | bytes, str] = {
+                r.recipient_id: json.dumps([r.name, r.email]) for r in recipients
+            }
+            await self.redis.hset(self._names_key(link_id), mapping=names)  # type: ignore[arg-type]
+
     async def owner_of(self, link_id: str) -> str | None:
         """The link's owner, as share.created or share.revoked told."""
         owner = await self.redis.hget(self.keys(link_id)[0], "owner_id")
         return None if owner is None else str(owner)
 
     async def stats(self, link_ids: Iterable[str]) -> list[RawStats]:
-        """The counters of each link, read in one round trip."""
+        """The counters of each link, read in one round trip, then its recipients' in
+        another."""
         ids = list(link_ids)
-        # One link's counters are read at one instant; several links' need not be.
-        reading = (
-            transaction(self.redis, self.keys(ids[0])[0])
-            if len(ids) == 1
-            else self.redis.pipeline(transaction=False)
-        )
-        async with reading as pipe:
+        async with self._reading(ids) as pipe:
             for link_id in ids:
-                counters, formats, tracks, visitors, daily, songs, titles = self.keys(link_id)
-                pipe.hgetall(counters)
-                pipe.hgetall(formats)
-                pipe.hgetall(tracks)
-                pipe.execute_command("PFCOUNT", visitors)  # the cluster pipeline refuses pfcount()
-                pipe.hgetall(daily)
-                pipe.hgetall(songs)
-                pipe.hgetall(titles)
+                keys = self.keys(link_id)
+                for key in keys[:3]:
+                    pipe.hgetall(key)
+                pipe.execute_command("PFCOUNT", keys[3])  # the cluster pipeline refuses pfcount()
+                for key in keys[4:10]:
+                    pipe.hgetall(key)
+                pipe.smembers(keys[10])
+                pipe.hgetall(self._names_key(link_id))
             values: list[Any] = await pipe.execute()
-        return [RawStats(*values[i : i + 7]) for i in range(0, len(values), 7)]
+        width = 12
+        rows = [values[i : i + width] for i in range(0, len(values), width)]
+        recipients = await self._recipients(
+            ids, [_recipient_order(seen, names) for *_, seen, names in rows]
+        )
+        return [
+            RawStats(
+                counters=row[0],
+                formats=row[1],
+                tracks=row[2],
+                visitors=row[3],
+                daily=row[4],
+                songs=row[5],
+                titles=row[6],
+                plays=row[7],
+                countries=row[8],
+                devices=row[9],
+                recipients=people,
+            )
+            for row, people in zip(rows, recipients, strict=True)
+        ]
+
+    async def _recipients(
+        self, ids: list[str], wanted: list[list[tuple[str, str | None, str | None]]]
+    ) -> list[list[RawRecipient]]:
+        """Each link's recipients' counters, in one round trip."""
+        async with self._reading(ids) as pipe:
+            for link_id, people in zip(ids, wanted, strict=True):
+                for recipient, _, _ in people:
+                    counters, visitors = self.recipient_keys(link_id, recipient)
+                    pipe.hgetall(counters)
+                    pipe.execute_command("PFCOUNT", visitors)
+            values = iter(await pipe.execute())
+        return [
+            [RawRecipient(r, next(values), next(values), name, email) for r, name, email in people]
+            for people in wanted
+        ]
+
+    def _reading(self, ids: list[str]) -> Any:
+        # One link's counters are read at one instant; several links' need not be.
+        if len(ids) == 1:
+            return transaction(self.redis, self.keys(ids[0])[0])
+        return self.redis.pipeline(transaction=False)
 
     async def owned_page(
         self, owner_id: str, limit: int, after: Position | None
@@ -175,3 +294,13 @@ class StatsStore:
 
 def _ms(moment: datetime) -> int:
     return to_micros(moment) // 1000
+
+
+def _recipient_order(
+    seen: Iterable[str], names: dict[str, str]
+) -> list[tuple[str, str | None, str | None]]:
+    """The link's own token first, then its named recipients (in the order they were
+    named: their ids sort as they may), then any seen before their names came."""
+    named = [(rid, *json.loads(value)) for rid, value in names.items()]
+    unnamed = sorted(set(seen) - set(names) - {LINK_ITSELF})
+    return [(LINK_ITSELF, None, None), *sorted(named), *[(rid, None, None) for rid in unnamed]]

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4, uuid5
 
 import httpx
 import pytest
@@ -23,7 +23,14 @@ from analytics_service.app import create_app
 from analytics_service.context import AnalyticsContext
 from analytics_service.settings import Settings
 from contracts import topics
-from contracts.events import DownloadRecorded, Event, ShareCreated, ShareRevoked, ShareViewed
+from contracts.events import (
+    DownloadRecorded,
+    Event,
+    ShareCreated,
+    SharePlayed,
+    ShareRevoked,
+    ShareViewed,
+)
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.testing import FakeProducer
 from messaging.testing import wait_until
@@ -226,6 +233,22 @@ class Owner:
         }
         return DownloadRecorded(**(values | fields))
 
+    def played(self, link_id: str, listen_id: UUID, milestone: str, **fields: Any) -> SharePlayed:
+        """share.played as the gateway publishes it: one id per listen and milestone."""
+        values: dict[str, Any] = {
+            "link_id": link_id,
+            "owner_id": self.owner_id,
+            "recipient_id": None,
+            "listen_id": listen_id,
+            "track_id": "t-1",
+            "group_id": None,
+            "file_id": "f-1",
+            "visitor_id": "v-1",
+            "milestone": milestone,
+        }
+        event_id = uuid5(listen_id, f"{link_id}|{milestone}")
+        return SharePlayed(event_id=event_id, **(values | fields))
+
     async def stats(self, link_id: str) -> httpx.Response:
         return await self.http.get(f"/v1/stats/links/{link_id}", headers=self.headers)
 
@@ -315,17 +338,29 @@ def expected_stats(events: Iterable[Event]) -> dict[str, dict[str, Any]]:
     return {link_id: _expected(link_id, evs) for link_id, evs in by_link.items()}
 
 
+_DAY_FIELD = {ShareViewed: "views", DownloadRecorded: "downloads"}
+
+
 def _expected(link_id: str, events: list[Any]) -> dict[str, Any]:
     views = [e for e in events if isinstance(e, ShareViewed)]
     downloads = [e for e in events if isinstance(e, DownloadRecorded)]
+    reached = Counter(e.milestone for e in events if isinstance(e, SharePlayed))
+    started = [e for e in events if isinstance(e, SharePlayed) and e.milestone == "started"]
+    listened = [e for e in events if isinstance(e, SharePlayed) and e.milestone == "30s"]
     days: dict[str, dict[str, Any]] = {}
     for event in events:
         day = event.occurred_at.astimezone(UTC).date().isoformat()
-        entry = days.setdefault(day, {"date": day, "views": 0, "downloads": 0})
-        entry["views" if isinstance(event, ShareViewed) else "downloads"] += 1
+        entry = days.setdefault(day, {"date": day, "views": 0, "downloads": 0, "plays": 0})
+        if isinstance(event, SharePlayed):
+            entry["plays"] += event.milestone == "started"
+        else:
+            entry[_DAY_FIELD[type(event)]] += 1
     by_type = Counter(e.file_type for e in downloads)
     songs = Counter(e.group_id or e.track_id for e in downloads)
     titles = {e.group_id or e.track_id: e.track_title for e in downloads if e.track_title}
+    by_recipient: dict[str | None, list[Any]] = {None: []}
+    for event in sorted(events, key=lambda e: e.recipient_id or ""):
+        by_recipient.setdefault(event.recipient_id, []).append(event)
     return {
         "link_id": link_id,
         "views": len(views),
@@ -340,21 +375,65 @@ def _expected(link_id: str, events: list[Any]) -> dict[str, Any]:
         "unique_visitors": len({e.visitor_id for e in events}),
         "last_viewed_at": max((e.occurred_at for e in views), default=None),
         "last_downloaded_at": max((e.occurred_at for e in downloads), default=None),
+        "plays": reached["started"],
+        "listens": reached["30s"],
+        "completions": reached["95pct"],
+        "plays_by_track": dict(Counter(e.track_id for e in started)),
+        "listens_by_track": dict(Counter(e.track_id for e in listened)),
+        "by_country": dict(Counter(e.country for e in views if e.country)),
+        "by_device": dict(Counter(e.device for e in views if e.device)),
+        "by_recipient": [_recipient(rid, evs) for rid, evs in by_recipient.items()],
         "daily": [days[day] for day in sorted(days)],
+    }
+
+
+def _recipient(recipient_id: str | None, events: list[Any]) -> dict[str, Any]:
+    """One row of by_recipient after these events (no names: no share.created told any)."""
+    views = [e for e in events if isinstance(e, ShareViewed)]
+    downloads = [e for e in events if isinstance(e, DownloadRecorded)]
+    reached = Counter(e.milestone for e in events if isinstance(e, SharePlayed))
+    return {
+        "recipient_id": recipient_id,
+        "name": None,
+        "email": None,
+        "views": len(views),
+        "unique_visitors": len({e.visitor_id for e in events}),
+        "plays": reached["started"],
+        "listens": reached["30s"],
+        "downloads": len(downloads),
+        "downloads_by_track": dict(Counter(e.track_id for e in downloads)),
+        "first_opened_at": min((e.occurred_at for e in views), default=None),
+        "last_seen_at": max((e.occurred_at for e in events), default=None),
     }
 
 
 def assert_matches(actual: dict[str, Any], expected: dict[str, Any]) -> None:
     """The stats are exactly the expected ones; unique visitors within HyperLogLog's error."""
-    for name in ("last_viewed_at", "last_downloaded_at"):
+    _assert_close(actual, expected, ("last_viewed_at", "last_downloaded_at"))
+    assert len(actual["by_recipient"]) == len(expected["by_recipient"])
+    for row, wanted in zip(actual["by_recipient"], expected["by_recipient"], strict=True):
+        _assert_close(row, wanted, ("first_opened_at", "last_seen_at"))
+    skip = {"last_viewed_at", "last_downloaded_at", "unique_visitors", "by_recipient"}
+    assert {k: v for k, v in actual.items() if k not in skip} == {
+        k: v for k, v in expected.items() if k not in skip
+    }
+
+
+def _assert_close(
+    actual: dict[str, Any], expected: dict[str, Any], instants: Sequence[str]
+) -> None:
+    """The instants equal, the unique visitors within HyperLogLog's error, the rest exact
+    (for a by_recipient row)."""
+    for name in instants:
         instant = actual[name] and datetime.fromisoformat(actual[name])
         assert instant == expected[name], name
     estimate, exact = actual["unique_visitors"], expected["unique_visitors"]
     assert abs(estimate - exact) <= max(1, exact // 50), (estimate, exact)
-    skip = {"last_viewed_at", "last_downloaded_at", "unique_visitors"}
-    assert {k: v for k, v in actual.items() if k not in skip} == {
-        k: v for k, v in expected.items() if k not in skip
-    }
+    if "recipient_id" in actual:
+        skip = {*instants, "unique_visitors"}
+        assert {k: v for k, v in actual.items() if k not in skip} == {
+            k: v for k, v in expected.items() if k not in skip
+        }
 
 
 def counted(stats: dict[str, dict[str, Any]]) -> int:

@@ -54,8 +54,8 @@ async def test_a_batch_sums_its_increments_and_counts_a_repeated_event_once(stor
     assert stats["downloads_by_format"] == {"mp3": 1, "wav": 1}
     assert stats["downloads_by_song"] == [{"song": "song-1", "title": "Final", "downloads": 2}]
     assert stats["daily"] == [
-        {"date": "2026-11-28", "views": 1, "downloads": 1},
-        {"date": "2026-11-29", "views": 0, "downloads": 1},
+        {"date": "2026-11-28", "views": 1, "downloads": 1, "plays": 0},
+        {"date": "2026-11-29", "views": 0, "downloads": 1, "plays": 0},
     ]
     assert stats["last_downloaded_at"] == "2026-11-29T00:00:00+00:00"
     assert stats["last_viewed_at"] == T0.isoformat()

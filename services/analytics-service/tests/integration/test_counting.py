@@ -61,6 +61,28 @@ async def test_created_link_without_events_has_zero_stats_in_the_contract_shape(
         "unique_visitors": 0,
         "last_viewed_at": None,
         "last_downloaded_at": None,
+        "plays": 0,
+        "listens": 0,
+        "completions": 0,
+        "plays_by_track": {},
+        "listens_by_track": {},
+        "by_country": {},
+        "by_device": {},
+        "by_recipient": [
+            {
+                "recipient_id": None,
+                "name": None,
+                "email": None,
+                "views": 0,
+                "unique_visitors": 0,
+                "plays": 0,
+                "listens": 0,
+                "downloads": 0,
+                "downloads_by_track": {},
+                "first_opened_at": None,
+                "last_seen_at": None,
+            }
+        ],
         "daily": [],
     }
     single = await owner.stats(created.link_id)

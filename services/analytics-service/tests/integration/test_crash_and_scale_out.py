@@ -19,6 +19,7 @@ from faststream.kafka import KafkaBroker
 from messaging.kafka import KafkaAccess
 from messaging.testing import wait_until
 from redis.asyncio import Redis
+from service_kit.services import BY_NAME
 from service_kit.testing import ServiceProcess, client_of
 
 from .conftest import (
@@ -100,7 +101,8 @@ async def test_two_instances_in_one_group_split_the_partitions_and_totals_stay_e
 ):
     one, two = await start(start_service, count=2)
     # Every subscriber of both processes in the group: the partitions are split between them.
-    await _wait_group_stable(kafka, unique_prefix + "analytics-service", members=8)
+    subscribers = len(BY_NAME["analytics-service"].consumes)
+    await _wait_group_stable(kafka, unique_prefix + "analytics-service", members=2 * subscribers)
     http.base_url = one.base_url
     owner = Owner(http)
     links = _on_every_partition(owner, LINKS)

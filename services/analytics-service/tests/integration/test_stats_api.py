@@ -60,7 +60,11 @@ async def test_views_and_downloads_count_by_type_format_track_and_utc_day(owner,
     answer = await owner.stats(link)
 
     assert answer.status_code == 200
-    assert answer.json() == {
+    shown = answer.json()
+    [anyone] = shown.pop("by_recipient")
+    assert (anyone["recipient_id"], anyone["views"], anyone["downloads"]) == (None, 3, 3)
+    assert anyone["first_opened_at"] == "2026-11-27T10:00:00Z"  # the earliest view
+    assert shown == {
         "link_id": link,
         "views": 3,
         "downloads": 3,
@@ -74,10 +78,17 @@ async def test_views_and_downloads_count_by_type_format_track_and_utc_day(owner,
         "unique_visitors": 3,
         "last_viewed_at": "2026-11-28T04:30:00Z",
         "last_downloaded_at": "2026-11-28T12:00:00Z",
+        "plays": 0,
+        "listens": 0,
+        "completions": 0,
+        "plays_by_track": {},
+        "listens_by_track": {},
+        "by_country": {},
+        "by_device": {},
         "daily": [
-            {"date": "2026-11-26", "views": 0, "downloads": 1},
-            {"date": "2026-11-27", "views": 2, "downloads": 1},
-            {"date": "2026-11-28", "views": 1, "downloads": 1},
+            {"date": "2026-11-26", "views": 0, "downloads": 1, "plays": 0},
+            {"date": "2026-11-27", "views": 2, "downloads": 1, "plays": 0},
+            {"date": "2026-11-28", "views": 1, "downloads": 1, "plays": 0},
         ],
     }
     assert stats[link] == answer.json()  # the list shows what the link's own page shows

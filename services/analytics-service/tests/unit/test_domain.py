@@ -5,6 +5,7 @@ from uuid import uuid4
 
 import pytest
 from analytics_service.domain import (
+    RawRecipient,
     RawStats,
     Tally,
     daily_series,
@@ -13,7 +14,7 @@ from analytics_service.domain import (
     to_micros,
     utc_day,
 )
-from contracts.events import DownloadRecorded, ShareViewed
+from contracts.events import DownloadRecorded, SharePlayed, ShareViewed
 
 BERLIN_WINTER = timezone(timedelta(hours=1))
 NEW_YORK_WINTER = timezone(timedelta(hours=-5))
@@ -44,7 +45,37 @@ def test_view_tally_carries_its_instant_utc_day_and_visitor():
     view = ShareViewed(link_id="lnk_1", owner_id="u-1", visitor_id="v-9", occurred_at=at)
     tally = Tally.of(view)
     assert (tally.kind, tally.link_id, tally.event_id) == ("v", "lnk_1", view.event_id)
-    assert tally.script_args() == ("v", str(to_micros(at)), "2026-11-26", "v-9", "", "", "", "", "")
+    assert tally.script_args() == (
+        ("v", str(to_micros(at)), "2026-11-26", "v-9") + ("",) * 8 + ("link",)
+    )
+
+
+def test_view_tally_carries_its_recipient_country_and_device():
+    view = ShareViewed(
+        link_id="lnk_1",
+        owner_id="u-1",
+        visitor_id="v-9",
+        recipient_id="rcp_1",
+        country="DE",
+        device="tablet",
+    )
+    assert Tally.of(view).script_args()[-3:] == ("DE", "tablet", "rcp_1")
+
+
+def test_play_tally_carries_its_track_and_milestone():
+    played = SharePlayed(
+        link_id="lnk_1",
+        owner_id="u-1",
+        recipient_id=None,
+        listen_id=uuid4(),
+        track_id="t-2",
+        group_id=None,
+        file_id="f-1",
+        visitor_id="v-1",
+        milestone="95pct",
+    )
+    args = Tally.of(played).script_args()
+    assert (args[0], args[6], args[9], args[12]) == ("p", "t-2", "95pct", "link")
 
 
 def test_download_tally_carries_type_lower_case_format_and_track():
@@ -59,7 +90,7 @@ def test_download_tally_carries_type_lower_case_format_and_track():
         occurred_at=datetime(2026, 11, 27, 12, tzinfo=UTC),
     )
     assert Tally.of(download).script_args()[0] == "d"
-    assert Tally.of(download).script_args()[2:] == (
+    assert Tally.of(download).script_args()[2:9] == (
         "2026-11-27",
         "v-1",
         "project",
@@ -82,7 +113,7 @@ def test_download_tally_counts_for_the_tracks_song_with_its_title():
         file_format="wav",
         visitor_id="v-1",
     )
-    assert Tally.of(download).script_args()[-3:] == ("t-3", "grp-nd", "Night Drive")
+    assert Tally.of(download).script_args()[6:9] == ("t-3", "grp-nd", "Night Drive")
 
 
 def test_stats_of_a_link_without_events_has_every_field_and_every_download_type():
@@ -98,8 +129,51 @@ def test_stats_of_a_link_without_events_has_every_field_and_every_download_type(
         "unique_visitors": 0,
         "last_viewed_at": None,
         "last_downloaded_at": None,
+        "plays": 0,
+        "listens": 0,
+        "completions": 0,
+        "plays_by_track": {},
+        "listens_by_track": {},
+        "by_country": {},
+        "by_device": {},
+        "by_recipient": [],
         "daily": [],
     }
+
+
+def test_stats_by_recipient_name_the_link_itself_as_none():
+    raw = RawStats(
+        counters={"plays": "3", "listens": "2", "completions": "1"},
+        formats={},
+        tracks={},
+        visitors=2,
+        daily={},
+        songs={},
+        titles={},
+        plays={"started|t-1": "2", "started|t-2": "1", "30s|t-1": "2"},
+        countries={"US": "1", "DE": "4"},
+        devices={"mobile": "5"},
+        recipients=[
+            RawRecipient("link", {"views": "1"}, 1),
+            RawRecipient(
+                "rcp_1",
+                {"views": "4", "plays": "3", "dl|t-1": "2", "first_opened_us": "1000000"},
+                2,
+                "Label X",
+                "ar@label.example",
+            ),
+        ],
+    )
+    stats = link_stats("lnk_1", raw)
+    assert (stats["plays"], stats["listens"], stats["completions"]) == (3, 2, 1)
+    assert list(stats["plays_by_track"].items()) == [("t-1", 2), ("t-2", 1)]
+    assert stats["listens_by_track"] == {"t-1": 2}
+    assert list(stats["by_country"].items()) == [("DE", 4), ("US", 1)]
+    anyone, label = stats["by_recipient"]
+    assert (anyone["recipient_id"], anyone["name"], anyone["views"]) == (None, None, 1)
+    assert (label["recipient_id"], label["name"], label["plays"]) == ("rcp_1", "Label X", 3)
+    assert label["downloads_by_track"] == {"t-1": 2}
+    assert label["first_opened_at"] == "1970-01-01T00:00:01+00:00"
 
 
 def test_stats_shape_counts_types_formats_tracks_and_times():
@@ -138,10 +212,11 @@ def test_stats_shape_counts_types_formats_tracks_and_times():
 
 def test_daily_series_is_sorted_by_date_with_views_and_downloads_on_every_day():
     fields = {"2026-12-01|v": "2", "2026-11-30|d": "1", "2026-11-29|v": "4", "2026-11-29|d": "3"}
+    fields["2026-11-30|p"] = "7"
     assert daily_series(fields) == [
-        {"date": "2026-11-29", "views": 4, "downloads": 3},
-        {"date": "2026-11-30", "views": 0, "downloads": 1},
-        {"date": "2026-12-01", "views": 2, "downloads": 0},
+        {"date": "2026-11-29", "views": 4, "downloads": 3, "plays": 0},
+        {"date": "2026-11-30", "views": 0, "downloads": 1, "plays": 7},
+        {"date": "2026-12-01", "views": 2, "downloads": 0, "plays": 0},
     ]
 
 

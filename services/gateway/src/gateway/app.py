@@ -5,7 +5,7 @@ from pathlib import Path
 
 import httpx
 from contracts.clock import Clock, utc_now
-from contracts.events import DownloadRecorded, ShareViewed
+from contracts.events import DownloadRecorded, SharePlayed, ShareViewed
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from service_kit.admin import Admin
@@ -21,7 +21,7 @@ from gateway.html import SharePages
 from gateway.security import SecurityHeaders
 from gateway.service import Shares
 from gateway.settings import Settings
-from gateway.store import Events, UnknownTokenLimit
+from gateway.store import Events, ListeningLimit, UnknownTokenLimit
 
 
 def gateway_context(
@@ -43,6 +43,12 @@ def gateway_context(
         DropboxService(settings, transport),
         Signer(settings.preview_secret.get_secret_value(), settings.preview_ttl_s),
         limit,
+        ListeningLimit(
+            runtime.redis,
+            settings.service_key_prefix,
+            settings.listening_burst,
+            settings.listening_window_s,
+        ),
         Events(runtime.redis, runtime.outbox, runtime.broker),
         SharePages(settings.preview_ttl_s),
         clock,
@@ -64,7 +70,7 @@ def create_app(
         runtime,
         title="Gateway",
         routers=(pages.router, console_account.router, console_tracks.router, console_links.router),
-        publishes=(ShareViewed, DownloadRecorded),
+        publishes=(ShareViewed, SharePlayed, DownloadRecorded),
         on_shutdown=(
             context.shares.links.aclose,
             context.shares.dropbox.aclose,

@@ -78,7 +78,8 @@ class LinkService:
         self._links: Cached[str, InternalLink | None] = Cached(
             settings.link_cache_size, settings.link_cache_ttl_s, on_evict=self._forget_token
         )
-        self._token_of: dict[str, str] = {}
+        # The tokens cached of each link id and recipient id, to drop them when revoked.
+        self._tokens_of: dict[str, set[str]] = {}
 
     async def get(self, token: str) -> InternalLink | None:
         """The link behind `token`, or None when there is none."""
@@ -90,10 +91,10 @@ class LinkService:
         cached = self._links.recent.entry(token)
         return cached is not None and cached.value is not None
 
-    def forget(self, link_id: str) -> None:
-        """Drop a link from the cache (on share.revoked)."""
-        token = self._token_of.pop(link_id, None)
-        if token is not None:
+    def forget(self, revoked_id: str) -> None:
+        """Drop a link's tokens (a link id: on share.revoked), or one recipient's (a
+        recipient id: on share.recipient.revoked), from the cache."""
+        for token in self._tokens_of.pop(revoked_id, set()):
             self._links.pop(token)
 
     async def _fetch(self, token: str) -> InternalLink | None:
@@ -107,16 +108,26 @@ class LinkService:
             link = InternalLink.model_validate(answer)
         except ValidationError as error:
             raise ServiceUnavailable("link-service", "answered an unreadable link") from error
-        self._token_of[link.id] = token
+        for revocable in _revocable_ids(link):
+            self._tokens_of.setdefault(revocable, set()).add(token)
         return link
 
     def _forget_token(self, link: InternalLink | None) -> None:
         if link:
-            self._token_of.pop(link.id, None)
+            for revocable in _revocable_ids(link):
+                tokens = self._tokens_of.get(revocable, set())
+                tokens.discard(link.token)
+                if not tokens:
+                    self._tokens_of.pop(revocable, None)
 
     async def aclose(self) -> None:
         """Close the client."""
         await self.client.aclose()
+
+
+def _revocable_ids(link: InternalLink) -> tuple[str, ...]:
+    """What revoking drops a cached token for: its link, and its recipient's token."""
+    return (link.id,) if link.recipient_id is None else (link.id, link.recipient_id)
 
 
 class DropboxService:

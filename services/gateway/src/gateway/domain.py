@@ -8,10 +8,12 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
+from uuid import UUID, uuid5
 
 from contracts.clock import unix_s
+from contracts.events import Milestone
 from contracts.ids import keyed_digest
 from contracts.links import InternalLink, LinkFile, LinkTrack
 from fastapi import Request
@@ -209,3 +211,29 @@ def visitor_id(address: str, user_agent: str | None, salt: str) -> str:
     """A stable, salted id for one person (address and browser), revealing neither."""
     message = f"{address}|{user_agent or ''}".encode()
     return keyed_digest(salt.encode(), message, 32)
+
+
+# DESIGN §16: a listen reached 30 s (or the end of a shorter track); a completion 95 %.
+LISTEN_S = 30.0
+COMPLETION = 0.95
+# The namespace of play event ids: one id per link, listen and milestone, whoever sends it.
+PLAYS = UUID("5b0e3c4e-7f39-4c3f-9d0a-4f2a8a1f6c21")
+
+
+def milestones_of(
+    event: Literal["play", "progress", "ended"], position_s: float, duration_s: float | None
+) -> list[Milestone]:
+    """The milestones a listening report shows reached. Every report shows its listen
+    started (so a lost first beacon loses no play); the end of a track is past both."""
+    reached: list[Milestone] = ["started"]
+    if event == "ended" or position_s >= LISTEN_S:
+        reached.append("30s")
+    if event == "ended" or (duration_s and position_s >= COMPLETION * duration_s):
+        reached.append("95pct")
+    return reached
+
+
+def play_event_id(link_id: str, listen_id: UUID, milestone: Milestone) -> UUID:
+    """The same event id for the same milestone of the same listen, however often and by
+    whichever instance it is reported: analytics-service counts an event id once."""
+    return uuid5(PLAYS, f"{link_id}|{listen_id}|{milestone}")

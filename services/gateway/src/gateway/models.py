@@ -3,12 +3,26 @@ not use are ignored, so a service may add some without breaking the console)."""
 
 from datetime import date, datetime
 from typing import Literal
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Answer(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class ListeningReport(BaseModel):
+    """What a share page's player reports with sendBeacon (POST /s/{token}/listening)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    listen_id: UUID  # made by the page when play starts
+    file_id: str = Field(max_length=128)
+    position_s: float = Field(ge=0, le=86_400, allow_inf_nan=False)
+    # A stream of unknown length reports none (JSON has no Infinity).
+    duration_s: float | None = Field(default=None, ge=0, le=86_400, allow_inf_nan=False)
+    event: Literal["play", "progress", "ended"]
 
 
 class TrackFile(_Answer):

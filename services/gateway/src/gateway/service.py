@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from contracts.clock import Clock
-from contracts.events import DownloadRecorded, ShareViewed
+from contracts.events import DownloadRecorded, SharePlayed, ShareViewed
 from contracts.ids import is_token
 from contracts.links import InternalLink
 from fastapi.responses import StreamingResponse
@@ -14,9 +14,18 @@ from service_kit.caching import Flights
 from service_kit.service_client import ServiceError
 
 from gateway.clients import DropboxService, LinkService, OwnerDisconnected
-from gateway.domain import MEDIA_TYPES, Signer, expiry_of, page_of, preview_file
+from gateway.domain import (
+    MEDIA_TYPES,
+    Signer,
+    expiry_of,
+    milestones_of,
+    page_of,
+    play_event_id,
+    preview_file,
+)
 from gateway.html import SharePages
-from gateway.store import Events, UnknownTokenLimit
+from gateway.models import ListeningReport
+from gateway.store import Events, ListeningLimit, UnknownTokenLimit
 
 
 class Refusal(Exception):
@@ -38,6 +47,7 @@ class Shares:
     dropbox: DropboxService
     signer: Signer
     limit: UnknownTokenLimit
+    listening_limit: ListeningLimit
     events: Events
     pages: SharePages
     clock: Clock
@@ -79,7 +89,12 @@ class Shares:
     async def page(self, link: InternalLink, visitor: str | None) -> str:
         """The page's HTML; a view of `visitor` (None: a bot or a HEAD) is published."""
         if visitor is not None:
-            viewed = ShareViewed(link_id=link.id, owner_id=link.owner_id, visitor_id=visitor)
+            viewed = ShareViewed(
+                link_id=link.id,
+                owner_id=link.owner_id,
+                visitor_id=visitor,
+                recipient_id=link.recipient_id,
+            )
             await self.events.record(viewed)
         return self.pages.html(link, self._signed(link))
 
@@ -112,9 +127,35 @@ class Shares:
                 file_type=file.type,
                 file_format=file.format,
                 visitor_id=visitor,
+                recipient_id=link.recipient_id,
             )
         )
         return url
+
+    async def listening(self, link: InternalLink, report: ListeningReport, visitor: str) -> None:
+        """Publish the milestones a player's report shows reached, on the track's player file
+        (the one a page plays); analytics-service counts each once per listen."""
+        found = link.file(report.file_id)
+        player = preview_file(found[0]) if found else None
+        if found is None or player is None or player.file_id != report.file_id:
+            raise Refusal(404, "not_in_link")
+        if (wait := await self.listening_limit.take(visitor)) is not None:
+            raise Refusal(429, "slow_down", wait)
+        track = found[0]
+        for milestone in milestones_of(report.event, report.position_s, report.duration_s):
+            played = SharePlayed(
+                event_id=play_event_id(link.id, report.listen_id, milestone),
+                link_id=link.id,
+                owner_id=link.owner_id,
+                recipient_id=link.recipient_id,
+                listen_id=report.listen_id,
+                track_id=track.track_id,
+                group_id=track.group_id,
+                file_id=report.file_id,
+                visitor_id=visitor,
+                milestone=milestone,
+            )
+            await self.events.record(played)
 
     async def preview(
         self, link: InternalLink, file_id: str, expires: str, signature: str, byte_range: str | None
@@ -136,9 +177,10 @@ class Shares:
             url, byte_range, media_type, lambda: self._active(link.token)
         )
 
-    def forget(self, link_id: str) -> None:
-        """A revoked link: drop it from this instance's cache (on share.revoked)."""
-        self.links.forget(link_id)
+    def forget(self, revoked_id: str) -> None:
+        """A revoked link or recipient token: drop it from this instance's cache (on
+        share.revoked and share.recipient.revoked)."""
+        self.links.forget(revoked_id)
 
     async def _active(self, token: str) -> bool:
         try:

@@ -65,6 +65,10 @@ class Settings(ServiceSettings):
     # Unknown tokens one client may try per window before it gets 429.
     unknown_token_burst: int = Field(20, ge=1)
     unknown_token_window_s: int = Field(60, ge=1)
+    # Listening reports one visitor may send per window before they get 429: a player sends
+    # about four per listen (DESIGN §16), so this is many listens a minute.
+    listening_burst: int = Field(120, ge=1)
+    listening_window_s: int = Field(60, ge=1)
     # Key of the console's CSRF tokens (an HMAC of the session).
     console_secret: SecretStr = SecretStr(DEV_CONSOLE_SECRET)
     # The gateway as people reach it (the share URLs' base, link-service's PUBLIC_BASE_URL

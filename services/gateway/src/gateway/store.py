@@ -1,5 +1,5 @@
-"""The gateway's Redis: each client's count of unknown tokens, and the outbox its views and
-downloads leave through.
+"""The gateway's Redis: each client's count of unknown tokens, each visitor's count of
+listening reports, and the outbox its views, plays and downloads leave through.
 
 Token guessing is rate-limited per client: a burst of unknown tokens earns a 429. Each
 attempt is counted before its token is looked up, and given back when the token was a
@@ -11,7 +11,7 @@ trip, as before.
 import asyncio
 import logging
 
-from contracts.events import DownloadRecorded, ShareViewed
+from contracts.events import DownloadRecorded, SharePlayed, ShareViewed
 from contracts.ids import digest
 from faststream.kafka import KafkaBroker
 from messaging.outbox import Outbox, publish
@@ -49,13 +49,7 @@ class UnknownTokenLimit:
     async def take(self, client: str) -> int | None:
         """Count an attempt before its lookup; the seconds to wait when the client is over
         its burst, else None."""
-        key = self._key(client)
-        async with transaction(self.redis, key) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, self.window_s, nx=True)
-            pipe.ttl(key)
-            count, _, ttl = await pipe.execute()
-        return max(1, int(ttl)) if int(count) > self.burst else None
+        return await _count_in_window(self.redis, self._key(client), self.burst, self.window_s)
 
     def give_back(self, client: str) -> asyncio.Task[None]:
         """The attempt found a link: it does not count. Runs in the background; the task is
@@ -72,6 +66,33 @@ class UnknownTokenLimit:
             log.warning("could not give a guessing attempt back: %r", error)
 
 
+class ListeningLimit:
+    """Listening reports per visitor in a fixed window, shared by every instance:
+    `<prefix>gateway:listening:<visitor id>` (already a salted hash)."""
+
+    def __init__(self, redis: Redis, prefix: str, burst: int, window_s: int) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.burst = burst
+        self.window_s = window_s
+
+    async def take(self, visitor: str) -> int | None:
+        """Count a report; the seconds to wait when the visitor is over the burst, else None."""
+        return await _count_in_window(
+            self.redis, f"{self.prefix}listening:{visitor}", self.burst, self.window_s
+        )
+
+
+async def _count_in_window(redis: Redis, key: str, burst: int, window_s: int) -> int | None:
+    """One more in `key`'s fixed window; the seconds left in it when past `burst`."""
+    async with transaction(redis, key) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, window_s, nx=True)
+        pipe.ttl(key)
+        count, _, ttl = await pipe.execute()
+    return max(1, int(ttl)) if int(count) > burst else None
+
+
 class Events:
     """Stages events with one Redis write each; the relay takes them to Kafka off the request."""
 
@@ -80,7 +101,7 @@ class Events:
         self.outbox = outbox
         self.broker = broker
 
-    async def record(self, event: ShareViewed | DownloadRecorded) -> None:
+    async def record(self, event: ShareViewed | DownloadRecorded | SharePlayed) -> None:
         """Stage `event`. A page or download already served when Redis fails is still counted:
         the event goes to Kafka directly (the one publish outside the outbox, README's "one
         place for each thing"). Only with Kafka away as well is it lost (logged)."""

@@ -1,7 +1,14 @@
 """The link-service's application."""
 
 from contracts.clock import Clock, utc_now
-from contracts.events import CollabRevokeRequested, CollabShareRequested, ShareCreated, ShareRevoked
+from contracts.events import (
+    CollabRevokeRequested,
+    CollabShareRequested,
+    ShareCreated,
+    ShareRecipientRevoked,
+    ShareRevoked,
+    ShareUpdated,
+)
 from fastapi import FastAPI
 from service_kit.app import build_runtime, create_service_app
 from service_kit.runtime import Runtime
@@ -57,7 +64,14 @@ def create_app(settings: Settings) -> FastAPI:
         runtime,
         title="Link service",
         routers=(catalog.router, links.router, collaborators.router, internal.router),
-        publishes=(ShareCreated, ShareRevoked, CollabShareRequested, CollabRevokeRequested),
+        publishes=(
+            ShareCreated,
+            ShareRevoked,
+            ShareUpdated,
+            ShareRecipientRevoked,
+            CollabShareRequested,
+            CollabRevokeRequested,
+        ),
         problems=problems.PROBLEMS,
     )
     app.state.links = context

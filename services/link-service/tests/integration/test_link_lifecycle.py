@@ -182,9 +182,11 @@ async def test_gateway_sees_the_link_with_owner_and_dropbox_paths(producer, gate
     ]
     assert seen["dropbox_connected"] is True
     assert [t["group_id"] for t in seen["tracks"]] == [None, None]
-    internals = {"owner_id", "dropbox_connected"}
+    internals = {"owner_id", "dropbox_connected", "recipient_id"}
+    assert seen["recipient_id"] is None  # the link's own token
     without_internals = {k: v for k, v in seen.items() if k not in internals}
     without_internals["status"] = "active"  # the gateway computes it (contracts.links)
+    without_internals |= {"recipients": [], "recipients_only": False}  # the owner's alone
     without_internals["tracks"] = [
         {
             **{k: v for k, v in t.items() if k != "group_id"},
@@ -239,7 +241,7 @@ async def test_events_match_the_contract(producer, events):
         "playlist",
     )
     assert created.track_ids == ["t-1", "t-2"]
-    assert created.schema_version == 2
+    assert created.schema_version == 3
     assert [(t.track_id, t.group_id, t.title) for t in created.tracks] == [
         ("t-1", None, "Night Drive"),
         ("t-2", None, "Afterglow"),

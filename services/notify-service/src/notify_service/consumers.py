@@ -1,7 +1,8 @@
-"""Kafka consumers: invitations for collaborators who were granted access."""
+"""Kafka consumers: invitations for collaborators who were granted access, and share links
+mailed to their recipients."""
 
 from contracts import topics
-from contracts.events import CollabGranted
+from contracts.events import CollabGranted, ShareCreated, ShareUpdated
 from messaging.delivery import subscriber
 
 from notify_service.context import NotifyContext
@@ -20,3 +21,17 @@ def register(context: NotifyContext) -> None:
         """A dashboard user gets an in-app notification; everyone gets one mail."""
         await notifier.notify_in_app(event)
         await notifier.send_mail_once(event)
+
+    @subscriber(
+        runtime.broker, settings.topic(topics.SHARE_CREATED), group_id=settings.consumer_group
+    )
+    async def mail_new_link_recipients(event: ShareCreated) -> None:
+        """Each recipient to be mailed gets one mail with their own URL."""
+        await notifier.send_link_mails(event)
+
+    @subscriber(
+        runtime.broker, settings.topic(topics.SHARE_UPDATED), group_id=settings.consumer_group
+    )
+    async def mail_added_recipients(event: ShareUpdated) -> None:
+        """Recipients added to a link, to be mailed, get one mail each with their own URL."""
+        await notifier.send_link_mails(event)

@@ -1,5 +1,6 @@
 """What notify-service does: on collab.granted an in-app notification for a dashboard user
-and one mail; for a reader, their notifications and marking one read.
+and one mail; on share.created and share.updated one mail to each recipient a producer
+asked to be mailed (their own URL); for a reader, their notifications and marking one read.
 
 The mail is sent at most once per (event, recipient): `act_once` checks the event's marker
 before sending and records it after the relay accepted the mail (before Kafka's commit),
@@ -13,7 +14,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from contracts.clock import Clock
-from contracts.events import CollabGranted
+from contracts.events import CollabGranted, RecipientLink, ShareCreated, ShareUpdated
 from jinja2 import Environment
 from messaging.idempotency import act_once, apply_once
 from messaging.markers import Purpose, scope
@@ -23,6 +24,7 @@ from redis.asyncio.client import Pipeline
 from service_kit.pagination import PageParams
 
 from notify_service.domain import Notification, Sender, address_digest, in_app_notification
+from notify_service.link_mail import link_mail, recipients_of
 from notify_service.mail import grant_mail
 from notify_service.store import NotificationStore
 
@@ -91,6 +93,32 @@ class Notifier:
                 "mailed the collaborator",
                 extra=ids | {"collaborator_id": event.collaborator.collaborator_id},
             )
+        return sent
+
+    async def send_link_mails(self, event: ShareCreated | ShareUpdated) -> int:
+        """Mail each recipient the event asks to be mailed their own URL, unless this event's
+        mail to them went out; how many were sent now. A failure raises after the mails
+        before it went out (the redelivery sends only the rest)."""
+        sent = 0
+        for recipient in recipients_of(event):
+
+            async def send(recipient: RecipientLink = recipient) -> Write:
+                mail = link_mail(
+                    event, recipient, self.sender, self.templates, sent_at=self.clock()
+                )
+                await self.mailer.send(mail)
+                return lambda pipe: None
+
+            if await act_once(
+                self.redis,
+                consumer=scope(self.consumer, Purpose.MAIL, recipient.recipient_id),
+                event_id=event.event_id,
+                act=send,
+                exclusive=True,
+            ):
+                sent += 1
+                ids = {"owner_id": event.owner_id, "link_id": event.link_id}
+                log.info("mailed a recipient", extra=ids | {"recipient_id": recipient.recipient_id})
         return sent
 
     async def notifications(

@@ -12,7 +12,7 @@ from uuid import uuid4
 import httpx
 import pytest
 from contracts import topics
-from contracts.events import CollabGranted, Collaborator
+from contracts.events import CollabGranted, Collaborator, Event
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from notify_service import consumers
 from notify_service.app import create_app, notify_context
@@ -150,9 +150,9 @@ def granted(user_id: str | None = None, **changes: Any) -> CollabGranted:
 
 @pytest.fixture
 def publish(publisher: KafkaBroker, module_prefix: str) -> Callable[..., Any]:
-    """Publish an event on the module's collab.granted topic, as dropbox-service would."""
+    """Publish an event on the module's topic of it, as dropbox- or link-service would."""
 
-    async def send(event: CollabGranted, prefix: str = module_prefix) -> None:
-        await publisher.publish(event, topic=prefix + topics.COLLAB_GRANTED, key=event.key())
+    async def send(event: Event, prefix: str = module_prefix) -> None:
+        await publisher.publish(event, topic=prefix + event.topic, key=event.key())
 
     return send

@@ -3,9 +3,15 @@ api/problems.py."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from gateway.context import GatewayContext, GatewayDep
 from gateway.domain import client_address, is_preview_bot, visitor_id
+from gateway.models import ListeningReport
+from gateway.service import Refusal
+
+# A report is a few fields; anything longer is not one.
+MOST_REPORT_BYTES = 1024
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,6 +40,20 @@ async def download(token: str, file_id: str, request: Request, context: GatewayD
     return RedirectResponse(url, status_code=302)
 
 
+@router.post("/s/{token}/listening", status_code=204)
+async def listening(token: str, request: Request, context: GatewayDep) -> Response:
+    """A player's report of how far a listen got (navigator.sendBeacon, any content type);
+    a script or a bot counts nothing (204 all the same)."""
+    link = await context.shares.open(token, _client(request, context))
+    try:
+        report = ListeningReport.model_validate_json(await _short_body(request))
+    except ValidationError as error:
+        raise Refusal(422, "bad_report") from error
+    if not is_preview_bot(request.headers.get("user-agent")):
+        await context.shares.listening(link, report, _visitor(request, context))
+    return Response(status_code=204)
+
+
 @router.get("/s/{token}/files/{file_id}/preview")
 async def preview(
     token: str, file_id: str, request: Request, context: GatewayDep, exp: str = "", sig: str = ""
@@ -41,6 +61,16 @@ async def preview(
     """The bytes of a track's player file, streamed (ranges too), downloads allowed or not."""
     link = await context.shares.open(token, _client(request, context))
     return await context.shares.preview(link, file_id, exp, sig, request.headers.get("range"))
+
+
+async def _short_body(request: Request) -> bytes:
+    """The body, read no further than MOST_REPORT_BYTES (413 past it)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MOST_REPORT_BYTES:
+            raise Refusal(413, "bad_report")
+    return body
 
 
 def _client(request: Request, context: GatewayContext) -> str:

@@ -30,11 +30,12 @@ TrackId = Annotated[str, Path(pattern=CATALOG_ID_PATTERN)]
 )
 async def get_link_by_token(token: str, context: LinkDep) -> InternalLink:
     """The link, its tracks at their latest versions, and whether its owner's Dropbox can
-    serve them (the gateway computes the status: contracts.links)."""
-    link = await context.links.by_token(token) if is_token(token) else None
-    if link is None:
+    serve them (the gateway computes the status: contracts.links); a recipient's token
+    answers the link as that recipient opens it."""
+    found = await context.links.by_token(token) if is_token(token) else None
+    if found is None:
         raise Problem.not_found("link", "No link has this token.")
-    return await context.links.internal(link)
+    return await context.links.internal(*found)
 
 
 @router.get(

@@ -2,7 +2,8 @@
 
 from typing import Annotated, Literal
 
-from contracts.ids import LINK_ID_PATTERN
+from contracts.auth import Principal
+from contracts.ids import LINK_ID_PATTERN, RECIPIENT_ID_PATTERN
 from fastapi import APIRouter, Path, Query, status
 from service_kit.auth import CurrentOwner
 from service_kit.openapi import problem_responses
@@ -10,11 +11,17 @@ from service_kit.pagination import PageDep
 from service_kit.problems import Problem
 
 from link_service.context import LinkDep
-from link_service.links.models import LinkCreate, LinkPublic, LinksPublic
+from link_service.links.models import LinkCreate, LinkPublic, LinksPublic, RecipientsAdd
 
 router = APIRouter(prefix="/v1/links", tags=["links"], responses=problem_responses(401, 422, 503))
 NOT_FOUND = problem_responses(404)
 LinkId = Annotated[str, Path(pattern=LINK_ID_PATTERN)]
+RecipientId = Annotated[str, Path(pattern=RECIPIENT_ID_PATTERN)]
+
+
+def _sender(owner: Principal) -> str | None:
+    """Who the recipients' mails say sent the link."""
+    return owner.name or owner.email
 
 
 @router.post(
@@ -24,9 +31,10 @@ LinkId = Annotated[str, Path(pattern=LINK_ID_PATTERN)]
     responses=problem_responses(409, 429),
 )
 async def create_link(request: LinkCreate, owner: CurrentOwner, context: LinkDep) -> LinkPublic:
-    """Share tracks under a new unguessable URL (409 dropbox_not_connected, 422
-    invalid_selection, 429 link_budget_spent past LINKS_PER_HOUR)."""
-    return await context.links.create(owner.user_id, request)
+    """Share tracks under a new unguessable URL, and one per recipient (409
+    dropbox_not_connected, 422 invalid_selection, 429 link_budget_spent past
+    LINKS_PER_HOUR)."""
+    return await context.links.create(owner.user_id, request, _sender(owner))
 
 
 @router.get("", response_model=LinksPublic)
@@ -62,4 +70,39 @@ async def revoke_link(link_id: LinkId, owner: CurrentOwner, context: LinkDep) ->
     if link is None:
         raise Problem.not_found("link")
     (shown,) = await context.links.public([await context.links.revoke(link)])
+    return shown
+
+
+@router.post(
+    "/{link_id}/recipients",
+    response_model=LinkPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409),
+)
+async def add_recipients(
+    link_id: LinkId, request: RecipientsAdd, owner: CurrentOwner, context: LinkDep
+) -> LinkPublic:
+    """Send the link to more people, each with a URL of their own (409 link_revoked, 422
+    invalid_recipients when an e-mail is already on the link or past 100 recipients)."""
+    link = await context.links.owned(owner.user_id, link_id)
+    if link is None:
+        raise Problem.not_found("link")
+    (shown,) = await context.links.public(
+        [await context.links.add_recipients(link, request, _sender(owner))]
+    )
+    return shown
+
+
+@router.post(
+    "/{link_id}/recipients/{recipient_id}/revoke", response_model=LinkPublic, responses=NOT_FOUND
+)
+async def revoke_recipient(
+    link_id: LinkId, recipient_id: RecipientId, owner: CurrentOwner, context: LinkDep
+) -> LinkPublic:
+    """Stop one recipient's URL at once, the link's others untouched; again changes nothing."""
+    link = await context.links.owned(owner.user_id, link_id)
+    revoked = await context.links.revoke_recipient(link, recipient_id) if link else None
+    if revoked is None:
+        raise Problem.not_found("recipient", "The link has no recipient with this id.")
+    (shown,) = await context.links.public([revoked])
     return shown

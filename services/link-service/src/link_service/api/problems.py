@@ -13,6 +13,7 @@ from link_service.collaborators.service import (
 from link_service.connections.service import NotConnected
 from link_service.links.budget import LinkBudgetSpent
 from link_service.links.domain import SelectionError
+from link_service.links.service import LinkRevoked, RecipientsRefused
 
 _WAIT_FOR = {
     "share_in_progress": "A share of this track is still on its way; wait until it is done.",
@@ -53,6 +54,15 @@ def _invalid_selection(error: SelectionError) -> Problem:
     return Problem(422, "invalid_selection", "The selection cannot be shared", _sentence(error))
 
 
+def _link_revoked(error: LinkRevoked) -> Problem:
+    detail = "The link is revoked; create a new one to share these tracks again."
+    return Problem(409, "link_revoked", "The link is revoked", detail)
+
+
+def _recipients_refused(error: RecipientsRefused) -> Problem:
+    return Problem(422, "invalid_recipients", "The recipients cannot be added", _sentence(error))
+
+
 def _no_collaborators(error: NoCollaborators) -> Problem:
     detail = "Add collaborators to the track in Producer Dashboard first."
     return Problem(422, "no_collaborators", "The track has no collaborators", detail)
@@ -73,6 +83,8 @@ PROBLEMS: dict[type[Exception], ProblemFor] = {
     OverBudget: _over_budget,
     LinkBudgetSpent: _link_budget_spent,
     SelectionError: _invalid_selection,
+    LinkRevoked: _link_revoked,
+    RecipientsRefused: _recipients_refused,
     NoCollaborators: _no_collaborators,
     UnknownTracks: _unknown_tracks,
     UnconfinedTracks: _unconfined_tracks,

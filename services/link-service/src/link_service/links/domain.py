@@ -27,6 +27,11 @@ def link_id_of(token: str) -> str:
     return "lnk_" + digest(token, 24)
 
 
+def recipient_id_of(token: str) -> str:
+    """The recipient id a recipient's own token belongs to (as `link_id_of` for links)."""
+    return "rcp_" + digest(token, 24)
+
+
 def file_format(name: str) -> str:
     """A file's format: its extension, lower case ('' when it has none)."""
     stem, dot, extension = name.rpartition(".")

@@ -1,11 +1,51 @@
 """Share links' models (DESIGN §5): the request, the stored record and the public answer.
 The gateway's answer is `contracts.links.InternalLink`."""
 
-from typing import Literal
+from typing import Literal, Self
 
-from contracts.events import DownloadType, Role
+from contracts.events import DownloadType, RecipientRevokeReason, Role
 from contracts.links import FileOnLink, Kind, Status, link_status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+MAX_RECIPIENTS = 100
+
+
+class RecipientCreate(BaseModel):
+    """Someone a link is sent to; they get a token of their own (DESIGN §16)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+
+
+def _unique_emails(recipients: list[RecipientCreate]) -> list[RecipientCreate]:
+    seen: set[str] = set()
+    for recipient in recipients:
+        address = recipient.email.lower()
+        if address in seen:
+            raise ValueError(f"each recipient's e-mail once per link: {recipient.email} twice")
+        seen.add(address)
+    return recipients
+
+
+class RecipientsAdd(BaseModel):
+    """Recipients added to a link already sent (POST /v1/links/{id}/recipients)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    recipients: list[RecipientCreate] = Field(min_length=1, max_length=MAX_RECIPIENTS)
+    send_emails: bool = False
+
+    _unique = field_validator("recipients")(_unique_emails)
 
 
 class LinkCreate(BaseModel):
@@ -21,11 +61,36 @@ class LinkCreate(BaseModel):
     expires_in_days: int | None = Field(default=None, ge=1, le=3650, strict=True)
     title: str | None = Field(default=None, max_length=200)
     message: str | None = Field(default=None, max_length=2000)
+    recipients: list[RecipientCreate] = Field(default_factory=list, max_length=MAX_RECIPIENTS)
+    send_emails: bool = False
+    recipients_only: bool = False
+
+    _unique = field_validator("recipients")(_unique_emails)
 
     @field_validator("include", "downloads")
     @classmethod
     def _deduplicate(cls, values: list[str]) -> list[str]:
         return list(dict.fromkeys(values))
+
+    @model_validator(mode="after")
+    def _recipients_for_recipients_only(self) -> Self:
+        if self.recipients_only and not self.recipients:
+            raise ValueError("recipients_only needs at least one recipient")
+        return self
+
+
+class Recipient(BaseModel):
+    """A recipient as stored, with their token; `revoked_at` is their token's alone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    recipient_id: str
+    name: str
+    email: str
+    token: str
+    created_at: AwareDatetime
+    revoked_at: AwareDatetime | None = None
+    revoked_reason: RecipientRevokeReason | None = None
 
 
 class Entry(BaseModel):
@@ -54,10 +119,17 @@ class LinkRecord(BaseModel):
     created_at: AwareDatetime
     expires_at: AwareDatetime | None
     revoked_at: AwareDatetime | None
+    # Links stored before recipients existed have none.
+    recipients: list[Recipient] = Field(default_factory=list)
+    recipients_only: bool = False
 
     def status(self, now: AwareDatetime) -> Status:
         """active, expired or revoked at `now`."""
         return link_status(self.expires_at, self.revoked_at, now)
+
+    def recipient(self, recipient_id: str) -> Recipient | None:
+        """The link's recipient with this id."""
+        return next((r for r in self.recipients if r.recipient_id == recipient_id), None)
 
 
 class TrackOnLink(BaseModel):
@@ -68,6 +140,19 @@ class TrackOnLink(BaseModel):
     artist: str
     version: int
     files: list[FileOnLink]
+
+
+class RecipientPublic(BaseModel):
+    """A recipient as the owner sees them: their own URL; revoked when their token or the
+    link was."""
+
+    recipient_id: str
+    name: str
+    email: str
+    token: str
+    url: str
+    revoked_at: AwareDatetime | None
+    revoked_reason: RecipientRevokeReason | None
 
 
 class LinkPublic(BaseModel):
@@ -86,6 +171,8 @@ class LinkPublic(BaseModel):
     created_at: AwareDatetime
     expires_at: AwareDatetime | None
     revoked_at: AwareDatetime | None
+    recipients: list[RecipientPublic]
+    recipients_only: bool
 
 
 class LinksPublic(BaseModel):

@@ -4,7 +4,15 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from contracts.clock import Clock
-from contracts.events import LinkedTrack, ShareCreated, ShareRevoked
+from contracts.events import (
+    LinkedTrack,
+    RecipientLink,
+    RecipientRevokeReason,
+    ShareCreated,
+    ShareRecipientRevoked,
+    ShareRevoked,
+    ShareUpdated,
+)
 from contracts.ids import new_token
 from contracts.links import FileOnLink, InternalLink, LinkTrack
 from messaging.outbox import Outbox
@@ -20,13 +28,32 @@ from link_service.links.budget import LinkBudget
 from link_service.links.domain import (
     SelectionError,
     link_id_of,
+    recipient_id_of,
     resolve_selection,
     shared_files,
 )
-from link_service.links.models import Entry, LinkCreate, LinkPublic, LinkRecord
+from link_service.links.models import (
+    MAX_RECIPIENTS,
+    Entry,
+    LinkCreate,
+    LinkPublic,
+    LinkRecord,
+    Recipient,
+    RecipientCreate,
+    RecipientPublic,
+    RecipientsAdd,
+)
 from link_service.links.store import LinkStore
 
 TOKEN_BYTES = 24  # 192 bits from the OS CSPRNG; DESIGN asks for at least 128
+
+
+class LinkRevoked(Exception):
+    """The link is revoked: nothing can be added to it."""
+
+
+class RecipientsRefused(ValueError):
+    """Recipients that cannot be added (an e-mail already on the link, too many); says why."""
 
 
 class Links:
@@ -50,20 +77,14 @@ class Links:
         self.public_base_url = public_base_url.rstrip("/")
         self.budget = budget
 
-    async def create(self, owner_id: str, request: LinkCreate) -> LinkPublic:
+    async def create(
+        self, owner_id: str, request: LinkCreate, owner_name: str | None = None
+    ) -> LinkPublic:
         """Resolve the selection, store the link and stage share.created, in one transaction;
-        the new link as its owner sees it."""
+        the new link as its owner sees it. Each recipient's token is pointed at the link
+        first (recipients' mails name `owner_name`)."""
         await self.connections.require(owner_id)
-        tracks = await self.catalog.tracks(owner_id, list(dict.fromkeys(request.tracks)))
-        buckets = await self.catalog.bucket_tracks(owner_id, request.buckets)
-        chosen = resolve_selection(request.tracks, request.buckets, tracks, buckets)
-        refs = [(t.track_id, t.group_id) for t in chosen]
-        now_tracks = await self.catalog.current(owner_id, refs)
-        current = [latest or t for latest, t in zip(now_tracks, chosen, strict=True)]
-        if bare := [t.track_id for t in current if not shared_files(t, request.include)]:
-            raise SelectionError(f"no included files on tracks: {', '.join(bare)}")
-        if outside := [t.track_id for t in current if not track_confined(t)]:
-            raise SelectionError(f"tracks with files outside their folder: {', '.join(outside)}")
+        chosen, current = await self._selection(owner_id, request)
         await self.budget.spend(owner_id)  # the request is valid: only storing is left
         token, now = new_token(TOKEN_BYTES), self.clock()
         days = request.expires_in_days
@@ -80,22 +101,143 @@ class Links:
             created_at=now,
             expires_at=now + timedelta(days=days) if days else None,
             revoked_at=None,
+            recipients=self._new_recipients(request.recipients, now),
+            recipients_only=request.recipients_only,
         )
+        await self.store.add_recipients(link.id, [r.recipient_id for r in link.recipients])
+        created = self._created(link, current, owner_name, request.send_emails)
         async with transaction(self.store.redis, self.store.record_key(link.id)) as pipe:
             self.store.save(pipe, link, created_ms=int(now.timestamp() * 1000))
-            self.outbox.stage(pipe, self._created(link, current))
+            self.outbox.stage(pipe, created)
             await pipe.execute()
         return self._public(link, _shared(link, current), now)  # the versions just read
+
+    async def _selection(
+        self, owner_id: str, request: LinkCreate
+    ) -> tuple[list[Track], list[Track]]:
+        """The tracks chosen, and each at its group's latest version; SelectionError unless
+        every one has included files, all inside its folder."""
+        tracks = await self.catalog.tracks(owner_id, list(dict.fromkeys(request.tracks)))
+        buckets = await self.catalog.bucket_tracks(owner_id, request.buckets)
+        chosen = resolve_selection(request.tracks, request.buckets, tracks, buckets)
+        refs = [(t.track_id, t.group_id) for t in chosen]
+        now_tracks = await self.catalog.current(owner_id, refs)
+        current = [latest or t for latest, t in zip(now_tracks, chosen, strict=True)]
+        if bare := [t.track_id for t in current if not shared_files(t, request.include)]:
+            raise SelectionError(f"no included files on tracks: {', '.join(bare)}")
+        if outside := [t.track_id for t in current if not track_confined(t)]:
+            raise SelectionError(f"tracks with files outside their folder: {', '.join(outside)}")
+        return chosen, current
+
+    def _new_recipients(self, wanted: Sequence[RecipientCreate], now: datetime) -> list[Recipient]:
+        recipients = []
+        for recipient in wanted:
+            token = new_token(TOKEN_BYTES)
+            recipients.append(
+                Recipient(
+                    recipient_id=recipient_id_of(token),
+                    name=recipient.name,
+                    email=str(recipient.email),
+                    token=token,
+                    created_at=now,
+                )
+            )
+        return recipients
+
+    async def add_recipients(
+        self, link: LinkRecord, request: RecipientsAdd, owner_name: str | None = None
+    ) -> LinkRecord:
+        """Give each new recipient a token of their own on the link and stage share.updated
+        (their mails when `send_emails`); RecipientsRefused when an e-mail is already on the
+        link or the link would pass MAX_RECIPIENTS, LinkRevoked when it is revoked."""
+        _check_addable(link, [str(r.email) for r in request.recipients])
+        added = self._new_recipients(request.recipients, self.clock())
+        await self.store.add_recipients(link.id, [r.recipient_id for r in added])
+        key = self.store.record_key(link.id)
+        stored = link
+        tracks = (await self._tracks([link]))[0]
+
+        async def plan(pipe: Pipeline) -> Write:
+            nonlocal stored
+            stored = LinkRecord.model_validate_json(str(await pipe.get(key)))
+            _check_addable(stored, [r.email for r in added])  # as it is now
+            stored = stored.model_copy(update={"recipients": [*stored.recipients, *added]})
+            event = ShareUpdated(
+                link_id=link.id,
+                owner_id=link.owner_id,
+                changed=["recipients"],
+                recipients_added=[self._recipient_link(r) for r in added],
+                send_emails=request.send_emails,
+                title=stored.title,
+                message=stored.message,
+                owner_name=owner_name,
+                tracks=[_linked(t) for t in tracks],
+            )
+
+            def write(pipe: Pipeline) -> None:
+                self.store.save(pipe, stored)
+                self.outbox.stage(pipe, event)
+
+            return write
+
+        await watched_transaction(self.store.redis, [key], plan)
+        return stored
+
+    async def revoke_recipient(
+        self, link: LinkRecord, recipient_id: str, reason: RecipientRevokeReason = "owner"
+    ) -> LinkRecord | None:
+        """Revoke one recipient's token at once, the link's other tokens untouched (one
+        share.recipient.revoked, ever); None when the link has no such recipient."""
+        if link.recipient(recipient_id) is None:
+            return None
+        key = self.store.record_key(link.id)
+        stored = link
+
+        async def plan(pipe: Pipeline) -> Write | None:
+            nonlocal stored
+            stored = LinkRecord.model_validate_json(str(await pipe.get(key)))
+            recipient = stored.recipient(recipient_id)
+            if recipient is None or recipient.revoked_at is not None:
+                return None
+            now = self.clock()
+            revoked = recipient.model_copy(update={"revoked_at": now, "revoked_reason": reason})
+            recipients = [revoked if r is recipient else r for r in stored.recipients]
+            stored = stored.model_copy(update={"recipients": recipients})
+            event = ShareRecipientRevoked(
+                link_id=link.id,
+                owner_id=link.owner_id,
+                recipient_id=recipient_id,
+                revoked_at=now,
+                reason=reason,
+            )
+
+            def write(pipe: Pipeline) -> None:
+                self.store.save(pipe, stored)
+                self.outbox.stage(pipe, event)
+
+            return write
+
+        await watched_transaction(self.store.redis, [key], plan)
+        return stored
 
     async def owned(self, owner_id: str, link_id: str) -> LinkRecord | None:
         """The owner's link, or None (another owner's link is as good as absent)."""
         link = await self.store.get(link_id)
         return link if link and link.owner_id == owner_id else None
 
-    async def by_token(self, token: str) -> LinkRecord | None:
-        """The link a public token opens."""
+    async def by_token(self, token: str) -> tuple[LinkRecord, Recipient | None] | None:
+        """The link a public token opens, and the recipient whose token it is (None: the
+        link's own token, which opens nothing when the link is for its recipients only)."""
         link = await self.store.get(link_id_of(token))
-        return link if link and link.token == token else None
+        if link is not None and link.token == token:
+            return None if link.recipients_only else (link, None)
+        recipient_id = recipient_id_of(token)
+        link_id = await self.store.link_of_recipient(recipient_id)
+        link = await self.store.get(link_id) if link_id else None
+        recipient = link.recipient(recipient_id) if link else None
+        if link is None or recipient is None or recipient.token != token:
+            return None
+        return link, recipient
 
     async def revoke(self, link: LinkRecord) -> LinkRecord:
         """Revoke at once; a revoked link stays as it was (one share.revoked, ever)."""
@@ -150,16 +292,36 @@ class Links:
             }
             for track in tracks
         ]
-        fields = link.model_dump(exclude={"entries", "owner_id"})
-        return LinkPublic(**fields, url=self.url(link.token), tracks=shown, status=link.status(now))
+        fields = link.model_dump(exclude={"entries", "owner_id", "recipients"})
+        recipients = [
+            RecipientPublic(
+                **r.model_dump(exclude={"created_at", "revoked_at"}),
+                url=self.url(r.token),
+                revoked_at=r.revoked_at or link.revoked_at,
+            )
+            for r in link.recipients
+        ]
+        return LinkPublic(
+            **fields,
+            url=self.url(link.token),
+            tracks=shown,
+            status=link.status(now),
+            recipients=recipients,
+        )
 
-    async def internal(self, link: LinkRecord) -> InternalLink:
+    async def internal(self, link: LinkRecord, recipient: Recipient | None) -> InternalLink:
         """The link as the gateway needs it: whose, where its files are, whether they can be
-        served now."""
-        shown = link.model_dump(exclude={"entries"})
+        served now; opened by a recipient, with their token and their revocation."""
+        shown = link.model_dump(exclude={"entries", "recipients"})
+        if recipient is not None:
+            shown |= {
+                "token": recipient.token,
+                "recipient_id": recipient.recipient_id,
+                "revoked_at": recipient.revoked_at or link.revoked_at,
+            }
         return InternalLink(
             **shown,
-            url=self.url(link.token),
+            url=self.url(shown["token"]),
             tracks=(await self._tracks([link]))[0],
             dropbox_connected=await self.connections.dropbox_connected(link.owner_id),
         )
@@ -177,7 +339,9 @@ class Links:
         current = iter(await self.catalog.current(links[0].owner_id, refs))
         return [_shared(link, [next(current) for _ in link.entries]) for link in links]
 
-    def _created(self, link: LinkRecord, tracks: list[Track]) -> ShareCreated:
+    def _created(
+        self, link: LinkRecord, tracks: list[Track], owner_name: str | None, send_emails: bool
+    ) -> ShareCreated:
         return ShareCreated(
             link_id=link.id,
             owner_id=link.owner_id,
@@ -187,10 +351,37 @@ class Links:
             downloads=link.downloads,
             expires_at=link.expires_at,
             url=self.url(link.token),
-            tracks=[
-                LinkedTrack(track_id=t.track_id, group_id=t.group_id, title=t.title) for t in tracks
-            ],
+            tracks=[_linked(t) for t in tracks],
+            title=link.title,
+            message=link.message,
+            owner_name=owner_name,
+            recipients=[self._recipient_link(r) for r in link.recipients],
+            send_emails=send_emails,
         )
+
+    def _recipient_link(self, recipient: Recipient) -> RecipientLink:
+        return RecipientLink(
+            recipient_id=recipient.recipient_id,
+            name=recipient.name,
+            email=recipient.email,
+            url=self.url(recipient.token),
+        )
+
+
+def _check_addable(link: LinkRecord, emails: Sequence[str]) -> None:
+    """LinkRevoked, or RecipientsRefused when an e-mail is already on the link or the link
+    would have more than MAX_RECIPIENTS."""
+    if link.revoked_at is not None:
+        raise LinkRevoked(link.id)
+    on_link = {r.email.lower() for r in link.recipients}
+    if again := [email for email in emails if email.lower() in on_link]:
+        raise RecipientsRefused(f"already recipients of the link: {', '.join(again)}")
+    if len(link.recipients) + len(emails) > MAX_RECIPIENTS:
+        raise RecipientsRefused(f"a link has at most {MAX_RECIPIENTS} recipients")
+
+
+def _linked(track: Track | LinkTrack) -> LinkedTrack:
+    return LinkedTrack(track_id=track.track_id, group_id=track.group_id, title=track.title)
 
 
 def _shared(link: LinkRecord, tracks: Sequence[Track | None]) -> list[LinkTrack]:

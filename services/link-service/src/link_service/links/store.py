@@ -31,6 +31,24 @@ class LinkStore:
         """Where link `link_id` lives."""
         return f"{self.prefix}link:{self.outbox.tag(link_id)}:{link_id}"
 
+    def recipient_key(self, recipient_id: str) -> str:
+        """Which link a recipient's token opens: set before the link is stored, so a link
+        never has a recipient its token cannot find (an entry whose link was never stored
+        finds nothing)."""
+        return f"{self.prefix}recipient:{self.outbox.tag(recipient_id)}:{recipient_id}"
+
+    async def add_recipients(self, link_id: str, recipient_ids: list[str]) -> None:
+        """Point each recipient's token at the link (one SET each: every key its own slot)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for recipient_id in recipient_ids:
+                pipe.set(self.recipient_key(recipient_id), link_id)
+            await pipe.execute()
+
+    async def link_of_recipient(self, recipient_id: str) -> str | None:
+        """The id of the link a recipient belongs to, or None."""
+        value = await self.redis.get(self.recipient_key(recipient_id))
+        return None if value is None else str(value)
+
     def _index_key(self, shard_tag: str, owner_id: str) -> str:
         return f"{self.prefix}links:{shard_tag}:{owner_id}"
 
