@@ -23,7 +23,8 @@ install: uv ## install the workspace and the dev tools exactly as uv.lock pins t
 	$(UV) sync --locked --compile-bytecode
 	@$(MAKE) --no-print-directory node_modules/.package-lock.json
 
-# The ecosystem's validators of our published documents (package.json, pinned by package-lock.json).
+# The ecosystem's validators of our published documents, and axe-core for the browser tests
+# (package.json, pinned by package-lock.json).
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 

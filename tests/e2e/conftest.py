@@ -30,6 +30,8 @@ from service_kit.testing import (
 )
 from smtp_sink.testing import RunningSink, running_sink
 
+from .accessibility import AccessibilityWatch
+
 # What every share response carries (DESIGN §6), besides a Content-Security-Policy.
 SHARE_HEADERS = {
     "cache-control": "no-store",
@@ -338,15 +340,25 @@ async def browser(chromium: str) -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
-    """A fresh browser tab of a person (not a bot). The emulator's temporary links are
-    signed by its own CA; a download follows one."""
+async def accessibility(browser: Browser) -> AsyncIterator[AccessibilityWatch]:
+    """axe-core on every document the test's browser context loads (accessibility.py); the
+    test fails on any violation, listed with its rule, impact, elements and help."""
     context = await browser.new_context(
         user_agent=BROWSER, ignore_https_errors=True, accept_downloads=True
     )
-    opened = await context.new_page()
-    yield opened
+    watch = await AccessibilityWatch.of(context)
+    yield watch
+    problems = await watch.problems()
     await context.close()
+    if problems:
+        pytest.fail(problems, pytrace=False)
+
+
+@pytest.fixture
+async def page(accessibility: AccessibilityWatch) -> Page:
+    """A fresh browser tab of a person (not a bot), every page it loads checked by axe-core.
+    The emulator's temporary links are signed by its own CA; a download follows one."""
+    return await accessibility.context.new_page()
 
 
 async def until(page: Page, expression: str, timeout_s: float = 15) -> None:

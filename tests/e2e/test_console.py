@@ -31,6 +31,7 @@ from service_kit.testing import (
 )
 from smtp_sink.testing import RunningSink
 
+from .accessibility import AccessibilityWatch
 from .conftest import put_demo_song, until
 
 pytestmark = pytest.mark.e2e
@@ -259,7 +260,9 @@ async def _connect_dropbox(page: Page, console: Console, shots: Path) -> None:
     await wait_until(link_service_knows, timeout_s=30)
 
 
-async def _create_playlist(page: Page, console: Console, shots: Path) -> str:
+async def _create_playlist(
+    page: Page, console: Console, shots: Path, accessibility: AccessibilityWatch
+) -> str:
     """Click one track, Shift-click the next; audio-only, 7 days; the URL to copy."""
     await page.goto(f"{console.url}/console")
     tiles = page.locator("[data-tile]")
@@ -276,6 +279,7 @@ async def _create_playlist(page: Page, console: Console, shots: Path) -> str:
     await panel.get_by_label("Expires after").check()
     await panel.get_by_label("Days until the link expires").fill("7")
     await panel.get_by_label("Title").fill("For Label X")
+    await accessibility.check(page)  # the panel the selection fetched
     await page.screenshot(path=shots / "console-tracks.png", full_page=True)
     await panel.get_by_role("button", name="Create Share Link").click()
     await page.wait_for_url(f"{console.url}/console/links/lnk_*?notice=link_created")
@@ -314,9 +318,12 @@ async def _counts_rise(page: Page, console: Console, shots: Path) -> None:
     await page.screenshot(path=shots / "console-links.png", full_page=True)
 
 
-async def _revoke_from_the_menu(page: Page, share_url: str, shots: Path) -> None:
+async def _revoke_from_the_menu(
+    page: Page, share_url: str, shots: Path, accessibility: AccessibilityWatch
+) -> None:
     row = page.locator("tr", has_text="For Label X")
     await row.get_by_label("Options for For Label X").click()
+    await accessibility.check(page)  # the menu open
     await page.screenshot(path=shots / "console-links-menu.png", full_page=True)
     await row.get_by_role("link", name="Revoke Link").click()
     assert "cannot be undone" in await page.inner_text("main")
@@ -378,7 +385,9 @@ async def _remove_bo(page: Page, console: Console) -> None:
     )
 
 
-async def _by_keyboard_on_a_phone(page: Page, console: Console, shots: Path) -> None:
+async def _by_keyboard_on_a_phone(
+    page: Page, console: Console, shots: Path, accessibility: AccessibilityWatch
+) -> None:
     """Phone width: nothing wider than the screen; Tab to a track and Space selects it, the
     three-dots menu opens with Enter and closes with Escape."""
     await page.set_viewport_size({"width": 390, "height": 844})
@@ -387,28 +396,32 @@ async def _by_keyboard_on_a_phone(page: Page, console: Console, shots: Path) -> 
     await page.keyboard.press("Space")
     await page.get_by_text("1 track selected").wait_for()
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await accessibility.check(page)
     await page.screenshot(path=shots / "console-phone.png", full_page=True)
     await page.goto(f"{console.url}/console/links")
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     await page.locator("details.menu summary").first.focus()
     await page.keyboard.press("Enter")
     assert await page.locator("details.menu[open]").count() == 1
+    await accessibility.check(page)
     await page.keyboard.press("Escape")
     assert await page.locator("details.menu[open]").count() == 0
 
 
 async def test_a_producer_does_everything_the_guide_says_from_the_console(
-    console: Console, page: Page, screenshots: Path
+    console: Console, page: Page, screenshots: Path, accessibility: AccessibilityWatch
 ):
+    # Every page loaded is checked by axe-core (the page fixture); states reached without a
+    # load (the selection's panel, an open menu, a phone's width) are checked when reached.
     await _sign_in(page, console, "Test Producer")
     await _connect_dropbox(page, console, screenshots)
-    share_url = await _create_playlist(page, console, screenshots)
+    share_url = await _create_playlist(page, console, screenshots, accessibility)
     await _listen_and_download(page, share_url)
     await _counts_rise(page, console, screenshots)
-    await _revoke_from_the_menu(page, share_url, screenshots)
+    await _revoke_from_the_menu(page, share_url, screenshots, accessibility)
     await _share_with_collaborators(page, console, screenshots)
     await _remove_bo(page, console)
-    await _by_keyboard_on_a_phone(page, console, screenshots)
+    await _by_keyboard_on_a_phone(page, console, screenshots, accessibility)
 
 
 async def test_a_collaborator_with_an_account_sees_the_share_under_the_bell(

@@ -1,10 +1,14 @@
 """The share page as a listener has it: Chromium (Debian's, driven by Playwright) plays,
-seeks, plays a playlist through, downloads, and sees a revoke at once."""
+seeks, plays a playlist through, downloads, and sees a revoke at once. axe-core checks every
+page it loads (the page fixture)."""
 
+import json
+import os
 import time
 from pathlib import Path
 
 import pytest
+from messaging.redis_client import connect_redis
 from messaging.testing import wait_until
 from playwright.async_api import Page
 
@@ -129,3 +133,28 @@ async def test_a_revoked_link_shows_the_disabled_page_and_stops_playback(
     assert shown is not None and shown.status == 410
     assert "This share has been disabled" in await page.inner_text("body")
     await page.screenshot(path=screenshots / "share-page-revoked.png", full_page=True)
+
+
+async def _expire(redis_url: str, system: System, link: dict) -> None:
+    """A day passing for `link`, without waiting a day."""
+    redis = connect_redis(redis_url, cluster=os.environ.get("REDIS_CLUSTER") == "true")
+    [key] = [k async for k in redis.scan_iter(f"{system.prefix}link-service:link:*:{link['id']}")]
+    record = json.loads(await redis.get(key))
+    record["expires_at"] = "2020-01-01T00:00:00+00:00"
+    await redis.set(key, json.dumps(record))
+    await redis.aclose()
+
+
+async def test_an_expired_link_and_an_unknown_one_show_their_pages(
+    system, songs, page, redis_url, screenshots: Path
+):
+    link = system.share(tracks=["b-2"], downloads=["audio"], expires_in_days=1)
+    await _expire(redis_url, system, link)
+
+    expired = await page.goto(system.page_path(link))
+    assert expired is not None and expired.status == 410
+    assert "no longer available" in await page.inner_text("body")
+    await page.screenshot(path=screenshots / "share-page-expired.png", full_page=True)
+    unknown = await page.goto(f"{system.gateway.base_url}/s/{'A' * 32}")
+    assert unknown is not None and unknown.status == 404
+    assert "Nothing here" in await page.inner_text("body")

@@ -97,14 +97,14 @@ def consent_page(params: Mapping[str, str]) -> HTMLResponse:
     return HTMLResponse(
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>Allow access - Dropbox (emulator)</title></head><body>"
+        "<title>Allow access - Dropbox (emulator)</title></head><body><main>"
         f"<h1>{escape(params['client_id'])} would like to access your Dropbox</h1>"
         f"<p>It asks to:</p><ul>{scopes}</ul>"
         f'<form method="post" action="/oauth2/authorize">{hidden}'
         f'<label>Signed in as <input name="email" type="email" value="{DEFAULT_LOGIN}" required>'
         '</label> <button name="decision" value="allow">Allow</button> '
         '<button name="decision" value="cancel" formnovalidate>Cancel</button></form>'
-        "</body></html>"
+        "</main></body></html>"
     )
 
 
