@@ -5,7 +5,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from gateway.context import GatewayContext, GatewayDep
-from gateway.domain import client_address, is_preview_bot, visitor_id
+from gateway.domain import client_address, visitor_id
+from gateway.visitors import is_bot
 
 router = APIRouter(include_in_schema=False)
 
@@ -14,7 +15,7 @@ router = APIRouter(include_in_schema=False)
 async def share_page(token: str, request: Request, context: GatewayDep) -> Response:
     """The share page; a person's GET of an active link counts as a view."""
     link = await context.shares.open(token, _client(request, context))
-    person = request.method == "GET" and not is_preview_bot(request.headers.get("user-agent"))
+    person = request.method == "GET" and not is_bot(request.headers.get("user-agent"))
     html = await context.shares.page(link, _visitor(request, context) if person else None)
     return HTMLResponse(html)
 
