@@ -1,5 +1,6 @@
 """The share page as a listener has it: Chromium (Debian's, driven by Playwright) plays,
-seeks, plays a playlist through, downloads, and sees a revoke at once. axe-core checks every
+seeks, plays a playlist through, downloads, reports how far each listen got, and sees a
+revoke at once. axe-core checks every
 page it loads (the page fixture)."""
 
 import json
@@ -8,8 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+from contracts import topics
 from messaging.redis_client import connect_redis
-from messaging.testing import wait_until
+from messaging.testing import read_topic, wait_until
 from playwright.async_api import Page
 
 from .conftest import System, put_demo_song, until
@@ -158,3 +160,57 @@ async def test_an_expired_link_and_an_unknown_one_show_their_pages(
     unknown = await page.goto(f"{system.gateway.base_url}/s/{'A' * 32}")
     assert unknown is not None and unknown.status == 404
     assert "Nothing here" in await page.inner_text("body")
+
+
+async def _plays_of(kafka, system: System, listen_id: str, expect: int) -> set[str]:
+    """The milestones the gateway published for one listen (through its outbox to Kafka)."""
+    records = await read_topic(
+        kafka,
+        system.prefix + topics.SHARE_PLAYED,
+        expect=expect,
+        match=lambda record: json.loads(record.value)["listen_id"] == listen_id,
+    )
+    return {json.loads(record.value)["milestone"] for record in records}
+
+
+async def test_a_recipient_listening_in_a_browser_reports_each_milestone(
+    system, songs, page, kafka
+):
+    link = system.share(
+        tracks=["b-2"], downloads=[], recipients=[{"name": "A&R", "email": "ar@label.example"}]
+    )
+    [recipient] = link["recipients"]
+    preview_bytes: list[int] = []
+    page.on("response", lambda r: preview_bytes.append(1) if "/preview" in r.url else None)
+
+    await page.goto(f"{system.gateway.base_url}/s/{recipient['token']}")
+    assert preview_bytes == [], 'preload="none": opening the page reads no preview'
+    # The demo song is shorter than 30 s: its end is a listen and a completion (DESIGN §16).
+    await page.evaluate("document.querySelector('audio.player').play()")
+    await until(page, "document.querySelector('audio.player').ended")
+    listen_id = await page.get_attribute("audio.player", "data-listen") or ""
+
+    assert listen_id == "", "a listen that ended is over: playing again starts another"
+    ended = await read_topic(
+        kafka,
+        system.prefix + topics.SHARE_PLAYED,
+        expect=3,
+        match=lambda r: json.loads(r.value)["recipient_id"] == recipient["recipient_id"],
+    )
+    played = [json.loads(record.value) for record in ended]
+    assert {p["milestone"] for p in played} == {"started", "30s", "95pct"}
+    assert len({p["listen_id"] for p in played}) == 1
+    assert len({p["event_id"] for p in played}) == 3, "a milestone reported twice is one event"
+
+
+async def test_a_listen_paused_early_is_a_play_and_nothing_more(system, songs, page, kafka):
+    link = system.share(tracks=["b-1"], downloads=[])
+    await page.goto(system.page_path(link))
+
+    await page.evaluate("document.querySelector('audio.player').play()")
+    await _playing(page, 0, 0.3)
+    await page.evaluate("document.querySelector('audio.player').pause()")
+    listen_id = await page.get_attribute("audio.player", "data-listen")
+
+    assert listen_id
+    assert await _plays_of(kafka, system, listen_id, expect=1) == {"started"}

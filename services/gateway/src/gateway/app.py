@@ -12,7 +12,7 @@ from service_kit.admin import Admin
 from service_kit.app import build_runtime, create_service_app
 from service_kit.runtime import Runtime
 
-from gateway import consumers
+from gateway import consumers, visitors
 from gateway.api import console_account, console_links, console_tracks, pages, problems
 from gateway.clients import ConsoleApi, DropboxService, LinkService
 from gateway.context import GatewayContext
@@ -63,6 +63,7 @@ def create_app(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """Build the gateway app from `settings` (a test's clock and transport, see above)."""
+    visitors.load()  # before the port opens, not in the first visitor's request
     runtime = build_runtime(settings)
     context = gateway_context(runtime, settings, clock, transport)
     consumers.register(context)

@@ -1,7 +1,7 @@
 """The gateway's pure rules (no clock, no I/O: the time is passed in): which file a track's
 player plays and its signed preview URL, what a share page shows, and who is visiting (a
-salted hash instead of an address, link-preview bots told apart, the client behind trusted
-proxies, whose guessing budget an address spends)."""
+salted hash instead of an address, the client behind trusted proxies, whose guessing budget
+an address spends; bots, devices and countries are visitors.py's)."""
 
 import hmac
 import re
@@ -146,22 +146,6 @@ def page_of(link: InternalLink, preview_url: Callable[[str], str]) -> dict[str, 
         "artists": ", ".join(artists),
         "listening_only": not link.downloads,
     }
-
-
-# Link-preview fetchers and crawlers: they get the page, but their fetch is no view.
-_BOTS = re.compile(
-    r"bot\b|bot/|crawler|spider|preview|slackbot|facebookexternalhit|facebot|twitterbot|"
-    r"whatsapp|applebot|discordbot|telegrambot|linkedinbot|skypeuripreview|embedly|"
-    r"pinterest|redditbot|googlebot|bingbot|vkshare|w3c_validator|quora link preview|"
-    r"outbrain|nuzzel|bitlybot|tumblr|mastodon|iframely|headlesschrome|curl/|wget/|"
-    r"python-requests|python-httpx|go-http-client",
-    re.IGNORECASE,
-)
-
-
-def is_preview_bot(user_agent: str | None) -> bool:
-    """Whether the request comes from a link-preview bot or an automated client."""
-    return not user_agent or bool(_BOTS.search(user_agent))
 
 
 Network = IPv4Network | IPv6Network

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from contracts.clock import Clock
-from contracts.events import DownloadRecorded, SharePlayed, ShareViewed
+from contracts.events import Device, DownloadRecorded, SharePlayed, ShareViewed
 from contracts.ids import is_token
 from contracts.links import InternalLink
 from fastapi.responses import StreamingResponse
@@ -26,6 +26,17 @@ from gateway.domain import (
 from gateway.html import SharePages
 from gateway.models import ListeningReport
 from gateway.store import Events, ListeningLimit, UnknownTokenLimit
+
+
+@dataclass(frozen=True)
+class Seen:
+    """Who a request came from, as its events tell it: a salted visitor id (never the
+    address), whether a person (not a bot), on what device and from which country."""
+
+    visitor_id: str
+    person: bool
+    device: Device
+    country: str | None
 
 
 class Refusal(Exception):
@@ -86,14 +97,16 @@ class Shares:
             self.limit.give_back(client)
         return link
 
-    async def page(self, link: InternalLink, visitor: str | None) -> str:
-        """The page's HTML; a view of `visitor` (None: a bot or a HEAD) is published."""
-        if visitor is not None:
+    async def page(self, link: InternalLink, seen: Seen | None) -> str:
+        """The page's HTML; a person's view is published (not a bot's, nor a HEAD: None)."""
+        if seen is not None and seen.person:
             viewed = ShareViewed(
                 link_id=link.id,
                 owner_id=link.owner_id,
-                visitor_id=visitor,
+                visitor_id=seen.visitor_id,
                 recipient_id=link.recipient_id,
+                country=seen.country,
+                device=seen.device,
             )
             await self.events.record(viewed)
         return self.pages.html(link, self._signed(link))
@@ -107,7 +120,7 @@ class Shares:
         now = self.clock()
         return lambda file_id: self.signer.url(link.token, link.id, file_id, now)
 
-    async def download(self, link: InternalLink, file_id: str, visitor: str) -> str:
+    async def download(self, link: InternalLink, file_id: str, seen: Seen) -> str:
         """A temporary link to the file when its type may be downloaded; counts a download."""
         found = link.file(file_id)
         if found is None:
@@ -126,20 +139,22 @@ class Shares:
                 file_id=file.file_id,
                 file_type=file.type,
                 file_format=file.format,
-                visitor_id=visitor,
+                visitor_id=seen.visitor_id,
                 recipient_id=link.recipient_id,
+                country=seen.country,
+                device=seen.device,
             )
         )
         return url
 
-    async def listening(self, link: InternalLink, report: ListeningReport, visitor: str) -> None:
+    async def listening(self, link: InternalLink, report: ListeningReport, seen: Seen) -> None:
         """Publish the milestones a player's report shows reached, on the track's player file
         (the one a page plays); analytics-service counts each once per listen."""
         found = link.file(report.file_id)
         player = preview_file(found[0]) if found else None
         if found is None or player is None or player.file_id != report.file_id:
             raise Refusal(404, "not_in_link")
-        if (wait := await self.listening_limit.take(visitor)) is not None:
+        if (wait := await self.listening_limit.take(seen.visitor_id)) is not None:
             raise Refusal(429, "slow_down", wait)
         track = found[0]
         for milestone in milestones_of(report.event, report.position_s, report.duration_s):
@@ -152,8 +167,10 @@ class Shares:
                 track_id=track.track_id,
                 group_id=track.group_id,
                 file_id=report.file_id,
-                visitor_id=visitor,
+                visitor_id=seen.visitor_id,
                 milestone=milestone,
+                country=seen.country,
+                device=seen.device,
             )
             await self.events.record(played)
 

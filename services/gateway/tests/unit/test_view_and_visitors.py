@@ -7,7 +7,6 @@ from fastapi import Request
 from gateway.domain import (
     client_address,
     human_size,
-    is_preview_bot,
     page_of,
     rate_limit_bucket,
     visitor_id,
@@ -107,37 +106,6 @@ def test_a_rendered_page_is_reused_while_its_link_is_the_same_and_no_longer(monk
 @pytest.mark.parametrize(("size", "label"), [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KB")])
 def test_sizes_read_like_people_write_them(size: int, label: str):
     assert human_size(size) == label
-
-
-@pytest.mark.parametrize(
-    "agent",
-    [
-        "Slackbot-LinkExpanding 1.0",
-        "facebookexternalhit/1.1",
-        "Twitterbot/1.0",
-        "WhatsApp/2.2",
-        "Discordbot/2.0",
-        "TelegramBot (like TwitterBot)",
-        "LinkedInBot/1.0",
-        "Applebot/0.1",
-        None,
-        "",
-    ],
-)
-def test_link_preview_fetchers_are_bots(agent: str | None):
-    assert is_preview_bot(agent)
-
-
-@pytest.mark.parametrize(
-    "agent",
-    [
-        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15",
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Mobile/15E148",
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0",
-    ],
-)
-def test_browsers_are_people(agent: str):
-    assert not is_preview_bot(agent)
 
 
 def test_visitor_ids_are_stable_salted_and_hide_the_address():

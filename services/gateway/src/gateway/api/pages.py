@@ -6,9 +6,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import ValidationError
 
 from gateway.context import GatewayContext, GatewayDep
-from gateway.domain import client_address, is_preview_bot, visitor_id
+from gateway.domain import client_address, visitor_id
 from gateway.models import ListeningReport
-from gateway.service import Refusal
+from gateway.service import Refusal, Seen
+from gateway.visitors import visitor
 
 # A report is a few fields; anything longer is not one.
 MOST_REPORT_BYTES = 1024
@@ -20,9 +21,8 @@ router = APIRouter(include_in_schema=False)
 async def share_page(token: str, request: Request, context: GatewayDep) -> Response:
     """The share page; a person's GET of an active link counts as a view."""
     link = await context.shares.open(token, _client(request, context))
-    person = request.method == "GET" and not is_preview_bot(request.headers.get("user-agent"))
-    html = await context.shares.page(link, _visitor(request, context) if person else None)
-    return HTMLResponse(html)
+    seen = _seen(request, context) if request.method == "GET" else None
+    return HTMLResponse(await context.shares.page(link, seen))
 
 
 @router.get("/s/{token}/previews")
@@ -36,7 +36,7 @@ async def fresh_previews(token: str, request: Request, context: GatewayDep) -> R
 async def download(token: str, file_id: str, request: Request, context: GatewayDep) -> Response:
     """302 to a temporary link when the file's type may be downloaded; counts a download."""
     link = await context.shares.open(token, _client(request, context))
-    url = await context.shares.download(link, file_id, _visitor(request, context))
+    url = await context.shares.download(link, file_id, _seen(request, context))
     return RedirectResponse(url, status_code=302)
 
 
@@ -49,8 +49,8 @@ async def listening(token: str, request: Request, context: GatewayDep) -> Respon
         report = ListeningReport.model_validate_json(await _short_body(request))
     except ValidationError as error:
         raise Refusal(422, "bad_report") from error
-    if not is_preview_bot(request.headers.get("user-agent")):
-        await context.shares.listening(link, report, _visitor(request, context))
+    if (seen := _seen(request, context)).person:
+        await context.shares.listening(link, report, seen)
     return Response(status_code=204)
 
 
@@ -77,6 +77,10 @@ def _client(request: Request, context: GatewayContext) -> str:
     return client_address(request, context.settings.trusted_proxy_networks)
 
 
-def _visitor(request: Request, context: GatewayContext) -> str:
+def _seen(request: Request, context: GatewayContext) -> Seen:
+    """Who made the request, as events tell it: the salted visitor id, whether a person,
+    their device and country (the address is looked up and dropped)."""
+    address, user_agent = _client(request, context), request.headers.get("user-agent")
+    who = visitor(address, user_agent)
     salt = context.settings.visitor_salt.get_secret_value()
-    return visitor_id(_client(request, context), request.headers.get("user-agent"), salt)
+    return Seen(visitor_id(address, user_agent, salt), not who.bot, who.device, who.country)
