@@ -1,5 +1,8 @@
 """Pure rules of the analytics: what one event adds, and the stats shape of DESIGN §10."""
 
+import csv
+import io
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -7,6 +10,7 @@ from typing import Any, Final, Literal
 from uuid import UUID
 
 from contracts.events import DownloadRecorded, SharePlayed, ShareViewed
+from contracts.ids import digest
 
 DOWNLOAD_TYPES = ("audio", "project", "other")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -15,6 +19,15 @@ DOWNLOAD: Final = "d"
 PLAY: Final = "p"
 # The counters of what came through the link's own token ("anyone with the link").
 LINK_ITSELF: Final = "link"
+# What the activity log calls each event: by tally kind, a play by its milestone.
+ACTIVITY_KIND = {
+    VIEW: "view",
+    DOWNLOAD: "download",
+    PLAY: "",
+    "started": "play",
+    "30s": "listen",
+    "95pct": "completion",
+}
 
 
 def utc_day(moment: datetime) -> str:
@@ -97,7 +110,51 @@ class Tally:
             self.country,
             self.device,
             self.recipient,
+            self.activity(),
         )
+
+    def activity(self) -> str:
+        """The event as its activity log entry holds it (the instant is the entry's score);
+        unique per event."""
+        kind = ACTIVITY_KIND[self.kind] or ACTIVITY_KIND[self.milestone]
+        cells = (self.recipient, pseudonym(self.visitor_id), self.track_id, self.file_type)
+        return json.dumps(
+            [self.event_id.hex, kind, *cells, self.file_format, self.country, self.device]
+        )
+
+
+def pseudonym(visitor_id: str) -> str:
+    """The activity log's name for a visitor: short, stable, not the visitor id itself."""
+    return "v-" + digest(f"activity|{visitor_id}", 8)
+
+
+def activity_entry(at_us: int, entry: str) -> dict[str, Any]:
+    """One activity log entry as the API shows it (DESIGN §16)."""
+    _, kind, recipient, visitor, track, file_type, file_format, country, device = json.loads(entry)
+    return {
+        "at": from_micros(at_us).isoformat(),
+        "kind": kind,
+        "recipient_id": None if recipient == LINK_ITSELF else recipient,
+        "visitor": visitor,
+        "track_id": track or None,
+        "file_type": file_type or None,
+        "file_format": file_format or None,
+        "country": country or None,
+        "device": device or None,
+    }
+
+
+def csv_line(cells: Sequence[Any]) -> str:
+    """One CSV line (RFC 4180 quoting); a cell a spreadsheet would run as a formula is
+    prefixed with ' (OWASP's CSV injection advice)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow([_inert(cell) for cell in cells])
+    return out.getvalue()
+
+
+def _inert(cell: Any) -> str:
+    text = "" if cell is None else str(cell)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def song_of(download: DownloadRecorded) -> str:

@@ -1,6 +1,7 @@
 """HTTP models of analytics-service (DESIGN §10)."""
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -75,4 +76,26 @@ class LinksStatsPublic(BaseModel):
     """A page of the caller's links' stats, newest link first."""
 
     items: list[LinkStatsPublic]
+    next_cursor: str | None
+
+
+class ActivityEntryPublic(BaseModel):
+    """One event of a link's activity log (DESIGN §16); `visitor` is a short stable
+    pseudonym, not the visitor id; `recipient_id` None is the link's own URL."""
+
+    at: datetime
+    kind: Literal["view", "play", "listen", "completion", "download"]
+    recipient_id: str | None
+    visitor: str | None
+    track_id: str | None
+    file_type: str | None
+    file_format: str | None
+    country: str | None
+    device: str | None
+
+
+class ActivityPublic(BaseModel):
+    """A page of a link's activity, newest first."""
+
+    items: list[ActivityEntryPublic]
     next_cursor: str | None

@@ -5,7 +5,7 @@ recipients are, and answer an owner's stats."""
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeAlias
@@ -18,13 +18,26 @@ from messaging.metrics import DUPLICATES_SKIPPED
 from messaging.tracing import record_spans
 from prometheus_client import Counter
 from pydantic import ValidationError
-from service_kit.pagination import PageParams
+from service_kit.pagination import PageParams, first
 
-from analytics_service.domain import Tally, link_stats
+from analytics_service.domain import Tally, activity_entry, csv_line, link_stats
 from analytics_service.store import StatsStore
 
 log = logging.getLogger(__name__)
 
+# Entries read per round trip while a CSV streams.
+CSV_PAGE = 500
+ACTIVITY_COLUMNS = (
+    "at",
+    "kind",
+    "recipient_id",
+    "visitor",
+    "track_id",
+    "file_type",
+    "file_format",
+    "country",
+    "device",
+)
 COUNTED = Counter(
     "analytics_events_counted_total", "Views, downloads and play milestones counted", ["topic"]
 )
@@ -103,6 +116,28 @@ class Analytics:
             return None
         (raw,) = await self.store.stats([link_id])
         return link_stats(link_id, raw)
+
+    async def activity(
+        self, owner_id: str, link_id: str, page: PageParams
+    ) -> tuple[list[dict[str, Any]], str | None] | None:
+        """A page of the link's activity, newest first, and the next page's cursor; None for
+        another owner's or an unknown link."""
+        if await self.store.owner_of(link_id) != owner_id:
+            return None
+        entries, cursor = await first(self.store.activity(link_id, page.after), page.limit)
+        return [activity_entry(*entry) for entry in entries], cursor
+
+    async def activity_csv(self, link_id: str) -> AsyncIterator[str]:
+        """The link's whole activity as CSV, newest first, CSV_PAGE lines per write (the
+        caller checked the owner): memory stays flat however long the log."""
+        lines = [csv_line(ACTIVITY_COLUMNS)]
+        async for at_us, entry in self.store.activity(link_id):
+            shown = activity_entry(at_us, entry)
+            lines.append(csv_line([shown[column] for column in ACTIVITY_COLUMNS]))
+            if len(lines) >= CSV_PAGE:
+                yield "".join(lines)
+                lines = []
+        yield "".join(lines)
 
     async def owned_stats(
         self, owner_id: str, page: PageParams

@@ -7,10 +7,11 @@ An owner's list of links is one sorted set tagged `{owner:<id>}`.
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
+from contracts.clock import Clock, utc_now
 from contracts.events import RecipientLink
 from messaging.idempotency import MARKER_TTL, marker_key
 from messaging.keys import hash_tag
@@ -35,15 +36,18 @@ from analytics_service.domain import (
 # script as its increments. The key types are checked first, so a failing script
 # has written nothing. The link-wide increments of a batch are summed before they are
 # written: one HINCRBY per field rather than six per download.
+# Each event applied is also added to the link's activity log (a sorted set by the event's
+# instant, trimmed to ACTIVITY_KEPT, and gone that long after its last entry).
 # KEYS: counters, formats, tracks, visitors, daily, songs, titles, plays, countries,
-# devices, recipients (a set), then for each event its marker, its recipient's counters
-# and its recipient's visitors.
-# ARGV: marker ttl (s), then the events as one JSON array with one entry per marker:
+# devices, recipients (a set), activity (a sorted set), then for each event its marker, its
+# recipient's counters and its recipient's visitors.
+# ARGV: marker ttl (s), the events as one JSON array with one entry per marker:
 # [kind, at_us, day, visitor, type, format, track, song, title, milestone, country, device,
-# recipient] (the song's latest title wins).
+# recipient, activity entry] (the song's latest title wins), the instant of the oldest
+# activity kept (µs), the activity log's ttl (ms).
 COUNT_ONCE = LuaScript("""
 local types = {'hash', 'hash', 'hash', 'string', 'hash', 'hash', 'hash', 'hash', 'hash',
-  'hash', 'set'}
+  'hash', 'set', 'zset'}
 local fixed = #types
 for i = 1, fixed do
   local found = redis.call('TYPE', KEYS[i])['ok']
@@ -102,6 +106,7 @@ for n = 1, #events do
     keep(person, 'last_seen_us', e[2], true)
     redis.call('PFADD', KEYS[base + 3], e[4])
     redis.call('SADD', KEYS[11], e[13])
+    redis.call('ZADD', KEYS[12], e[2], e[14])
     visitors[#visitors + 1] = e[4]
     if last and (latest[last] == nil or tonumber(e[2]) > tonumber(latest[last])) then
       latest[last] = e[2]
@@ -116,6 +121,10 @@ for song, title in pairs(titles) do redis.call('HSET', KEYS[7], song, title) end
 for i = 1, #visitors, 1000 do
   redis.call('PFADD', KEYS[4], unpack(visitors, i, math.min(i + 999, #visitors)))
 end
+if applied > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[12], '-inf', '(' .. ARGV[3])
+  redis.call('PEXPIRE', KEYS[12], ARGV[4])
+end
 for last, at in pairs(latest) do
   if tonumber(at) > tonumber(redis.call('HGET', KEYS[1], last) or '0') then
     redis.call('HSET', KEYS[1], last, at)
@@ -125,13 +134,19 @@ return applied
 """)
 
 
+# DESIGN §16: a link's activity is kept 90 days; read this many entries per round trip.
+ACTIVITY_KEPT = timedelta(days=90)
+ACTIVITY_BATCH = 500
+
+
 class StatsStore:
     """Counters per link, ownership, and each owner's links."""
 
-    def __init__(self, redis: Redis, prefix: str, consumer: str) -> None:
+    def __init__(self, redis: Redis, prefix: str, consumer: str, clock: Clock = utc_now) -> None:
         self.redis = redis
         self.prefix = prefix
         self.consumer = consumer
+        self.clock = clock
         self._scopes = {kind: scope(consumer, Purpose(kind)) for kind in (VIEW, DOWNLOAD, PLAY)}
 
     def _base(self, link_id: str) -> str:
@@ -139,7 +154,7 @@ class StatsStore:
 
     def keys(self, link_id: str) -> list[str]:
         """The keys of one link: counters, formats, tracks, visitors, daily, songs, titles,
-        plays, countries, devices and the recipients seen."""
+        plays, countries, devices, the recipients seen and the activity log."""
         base = self._base(link_id)
         parts = (
             "formats",
@@ -152,6 +167,7 @@ class StatsStore:
             "countries",
             "devices",
             "recipients",
+            "activity",
         )
         return [base, *(f"{base}:{part}" for part in parts)]
 
@@ -189,7 +205,9 @@ class StatsStore:
                 events = json.dumps([tally.script_args() for tally in group])
                 keys = self.keys(link_id) + per_event
                 ttl = int(MARKER_TTL.total_seconds())
-                COUNT_ONCE.queue(pipe, keys, [ttl, events])
+                oldest = to_micros(self.clock() - ACTIVITY_KEPT)
+                kept_ms = int(ACTIVITY_KEPT.total_seconds() * 1000)
+                COUNT_ONCE.queue(pipe, keys, [ttl, events, oldest, kept_ms])
             results = await pipe.execute(raise_on_error=False)
         return dict(zip(by_link, results, strict=True))
 
@@ -281,6 +299,10 @@ class StatsStore:
         if len(ids) == 1:
             return transaction(self.redis, self.keys(ids[0])[0])
         return self.redis.pipeline(transaction=False)
+
+    def activity(self, link_id: str, after: Position | None = None) -> AsyncIterator[Position]:
+        """The link's activity entries (µs instant, entry) after `after`, newest first."""
+        return newest_first(self.redis, self.keys(link_id)[11], after, batch=ACTIVITY_BATCH)
 
     async def owned_page(
         self, owner_id: str, limit: int, after: Position | None

@@ -8,6 +8,8 @@ from analytics_service.domain import (
     RawRecipient,
     RawStats,
     Tally,
+    activity_entry,
+    csv_line,
     daily_series,
     from_micros,
     link_stats,
@@ -45,9 +47,12 @@ def test_view_tally_carries_its_instant_utc_day_and_visitor():
     view = ShareViewed(link_id="lnk_1", owner_id="u-1", visitor_id="v-9", occurred_at=at)
     tally = Tally.of(view)
     assert (tally.kind, tally.link_id, tally.event_id) == ("v", "lnk_1", view.event_id)
-    assert tally.script_args() == (
+    assert tally.script_args()[:13] == (
         ("v", str(to_micros(at)), "2026-11-26", "v-9") + ("",) * 8 + ("link",)
     )
+    entry = activity_entry(tally.at_us, tally.script_args()[13])
+    assert (entry["kind"], entry["recipient_id"], entry["track_id"]) == ("view", None, None)
+    assert entry["visitor"].startswith("v-") and "v-9" not in entry["visitor"][2:]
 
 
 def test_view_tally_carries_its_recipient_country_and_device():
@@ -59,7 +64,7 @@ def test_view_tally_carries_its_recipient_country_and_device():
         country="DE",
         device="tablet",
     )
-    assert Tally.of(view).script_args()[-3:] == ("DE", "tablet", "rcp_1")
+    assert Tally.of(view).script_args()[10:13] == ("DE", "tablet", "rcp_1")
 
 
 def test_play_tally_carries_its_track_and_milestone():
@@ -76,6 +81,13 @@ def test_play_tally_carries_its_track_and_milestone():
     )
     args = Tally.of(played).script_args()
     assert (args[0], args[6], args[9], args[12]) == ("p", "t-2", "95pct", "link")
+    assert activity_entry(0, args[13])["kind"] == "completion"
+
+
+def test_a_csv_cell_a_spreadsheet_would_run_is_made_inert():
+    assert csv_line(["=HYPERLINK(1)", "+1", "ok", None, 'a "b"']) == (
+        '\'=HYPERLINK(1),\'+1,ok,,"a ""b"""\r\n'
+    )
 
 
 def test_download_tally_carries_type_lower_case_format_and_track():
