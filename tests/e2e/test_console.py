@@ -175,13 +175,16 @@ def _person(name: str, user_id: str | None = None) -> dict[str, str | None]:
     }
 
 
-def _another_producer(console: Console, ana: dict[str, str | None]) -> Console:
-    """The same system for another producer with the same catalog (`ana` and a Bo of their
-    own on Night Drive), Dropbox connected through the API, as link-service has heard."""
+def _another_producer(
+    console: Console, ana: dict[str, str | None], producer: str | None = None
+) -> Console:
+    """The same system for another producer (`producer`, else a new one) with the same
+    catalog (`ana` and a Bo of their own on Night Drive), Dropbox connected through the API,
+    as link-service has heard."""
     suffix = uuid4().hex[:8]
     other = replace(
         console,
-        producer=f"u-p{suffix}",
+        producer=producer or f"u-p{suffix}",
         dropbox_email=f"p{suffix}@example.com",
         ana=ana,
         bo=_person("Bo"),
@@ -222,6 +225,12 @@ def connected(console: Console) -> Console:
     """Another producer with the console's catalog, Dropbox connected; the collaborators of
     their Night Drive have no accounts."""
     return _another_producer(console, _person("Ana"))
+
+
+@pytest.fixture(scope="module")
+def ana_producing(console: Console) -> Console:
+    """Ana, whom the sign-in page offers, as a producer with the catalog, Dropbox connected."""
+    return _another_producer(console, _person("Dee"), producer=str(console.ana["user_id"]))
 
 
 @pytest.fixture(scope="module")
@@ -434,6 +443,66 @@ async def test_a_collaborator_with_an_account_sees_the_share_under_the_bell(
     await page.get_by_role("link", name="Night Drive").first.click()
     assert "shared “Night Drive” with you" in await page.inner_text("main")
     assert await page.get_by_role("link", name="Notifications, 0 unread").count() == 1
+
+
+async def test_a_producer_sends_a_link_to_each_recipient_and_sees_who_listened(
+    ana_producing: Console, page: Page, screenshots: Path
+):
+    console = ana_producing
+    label, blog = (f"{who}{uuid4().hex[:6]}@example.com" for who in ("label", "blog"))
+    await _sign_in(page, console, "Ana Test")
+    await page.goto(f"{console.url}/console?t=t-night-drive")
+    panel = page.get_by_role("complementary", name="Activity panel")
+    await panel.get_by_label("Title").fill("For A&R")
+    await panel.get_by_role("textbox", name="Recipients").fill(f"Label X <{label}>\nBlog, {blog}")
+    await panel.get_by_role("button", name="Create Share Link").click()
+    await page.wait_for_url(f"{console.url}/console/links/lnk_*?notice=link_created")
+    link_page = page.url.split("?")[0]
+
+    mails = wait_until_sync(
+        lambda: [console.sink.messages_to(address) for address in (label, blog)],
+        until=lambda found: all(found),
+        message="a mail to each recipient",
+    )
+    label_url, blog_url = (
+        re.search(r"http://\S+/s/[A-Za-z0-9_-]{32}", m[0]["text"]).group(0) for m in mails
+    )
+    assert label_url != blog_url
+    await page.goto(label_url)  # the label listens to the end
+    await page.evaluate("document.querySelector('audio.player').play()")
+    # Ended, and the page's own handler has reported it (it forgets the listen then).
+    player = "document.querySelector('audio.player')"
+    await until(page, f"{player}.ended && !{player}.dataset.listen")
+
+    async def shown() -> tuple[str, str]:
+        await page.goto(link_page)
+        recipients = page.locator("table.recipients tr", has_text="Label X")
+        return await recipients.inner_text(), await page.inner_text("main")
+
+    label_row, whole = await wait_until(
+        shown,
+        until=lambda found: "played to the end Night Drive" in found[1],
+        message="the label's listen to the end on the link's page",
+    )
+    assert re.search(r"\b1\s+1\s+0\b", label_row), "one view, one play, no download"
+    assert all(f"{kind} Night Drive" in whole for kind in ("played", "listened 30 s"))
+    assert "opened the page" in whole
+    await page.screenshot(path=screenshots / "console-link-recipients.png", full_page=True)
+    async with page.expect_download() as started:
+        await page.get_by_role("link", name="Download the whole log (CSV)").click()
+    log = Path(await (await started.value).path()).read_text()
+    assert log.startswith("at,kind,recipient_id") and ",completion," in log and ",view," in log
+
+    blog_row = page.locator("table.recipients tr", has_text="Blog")
+    await blog_row.get_by_role("link", name="Revoke Blog's link").click()
+    await page.get_by_role("button", name="Revoke their link").click()
+    await page.get_by_text("stopped working for them alone").wait_for()
+    assert (await page.request.get(blog_url)).status == 410
+    assert (await page.request.get(label_url)).status == 200
+
+    await page.get_by_label("Add recipients").fill("Curator <not an address>")
+    await page.get_by_role("button", name="Add recipients").click()
+    assert "is not a name and an e-mail address" in await page.inner_text("main")
 
 
 @contextmanager

@@ -13,6 +13,8 @@ A path may carry a share token, so no exception's message holds the path or the 
 name the service and the status (or the transport error's kind) only.
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -107,6 +109,27 @@ class ServiceClient:
             return answer.json()
         except ValueError as error:
             raise ServiceUnavailable(self.service, "answered no JSON") from error
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        jwt: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """A successful `method path` whose body is read as it comes (a download passed on);
+        otherwise the exception its answer maps to, as `call`."""
+        headers = {"Authorization": f"Bearer {jwt}"} if jwt else None
+        try:
+            async with self.http.stream(method, path, params=params, headers=headers) as answer:
+                if answer.status_code >= 300:
+                    await answer.aread()
+                    raise _failure(self.service, answer)
+                yield answer
+        except httpx.HTTPError as error:
+            raise ServiceUnavailable(self.service, type(error).__name__) from error
 
     async def aclose(self) -> None:
         """Close the connection pool."""

@@ -270,6 +270,14 @@ class ConsoleApi:
         """The JSON answer of `method path` on `service` as the producer of `jwt`."""
         return await self.clients[service].call(method, path, jwt=jwt, json=json, params=params)
 
+    async def download(
+        self, jwt: str, service: str, path: str, params: dict[str, Any]
+    ) -> AsyncIterator[bytes]:
+        """The body of `GET path` on `service` as the producer of `jwt`, as it comes."""
+        async with self.clients[service].stream("GET", path, jwt=jwt, params=params) as answer:
+            async for chunk in answer.aiter_bytes():
+                yield chunk
+
     async def all_pages(self, jwt: str, service: str, path: str) -> list[Any]:
         """Every item of a list, page after page (the largest pages), up to MOST_ITEMS."""
         items: list[Any] = []

@@ -65,6 +65,17 @@ class LinkTrack(_Answer):
     version: int
 
 
+class Recipient(_Answer):
+    """Someone a link was sent to, with their own URL (DESIGN §16)."""
+
+    recipient_id: str
+    name: str
+    email: str
+    url: str
+    revoked_at: datetime | None
+    revoked_reason: str | None = None
+
+
 class Link(_Answer):
     """A share link (DESIGN §5)."""
 
@@ -80,6 +91,8 @@ class Link(_Answer):
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    recipients: list[Recipient] = []
+    recipients_only: bool = False
 
 
 class Day(_Answer):
@@ -88,6 +101,33 @@ class Day(_Answer):
     date: date
     views: int
     downloads: int
+    plays: int = 0
+
+
+class RecipientStats(_Answer):
+    """One recipient's counts; `recipient_id` None is the link's own URL."""
+
+    recipient_id: str | None
+    views: int
+    unique_visitors: int
+    plays: int
+    listens: int
+    downloads: int
+    first_opened_at: datetime | None
+    last_seen_at: datetime | None
+
+
+class Activity(_Answer):
+    """One event of a link's activity log."""
+
+    at: datetime
+    kind: str
+    recipient_id: str | None
+    visitor: str | None
+    track_id: str | None
+    file_format: str | None
+    country: str | None
+    device: str | None
 
 
 class SongDownloads(_Answer):
@@ -107,7 +147,17 @@ class Stats(_Answer):
     downloads_by_type: dict[str, int] = {}
     downloads_by_format: dict[str, int] = {}
     downloads_by_song: list[SongDownloads] = []
+    plays: int = 0
+    listens: int = 0
+    completions: int = 0
+    by_country: dict[str, int] = {}
+    by_device: dict[str, int] = {}
+    by_recipient: list[RecipientStats] = []
     daily: list[Day] = []
+
+    def of_recipient(self, recipient_id: str | None) -> RecipientStats | None:
+        """The counts of one recipient (None: the link's own URL), once analytics has any."""
+        return next((r for r in self.by_recipient if r.recipient_id == recipient_id), None)
 
 
 class CollaboratorStatus(_Answer):

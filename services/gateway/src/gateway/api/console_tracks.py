@@ -15,7 +15,14 @@ from service_kit.service_client import NotFound, Refused
 from gateway.clients import ConsoleApi
 from gateway.console.render import render, see_other
 from gateway.console.session import ChangingSession, ConsoleSession, Session
-from gateway.console.views import PERMISSIONS, ROLES, role_counts, songs_by_bucket
+from gateway.console.views import (
+    PERMISSIONS,
+    ROLES,
+    RecipientsProblem,
+    recipients_of,
+    role_counts,
+    songs_by_bucket,
+)
 from gateway.context import GatewayDep
 from gateway.html import templates
 from gateway.models import Job, ShareStatus, Track
@@ -65,9 +72,17 @@ async def create_link(
     days: Annotated[int | None, Form()] = None,
     title: Annotated[str, Form()] = "",
     message: Annotated[str, Form()] = "",
+    recipients: Annotated[str, Form(max_length=20_000)] = "",
+    send_emails: Annotated[bool, Form()] = False,
+    recipients_only: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Create Share Link from the Files widget; then the link with its URL to copy."""
-    if problem := _files_widget_problem(include, expiry, days):
+    """Create Share Link from the Files widget, with a link per recipient when it names
+    some; then the link with its URL to copy."""
+    try:
+        people = recipients_of(recipients)
+    except RecipientsProblem as unreadable:
+        return await _panel_refused(request, context.console, session, t, str(unreadable))
+    if problem := _files_widget_problem(include, expiry, days, people, recipients_only):
         return await _panel_refused(request, context.console, session, t, problem)
     body = {
         "tracks": t,
@@ -76,6 +91,9 @@ async def create_link(
         "expires_in_days": days if expiry == "days" else None,
         "title": title.strip() or None,
         "message": message.strip() or None,
+        "recipients": people,
+        "send_emails": send_emails and bool(people),
+        "recipients_only": recipients_only,
     }
     try:
         link = await context.console.call(session.token, "POST", "links", "/v1/links", json=body)
@@ -156,11 +174,19 @@ def _selection_query(track_ids: Sequence[str]) -> str:
     return urlencode([("t", track_id) for track_id in track_ids])
 
 
-def _files_widget_problem(include: Sequence[str], expiry: str, days: int | None) -> str | None:
+def _files_widget_problem(
+    include: Sequence[str],
+    expiry: str,
+    days: int | None,
+    recipients: Sequence[dict[str, str]],
+    recipients_only: bool,
+) -> str | None:
     if not include:
         return "Choose at least one kind of file to share."
     if expiry == "days" and days is None:
         return "Enter after how many days the link expires, or choose Never expires."
+    if recipients_only and not recipients:
+        return "Name at least one recipient, or let anyone with the link open it."
     return None
 
 

@@ -1,8 +1,10 @@
 """What the console's pages show, computed from the services' answers (no I/O)."""
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from email.utils import parseaddr
 
 from gateway.models import Day, Track
 
@@ -62,16 +64,16 @@ class Chart:
 
 
 def daily_chart(days: list[Day], today: date, span: int = 14) -> Chart:
-    """The last `span` days up to `today`, two bars a day (views, downloads), scaled to
-    the busiest day; days without events are zero."""
+    """The last `span` days up to `today`, three bars a day (views, plays, downloads),
+    scaled to the busiest day; days without events are zero."""
     counts = {day.date: day for day in days}
     dates = [today - timedelta(days=span - 1 - i) for i in range(span)]
-    peak = max([1, *(max(d.views, d.downloads) for d in days if d.date in dates)])
+    peak = max([1, *(max(d.views, d.plays, d.downloads) for d in days if d.date in dates)])
     slot, height, plot = 24, 120, 100
     bars: list[dict[str, float | str]] = []
     for i, when in enumerate(dates):
         day = counts.get(when)
-        for offset, kind in ((3, "views"), (12, "downloads")):
+        for offset, kind in ((2, "views"), (9, "plays"), (16, "downloads")):
             value = getattr(day, kind) if day else 0
             bar_height = plot * value / peak
             bars.append(
@@ -85,3 +87,30 @@ def daily_chart(days: list[Day], today: date, span: int = 14) -> Chart:
             )
     first, last = (f"{d.day} {d.strftime('%b')}" for d in (dates[0], dates[-1]))
     return Chart(width=span * slot, height=height, bars=bars, peak=peak, first=first, last=last)
+
+
+# One recipient per row: "Name <address>", "Name, address" or the address alone.
+_ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+MAX_RECIPIENTS = 100
+
+
+class RecipientsProblem(ValueError):
+    """Rows that are not recipients; the message says which, for the producer to fix."""
+
+
+def recipients_of(rows: str) -> list[dict[str, str]]:
+    """The recipients the Files widget's rows name, `{"name", "email"}` each; a row without
+    a name is named by its address's local part. RecipientsProblem on a row that is not
+    one, or past MAX_RECIPIENTS."""
+    recipients = []
+    for row in filter(None, (line.strip() for line in rows.splitlines())):
+        if "<" in row:
+            name, address = parseaddr(row)
+        else:  # the address is the last word; the words before it, the name
+            name, _, address = row.replace(",", " ").rpartition(" ")
+        if not _ADDRESS.match(address):
+            raise RecipientsProblem(f"“{row}” is not a name and an e-mail address.")
+        recipients.append({"name": name.strip() or address.split("@")[0], "email": address})
+    if len(recipients) > MAX_RECIPIENTS:
+        raise RecipientsProblem(f"A link has at most {MAX_RECIPIENTS} recipients.")
+    return recipients
