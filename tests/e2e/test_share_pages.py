@@ -136,10 +136,13 @@ async def test_views_and_downloads_are_published_with_the_contract_fields(
     assert (recorded.track_id, recorded.file_id) == ("t-2", "t-2-project")
     assert (recorded.file_type, recorded.file_format) == ("project", "als")
     assert (recorded.schema_version, recorded.track_title, recorded.group_id) == (
-        2,
+        3,
         "Neon Rain",
         None,
     )
+    # Who, where and on what: the link's own token, the person's address's country.
+    assert (viewed[0].recipient_id, recorded.recipient_id) == (None, None)
+    assert viewed[0].device == recorded.device == "desktop"
 
 
 async def test_preview_bots_get_open_graph_tags_but_are_no_view(system, playlist, kafka):

@@ -1,10 +1,11 @@
 """Creating, reading, listing and revoking share links (DESIGN §5)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from contracts.clock import Clock
 from contracts.events import (
+    Event,
     LinkedTrack,
     RecipientLink,
     RecipientRevokeReason,
@@ -153,15 +154,10 @@ class Links:
         _check_addable(link, [str(r.email) for r in request.recipients])
         added = self._new_recipients(request.recipients, self.clock())
         await self.store.add_recipients(link.id, [r.recipient_id for r in added])
-        key = self.store.record_key(link.id)
-        stored = link
         tracks = (await self._tracks([link]))[0]
 
-        async def plan(pipe: Pipeline) -> Write:
-            nonlocal stored
-            stored = LinkRecord.model_validate_json(str(await pipe.get(key)))
+        def with_added(stored: LinkRecord) -> tuple[LinkRecord, Event]:
             _check_addable(stored, [r.email for r in added])  # as it is now
-            stored = stored.model_copy(update={"recipients": [*stored.recipients, *added]})
             event = ShareUpdated(
                 link_id=link.id,
                 owner_id=link.owner_id,
@@ -173,15 +169,9 @@ class Links:
                 owner_name=owner_name,
                 tracks=[_linked(t) for t in tracks],
             )
+            return stored.model_copy(update={"recipients": [*stored.recipients, *added]}), event
 
-            def write(pipe: Pipeline) -> None:
-                self.store.save(pipe, stored)
-                self.outbox.stage(pipe, event)
-
-            return write
-
-        await watched_transaction(self.store.redis, [key], plan)
-        return stored
+        return await self._change(link, with_added)
 
     async def revoke_recipient(
         self, link: LinkRecord, recipient_id: str, reason: RecipientRevokeReason = "owner"
@@ -190,19 +180,14 @@ class Links:
         share.recipient.revoked, ever); None when the link has no such recipient."""
         if link.recipient(recipient_id) is None:
             return None
-        key = self.store.record_key(link.id)
-        stored = link
 
-        async def plan(pipe: Pipeline) -> Write | None:
-            nonlocal stored
-            stored = LinkRecord.model_validate_json(str(await pipe.get(key)))
+        def revoked(stored: LinkRecord) -> tuple[LinkRecord, Event] | None:
             recipient = stored.recipient(recipient_id)
             if recipient is None or recipient.revoked_at is not None:
                 return None
             now = self.clock()
-            revoked = recipient.model_copy(update={"revoked_at": now, "revoked_reason": reason})
-            recipients = [revoked if r is recipient else r for r in stored.recipients]
-            stored = stored.model_copy(update={"recipients": recipients})
+            gone = recipient.model_copy(update={"revoked_at": now, "revoked_reason": reason})
+            recipients = [gone if r is recipient else r for r in stored.recipients]
             event = ShareRecipientRevoked(
                 link_id=link.id,
                 owner_id=link.owner_id,
@@ -210,15 +195,9 @@ class Links:
                 revoked_at=now,
                 reason=reason,
             )
+            return stored.model_copy(update={"recipients": recipients}), event
 
-            def write(pipe: Pipeline) -> None:
-                self.store.save(pipe, stored)
-                self.outbox.stage(pipe, event)
-
-            return write
-
-        await watched_transaction(self.store.redis, [key], plan)
-        return stored
+        return await self._change(link, revoked)
 
     async def owned(self, owner_id: str, link_id: str) -> LinkRecord | None:
         """The owner's link, or None (another owner's link is as good as absent)."""
@@ -241,20 +220,34 @@ class Links:
 
     async def revoke(self, link: LinkRecord) -> LinkRecord:
         """Revoke at once; a revoked link stays as it was (one share.revoked, ever)."""
+
+        def revoked(stored: LinkRecord) -> tuple[LinkRecord, Event] | None:
+            if stored.revoked_at:
+                return None
+            now = self.clock()
+            event = ShareRevoked(link_id=link.id, owner_id=link.owner_id, revoked_at=now)
+            return stored.model_copy(update={"revoked_at": now}), event
+
+        return await self._change(link, revoked)
+
+    async def _change(
+        self, link: LinkRecord, change: Callable[[LinkRecord], tuple[LinkRecord, Event] | None]
+    ) -> LinkRecord:
+        """The link as `change` makes it from the record stored now, stored with the event
+        it answers in one watched transaction (retried when the record changes meanwhile);
+        `change` answers None when there is nothing to do."""
         key = self.store.record_key(link.id)
         stored = link
 
         async def plan(pipe: Pipeline) -> Write | None:
             nonlocal stored
             stored = LinkRecord.model_validate_json(str(await pipe.get(key)))
-            if stored.revoked_at:
+            if (changed := change(stored)) is None:
                 return None
-            now = self.clock()
-            stored = stored.model_copy(update={"revoked_at": now})
-            event = ShareRevoked(link_id=link.id, owner_id=link.owner_id, revoked_at=now)
+            stored, event = changed
 
             def write(pipe: Pipeline) -> None:
-                self.store.save(pipe, stored)
+                self.store.save(pipe, changed[0])
                 self.outbox.stage(pipe, event)
 
             return write
