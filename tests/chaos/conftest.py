@@ -77,9 +77,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not REPORT:
         return
     lines = [
-        "| scenario | views served / counted | downloads served / counted | "
-        "shares accepted / done | mails expected / sent / doubled | in-app expected / kept |",
-        "|---|---|---|---|---|---|",
+        "| scenario | views served / counted | play milestones served / counted | "
+        "downloads served / counted | shares accepted / done | "
+        "mails expected / sent / doubled | in-app expected / kept |",
+        "|---|---|---|---|---|---|---|",
         *REPORT,
     ]
     terminalreporter.section("fault runs: what was tried and what was found")

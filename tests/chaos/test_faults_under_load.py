@@ -4,10 +4,12 @@ The whole system runs as processes on devstack's Kafka and Redis (with CLUSTER=1
 three-broker Kafka and a Redis Cluster, DESIGN §14): two instances of every service (the
 consumers in one group each, the people's requests spread over both gateways), the Dropbox
 emulator over HTTPS and the SMTP sink. During each scenario people
-open a share page and download its files, and a producer shares new tracks with two
+open a share page (through the link's own URL or one of its two recipients'), listen (each
+report sent twice) and download its files, and a producer shares new tracks with two
 collaborators each (one a Producer Dashboard user); one fault strikes meanwhile. Then every
-view and download served must be counted once, every share accepted must be granted in
-Dropbox, every collaborator mailed once and every user notified once in the app.
+view, play milestone and download served must be counted once (views by recipient too),
+every share accepted must be granted in Dropbox, every collaborator mailed once and every
+user notified once in the app.
 """
 
 import asyncio
@@ -39,7 +41,13 @@ from smtp_sink.testing import RunningSink, running_sink
 pytestmark = pytest.mark.chaos
 
 CONSUMER_SERVICES = ("link-service", "dropbox-service", "notify-service", "analytics-service")
-VIEWS_PER_S, DOWNLOADS_PER_S, SHARES_PER_S = 10, 2, 0.5
+VIEWS_PER_S, DOWNLOADS_PER_S, LISTENS_PER_S, SHARES_PER_S = 10, 2, 2, 0.5
+# How far a listen got, and what it counts: a report as the players send it.
+REPORTS = {
+    "play": ({"event": "play", "position_s": 0.0}, ("started",)),
+    "listened": ({"event": "progress", "position_s": 31.0}, ("started", "30s")),
+    "ended": ({"event": "ended", "position_s": 200.0}, ("started", "30s", "95pct")),
+}
 FILES = {"bounce": "Master.wav", "project": "Session.als", "stem": "Stems.zip"}
 # Every Dropbox call the system makes under this load, for the latency scenario.
 DROPBOX_ROUTES = (
@@ -220,6 +228,8 @@ class Ledger:
     """What the load was served: the figures the system must reconcile with."""
 
     views: int = 0
+    views_by: Counter[str | None] = field(default_factory=Counter)  # by recipient id
+    milestones: Counter[str] = field(default_factory=Counter)  # started, 30s, 95pct
     downloads: Counter[str] = field(default_factory=Counter)  # by format
     shares: list[Share] = field(default_factory=list)
     refused: Counter[str] = field(default_factory=Counter)  # what was not served, and why
@@ -243,6 +253,7 @@ class Load:
         answered (or failed) before this returns."""
         await asyncio.gather(
             _steady(VIEWS_PER_S, duration_s, self.view),
+            _steady(LISTENS_PER_S, duration_s, self.listen),
             _steady(DOWNLOADS_PER_S, duration_s, self.download),
             _steady(SHARES_PER_S, duration_s, self.share),
         )
@@ -250,10 +261,42 @@ class Load:
         await self.control.aclose()
         return self.ledger
 
+    def _token(self) -> tuple[str, str | None]:
+        """The link's own URL or a recipient's, by chance: its token and recipient id."""
+        who = random.choice([None, *self.link["recipients"]])
+        return (who["token"], who["recipient_id"]) if who else (self.link["token"], None)
+
     async def view(self) -> None:
-        answer = await self._get(f"/s/{self.link['token']}", "view")
+        token, recipient = self._token()
+        answer = await self._get(f"/s/{token}", "view")
         if answer is not None:
             self.ledger.views += 1
+            self.ledger.views_by[recipient] += 1
+
+    async def listen(self) -> None:
+        """One listen, reported twice as a player might (a retried beacon): counted once if
+        either report was answered 204."""
+        token, _ = self._token()
+        how = random.choice(sorted(REPORTS))
+        fields, reached = REPORTS[how]
+        report = {"listen_id": str(uuid4()), "file_id": self.files[0]["file_id"]}
+        report |= {"duration_s": 200.0, **fields}
+        person = {"User-Agent": BROWSER, "X-Forwarded-For": _some_address()}
+        answered = False
+        for _ in range(2):
+            try:
+                answer = await self.http.post(
+                    f"{self.fleet.gateway()}/s/{token}/listening", json=report, headers=person
+                )
+            except httpx.TransportError as error:
+                self.ledger.note_refusal("listening", error)
+                continue
+            if answer.status_code == 204:
+                answered = True
+            else:
+                self.ledger.note_refusal("listening", answer)
+        if answered:
+            self.ledger.milestones.update(reached)
 
     async def download(self) -> None:
         file = random.choice(self.files)
@@ -347,6 +390,8 @@ class Found:
     """What the system counted and did for a ledger, once it settled."""
 
     views: int
+    views_by: Counter[str | None]
+    milestones: Counter[str]
     downloads: Counter[str]
     shares_done: int
     grants_missing: list[str]
@@ -366,6 +411,8 @@ class Found:
         accepted = [s for s in ledger.shares if s.job_id]
         return (
             self.views == ledger.views
+            and self.views_by == ledger.views_by
+            and self.milestones == ledger.milestones
             and self.downloads == ledger.downloads
             and self.shares_done == len(accepted)
             and not self.grants_missing
@@ -376,9 +423,11 @@ class Found:
     def row(self, scenario: str, ledger: Ledger) -> str:
         accepted = [s for s in ledger.shares if s.job_id]
         downloads = ledger.downloads.total(), self.downloads.total()
+        plays = ledger.milestones.total(), self.milestones.total()
         mails = 2 * len(accepted), self.mailed(accepted), self.doubled_mails(ledger.shares)
         return (
-            f"| {scenario} | {ledger.views} / {self.views} | {downloads[0]} / {downloads[1]} | "
+            f"| {scenario} | {ledger.views} / {self.views} | {plays[0]} / {plays[1]} | "
+            f"{downloads[0]} / {downloads[1]} | "
             f"{len(accepted)} / {self.shares_done} | {mails[0]} / {mails[1]} / {mails[2]} | "
             f"{len(accepted)} / {self.kept(accepted)} |"
         )
@@ -409,8 +458,15 @@ async def _found(fleet: Fleet, link: dict[str, Any], ledger: Ledger) -> Found:
             )
             for item in listed.json().get("items", []):
                 notifications[item["track_id"]] += 1
+    milestones = {"started": "plays", "30s": "listens", "95pct": "completions"}
     return Found(
         views=counted.get("views", -1),
+        views_by=Counter(
+            {r["recipient_id"]: r["views"] for r in counted.get("by_recipient", []) if r["views"]}
+        ),
+        milestones=Counter(
+            {m: counted[name] for m, name in milestones.items() if counted.get(name)}
+        ),
         downloads=Counter(counted.get("downloads_by_format", {})),
         shares_done=done,
         grants_missing=missing,
@@ -479,7 +535,15 @@ def _shared_link(fleet: Fleet) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     }
     put = httpx.put(f"{links}/v1/catalog/tracks/{track_id}", json=track, headers=producer)
     assert put.status_code == 200, put.text
-    link = httpx.post(f"{links}/v1/links", json={"tracks": [track_id]}, headers=producer)
+    recipients = [
+        {"name": name, "email": f"{name.lower()}-{track_id}@example.com"}
+        for name in ("Label", "Curator")
+    ]
+    link = httpx.post(
+        f"{links}/v1/links",
+        json={"tracks": [track_id], "recipients": recipients},
+        headers=producer,
+    )
     assert link.status_code == 201, link.text
     return link.json(), files
 
@@ -610,6 +674,8 @@ async def test_every_view_download_grant_and_mail_once_through(fleet, outages, r
 
     accepted = [s for s in ledger.shares if s.job_id]
     assert (found.views, found.downloads) == (ledger.views, ledger.downloads)
+    assert found.views_by == ledger.views_by, "each recipient's views counted under them"
+    assert found.milestones == ledger.milestones, "each listen's milestones once"
     assert found.shares_done == len(accepted) and not found.grants_missing
     assert found.mailed(accepted) == 2 * len(accepted), "every collaborator mailed"
     assert found.doubled_mails(ledger.shares) == 0, "nobody mailed twice"
