@@ -91,7 +91,6 @@ def daily_chart(days: list[Day], today: date, span: int = 14) -> Chart:
 
 # One recipient per row: "Name <address>", "Name, address" or the address alone.
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
-MAX_RECIPIENTS = 100
 
 
 class RecipientsProblem(ValueError):
@@ -101,7 +100,7 @@ class RecipientsProblem(ValueError):
 def recipients_of(rows: str) -> list[dict[str, str]]:
     """The recipients the Files widget's rows name, `{"name", "email"}` each; a row without
     a name is named by its address's local part. RecipientsProblem on a row that is not
-    one, or past MAX_RECIPIENTS."""
+    one (how many a link may have is link-service's rule: its 422 is shown as it says)."""
     recipients = []
     for row in filter(None, (line.strip() for line in rows.splitlines())):
         if "<" in row:
@@ -111,6 +110,4 @@ def recipients_of(rows: str) -> list[dict[str, str]]:
         if not _ADDRESS.match(address):
             raise RecipientsProblem(f"“{row}” is not a name and an e-mail address.")
         recipients.append({"name": name.strip() or address.split("@")[0], "email": address})
-    if len(recipients) > MAX_RECIPIENTS:
-        raise RecipientsProblem(f"A link has at most {MAX_RECIPIENTS} recipients.")
     return recipients
