@@ -505,6 +505,50 @@ async def test_a_producer_sends_a_link_to_each_recipient_and_sees_who_listened(
     await page.get_by_role("button", name="Add recipients").click()
     assert "is not a name and an e-mail address" in await page.inner_text("main")
 
+    # Ana asked to be told when each recipient first opens it (the Files widget's default).
+    await page.goto(f"{console.url}/console/notifications")
+    await page.get_by_role("link", name="Label X opened “For A&R”").click()
+    await page.get_by_role("link", name="See who listened").click()
+    assert page.url == link_page
+
+
+async def test_a_link_passed_on_is_disabled_by_the_leak_guard_and_its_owner_told(
+    ana_producing: Console, page: Page, screenshots: Path
+):
+    console = ana_producing
+    await _sign_in(page, console, "Ana Test")
+    await page.goto(f"{console.url}/console?t=t-night-drive")
+    panel = page.get_by_role("complementary", name="Activity panel")
+    await panel.get_by_label("Title").fill("Promo")
+    await panel.get_by_role("textbox", name="Recipients").fill("Promo Pool <pool@promo.example>")
+    await panel.get_by_label("Tell me and disable that link").check()
+    await panel.get_by_role("button", name="Create Share Link").click()
+    await page.wait_for_url(f"{console.url}/console/links/lnk_*?notice=link_created")
+    link_page = page.url.split("?")[0]
+    copy = page.get_by_role("button", name="Copy link for Promo Pool")
+    pool_url = str(await copy.get_attribute("data-copy"))
+
+    # The pool forwards it: six people, each on a browser of their own, open it.
+    for n in range(6):
+        agent = (
+            f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/13{n}.0.0.0 Safari/537.36"
+        )
+        assert (await page.request.get(pool_url, headers={"User-Agent": agent})).status == 200
+
+    async def pool_answers() -> int:
+        return (await page.request.get(pool_url)).status
+
+    await wait_until(pool_answers, until=lambda status: status == 410, message="the guard")
+    await page.goto(link_page)
+    row = page.locator("table.recipients tr", has_text="Promo Pool")
+    assert "revoked by the leak guard" in await row.inner_text()
+    await page.goto(f"{console.url}/console/notifications")
+    await page.get_by_role("link", name="“Promo” may have been passed on").first.click()
+    told = await page.inner_text("main")
+    assert "6 different people opened their link (sent to Promo Pool)" in told
+    assert "It has been disabled" in told
+    await page.screenshot(path=screenshots / "console-leak-alert.png", full_page=True)
+
 
 @contextmanager
 def _session(console: Console, user_id: str) -> Iterator[httpx.Client]:

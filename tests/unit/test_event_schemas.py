@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from contracts.events import (
     EVENTS,
+    AlertDigestLine,
     CollabGranted,
     Collaborator,
     DownloadRecorded,
     Event,
+    LeakGuard,
     LinkedTrack,
     RecipientLink,
     SharedFile,
@@ -43,8 +45,19 @@ FIELDS: dict[str, dict[str, Any]] = {
         "title": "Demo EP",
         "recipients": [RECIPIENT],
         "send_emails": True,
+        "notify_owner": ["first_open", "daily_digest"],
+        "leak_guard": LeakGuard(action="disable"),
+        "owner_email": "mara@example.com",
     },
-    "share.revoked": {"link_id": "lnk_1", "revoked_at": datetime.now(UTC)},
+    "share.revoked": {"link_id": "lnk_1", "revoked_at": datetime.now(UTC), "reason": "leak_guard"},
+    "share.alert": {
+        "kind": "daily_digest",
+        "owner_email": "mara@example.com",
+        "day": "2026-12-02",
+        "digest": [
+            AlertDigestLine(link_id="lnk_1", title=None, views=3, plays=2, downloads=1),
+        ],
+    },
     "share.updated": {
         "link_id": "lnk_1",
         "changed": ["recipients"],

@@ -21,7 +21,11 @@ ShareMode = Literal["folder", "files"]
 Device = Literal["desktop", "mobile", "tablet", "other"]
 # How far one listen got: it started, reached 30 s (or the end of a shorter track), 95 %.
 Milestone = Literal["started", "30s", "95pct"]
-RecipientRevokeReason = Literal["owner", "leak_guard"]
+# Who revoked a link or one recipient's token: its owner, or the leak guard (DESIGN §16).
+RevokeReason = Literal["owner", "leak_guard"]
+# What a link's owner asks to be told of (DESIGN §16 "Owner alerts").
+OwnerAlert = Literal["first_open", "download", "daily_digest"]
+AlertKind = Literal["first_open", "download", "leak_suspected", "daily_digest"]
 
 
 # Every record on the wire carries these (decision 0003); our code fills them in.
@@ -111,19 +115,34 @@ class RecipientLink(BaseModel):
     url: str
 
 
+class LeakGuard(BaseModel):
+    """When a link looks forwarded (DESIGN §16): more than `unique_visitors` people opened it
+    within `window_hours`, or more than `per_recipient` opened one recipient's token. One
+    `share.alert` per link or token; with `disable` that token (or the link) is revoked."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    unique_visitors: int = Field(default=100, ge=1, le=1_000_000, strict=True)
+    window_hours: int = Field(default=48, ge=1, le=24 * 90, strict=True)
+    per_recipient: int = Field(default=5, ge=1, le=10_000, strict=True)
+    action: Literal["alert", "disable"] = "alert"
+
+
 class ShareCreated(Event):
     """A share link was created. By link-service; for analytics-service, notify-service
     (the recipients' mails) and others. Key: link_id.
 
     v2 adds `tracks` (each track's group and title); v1 events have none. v3 adds the link's
     `title` and `message`, the owner's name, its `recipients` (each with their own URL), and
-    whether they are to be mailed (`send_emails`); in v2 events there are none.
+    whether they are to be mailed (`send_emails`); in v2 events there are none. v4 adds
+    what the owner asked to be told of (`notify_owner`), the link's `leak_guard` (None: off)
+    and the owner's e-mail for those alerts; v3 links asked for no alerts and no guard.
     """
 
     topic: ClassVar[str] = topics.SHARE_CREATED
     key_field: ClassVar[str] = "link_id"
 
-    schema_version: int = 3
+    schema_version: int = 4
     link_id: str
     owner_id: str
     kind: Literal["single", "playlist"]
@@ -138,6 +157,9 @@ class ShareCreated(Event):
     owner_name: str | None = None
     recipients: list[RecipientLink] = Field(default_factory=list)
     send_emails: bool = False
+    notify_owner: list[OwnerAlert] = Field(default_factory=list)
+    leak_guard: LeakGuard | None = None
+    owner_email: EmailStr | None = None
 
 
 class ShareRevoked(Event):
@@ -149,6 +171,7 @@ class ShareRevoked(Event):
     link_id: str
     owner_id: str
     revoked_at: AwareDatetime
+    reason: RevokeReason = "owner"
 
 
 class ShareUpdated(Event):
@@ -187,7 +210,7 @@ class ShareRecipientRevoked(Event):
     owner_id: str
     recipient_id: str
     revoked_at: AwareDatetime
-    reason: RecipientRevokeReason = "owner"
+    reason: RevokeReason = "owner"
 
 
 class ShareViewed(Event):
@@ -228,6 +251,51 @@ class SharePlayed(Event):
     milestone: Milestone
     country: str | None = None
     device: Device | None = None
+
+
+class AlertDigestLine(BaseModel):
+    """One link's activity on the day a daily digest tells of."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    link_id: str
+    title: str | None
+    views: int
+    plays: int
+    downloads: int
+
+
+class ShareAlert(Event):
+    """Something a link's owner asked to be told of (DESIGN §16). By analytics-service; for
+    notify-service (in-app and mail), link-service (a leak guard's `disable`) and others.
+    Key: owner_id.
+
+    `first_open`: a recipient (or, with `recipient_id` None, someone with the link's own
+    token) opened it for the first time; `download`: a file was downloaded (`track_id`,
+    `file_type`); `leak_suspected`: more than the guard's threshold of people (`visitors`)
+    opened the link or one recipient's token, and `action` says whether it is to be
+    disabled; `daily_digest`: yesterday's activity (`day`, `digest`) of the owner's links
+    that asked for it, `link_id` None. The event id follows from what it tells of, so a
+    redelivered or re-raised alert is one alert.
+    """
+
+    topic: ClassVar[str] = topics.SHARE_ALERT
+    key_field: ClassVar[str] = "owner_id"
+
+    owner_id: str
+    kind: AlertKind
+    link_id: str | None = None
+    title: str | None = None
+    owner_email: EmailStr | None = None
+    recipient_id: str | None = None
+    recipient_name: str | None = None
+    track_id: str | None = None
+    file_type: DownloadType | None = None
+    visitors: int | None = None
+    action: Literal["alert", "disable"] | None = None
+    seen_at: AwareDatetime | None = None
+    day: str | None = None
+    digest: list[AlertDigestLine] = Field(default_factory=list)
 
 
 class DownloadRecorded(Event):
@@ -371,6 +439,7 @@ EVENTS: tuple[type[Event], ...] = (
     ShareRecipientRevoked,
     ShareViewed,
     SharePlayed,
+    ShareAlert,
     DownloadRecorded,
     CollabShareRequested,
     CollabGranted,

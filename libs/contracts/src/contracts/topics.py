@@ -8,6 +8,7 @@ SHARE_UPDATED: Final = "share.updated"
 SHARE_RECIPIENT_REVOKED: Final = "share.recipient.revoked"
 SHARE_VIEWED: Final = "share.viewed"
 SHARE_PLAYED: Final = "share.played"
+SHARE_ALERT: Final = "share.alert"
 DOWNLOAD_RECORDED: Final = "download.recorded"
 COLLAB_SHARE_REQUESTED: Final = "collab.share.requested"
 COLLAB_GRANTED: Final = "collab.granted"
@@ -25,6 +26,7 @@ ALL: Final = (
     SHARE_RECIPIENT_REVOKED,
     SHARE_VIEWED,
     SHARE_PLAYED,
+    SHARE_ALERT,
     DOWNLOAD_RECORDED,
     COLLAB_SHARE_REQUESTED,
     COLLAB_GRANTED,

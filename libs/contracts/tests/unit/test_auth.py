@@ -21,7 +21,13 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 SECRET = "test-secret-that-is-at-least-32-bytes-long"
 POLICY = TokenPolicy(SECRET)
+# The refused claims below are built at collection; a token that must be valid is made
+# when its test runs (a long session reaches this module minutes after collecting it).
 NOW = int(time.time())
+
+
+def _soon() -> int:
+    return int(time.time()) + 60
 
 
 def _claims(**changes: object) -> dict[str, object]:
@@ -36,9 +42,10 @@ def _claims(**changes: object) -> dict[str, object]:
 
 
 def test_a_valid_token_gives_the_producer():
-    token = issue_producer_token("u-1", SECRET, expires_at=NOW + 60, email="a@b.c")
+    expires = _soon()
+    token = issue_producer_token("u-1", SECRET, expires_at=expires, email="a@b.c")
     principal = decode_producer_token(token, POLICY)
-    assert (principal.user_id, principal.email, principal.expires_at) == ("u-1", "a@b.c", NOW + 60)
+    assert (principal.user_id, principal.email, principal.expires_at) == ("u-1", "a@b.c", expires)
 
 
 @pytest.mark.parametrize(
@@ -89,7 +96,7 @@ def test_a_token_out_of_policy_is_refused(claims: dict, key: str | None, algorit
 
 
 def test_a_tampered_token_is_refused():
-    header, payload, signature = issue_producer_token("u-1", SECRET, expires_at=NOW + 60).split(".")
+    header, payload, signature = issue_producer_token("u-1", SECRET, expires_at=_soon()).split(".")
     forged = jwt.encode(_claims(sub="u-2"), "x" * 40, algorithm="HS256").split(".")[1]
     with pytest.raises(InvalidToken):
         decode_producer_token(f"{header}.{forged}.{signature}", POLICY)
@@ -114,12 +121,12 @@ def test_a_public_key_verifies_tokens_its_private_key_signed(kind: str):
         else rsa.generate_private_key(public_exponent=65537, key_size=2048)
     )
     policy = TokenPolicy(_pem(private.public_key()))
-    signed = issue_producer_token("u-1", private, expires_at=NOW + 60, algorithm=kind)  # type: ignore[arg-type]
+    signed = issue_producer_token("u-1", private, expires_at=_soon(), algorithm=kind)  # type: ignore[arg-type]
     assert decode_producer_token(signed, policy).user_id == "u-1"
 
     # The public key is no HMAC secret: a token signed with it as one is refused, and so
     # is one signed with the development secret.
-    development = issue_producer_token("u-1", SECRET, expires_at=NOW + 60)
+    development = issue_producer_token("u-1", SECRET, expires_at=_soon())
     for token in (_hmac_signed(_claims(), policy.key), development):
         with pytest.raises(InvalidToken):
             decode_producer_token(token, policy)

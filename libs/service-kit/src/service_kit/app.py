@@ -5,8 +5,9 @@ import inspect
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from typing import Any
 
 from contracts.events import Event
 from fastapi import APIRouter, FastAPI
@@ -39,6 +40,8 @@ HTTP_SECONDS = Histogram(
 )
 
 Closer = Callable[[], Awaitable[None] | None]
+# A service's own loop, run as a task from start to stop (cancelled at stop).
+Loop = Callable[[], Coroutine[Any, Any, None]]
 
 
 def build_runtime(settings: ServiceSettings) -> Runtime:
@@ -78,13 +81,15 @@ def create_service_app(
     routers: Iterable[APIRouter] = (),
     publishes: Iterable[type[Event]] = (),
     on_shutdown: Iterable[Closer] = (),
+    background: Iterable[Loop] = (),
     problems: Mapping[type[Exception], ProblemFor] | None = None,
     admin: Admin | None = None,
 ) -> FastAPI:
     """Build a service's app around `runtime`, whose subscribers are already registered.
 
     `publishes`: the events the service relays from its outbox (its AsyncAPI document);
-    `on_shutdown`: its own resources, closed after the broker stops; `problems`: the
+    `on_shutdown`: its own resources, closed after the broker stops; `background`: its
+    own loops, run from start to stop beside the relay; `problems`: the
     problem details each of its domain exceptions is answered with. With `admin` the app
     faces the internet: docs, OpenAPI, metrics and AsyncAPI go on the admin listener.
     """
@@ -92,7 +97,7 @@ def create_service_app(
         topic = runtime.settings.topic(event.topic)
         runtime.broker.publisher(topic, schema=event, description=event.__doc__)
     listener = AdminListener(admin, title, runtime) if admin else None
-    lifespan = _lifespan(runtime, list(on_shutdown), listener)
+    lifespan = _lifespan(runtime, list(on_shutdown), list(background), listener)
     app = _documented_app(title, runtime.settings.service_name, lifespan, serves_docs=not admin)
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
@@ -137,20 +142,19 @@ def _documented_app(
 
 
 def _lifespan(
-    runtime: Runtime, closers: list[Closer], admin: AdminListener | None
+    runtime: Runtime,
+    closers: list[Closer],
+    loops: list[Loop],
+    admin: AdminListener | None,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Start: topics, the broker, the outbox relay. Stop: in reverse, then `closers`, Redis."""
+    """Start: topics, the broker, the outbox relay, the service's loops. Stop: in reverse,
+    then `closers`, Redis."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await _provision_topics(runtime.settings)
         await runtime.broker.start()
-        relay = OutboxRelay(
-            runtime.redis, runtime.broker, runtime.outbox, instance_id=runtime.instance_id
-        )
-        relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
-        interval = runtime.settings.consumer_lag_interval_s
-        lag_task = asyncio.create_task(watch_lag(runtime.settings, interval), name="lag")
+        tasks = _start_loops(runtime, loops)
         if admin is not None:
             await admin.start()
         log.info("started", extra={"port": runtime.settings.port})
@@ -159,7 +163,7 @@ def _lifespan(
         finally:
             if admin is not None:
                 await admin.stop()
-            for task in (relay_task, lag_task):
+            for task in tasks:
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
@@ -172,6 +176,19 @@ def _lifespan(
                 runtime.tracing.shutdown()  # the last spans are exported
 
     return lifespan
+
+
+def _start_loops(runtime: Runtime, loops: list[Loop]) -> list[asyncio.Task[None]]:
+    """The outbox relay, the consumer-lag gauge and the service's own loops, started."""
+    relay = OutboxRelay(
+        runtime.redis, runtime.broker, runtime.outbox, instance_id=runtime.instance_id
+    )
+    interval = runtime.settings.consumer_lag_interval_s
+    return [
+        asyncio.create_task(relay.run(), name="outbox-relay"),
+        asyncio.create_task(watch_lag(runtime.settings, interval), name="lag"),
+        *(asyncio.create_task(loop(), name=loop.__qualname__) for loop in loops),
+    ]
 
 
 async def _provision_topics(settings: ServiceSettings) -> None:

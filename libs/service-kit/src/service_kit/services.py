@@ -75,6 +75,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
             t.COLLAB_REVOKE_FAILED,
             t.DROPBOX_CONNECTED,
             t.DROPBOX_DISCONNECTED,
+            t.SHARE_ALERT,
         ),
     ),
     ServiceSpec(
@@ -98,13 +99,14 @@ SERVICES: tuple[ServiceSpec, ...] = (
         "notify_service",
         "NOTIFY_SERVICE_PORT",
         8003,
-        consumes=(t.COLLAB_GRANTED, t.SHARE_CREATED, t.SHARE_UPDATED),
+        consumes=(t.COLLAB_GRANTED, t.SHARE_CREATED, t.SHARE_UPDATED, t.SHARE_ALERT),
     ),
     ServiceSpec(
         "analytics-service",
         "analytics_service",
         "ANALYTICS_SERVICE_PORT",
         8004,
+        produces=(t.SHARE_ALERT,),
         consumes=(
             t.SHARE_CREATED,
             t.SHARE_REVOKED,

@@ -1,5 +1,6 @@
 """The analytics-service's application."""
 
+from contracts.events import ShareAlert
 from fastapi import FastAPI
 from service_kit.app import build_runtime, create_service_app
 from service_kit.runtime import Runtime
@@ -7,6 +8,7 @@ from service_kit.runtime import Runtime
 from analytics_service import consumers
 from analytics_service.api import stats
 from analytics_service.context import AnalyticsContext
+from analytics_service.digest import Digests
 from analytics_service.service import Analytics
 from analytics_service.settings import Settings
 from analytics_service.store import StatsStore
@@ -17,7 +19,15 @@ def create_app(settings: Settings) -> FastAPI:
     runtime = build_runtime(settings)
     context = analytics_context(runtime, settings)
     consumers.register(context)
-    app = create_service_app(runtime, title="Analytics service", routers=(stats.router,))
+    store = context.analytics.store
+    digests = Digests(store, runtime.outbox, store.clock, settings.digest_interval_s)
+    app = create_service_app(
+        runtime,
+        title="Analytics service",
+        routers=(stats.router,),
+        publishes=(ShareAlert,),
+        background=(digests.run,),
+    )
     app.state.analytics = context
     return app
 
@@ -29,4 +39,5 @@ def analytics_context(runtime: Runtime, settings: Settings) -> AnalyticsContext:
         settings.service_key_prefix,
         consumer=settings.marker_group,
     )
-    return AnalyticsContext(runtime, Analytics(store, runtime.broker), settings.batch_size)
+    analytics = Analytics(store, runtime.broker, runtime.outbox)
+    return AnalyticsContext(runtime, analytics, settings.batch_size)

@@ -63,10 +63,9 @@ def _register_links(context: AnalyticsContext, single: dict[str, Any]) -> None:
 
     @subscriber(runtime.broker, settings.topic(topics.SHARE_CREATED), **single)
     async def remember_link_owner(event: ShareCreated) -> None:
-        """From now on the link's stats are its owner's to read, by recipient too."""
-        await analytics.remember_recipients(
-            event.link_id, event.owner_id, event.occurred_at, event.recipients
-        )
+        """From now on the link's stats are its owner's to read, by recipient too, and the
+        alerts they asked for are raised."""
+        await analytics.remember_link(event)
 
     @subscriber(runtime.broker, settings.topic(topics.SHARE_UPDATED), **single)
     async def remember_added_recipients(event: ShareUpdated) -> None:

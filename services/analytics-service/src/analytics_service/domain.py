@@ -6,10 +6,10 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal
-from uuid import UUID
+from typing import Any, Final, Literal, TypedDict
+from uuid import UUID, uuid5
 
-from contracts.events import DownloadRecorded, SharePlayed, ShareViewed
+from contracts.events import DownloadRecorded, ShareAlert, ShareCreated, SharePlayed, ShareViewed
 from contracts.ids import digest
 
 DOWNLOAD_TYPES = ("audio", "project", "other")
@@ -111,6 +111,7 @@ class Tally:
             self.device,
             self.recipient,
             self.activity(),
+            self.event_id.hex,
         )
 
     def activity(self) -> str:
@@ -121,6 +122,40 @@ class Tally:
         return json.dumps(
             [self.event_id.hex, kind, *cells, self.file_format, self.country, self.device]
         )
+
+
+# The namespace of alerts' event ids: the same alert, raised again, is the same event.
+ALERTS = UUID("5e1c9a57-3d8e-4c1b-9f39-a1e7c0d4b7a2")
+
+
+class Alerting(TypedDict):
+    """What the counting script needs of a link's alerts (from share.created v4)."""
+
+    notify_owner: list[str]
+    leak_guard: dict[str, Any] | None
+    owner_email: str | None
+    title: str | None
+
+
+def alerting_of(event: ShareCreated) -> Alerting | None:
+    """The link's alerts and leak guard; None when it asked for neither (or predates them)."""
+    if not event.notify_owner and event.leak_guard is None:
+        return None
+    return {
+        "notify_owner": list(event.notify_owner),
+        "leak_guard": event.leak_guard.model_dump() if event.leak_guard else None,
+        "owner_email": event.owner_email,
+        "title": event.title,
+    }
+
+
+def alert_of(link_id: str, field: str, raised: str) -> ShareAlert:
+    """The share.alert of one pending alert the counting script raised; its event id
+    follows from the link and what it tells of (`field`, e.g. `first_open|rcp_…`)."""
+    values = json.loads(raised)
+    seen_at = from_micros(int(values.pop("seen_at_us")))
+    identity = {"event_id": uuid5(ALERTS, f"{link_id}|{field}"), "link_id": link_id}
+    return ShareAlert.model_validate(values | identity | {"seen_at": seen_at})
 
 
 def pseudonym(visitor_id: str) -> str:

@@ -1,7 +1,8 @@
 """What analytics-service does: count views, downloads and play milestones in batches
 (each record parsed on its own, every new event applied once by one script per link in
-store.py, what cannot be counted dead-lettered alone), record whose link it is and who its
-recipients are, and answer an owner's stats."""
+store.py, what cannot be counted dead-lettered alone), raise the owner's alerts and the
+leak guard's, record whose link it is and who its recipients are, and answer an owner's
+stats."""
 
 import logging
 from collections import defaultdict
@@ -11,17 +12,31 @@ from datetime import datetime
 from typing import Any, TypeAlias
 
 from aiokafka import ConsumerRecord
-from contracts.events import DownloadRecorded, RecipientLink, SharePlayed, ShareViewed
+from contracts.events import (
+    DownloadRecorded,
+    RecipientLink,
+    ShareCreated,
+    SharePlayed,
+    ShareViewed,
+)
 from faststream.kafka import KafkaBroker
 from messaging.delivery import RetryLater, dead_letter
 from messaging.metrics import DUPLICATES_SKIPPED
+from messaging.outbox import Outbox
 from messaging.tracing import record_spans
 from prometheus_client import Counter
 from pydantic import ValidationError
 from service_kit.pagination import PageParams, first
 
-from analytics_service.domain import Tally, activity_entry, csv_line, link_stats
-from analytics_service.store import StatsStore
+from analytics_service.domain import (
+    Tally,
+    activity_entry,
+    alert_of,
+    alerting_of,
+    csv_line,
+    link_stats,
+)
+from analytics_service.store import Counted, StatsStore
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +56,7 @@ ACTIVITY_COLUMNS = (
 COUNTED = Counter(
     "analytics_events_counted_total", "Views, downloads and play milestones counted", ["topic"]
 )
-Counted = type[ShareViewed] | type[DownloadRecorded] | type[SharePlayed]
+Countable = type[ShareViewed] | type[DownloadRecorded] | type[SharePlayed]
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
@@ -53,9 +68,11 @@ class Analytics:
 
     store: StatsStore
     broker: KafkaBroker
+    outbox: Outbox
 
-    async def count(self, records: Sequence[Record], model: Counted) -> None:
-        """Apply every record of the batch exactly once, or dead-letter it."""
+    async def count(self, records: Sequence[Record], model: Countable) -> None:
+        """Apply every record of the batch exactly once, or dead-letter it; stage the alerts
+        it raised."""
         tallies: list[Tally] = []
         by_link: dict[str, list[Record]] = defaultdict(list)
         rejected: list[tuple[Record, Exception]] = []
@@ -75,10 +92,24 @@ class Analytics:
                     raise result  # not this link's fault: the middleware retries the batch
                 rejected += [(record, result) for record in by_link[link_id]]
                 continue
-            COUNTED.labels(model.topic).inc(result)
-            DUPLICATES_SKIPPED.labels(self.store.consumer).inc(len(by_link[link_id]) - result)
+            COUNTED.labels(model.topic).inc(result.applied)
+            DUPLICATES_SKIPPED.labels(self.store.consumer).inc(
+                len(by_link[link_id]) - result.applied
+            )
+            await self._stage_alerts(link_id, result)
+            if result.digest_days:
+                await self.store.note_digest_days(link_id, result.digest_days)
         for record, problem in rejected:
             await self._dead_letter(record, problem)
+
+    async def _stage_alerts(self, link_id: str, counted: Counted) -> None:
+        """Hand the link's pending alerts to the outbox, then forget them. A crash in between
+        stages them again on the next count (the batch comes again), with the same ids."""
+        if not counted.alerts:
+            return
+        for field, raised in counted.alerts.items():
+            await self.outbox.add(self.store.redis, alert_of(link_id, field, raised))
+        await self.store.alerts_staged(link_id, counted.alerts)
 
     async def _dead_letter(self, record: Record, error: Exception) -> None:
         try:
@@ -101,6 +132,14 @@ class Analytics:
         """Note who the link's recipients are, for its stats by recipient."""
         if await self.remember_owner(link_id, owner_id, at):
             await self.store.name_recipients(link_id, recipients)
+
+    async def remember_link(self, event: ShareCreated) -> None:
+        """Note the new link's owner, recipients, and the alerts its owner asked for."""
+        if not await self.remember_owner(event.link_id, event.owner_id, event.occurred_at):
+            return
+        await self.store.name_recipients(event.link_id, event.recipients)
+        if (alerting := alerting_of(event)) is not None:
+            await self.store.remember_alerting(event.link_id, alerting)
 
     async def remember_revoked(
         self, link_id: str, owner_id: str, at: datetime, revoked_at: datetime

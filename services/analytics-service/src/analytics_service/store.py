@@ -1,13 +1,15 @@
 """Link stats in Redis, laid out for Redis Cluster.
 
 Every key of one link carries the hash tag `{link:<id>}` (DESIGN §12), so the counting
-script touches one slot; this service publishes no events, so it needs no outbox tag.
-An owner's list of links is one sorted set tagged `{owner:<id>}`.
+script touches one slot. The alerts it raises wait in the link's slot until the outbox
+has them (one XADD each, in the outbox's own slot). An owner's list of links is one sorted
+set tagged `{owner:<id>}`.
 """
 
 import json
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +28,7 @@ from analytics_service.domain import (
     LINK_ITSELF,
     PLAY,
     VIEW,
+    Alerting,
     RawRecipient,
     RawStats,
     Tally,
@@ -38,16 +41,25 @@ from analytics_service.domain import (
 # written: one HINCRBY per field rather than six per download.
 # Each event applied is also added to the link's activity log (a sorted set by the event's
 # instant, trimmed to ACTIVITY_KEPT, and gone that long after its last entry).
+# With the owner's alerts on (the counters' `alerting` field, from share.created v4), an
+# event applied may raise an alert (DESIGN §16): a recipient's first view, a download, the
+# leak guard's first crossing for the link or a recipient's token. The script keeps each in
+# the link's pending alerts (one field per alert, in the link's slot) and answers them all;
+# the caller stages each in the outbox and then removes it, so an alert survives a crash
+# in between (staged again, with the same event id).
+# A link asking for the daily digest answers the days its events fell on, counted now or
+# before (digest.py: a crash before they were noted is repaired by the redelivery).
 # KEYS: counters, formats, tracks, visitors, daily, songs, titles, plays, countries,
-# devices, recipients (a set), activity (a sorted set), then for each event its marker, its
-# recipient's counters and its recipient's visitors.
+# devices, recipients (a set), activity (a sorted set), pending alerts (a hash), visitors in
+# the guard's window (a sorted set), recipients' names (a hash), then for each event its
+# marker, its recipient's counters, visitors and visitors in the window.
 # ARGV: marker ttl (s), the events as one JSON array with one entry per marker:
 # [kind, at_us, day, visitor, type, format, track, song, title, milestone, country, device,
-# recipient, activity entry] (the song's latest title wins), the instant of the oldest
-# activity kept (µs), the activity log's ttl (ms).
+# recipient, activity entry, event id] (the song's latest title wins), the instant of the
+# oldest activity kept (µs), the activity log's ttl (ms), now (µs).
 COUNT_ONCE = LuaScript("""
 local types = {'hash', 'hash', 'hash', 'string', 'hash', 'hash', 'hash', 'hash', 'hash',
-  'hash', 'set', 'zset'}
+  'hash', 'set', 'zset', 'hash', 'zset', 'hash'}
 local fixed = #types
 for i = 1, fixed do
   local found = redis.call('TYPE', KEYS[i])['ok']
@@ -69,11 +81,38 @@ local function keep(key, field, at, newer)
 end
 local milestones = {started = {'plays', 'started|'}, ['30s'] = {'listens', '30s|'},
   ['95pct'] = {'completions', nil}}
-local visitors, titles, latest = {}, {}, {}
+local visitors, titles, latest, days = {}, {}, {}, {}
 local applied = 0
+local held = redis.call('HGET', KEYS[1], 'alerting')
+local alerting = held and cjson.decode(held) or nil
+local wants = {}
+if alerting then
+  for _, kind in ipairs(alerting.notify_owner) do wants[kind] = true end
+end
+local function raise(field, alert, recipient, at)
+  alert.recipient_id = recipient ~= 'link' and recipient or cjson.null
+  local named = recipient ~= 'link' and redis.call('HGET', KEYS[15], recipient)
+  alert.recipient_name = named and cjson.decode(named)[1] or cjson.null
+  alert.seen_at_us = at
+  alert.owner_id = redis.call('HGET', KEYS[1], 'owner_id')
+  alert.owner_email = alerting.owner_email
+  alert.title = alerting.title
+  redis.call('HSETNX', KEYS[13], field, cjson.encode(alert))
+end
+-- A visitor seen now in a guard's window; true when this one is past its threshold for the
+-- first time (the counters remember each crossing, so it is raised once).
+local function crossed(window, visitor, at, limit, flag)
+  local span = alerting.leak_guard.window_hours * 3600000000
+  redis.call('ZADD', window, 'GT', at, visitor)
+  redis.call('ZREMRANGEBYSCORE', window, '-inf', '(' .. (tonumber(ARGV[5]) - span))
+  redis.call('PEXPIRE', window, span / 1000)
+  local seen = redis.call('ZCARD', window)
+  return seen > limit and redis.call('HSETNX', KEYS[1], flag, at) == 1, seen
+end
 for n = 1, #events do
   local e = events[n]
-  local base = fixed + (n - 1) * 3
+  local base = fixed + (n - 1) * 4
+  if wants.daily_digest then days[e[3]] = true end
   if redis.call('SET', KEYS[base + 1], '1', 'NX', 'EX', ARGV[1]) then
     local person = KEYS[base + 2]
     local last = nil
@@ -83,8 +122,26 @@ for n = 1, #events do
       add(5, e[3] .. '|v')
       if e[11] ~= '' then add(9, e[11]) end
       if e[12] ~= '' then add(10, e[12]) end
-      redis.call('HINCRBY', person, 'views', 1)
+      local views = redis.call('HINCRBY', person, 'views', 1)
       keep(person, 'first_opened_us', e[2], false)
+      if views == 1 and wants.first_open then
+        raise('first_open|' .. e[13], {kind = 'first_open'}, e[13], e[2])
+      end
+      if alerting and alerting.leak_guard ~= cjson.null then
+        local guard = alerting.leak_guard
+        local past, seen = crossed(KEYS[14], e[4], e[2], guard.unique_visitors, 'leak|link')
+        if past then
+          raise('leak|link', {kind = 'leak_suspected', visitors = seen, action = guard.action},
+            'link', e[2])
+        end
+        if e[13] ~= 'link' then
+          past, seen = crossed(KEYS[base + 4], e[4], e[2], guard.per_recipient, 'leak|' .. e[13])
+          if past then
+            raise('leak|' .. e[13],
+              {kind = 'leak_suspected', visitors = seen, action = guard.action}, e[13], e[2])
+          end
+        end
+      end
     elseif e[1] == 'd' then
       last = 'last_downloaded_us'
       add(1, 'downloads')
@@ -96,6 +153,10 @@ for n = 1, #events do
       if e[9] ~= '' then titles[e[8]] = e[9] end
       redis.call('HINCRBY', person, 'downloads', 1)
       redis.call('HINCRBY', person, 'dl|' .. e[7], 1)
+      if wants.download then
+        raise('download|' .. e[15], {kind = 'download', track_id = e[7], file_type = e[5]},
+          e[13], e[2])
+      end
     else
       local counted = milestones[e[10]]
       add(1, counted[1])
@@ -130,10 +191,44 @@ for last, at in pairs(latest) do
     redis.call('HSET', KEYS[1], last, at)
   end
 end
-return applied
+local digest_days = {}
+for day in pairs(days) do digest_days[#digest_days + 1] = day end
+return {applied, redis.call('HGETALL', KEYS[13]), digest_days}
 """)
 
 
+@dataclass(frozen=True)
+class Counted:
+    """What counting one link's events did: how many were new, and the link's pending
+    alerts (field: the alert as JSON), new or left by an earlier try."""
+
+    applied: int
+    alerts: dict[str, str]
+    digest_days: list[str]
+
+    @classmethod
+    def of(cls, reply: list[Any]) -> "Counted":
+        """From the counting script's reply: the count, HGETALL's flat field/value list and
+        the days to digest."""
+        applied, flat, days = reply
+        return cls(int(applied), dict(zip(flat[::2], flat[1::2], strict=True)), list(days))
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    """One link's day, as the daily digest needs it."""
+
+    link_id: str
+    owner_id: str
+    owner_email: str | None
+    title: str | None
+    views: int
+    plays: int
+    downloads: int
+
+
+# How long the links to digest of a day are noted (digest.DAYS_LOOKED_BACK, and a day).
+DIGEST_NOTES_KEPT = timedelta(days=3)
 # DESIGN §16: a link's activity is kept 90 days; read this many entries per round trip.
 ACTIVITY_KEPT = timedelta(days=90)
 ACTIVITY_BATCH = 500
@@ -154,7 +249,8 @@ class StatsStore:
 
     def keys(self, link_id: str) -> list[str]:
         """The keys of one link: counters, formats, tracks, visitors, daily, songs, titles,
-        plays, countries, devices, the recipients seen and the activity log."""
+        plays, countries, devices, the recipients seen, the activity log, the pending alerts,
+        the leak guard's window and the recipients' names."""
         base = self._base(link_id)
         parts = (
             "formats",
@@ -168,25 +264,33 @@ class StatsStore:
             "devices",
             "recipients",
             "activity",
+            "alerts",
+            "window",
+            "recipient-names",
         )
         return [base, *(f"{base}:{part}" for part in parts)]
 
-    def recipient_keys(self, link_id: str, recipient: str) -> tuple[str, str]:
-        """One recipient's counters and visitors on a link (LINK_ITSELF: its own token's)."""
+    def recipient_keys(self, link_id: str, recipient: str) -> tuple[str, str, str]:
+        """One recipient's counters, visitors and visitors in the leak guard's window on a
+        link (LINK_ITSELF: its own token's)."""
         base = self._base(link_id)
-        return f"{base}:recipient:{recipient}", f"{base}:recipient-visitors:{recipient}"
+        return (
+            f"{base}:recipient:{recipient}",
+            f"{base}:recipient-visitors:{recipient}",
+            f"{base}:recipient-window:{recipient}",
+        )
 
     def _names_key(self, link_id: str) -> str:
-        return f"{self._base(link_id)}:recipient-names"
+        return self.keys(link_id)[14]
 
     def _owner_index(self, owner_id: str) -> str:
         return f"{self.prefix}stats-links:{hash_tag('owner', owner_id)}"
 
-    async def count(self, tallies: Sequence[Tally]) -> dict[str, int | Exception]:
+    async def count(self, tallies: Sequence[Tally]) -> dict[str, Counted | Exception]:
         """Apply each tally once, one atomic script per link in one round trip.
 
-        Answers, per link, how many tallies were new, or the error its script raised
-        (then none of that link's tallies was applied).
+        Answers, per link, how many tallies were new and its pending alerts, or the error its
+        script raised (then none of that link's tallies was applied).
         """
         by_link: dict[str, list[Tally]] = defaultdict(list)
         for tally in tallies:
@@ -207,9 +311,63 @@ class StatsStore:
                 ttl = int(MARKER_TTL.total_seconds())
                 oldest = to_micros(self.clock() - ACTIVITY_KEPT)
                 kept_ms = int(ACTIVITY_KEPT.total_seconds() * 1000)
-                COUNT_ONCE.queue(pipe, keys, [ttl, events, oldest, kept_ms])
+                now = to_micros(self.clock())
+                COUNT_ONCE.queue(pipe, keys, [ttl, events, oldest, kept_ms, now])
             results = await pipe.execute(raise_on_error=False)
-        return dict(zip(by_link, results, strict=True))
+        return {
+            link_id: result if isinstance(result, Exception) else Counted.of(result)
+            for link_id, result in zip(by_link, results, strict=True)
+        }
+
+    async def remember_alerting(self, link_id: str, alerting: Alerting) -> None:
+        """What the link's owner asked to be told of, and its leak guard (share.created)."""
+        await self.redis.hset(self.keys(link_id)[0], "alerting", json.dumps(alerting))
+
+    async def alerts_staged(self, link_id: str, fields: Iterable[str]) -> None:
+        """Forget pending alerts once the outbox has them."""
+        await self.redis.hdel(self.keys(link_id)[12], *fields)
+
+    def _digest_key(self, day: str) -> str:
+        return f"{self.prefix}stats-digest:{hash_tag('digest', day)}"
+
+    async def note_digest_days(self, link_id: str, days: Iterable[str]) -> None:
+        """Remember that the link, asking for the daily digest, saw activity on `days`."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for day in days:
+                pipe.sadd(self._digest_key(day), link_id)
+                pipe.expire(self._digest_key(day), int(DIGEST_NOTES_KEPT.total_seconds()))
+            await pipe.execute()
+
+    async def digest_links(self, day: str) -> list[str]:
+        """The links to digest that saw activity on `day`, not yet digested."""
+        members = await self.redis.smembers(self._digest_key(day))
+        return sorted(str(member) for member in members)
+
+    async def digest_entries(self, day: str, link_ids: Sequence[str]) -> list[DigestEntry]:
+        """Each link's owner, alerts and counts of `day`, in one round trip."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for link_id in link_ids:
+                keys = self.keys(link_id)
+                pipe.hmget(keys[0], ["owner_id", "alerting"])
+                pipe.hmget(keys[4], [f"{day}|v", f"{day}|p", f"{day}|d"])
+            values = await pipe.execute()
+        entries = []
+        for n, link_id in enumerate(link_ids):
+            (owner_id, alerting), counts = values[2 * n], values[2 * n + 1]
+            if owner_id is None or alerting is None:
+                continue
+            told = json.loads(alerting)
+            views, plays, downloads = (int(c or 0) for c in counts)
+            entries.append(
+                DigestEntry(
+                    link_id, owner_id, told["owner_email"], told["title"], views, plays, downloads
+                )
+            )
+        return entries
+
+    async def digested(self, day: str, link_ids: Sequence[str]) -> None:
+        """Forget the links whose day went into their owner's digest."""
+        await self.redis.srem(self._digest_key(day), *link_ids)
 
     async def claim(self, link_id: str, owner_id: str, at: datetime) -> bool:
         """Record `owner_id` as the link's owner unless another one was recorded first."""
@@ -285,7 +443,7 @@ class StatsStore:
         async with self._reading(ids) as pipe:
             for link_id, people in zip(ids, wanted, strict=True):
                 for recipient, _, _ in people:
-                    counters, visitors = self.recipient_keys(link_id, recipient)
+                    counters, visitors, _ = self.recipient_keys(link_id, recipient)
                     pipe.hgetall(counters)
                     pipe.execute_command("PFCOUNT", visitors)
             values = iter(await pipe.execute())

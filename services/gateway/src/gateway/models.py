@@ -76,6 +76,15 @@ class Recipient(_Answer):
     revoked_reason: str | None = None
 
 
+class LeakGuard(_Answer):
+    """When the link's owner is told it looks passed on, and what is done (DESIGN §16)."""
+
+    unique_visitors: int
+    window_hours: int
+    per_recipient: int
+    action: Literal["alert", "disable"]
+
+
 class Link(_Answer):
     """A share link (DESIGN §5)."""
 
@@ -91,8 +100,11 @@ class Link(_Answer):
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    revoked_reason: str | None = None
     recipients: list[Recipient] = []
     recipients_only: bool = False
+    notify_owner: list[str] = []
+    leak_guard: LeakGuard | None = None
 
 
 class Day(_Answer):
@@ -190,9 +202,11 @@ class Job(_Answer):
 
 
 class Notification(_Answer):
-    """An in-app notification."""
+    """An in-app notification: a track shared with the reader, or an alert of their link."""
 
     id: str
+    type: str
+    link_id: str | None = None
     title: str
     owner_name: str
     track_title: str

@@ -1,4 +1,5 @@
-"""Kafka consumers: which producers have Dropbox connected; answers to collaborator shares."""
+"""Kafka consumers: which producers have Dropbox connected; answers to collaborator shares;
+the leak guard's `disable`."""
 
 from contracts import topics
 from contracts.events import (
@@ -8,6 +9,7 @@ from contracts.events import (
     CollabRevokeFailed,
     DropboxConnected,
     DropboxDisconnected,
+    ShareAlert,
 )
 from messaging.delivery import subscriber
 from messaging.markers import Purpose, scope
@@ -30,6 +32,13 @@ def register(context: LinkContext) -> None:
     async def forget_dropbox_connected(event: DropboxDisconnected) -> None:
         """The owner may no longer create links."""
         await context.connections.record(scope(markers, Purpose.DROPBOX_FLAG), event)
+
+    @subscriber(runtime.broker, settings.topic(topics.SHARE_ALERT), group_id=group)
+    async def disable_leaked(event: ShareAlert) -> None:
+        """A leak guard set to `disable` revokes the token that leaked, or the link
+        (revoking is idempotent: a redelivered alert changes nothing)."""
+        if event.kind == "leak_suspected" and event.action == "disable" and event.link_id:
+            await context.links.disable_leaked(event.owner_id, event.link_id, event.recipient_id)
 
     register_collaborator_answers(context)
 

@@ -127,10 +127,11 @@ async def test_revoke_is_immediate_and_idempotent(producer):
     again = await producer.revoke(link["id"])
 
     assert revoked.status_code == 200, revoked.text
-    assert revoked.json()["status"] == "revoked"
+    assert (revoked.json()["status"], revoked.json()["revoked_reason"]) == ("revoked", "owner")
     revoked_at = _instant(revoked.json()["revoked_at"])
     assert abs(datetime.now().astimezone() - revoked_at) < timedelta(minutes=1)
-    assert {**revoked.json(), "status": "active", "revoked_at": None} == link
+    unrevoked = {"status": "active", "revoked_at": None, "revoked_reason": None}
+    assert revoked.json() | unrevoked == link
     assert again.status_code == 200
     assert again.json() == revoked.json()
     assert (await producer.get_link(link["id"])).json() == revoked.json()
@@ -186,7 +187,8 @@ async def test_gateway_sees_the_link_with_owner_and_dropbox_paths(producer, gate
     assert seen["recipient_id"] is None  # the link's own token
     without_internals = {k: v for k, v in seen.items() if k not in internals}
     without_internals["status"] = "active"  # the gateway computes it (contracts.links)
-    without_internals |= {"recipients": [], "recipients_only": False}  # the owner's alone
+    owner_alone = {"recipients", "recipients_only", "notify_owner", "leak_guard", "revoked_reason"}
+    without_internals |= {k: v for k, v in link.items() if k in owner_alone}
     without_internals["tracks"] = [
         {
             **{k: v for k, v in t.items() if k != "group_id"},
@@ -241,7 +243,7 @@ async def test_events_match_the_contract(producer, events):
         "playlist",
     )
     assert created.track_ids == ["t-1", "t-2"]
-    assert created.schema_version == 3
+    assert created.schema_version == 4
     assert [(t.track_id, t.group_id, t.title) for t in created.tracks] == [
         ("t-1", None, "Night Drive"),
         ("t-2", None, "Afterglow"),

@@ -1,11 +1,13 @@
 """A link per recipient (DESIGN §16) over HTTP, on real Redis: each recipient's own token,
-revoking one alone, the link's revoke revoking all, recipients only, adding later, and the
-events notify- and analytics-service read."""
+revoking one alone, the link's revoke revoking all, recipients only, adding later, the
+events notify- and analytics-service read, the owner's alerts and the leak guard's
+`disable`."""
 
 from typing import Any
 
 import pytest
 from contracts import topics
+from contracts.events import ShareAlert
 from service_kit.testing import bearer, problem_of
 
 pytestmark = pytest.mark.integration
@@ -172,10 +174,84 @@ async def test_the_events_carry_each_recipients_url_and_the_revocation(producer,
     )
 
     [created] = await events(topics.SHARE_CREATED, link["id"])
-    assert created["schema_version"] == 3 and created["send_emails"] is True
+    assert created["schema_version"] == 4 and created["send_emails"] is True
     assert created["message"] == "Feedback welcome"
     assert [(r["email"], r["url"]) for r in created["recipients"]] == [
         (r["email"], r["url"]) for r in link["recipients"]
     ]
     [revoked] = await events(topics.SHARE_RECIPIENT_REVOKED, link["id"])
     assert (revoked["recipient_id"], revoked["reason"]) == (label["recipient_id"], "owner")
+
+
+async def test_alerts_and_the_leak_guard_default_as_designed_and_reach_analytics(producer, events):
+    await producer.put_track("t-1", "Night Drive")
+    headers = bearer(producer.owner_id, name="Ana", email="ana@example.com")
+    plain = await producer.create_link(tracks=["t-1"])
+    sent = await producer.http.post(
+        "/v1/links",
+        json={"tracks": ["t-1"], "recipients": [LABEL]},
+        headers=headers,
+    )
+    chosen = await producer.create_link(
+        tracks=["t-1"],
+        notify_owner=["download", "daily_digest", "download"],
+        leak_guard={"unique_visitors": 20, "action": "disable"},
+    )
+    unguarded = await producer.create_link(tracks=["t-1"], leak_guard=None)
+    refused = await producer.http.post(
+        "/v1/links",
+        json={"tracks": ["t-1"], "notify_owner": ["everything"], "leak_guard": {"window_hours": 0}},
+        headers=producer.headers,
+    )
+
+    assert (plain["notify_owner"], plain["leak_guard"]["unique_visitors"]) == ([], 100)
+    assert sent.json()["notify_owner"] == ["first_open"]
+    assert chosen["notify_owner"] == ["download", "daily_digest"]
+    assert chosen["leak_guard"] == {
+        "unique_visitors": 20,
+        "window_hours": 48,
+        "per_recipient": 5,
+        "action": "disable",
+    }
+    assert unguarded["leak_guard"] is None
+    assert refused.status_code == 422
+    [created] = await events(topics.SHARE_CREATED, sent.json()["id"])
+    assert created["owner_email"] == "ana@example.com" and created["notify_owner"] == ["first_open"]
+    assert created["leak_guard"]["per_recipient"] == 5
+
+
+async def test_the_leak_guard_disables_the_token_that_leaked_and_only_that(
+    producer, announce, gateway, events
+):
+    link = await _link_with_recipients(producer, leak_guard={"action": "disable"})
+    label, curator = link["recipients"]
+
+    def leaked(recipient_id: str | None, **fields: Any) -> ShareAlert:
+        values = {
+            "owner_id": producer.owner_id,
+            "kind": "leak_suspected",
+            "link_id": link["id"],
+            "recipient_id": recipient_id,
+            "visitors": 6,
+            "action": "disable",
+        }
+        return ShareAlert(**(values | fields))
+
+    await announce(leaked(label["recipient_id"]))
+    await announce(leaked(label["recipient_id"]))  # redelivered: revoked once
+    await announce(leaked(curator["recipient_id"], action="alert"))  # only told
+    await announce(leaked(None, owner_id="u-somebody-else"))  # not their link
+
+    assert (await gateway(label["token"])).json()["revoked_at"] is not None
+    assert (await gateway(curator["token"])).json()["revoked_at"] is None
+    shown = (await producer.get_link(link["id"])).json()
+    assert (shown["status"], shown["revoked_reason"]) == ("active", None)
+    assert shown["recipients"][0]["revoked_reason"] == "leak_guard"
+    [revoked] = await events(topics.SHARE_RECIPIENT_REVOKED, link["id"])
+    assert revoked["reason"] == "leak_guard"
+
+    await announce(leaked(None))  # the link's own token leaked: the link goes
+    shown = (await producer.get_link(link["id"])).json()
+    assert (shown["status"], shown["revoked_reason"]) == ("revoked", "leak_guard")
+    [gone] = await events(topics.SHARE_REVOKED, link["id"])
+    assert gone["reason"] == "leak_guard"

@@ -1,8 +1,8 @@
-"""Kafka consumers: invitations for collaborators who were granted access, and share links
-mailed to their recipients."""
+"""Kafka consumers: invitations for collaborators who were granted access, share links
+mailed to their recipients, and the alerts their owners asked for."""
 
 from contracts import topics
-from contracts.events import CollabGranted, ShareCreated, ShareUpdated
+from contracts.events import CollabGranted, ShareAlert, ShareCreated, ShareUpdated
 from messaging.delivery import subscriber
 
 from notify_service.context import NotifyContext
@@ -35,3 +35,10 @@ def register(context: NotifyContext) -> None:
     async def mail_added_recipients(event: ShareUpdated) -> None:
         """Recipients added to a link, to be mailed, get one mail each with their own URL."""
         await notifier.send_link_mails(event)
+
+    @subscriber(
+        runtime.broker, settings.topic(topics.SHARE_ALERT), group_id=settings.consumer_group
+    )
+    async def alert_owner(event: ShareAlert) -> None:
+        """The link's owner sees the alert under the bell, and gets one mail."""
+        await notifier.alert_owner(event)

@@ -87,9 +87,11 @@ class NotificationContent(BaseModel):
     title: str
     owner_id: str
     owner_name: str
-    track_id: str
+    # A grant's (collab.granted) track and how it was shared; an alert's link (share.alert).
+    track_id: str | None = None
     track_title: str
-    mode: str
+    mode: str | None = None
+    link_id: str | None = None
     message: str | None
     access_url: str | None
     created_at: datetime
@@ -97,7 +99,8 @@ class NotificationContent(BaseModel):
 
 
 class Notification(NotificationContent):
-    """One in-app notification: a producer shared a track with a dashboard user."""
+    """One in-app notification: a producer shared a track with a dashboard user, or one of
+    a producer's links raised an alert they asked for."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 

@@ -6,7 +6,8 @@ from notify_service.domain import Notification, NotificationContent
 
 
 class NotificationPublic(NotificationContent):
-    """One notification: a producer shared a track with the caller."""
+    """One notification: a producer shared a track with the caller (`type` collab.granted),
+    or one of the caller's links raised an alert (`type` share.alert, with its `link_id`)."""
 
     read: bool
 

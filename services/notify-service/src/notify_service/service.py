@@ -1,6 +1,7 @@
 """What notify-service does: on collab.granted an in-app notification for a dashboard user
 and one mail; on share.created and share.updated one mail to each recipient a producer
-asked to be mailed (their own URL); for a reader, their notifications and marking one read.
+asked to be mailed (their own URL); on share.alert the link's owner's notification and
+mail; for a reader, their notifications and marking one read.
 
 The mail is sent at most once per (event, recipient): `act_once` checks the event's marker
 before sending and records it after the relay accepted the mail (before Kafka's commit),
@@ -14,7 +15,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from contracts.clock import Clock
-from contracts.events import CollabGranted, RecipientLink, ShareCreated, ShareUpdated
+from contracts.events import CollabGranted, RecipientLink, ShareAlert, ShareCreated, ShareUpdated
 from jinja2 import Environment
 from messaging.idempotency import act_once, apply_once
 from messaging.markers import Purpose, scope
@@ -23,6 +24,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from service_kit.pagination import PageParams
 
+from notify_service.alert_mail import alert_mail, alert_notification
 from notify_service.domain import Notification, Sender, address_digest, in_app_notification
 from notify_service.link_mail import link_mail, recipients_of
 from notify_service.mail import grant_mail
@@ -120,6 +122,41 @@ class Notifier:
                 ids = {"owner_id": event.owner_id, "link_id": event.link_id}
                 log.info("mailed a recipient", extra=ids | {"recipient_id": recipient.recipient_id})
         return sent
+
+    async def alert_owner(self, event: ShareAlert) -> None:
+        """The owner's notification under the bell, stored once, and one mail when their
+        address is known; a leak guard's alert too, whatever its action."""
+        notification = alert_notification(event, self.sender)
+
+        def write(pipe: Pipeline) -> None:
+            self.store.add(pipe, event.owner_id, notification)
+
+        await apply_once(
+            self.redis,
+            consumer=scope(self.consumer, Purpose.IN_APP),
+            event_id=event.event_id,
+            write=write,
+            tag=self.store.tag(event.owner_id),
+        )
+        if (address := event.owner_email) is None:
+            return
+
+        async def send() -> Write:
+            mail = alert_mail(event, address, self.sender, self.templates, sent_at=self.clock())
+            await self.mailer.send(mail)
+            return lambda pipe: None
+
+        if await act_once(
+            self.redis,
+            consumer=scope(self.consumer, Purpose.MAIL, "owner"),
+            event_id=event.event_id,
+            act=send,
+            exclusive=True,
+        ):
+            log.info(
+                "mailed the owner an alert",
+                extra={"owner_id": event.owner_id, "link_id": event.link_id, "kind": event.kind},
+            )
 
     async def notifications(
         self, user_id: str, email: str | None, page: PageParams, *, unread: bool = False

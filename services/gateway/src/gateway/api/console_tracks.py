@@ -9,14 +9,13 @@ from urllib.parse import urlencode
 from contracts.ids import CATALOG_ID_PATTERN, JOB_ID_PATTERN
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import StringConstraints
 from service_kit.service_client import NotFound, Refused
 
 from gateway.clients import ConsoleApi
+from gateway.console.forms import FilesWidget, TrackId
 from gateway.console.render import render, see_other
 from gateway.console.session import ChangingSession, ConsoleSession, Session
 from gateway.console.views import (
-    PERMISSIONS,
     ROLES,
     RecipientsProblem,
     recipients_of,
@@ -30,12 +29,8 @@ from gateway.models import Job, ShareStatus, Track
 router = APIRouter(prefix="/console", include_in_schema=False)
 Id = Annotated[str, Path(pattern=CATALOG_ID_PATTERN)]
 JobId = Annotated[str, Path(pattern=JOB_ID_PATTERN)]
-# The selected tracks: `t` once per track, in the query of a page, in the body of a form;
-# each a catalog id, checked before it reaches a service's path.
-TrackId = Annotated[str, StringConstraints(pattern=CATALOG_ID_PATTERN)]
 Selection = Annotated[tuple[TrackId, ...], Query(alias="t", max_length=50)]
 SelectionForm = Annotated[list[TrackId], Form(alias="t", min_length=1, max_length=50)]
-Roles = Annotated[tuple[str, ...], Form()]
 
 
 @router.get("")
@@ -65,36 +60,19 @@ async def create_link(
     request: Request,
     session: ChangingSession,
     context: GatewayDep,
-    t: SelectionForm,
-    include: Roles = (),
-    permission: Annotated[str, Form()] = "all",
-    expiry: Annotated[str, Form()] = "never",
-    days: Annotated[int | None, Form()] = None,
-    title: Annotated[str, Form()] = "",
-    message: Annotated[str, Form()] = "",
-    recipients: Annotated[str, Form(max_length=20_000)] = "",
-    send_emails: Annotated[bool, Form()] = False,
-    recipients_only: Annotated[bool, Form()] = False,
+    form: Annotated[FilesWidget, Form()],
 ) -> Response:
     """Create Share Link from the Files widget, with a link per recipient when it names
-    some; then the link with its URL to copy."""
+    some, the alerts chosen and the leak guard's action; then the link with its URL to
+    copy."""
+    t = form.tracks
     try:
-        people = recipients_of(recipients)
+        people = recipients_of(form.recipients)
     except RecipientsProblem as unreadable:
         return await _panel_refused(request, context.console, session, t, str(unreadable))
-    if problem := _files_widget_problem(include, expiry, days, people, recipients_only):
+    if problem := form.problem(people):
         return await _panel_refused(request, context.console, session, t, problem)
-    body = {
-        "tracks": t,
-        "include": list(include),
-        "downloads": PERMISSIONS.get(permission, [permission]),
-        "expires_in_days": days if expiry == "days" else None,
-        "title": title.strip() or None,
-        "message": message.strip() or None,
-        "recipients": people,
-        "send_emails": send_emails and bool(people),
-        "recipients_only": recipients_only,
-    }
+    body = form.link_request(people)
     try:
         link = await context.console.call(session.token, "POST", "links", "/v1/links", json=body)
     except Refused as refused:
@@ -172,22 +150,6 @@ async def remove_access(
 
 def _selection_query(track_ids: Sequence[str]) -> str:
     return urlencode([("t", track_id) for track_id in track_ids])
-
-
-def _files_widget_problem(
-    include: Sequence[str],
-    expiry: str,
-    days: int | None,
-    recipients: Sequence[dict[str, str]],
-    recipients_only: bool,
-) -> str | None:
-    if not include:
-        return "Choose at least one kind of file to share."
-    if expiry == "days" and days is None:
-        return "Enter after how many days the link expires, or choose Never expires."
-    if recipients_only and not recipients:
-        return "Name at least one recipient, or let anyone with the link open it."
-    return None
 
 
 async def _catalog(api: ConsoleApi, session: Session) -> list[Track]:

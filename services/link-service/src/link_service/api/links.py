@@ -34,7 +34,9 @@ async def create_link(request: LinkCreate, owner: CurrentOwner, context: LinkDep
     """Share tracks under a new unguessable URL, and one per recipient (409
     dropbox_not_connected, 422 invalid_selection, 429 link_budget_spent past
     LINKS_PER_HOUR)."""
-    return await context.links.create(owner.user_id, request, _sender(owner))
+    return await context.links.create(
+        owner.user_id, request, _sender(owner), owner_email=owner.email
+    )
 
 
 @router.get("", response_model=LinksPublic)

@@ -3,7 +3,7 @@ The gateway's answer is `contracts.links.InternalLink`."""
 
 from typing import Literal, Self
 
-from contracts.events import DownloadType, RecipientRevokeReason, Role
+from contracts.events import DownloadType, LeakGuard, OwnerAlert, RevokeReason, Role
 from contracts.links import FileOnLink, Kind, Status, link_status
 from pydantic import (
     AwareDatetime,
@@ -64,10 +64,14 @@ class LinkCreate(BaseModel):
     recipients: list[RecipientCreate] = Field(default_factory=list, max_length=MAX_RECIPIENTS)
     send_emails: bool = False
     recipients_only: bool = False
+    # None: DESIGN §16's default, `first_open` when the link has recipients.
+    notify_owner: list[OwnerAlert] | None = None
+    # Absent: the guard's defaults; null: no guard.
+    leak_guard: LeakGuard | None = Field(default_factory=LeakGuard)
 
     _unique = field_validator("recipients")(_unique_emails)
 
-    @field_validator("include", "downloads")
+    @field_validator("include", "downloads", "notify_owner")
     @classmethod
     def _deduplicate(cls, values: list[str]) -> list[str]:
         return list(dict.fromkeys(values))
@@ -77,6 +81,12 @@ class LinkCreate(BaseModel):
         if self.recipients_only and not self.recipients:
             raise ValueError("recipients_only needs at least one recipient")
         return self
+
+    def alerts(self) -> list[OwnerAlert]:
+        """What the owner is told of: as asked, else `first_open` for a link with recipients."""
+        if self.notify_owner is not None:
+            return self.notify_owner
+        return ["first_open"] if self.recipients else []
 
 
 class Recipient(BaseModel):
@@ -90,7 +100,7 @@ class Recipient(BaseModel):
     token: str
     created_at: AwareDatetime
     revoked_at: AwareDatetime | None = None
-    revoked_reason: RecipientRevokeReason | None = None
+    revoked_reason: RevokeReason | None = None
 
 
 class Entry(BaseModel):
@@ -122,6 +132,10 @@ class LinkRecord(BaseModel):
     # Links stored before recipients existed have none.
     recipients: list[Recipient] = Field(default_factory=list)
     recipients_only: bool = False
+    # Links stored before alerts existed asked for none and have no guard.
+    notify_owner: list[OwnerAlert] = Field(default_factory=list)
+    leak_guard: LeakGuard | None = None
+    revoked_reason: RevokeReason | None = None
 
     def status(self, now: AwareDatetime) -> Status:
         """active, expired or revoked at `now`."""
@@ -152,7 +166,7 @@ class RecipientPublic(BaseModel):
     token: str
     url: str
     revoked_at: AwareDatetime | None
-    revoked_reason: RecipientRevokeReason | None
+    revoked_reason: RevokeReason | None
 
 
 class LinkPublic(BaseModel):
@@ -171,8 +185,11 @@ class LinkPublic(BaseModel):
     created_at: AwareDatetime
     expires_at: AwareDatetime | None
     revoked_at: AwareDatetime | None
+    revoked_reason: RevokeReason | None
     recipients: list[RecipientPublic]
     recipients_only: bool
+    notify_owner: list[OwnerAlert]
+    leak_guard: LeakGuard | None
 
 
 class LinksPublic(BaseModel):

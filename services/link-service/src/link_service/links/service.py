@@ -8,7 +8,7 @@ from contracts.events import (
     Event,
     LinkedTrack,
     RecipientLink,
-    RecipientRevokeReason,
+    RevokeReason,
     ShareCreated,
     ShareRecipientRevoked,
     ShareRevoked,
@@ -79,17 +79,35 @@ class Links:
         self.budget = budget
 
     async def create(
-        self, owner_id: str, request: LinkCreate, owner_name: str | None = None
+        self,
+        owner_id: str,
+        request: LinkCreate,
+        owner_name: str | None = None,
+        *,
+        owner_email: str | None = None,
     ) -> LinkPublic:
         """Resolve the selection, store the link and stage share.created, in one transaction;
         the new link as its owner sees it. Each recipient's token is pointed at the link
-        first (recipients' mails name `owner_name`)."""
+        first (recipients' mails name `owner_name`; the owner's alerts go to `owner_email`)."""
         await self.connections.require(owner_id)
         chosen, current = await self._selection(owner_id, request)
         await self.budget.spend(owner_id)  # the request is valid: only storing is left
-        token, now = new_token(TOKEN_BYTES), self.clock()
-        days = request.expires_in_days
-        link = LinkRecord(
+        now = self.clock()
+        link = self._new_link(owner_id, request, chosen, now)
+        await self.store.add_recipients(link.id, [r.recipient_id for r in link.recipients])
+        created = self._created(link, current, owner_name, owner_email, request.send_emails)
+        async with transaction(self.store.redis, self.store.record_key(link.id)) as pipe:
+            self.store.save(pipe, link, created_ms=int(now.timestamp() * 1000))
+            self.outbox.stage(pipe, created)
+            await pipe.execute()
+        return self._public(link, _shared(link, current), now)  # the versions just read
+
+    def _new_link(
+        self, owner_id: str, request: LinkCreate, chosen: list[Track], now: datetime
+    ) -> LinkRecord:
+        """The record of a new link, with its token and its recipients' tokens."""
+        token, days = new_token(TOKEN_BYTES), request.expires_in_days
+        return LinkRecord(
             id=link_id_of(token),
             token=token,
             owner_id=owner_id,
@@ -104,14 +122,9 @@ class Links:
             revoked_at=None,
             recipients=self._new_recipients(request.recipients, now),
             recipients_only=request.recipients_only,
+            notify_owner=request.alerts(),
+            leak_guard=request.leak_guard,
         )
-        await self.store.add_recipients(link.id, [r.recipient_id for r in link.recipients])
-        created = self._created(link, current, owner_name, request.send_emails)
-        async with transaction(self.store.redis, self.store.record_key(link.id)) as pipe:
-            self.store.save(pipe, link, created_ms=int(now.timestamp() * 1000))
-            self.outbox.stage(pipe, created)
-            await pipe.execute()
-        return self._public(link, _shared(link, current), now)  # the versions just read
 
     async def _selection(
         self, owner_id: str, request: LinkCreate
@@ -174,7 +187,7 @@ class Links:
         return await self._change(link, with_added)
 
     async def revoke_recipient(
-        self, link: LinkRecord, recipient_id: str, reason: RecipientRevokeReason = "owner"
+        self, link: LinkRecord, recipient_id: str, reason: RevokeReason = "owner"
     ) -> LinkRecord | None:
         """Revoke one recipient's token at once, the link's other tokens untouched (one
         share.recipient.revoked, ever); None when the link has no such recipient."""
@@ -199,6 +212,18 @@ class Links:
 
         return await self._change(link, revoked)
 
+    async def disable_leaked(
+        self, owner_id: str, link_id: str, recipient_id: str | None
+    ) -> LinkRecord | None:
+        """The leak guard's `disable`: revoke the recipient's token, or the link when the
+        link's own token leaked; None when the owner has no such link or recipient."""
+        link = await self.owned(owner_id, link_id)
+        if link is None:
+            return None
+        if recipient_id is None:
+            return await self.revoke(link, "leak_guard")
+        return await self.revoke_recipient(link, recipient_id, "leak_guard")
+
     async def owned(self, owner_id: str, link_id: str) -> LinkRecord | None:
         """The owner's link, or None (another owner's link is as good as absent)."""
         link = await self.store.get(link_id)
@@ -218,15 +243,17 @@ class Links:
             return None
         return link, recipient
 
-    async def revoke(self, link: LinkRecord) -> LinkRecord:
+    async def revoke(self, link: LinkRecord, reason: RevokeReason = "owner") -> LinkRecord:
         """Revoke at once; a revoked link stays as it was (one share.revoked, ever)."""
 
         def revoked(stored: LinkRecord) -> tuple[LinkRecord, Event] | None:
             if stored.revoked_at:
                 return None
             now = self.clock()
-            event = ShareRevoked(link_id=link.id, owner_id=link.owner_id, revoked_at=now)
-            return stored.model_copy(update={"revoked_at": now}), event
+            event = ShareRevoked(
+                link_id=link.id, owner_id=link.owner_id, revoked_at=now, reason=reason
+            )
+            return stored.model_copy(update={"revoked_at": now, "revoked_reason": reason}), event
 
         return await self._change(link, revoked)
 
@@ -305,7 +332,9 @@ class Links:
     async def internal(self, link: LinkRecord, recipient: Recipient | None) -> InternalLink:
         """The link as the gateway needs it: whose, where its files are, whether they can be
         served now; opened by a recipient, with their token and their revocation."""
-        shown = link.model_dump(exclude={"entries", "recipients"})
+        shown = link.model_dump(
+            exclude={"entries", "recipients", "notify_owner", "leak_guard", "revoked_reason"}
+        )
         if recipient is not None:
             shown |= {
                 "token": recipient.token,
@@ -333,7 +362,12 @@ class Links:
         return [_shared(link, [next(current) for _ in link.entries]) for link in links]
 
     def _created(
-        self, link: LinkRecord, tracks: list[Track], owner_name: str | None, send_emails: bool
+        self,
+        link: LinkRecord,
+        tracks: list[Track],
+        owner_name: str | None,
+        owner_email: str | None,
+        send_emails: bool,
     ) -> ShareCreated:
         return ShareCreated(
             link_id=link.id,
@@ -350,6 +384,9 @@ class Links:
             owner_name=owner_name,
             recipients=[self._recipient_link(r) for r in link.recipients],
             send_emails=send_emails,
+            notify_owner=link.notify_owner,
+            leak_guard=link.leak_guard,
+            owner_email=owner_email,
         )
 
     def _recipient_link(self, recipient: Recipient) -> RecipientLink:

@@ -1,0 +1,100 @@
+"""What a link's owner is told (DESIGN §16 "Owner alerts"), in the bell and by mail: a
+recipient's first open, a download, a suspected leak, yesterday's digest. Names and
+titles are cleaned as the other mails' are (domain.header_text, web_url).
+"""
+
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from contracts import topics
+from contracts.events import ShareAlert
+from jinja2 import Environment
+
+from notify_service.domain import Notification, Sender, header_text, web_url
+
+FILE_TYPES = {"audio": "the audio", "project": "the project files", "other": "a file"}
+
+
+def alert_context(event: ShareAlert, sender: Sender) -> dict[str, Any]:
+    """What the templates show, every value cleaned; `headline` is the subject too."""
+    who = header_text(event.recipient_name or "") or "Someone with the link"
+    title = header_text(event.title or "") or "your link"
+    quoted = f"“{title}”" if event.title else title
+    console = web_url(sender.console_url)
+    headline, detail = _told(event, who, quoted)
+    return {
+        "headline": header_text(headline, 200),
+        "detail": detail,
+        "who": who,
+        "title": title,
+        "digest": [
+            line.model_copy(update={"title": header_text(line.title or "") or "Untitled"})
+            for line in event.digest
+        ],
+        "day": event.day,
+        "link_url": f"{console}/links/{event.link_id}" if console and event.link_id else console,
+        "service": sender.name,
+    }
+
+
+def _told(event: ShareAlert, who: str, quoted: str) -> tuple[str, str | None]:
+    match event.kind:
+        case "first_open":
+            return f"{who} opened {quoted}", None
+        case "download":
+            what = FILE_TYPES.get(event.file_type or "", "a file")
+            return f"{who} downloaded {what} of {quoted}", None
+        case "leak_suspected":
+            scope = "their link" if event.recipient_id else quoted
+            done = (
+                "It has been disabled: it no longer opens for anyone."
+                if event.action == "disable"
+                else "It still works; revoke it from the link's page if it should not."
+            )
+            return (
+                f"{quoted} may have been passed on",
+                f"{event.visitors} different people opened {scope}"
+                + (f" (sent to {who})" if event.recipient_id else "")
+                + f". {done}",
+            )
+        case _:
+            return f"Yesterday on your share links ({event.day})", None
+
+
+def alert_notification(event: ShareAlert, sender: Sender) -> Notification:
+    """The owner's notification under the bell (its id follows from the event)."""
+    context = alert_context(event, sender)
+    return Notification(
+        id="ntf_" + event.event_id.hex,
+        type=topics.SHARE_ALERT,
+        title=context["headline"],
+        owner_id=event.owner_id,
+        owner_name=context["who"],
+        track_title=context["title"],
+        message=context["detail"],
+        access_url=None,
+        link_id=event.link_id,
+        created_at=event.occurred_at,
+    )
+
+
+def alert_mail(
+    event: ShareAlert, to: str, sender: Sender, env: Environment, *, sent_at: datetime
+) -> EmailMessage:
+    """The owner's mail to `to`: plain text with an HTML alternative, one Message-ID per
+    alert."""
+    context = alert_context(event, sender)
+    mail = EmailMessage()
+    mail["Subject"] = context["headline"]
+    mail["From"] = Address(display_name=sender.name, addr_spec=sender.address)
+    mail["To"] = Address(addr_spec=to)
+    mail["Date"] = format_datetime(sent_at)
+    domain = sender.address.rpartition("@")[2]
+    mail["Message-ID"] = f"<{event.event_id.hex}.owner@{domain}>"
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content(env.get_template("owner_alert.txt").render(context))
+    mail.add_alternative(env.get_template("owner_alert.html").render(context), subtype="html")
+    return mail
