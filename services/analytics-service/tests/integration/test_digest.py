@@ -23,15 +23,10 @@ YESTERDAY = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url, decode_responses=True)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-def store(redis: Redis, unique_prefix: str) -> StatsStore:
-    return StatsStore(redis, unique_prefix, "analytics", clock=lambda: NOW)
+async def store(redis_url: str, unique_prefix: str) -> AsyncIterator[StatsStore]:
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    yield StatsStore(redis, unique_prefix, "analytics", clock=lambda: NOW)
+    await redis.aclose()
 
 
 @pytest.fixture
@@ -92,7 +87,7 @@ def _activity(link_id: str, owner: str, at: datetime, views: int, downloads: int
     return [Tally.of(event) for event in [*seen, *taken, played]]
 
 
-async def test_each_owner_gets_one_digest_of_the_links_that_asked_for_it(store, outbox, redis):
+async def test_each_owner_gets_one_digest_of_the_links_that_asked_for_it(store, outbox):
     ana, bo = f"u-ana{uuid4().hex[:6]}", f"u-bo{uuid4().hex[:6]}"
     ep = await _link(store, ana, "Demo EP", ["daily_digest"])
     single = await _link(store, ana, "Single", ["first_open", "daily_digest"])
@@ -112,7 +107,7 @@ async def test_each_owner_gets_one_digest_of_the_links_that_asked_for_it(store, 
     assert (sent, again) == (2, 0), "one per owner; the links told of are forgotten"
     found = {
         payload["owner_id"]: payload
-        for _, payload in await staged(redis, outbox, topics.SHARE_ALERT)
+        for _, payload in await staged(store.redis, outbox, topics.SHARE_ALERT)
     }
     assert set(found) == {ana, bo}
     mine = found[ana]
@@ -130,7 +125,7 @@ async def test_each_owner_gets_one_digest_of_the_links_that_asked_for_it(store, 
     assert [line["link_id"] for line in found[bo]["digest"]] == [theirs]
 
 
-async def test_activity_counted_late_gives_the_same_digest_id(store, outbox, redis):
+async def test_activity_counted_late_gives_the_same_digest_id(store, outbox):
     owner = f"u-{uuid4().hex[:8]}"
     link_id = await _link(store, owner, "Demo EP", ["daily_digest"])
     await _count(store, _activity(link_id, owner, YESTERDAY, views=1, downloads=0))
@@ -140,6 +135,8 @@ async def test_activity_counted_late_gives_the_same_digest_id(store, outbox, red
     await digests.send_due()
 
     first, late = [
-        p for _, p in await staged(redis, outbox, topics.SHARE_ALERT) if p["owner_id"] == owner
+        p
+        for _, p in await staged(store.redis, outbox, topics.SHARE_ALERT)
+        if p["owner_id"] == owner
     ]
     assert first["event_id"] == late["event_id"], "notify-service tells the owner once"

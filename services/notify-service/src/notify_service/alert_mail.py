@@ -6,7 +6,6 @@ titles are cleaned as the other mails' are (domain.header_text, web_url).
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Any
 
 from contracts import topics
@@ -14,6 +13,7 @@ from contracts.events import ShareAlert
 from jinja2 import Environment
 
 from notify_service.domain import Notification, Sender, header_text, web_url
+from notify_service.mail import Envelope, compose
 
 FILE_TYPES = {"audio": "the audio", "project": "the project files", "other": "a file"}
 
@@ -87,14 +87,11 @@ def alert_mail(
     """The owner's mail to `to`: plain text with an HTML alternative, one Message-ID per
     alert."""
     context = alert_context(event, sender)
-    mail = EmailMessage()
-    mail["Subject"] = context["headline"]
-    mail["From"] = Address(display_name=sender.name, addr_spec=sender.address)
-    mail["To"] = Address(addr_spec=to)
-    mail["Date"] = format_datetime(sent_at)
-    domain = sender.address.rpartition("@")[2]
-    mail["Message-ID"] = f"<{event.event_id.hex}.owner@{domain}>"
-    mail["Auto-Submitted"] = "auto-generated"
-    mail.set_content(env.get_template("owner_alert.txt").render(context))
-    mail.add_alternative(env.get_template("owner_alert.html").render(context), subtype="html")
-    return mail
+    envelope = Envelope(
+        subject=context["headline"],
+        from_name=sender.name,
+        to=Address(addr_spec=to),
+        sent_at=sent_at,
+        message_key=f"{event.event_id.hex}.owner",
+    )
+    return compose(envelope, sender, env, "owner_alert", context)

@@ -8,13 +8,13 @@ invitations' are; addresses are built with `Address`, never by concatenation.
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Any
 
 from contracts.events import RecipientLink, ShareCreated, ShareUpdated
 from jinja2 import Environment
 
 from notify_service.domain import Sender, body_text, header_text, web_url
+from notify_service.mail import Envelope, compose
 
 # Titles a mail lists; a longer playlist says how many more.
 TITLES_LISTED = 10
@@ -62,17 +62,11 @@ def link_mail(
     """The recipient's mail with their own URL: plain text with an HTML alternative. The
     same Message-ID for the same event and recipient, so receivers can spot repeats."""
     context = link_context(event, recipient, sender)
-    mail = EmailMessage()
-    mail["Subject"] = link_subject(context)
-    mail["From"] = Address(
-        display_name=header_text(f"{context['owner_name']} via {sender.name}"),
-        addr_spec=sender.address,
+    envelope = Envelope(
+        subject=link_subject(context),
+        from_name=header_text(f"{context['owner_name']} via {sender.name}"),
+        to=Address(display_name=context["recipient_name"], addr_spec=recipient.email),
+        sent_at=sent_at,
+        message_key=f"{event.event_id.hex}.{recipient.recipient_id}",
     )
-    mail["To"] = Address(display_name=context["recipient_name"], addr_spec=recipient.email)
-    mail["Date"] = format_datetime(sent_at)
-    domain = sender.address.rpartition("@")[2]
-    mail["Message-ID"] = f"<{event.event_id.hex}.{recipient.recipient_id}@{domain}>"
-    mail["Auto-Submitted"] = "auto-generated"
-    mail.set_content(env.get_template("share_link.txt").render(context))
-    mail.add_alternative(env.get_template("share_link.html").render(context), subtype="html")
-    return mail
+    return compose(envelope, sender, env, "share_link", context)

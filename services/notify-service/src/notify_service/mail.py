@@ -1,13 +1,16 @@
-"""The invitation mail of collab.granted: its templates and the message itself.
+"""The invitation mail of collab.granted, the templates, and how every mail of the service
+is put together (`compose`).
 
 What the mail shows is cleaned first (domain.grant_context: no control characters in
 headers); addresses are built with `Address`, never by concatenation.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any
 
 from contracts.events import CollabGranted
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -30,11 +33,34 @@ def templates() -> Environment:
     )
 
 
-def message_id(event: CollabGranted, sender: Sender) -> str:
-    """The same Message-ID for the same event and recipient, so receivers can spot repeats."""
-    recipient = address_digest(event.collaborator.email, MESSAGE_ID_DIGEST_LENGTH)
+@dataclass(frozen=True)
+class Envelope:
+    """Who a mail is from and to, when it was sent, and its Message-ID's local part (the same
+    for the same event and recipient, so receivers can spot repeats)."""
+
+    subject: str
+    from_name: str
+    to: Address
+    sent_at: datetime
+    message_key: str
+
+
+def compose(
+    envelope: Envelope, sender: Sender, env: Environment, template: str, context: dict[str, Any]
+) -> EmailMessage:
+    """A mail of `template` (its `.txt` with the `.html` as an alternative) rendered with
+    `context`, from the service's address."""
+    mail = EmailMessage()
+    mail["Subject"] = envelope.subject
+    mail["From"] = Address(display_name=envelope.from_name, addr_spec=sender.address)
+    mail["To"] = envelope.to
+    mail["Date"] = format_datetime(envelope.sent_at)
     domain = sender.address.rpartition("@")[2]
-    return f"<{event.event_id.hex}.{recipient}@{domain}>"
+    mail["Message-ID"] = f"<{envelope.message_key}@{domain}>"
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content(env.get_template(f"{template}.txt").render(context))
+    mail.add_alternative(env.get_template(f"{template}.html").render(context), subtype="html")
+    return mail
 
 
 def grant_mail(
@@ -44,20 +70,12 @@ def grant_mail(
     alternative."""
     context = grant_context(event, sender)
     kind = "user" if context["is_user"] else "invite"
-    mail = EmailMessage()
-    mail["Subject"] = subject_of(context)
-    mail["From"] = Address(
-        display_name=header_text(f"{context['owner_name']} via {sender.name}"),
-        addr_spec=sender.address,
+    recipient = address_digest(event.collaborator.email, MESSAGE_ID_DIGEST_LENGTH)
+    envelope = Envelope(
+        subject=subject_of(context),
+        from_name=header_text(f"{context['owner_name']} via {sender.name}"),
+        to=Address(display_name=context["collaborator_name"], addr_spec=event.collaborator.email),
+        sent_at=sent_at,
+        message_key=f"{event.event_id.hex}.{recipient}",
     )
-    mail["To"] = Address(
-        display_name=context["collaborator_name"], addr_spec=event.collaborator.email
-    )
-    mail["Date"] = format_datetime(sent_at)
-    mail["Message-ID"] = message_id(event, sender)
-    mail["Auto-Submitted"] = "auto-generated"
-    mail.set_content(env.get_template(f"collab_granted_{kind}.txt").render(context))
-    mail.add_alternative(
-        env.get_template(f"collab_granted_{kind}.html").render(context), subtype="html"
-    )
-    return mail
+    return compose(envelope, sender, env, f"collab_granted_{kind}", context)
