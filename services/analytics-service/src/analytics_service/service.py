@@ -108,7 +108,13 @@ class Analytics:
         if not counted.alerts:
             return
         for field, raised in counted.alerts.items():
-            await self.outbox.add(self.store.redis, alert_of(link_id, field, raised))
+            try:
+                alert = alert_of(link_id, field, raised)
+            except ValidationError:  # never a reason to stop counting the link
+                kind = field.partition("|")[0]  # not the values: an address is no log's
+                log.error("dropped an alert that is no share.alert", extra={"kind": kind})
+                continue
+            await self.outbox.add(self.store.redis, alert)
         await self.store.alerts_staged(link_id, counted.alerts)
 
     async def _dead_letter(self, record: Record, error: Exception) -> None:

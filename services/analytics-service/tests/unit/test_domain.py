@@ -1,5 +1,7 @@
-"""Pure rules of the analytics: UTC day bucketing, what an event adds, the stats shape."""
+"""Pure rules of the analytics: UTC day bucketing, what an event adds, the stats shape, the
+alerts a link asked for and the share.alert of one the counting script raised."""
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
@@ -9,6 +11,8 @@ from analytics_service.domain import (
     RawStats,
     Tally,
     activity_entry,
+    alert_of,
+    alerting_of,
     csv_line,
     daily_series,
     from_micros,
@@ -16,7 +20,8 @@ from analytics_service.domain import (
     to_micros,
     utc_day,
 )
-from contracts.events import DownloadRecorded, SharePlayed, ShareViewed
+from contracts.events import DownloadRecorded, LeakGuard, ShareCreated, SharePlayed, ShareViewed
+from pydantic import ValidationError
 
 BERLIN_WINTER = timezone(timedelta(hours=1))
 NEW_YORK_WINTER = timezone(timedelta(hours=-5))
@@ -236,3 +241,50 @@ def test_tallies_of_distinct_events_are_distinct():
     view = ShareViewed(link_id="lnk_1", owner_id="u-1", visitor_id="v-1")
     again = view.model_copy(update={"event_id": uuid4()})
     assert Tally.of(view) != Tally.of(again)
+
+
+def _created(**fields) -> ShareCreated:
+    values = {
+        "link_id": "lnk_1",
+        "owner_id": "u-1",
+        "kind": "single",
+        "track_ids": ["t-1"],
+        "include": ["bounce"],
+        "downloads": ["audio"],
+        "expires_at": None,
+        "url": "https://share.example/s/x",
+    }
+    return ShareCreated(**(values | fields))
+
+
+def test_a_link_asking_for_nothing_has_no_alerting_and_one_asking_has_its_settings():
+    assert alerting_of(_created()) is None
+    guarded = alerting_of(_created(leak_guard=LeakGuard(per_recipient=2), title="EP"))
+    assert guarded is not None
+    assert (guarded["notify_owner"], guarded["leak_guard"]["per_recipient"]) == ([], 2)
+    told = alerting_of(_created(notify_owner=["download"], owner_email="a@b.example"))
+    assert told == {
+        "notify_owner": ["download"],
+        "leak_guard": None,
+        "owner_email": "a@b.example",
+        "title": None,
+    }
+
+
+def test_a_raised_alert_has_the_same_id_however_often_it_is_read():
+    raised = json.dumps(
+        {"kind": "first_open", "owner_id": "u-1", "recipient_id": None, "seen_at_us": 1_000_000}
+    )
+    alert = alert_of("lnk_1", "first_open|link", raised)
+    assert alert.event_id == alert_of("lnk_1", "first_open|link", raised).event_id
+    assert alert.event_id != alert_of("lnk_2", "first_open|link", raised).event_id
+    assert (alert.link_id, alert.seen_at) == ("lnk_1", from_micros(1_000_000))
+
+
+def test_a_raised_alert_without_an_owner_is_refused():
+    with pytest.raises(ValidationError):
+        alert_of(
+            "lnk_1",
+            "download|x",
+            json.dumps({"kind": "download", "owner_id": False, "seen_at_us": 1}),
+        )
