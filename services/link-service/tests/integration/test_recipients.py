@@ -197,7 +197,7 @@ async def test_alerts_and_the_leak_guard_default_as_designed_and_reach_analytics
         notify_owner=["download", "daily_digest", "download"],
         leak_guard={"unique_visitors": 20, "action": "disable"},
     )
-    unguarded = await producer.create_link(tracks=["t-1"], leak_guard=None)
+    unguarded = await producer.create_link(tracks=["t-1"], leak_guard=None, notify_owner=None)
     refused = await producer.http.post(
         "/v1/links",
         json={"tracks": ["t-1"], "notify_owner": ["everything"], "leak_guard": {"window_hours": 0}},

@@ -73,8 +73,8 @@ class LinkCreate(BaseModel):
 
     @field_validator("include", "downloads", "notify_owner")
     @classmethod
-    def _deduplicate(cls, values: list[str]) -> list[str]:
-        return list(dict.fromkeys(values))
+    def _deduplicate(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else list(dict.fromkeys(values))
 
     @model_validator(mode="after")
     def _recipients_for_recipients_only(self) -> Self:
