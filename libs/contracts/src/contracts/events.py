@@ -163,7 +163,9 @@ class ShareCreated(Event):
 
 
 class ShareRevoked(Event):
-    """A share link was revoked. By link-service; for analytics, gateway. Key: link_id."""
+    """A share link was revoked, by its owner or by the leak guard (`reason`; absent in
+    events from before the guard: the owner). By link-service; for analytics, gateway.
+    Key: link_id."""
 
     topic: ClassVar[str] = topics.SHARE_REVOKED
     key_field: ClassVar[str] = "link_id"
