@@ -24,7 +24,7 @@ def _by_operation(grants: list[KafkaGrant], resource: str = "topic") -> dict[str
 def test_a_service_writes_what_it_produces_and_its_dead_letters_and_reads_what_it_consumes():
     grants = kafka_grants(BY_NAME["notify-service"], "t1.")
 
-    read = {t.COLLAB_GRANTED, t.SHARE_CREATED, t.SHARE_UPDATED}
+    read = {t.COLLAB_GRANTED, t.SHARE_CREATED, t.SHARE_UPDATED, t.SHARE_ALERT}
     dead_letters = {t.dlq(name) for name in read}
     assert _by_operation(grants) == {
         "WRITE": {"t1." + name for name in dead_letters},
