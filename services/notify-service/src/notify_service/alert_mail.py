@@ -61,7 +61,12 @@ def _told(event: ShareAlert, who: str, quoted: str) -> tuple[str, str | None]:
                 + f". {done}",
             )
         case _:
-            return f"Yesterday on your share links ({event.day})", None
+            lines = [
+                f"{header_text(line.title or '') or 'Untitled'}: {line.views} views, "
+                f"{line.plays} plays, {line.downloads} downloads"
+                for line in event.digest
+            ]
+            return f"Yesterday on your share links ({event.day})", "; ".join(lines) or None
 
 
 def alert_notification(event: ShareAlert, sender: Sender) -> Notification:
