@@ -277,8 +277,8 @@ class ShareAlert(Event):
     `file_type`); `leak_suspected`: more than the guard's threshold of people (`visitors`)
     opened the link or one recipient's token, and `action` says whether it is to be
     disabled; `daily_digest`: yesterday's activity (`day`, `digest`) of the owner's links
-    that asked for it, `link_id` None. The event id follows from what it tells of, so a
-    redelivered or re-raised alert is one alert.
+    that asked for it, `link_id` None. The event id follows from what it tells of: the topic
+    is at least once (an alert may come twice), and a consumer acts once per event id.
     """
 
     topic: ClassVar[str] = topics.SHARE_ALERT
