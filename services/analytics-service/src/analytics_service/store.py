@@ -100,14 +100,19 @@ local function raise(field, alert, recipient, at)
   redis.call('HSETNX', KEYS[13], field, cjson.encode(alert))
 end
 -- A visitor seen now in a guard's window; true when this one is past its threshold for the
--- first time (the counters remember each crossing, so it is raised once).
+-- first time. The counters remember the crossing, so it is raised once, and the window is
+-- dropped then: a popular link keeps no more than its threshold of visitors.
 local function crossed(window, visitor, at, limit, flag)
+  if redis.call('HEXISTS', KEYS[1], flag) == 1 then return false, 0 end
   local span = alerting.leak_guard.window_hours * 3600000000
   redis.call('ZADD', window, 'GT', at, visitor)
   redis.call('ZREMRANGEBYSCORE', window, '-inf', '(' .. (tonumber(ARGV[5]) - span))
   redis.call('PEXPIRE', window, span / 1000)
   local seen = redis.call('ZCARD', window)
-  return seen > limit and redis.call('HSETNX', KEYS[1], flag, at) == 1, seen
+  if seen <= limit then return false, seen end
+  redis.call('HSET', KEYS[1], flag, at)
+  redis.call('DEL', window)
+  return true, seen
 end
 for n = 1, #events do
   local e = events[n]

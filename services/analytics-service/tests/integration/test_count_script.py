@@ -173,3 +173,5 @@ async def test_a_leak_crossing_is_raised_once_however_many_instances_count(
     await store.alerts_staged(link_id, final)
     more = await store.count([view(link_id, f"w{n}", "rcp_a") for n in range(20)])
     assert more[link_id].alerts == {}, "one alert per crossing, not one per visitor past it"
+    windows = [store.keys(link_id)[13], store.recipient_keys(link_id, "rcp_a")[2]]
+    assert await store.redis.exists(*windows) == 0, "past its crossing a window is not kept"
