@@ -20,7 +20,7 @@ def create_app(settings: Settings) -> FastAPI:
     context = analytics_context(runtime, settings)
     consumers.register(context)
     store = context.analytics.store
-    digests = Digests(store, runtime.outbox, store.clock, settings.digest_interval_s)
+    digests = Digests(store, runtime.outbox, settings.digest_interval_s)
     app = create_service_app(
         runtime,
         title="Analytics service",

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import uuid5
 
-from contracts.clock import Clock
 from contracts.events import AlertDigestLine, ShareAlert
 from messaging.outbox import Outbox
 
@@ -34,9 +33,8 @@ DAYS_LOOKED_BACK = 2
 class Digests:
     """Stages the owners' daily digests of the days that are over."""
 
-    store: StatsStore
+    store: StatsStore  # and its clock
     outbox: Outbox
-    clock: Clock
     interval_s: float
 
     async def run(self) -> None:
@@ -50,7 +48,7 @@ class Digests:
 
     async def send_due(self) -> int:
         """Stage the digests of the days looked back; how many were staged."""
-        today = self.clock().date()
+        today = self.store.clock().date()
         days = [today - timedelta(days=back) for back in range(1, DAYS_LOOKED_BACK + 1)]
         return sum([await self.send_day(day) for day in days])
 
@@ -62,14 +60,8 @@ class Digests:
         by_owner: dict[str, list[AlertDigestLine]] = defaultdict(list)
         addresses: dict[str, str | None] = {}
         for entry in await self.store.digest_entries(day.isoformat(), link_ids):
-            if entry.views or entry.plays or entry.downloads:
-                line = AlertDigestLine(
-                    link_id=entry.link_id,
-                    title=entry.title,
-                    views=entry.views,
-                    plays=entry.plays,
-                    downloads=entry.downloads,
-                )
+            line = entry.line
+            if line.views or line.plays or line.downloads:
                 by_owner[entry.owner_id].append(line)
                 addresses[entry.owner_id] = addresses.get(entry.owner_id) or entry.owner_email
         for owner_id, lines in by_owner.items():

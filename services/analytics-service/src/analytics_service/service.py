@@ -134,17 +134,20 @@ class Analytics:
 
     async def remember_recipients(
         self, link_id: str, owner_id: str, at: datetime, recipients: Sequence[RecipientLink]
-    ) -> None:
-        """Note who the link's recipients are, for its stats by recipient."""
-        if await self.remember_owner(link_id, owner_id, at):
-            await self.store.name_recipients(link_id, recipients)
+    ) -> bool:
+        """Note who the link's recipients are, for its stats by recipient; False (and
+        nothing noted) when the link is another owner's."""
+        if not await self.remember_owner(link_id, owner_id, at):
+            return False
+        await self.store.name_recipients(link_id, recipients)
+        return True
 
     async def remember_link(self, event: ShareCreated) -> None:
         """Note the new link's owner, recipients, and the alerts its owner asked for."""
-        if not await self.remember_owner(event.link_id, event.owner_id, event.occurred_at):
-            return
-        await self.store.name_recipients(event.link_id, event.recipients)
-        if (alerting := alerting_of(event)) is not None:
+        noted = await self.remember_recipients(
+            event.link_id, event.owner_id, event.occurred_at, event.recipients
+        )
+        if noted and (alerting := alerting_of(event)) is not None:
             await self.store.remember_alerting(event.link_id, alerting)
 
     async def remember_revoked(

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from contracts.clock import Clock, utc_now
-from contracts.events import RecipientLink
+from contracts.events import AlertDigestLine, RecipientLink
 from messaging.idempotency import MARKER_TTL, marker_key
 from messaging.keys import hash_tag
 from messaging.markers import Purpose, scope
@@ -221,15 +221,11 @@ class Counted:
 
 @dataclass(frozen=True)
 class DigestEntry:
-    """One link's day, as the daily digest needs it."""
+    """One link's day, as the daily digest needs it: whose, where to mail, its counts."""
 
-    link_id: str
     owner_id: str
     owner_email: str | None
-    title: str | None
-    views: int
-    plays: int
-    downloads: int
+    line: AlertDigestLine
 
 
 # How long the links to digest of a day are noted (digest.DAYS_LOOKED_BACK, and a day).
@@ -363,11 +359,10 @@ class StatsStore:
                 continue
             told = json.loads(alerting)
             views, plays, downloads = (int(c or 0) for c in counts)
-            entries.append(
-                DigestEntry(
-                    link_id, owner_id, told["owner_email"], told["title"], views, plays, downloads
-                )
+            line = AlertDigestLine(
+                link_id=link_id, title=told["title"], views=views, plays=plays, downloads=downloads
             )
+            entries.append(DigestEntry(owner_id, told["owner_email"], line))
         return entries
 
     async def digested(self, day: str, link_ids: Sequence[str]) -> None:

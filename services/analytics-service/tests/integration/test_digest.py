@@ -100,7 +100,7 @@ async def test_each_owner_gets_one_digest_of_the_links_that_asked_for_it(store, 
     await _count(store, _activity(theirs, bo, YESTERDAY, views=1, downloads=0))
     await _count(store, _activity(idle, bo, NOW, views=2, downloads=0))  # today: not yet
 
-    digests = Digests(store, outbox, lambda: NOW, interval_s=1)
+    digests = Digests(store, outbox, interval_s=1)
     sent = await digests.send_due()
     again = await digests.send_due()
 
@@ -129,7 +129,7 @@ async def test_activity_counted_late_gives_the_same_digest_id(store, outbox):
     owner = f"u-{uuid4().hex[:8]}"
     link_id = await _link(store, owner, "Demo EP", ["daily_digest"])
     await _count(store, _activity(link_id, owner, YESTERDAY, views=1, downloads=0))
-    digests = Digests(store, outbox, lambda: NOW, interval_s=1)
+    digests = Digests(store, outbox, interval_s=1)
     await digests.send_due()
     await _count(store, _activity(link_id, owner, YESTERDAY + timedelta(hours=1), 1, 0))
     await digests.send_due()

@@ -10,9 +10,11 @@ sending (services/notify-service/README.md).
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
+from uuid import UUID
 
 from contracts.clock import Clock
 from contracts.events import CollabGranted, RecipientLink, ShareAlert, ShareCreated, ShareUpdated
@@ -60,34 +62,17 @@ class Notifier:
         user_id = event.collaborator.user_id
         if user_id is None:
             return False
-        notification = in_app_notification(event, self.sender)
-
-        def write(pipe: Pipeline) -> None:
-            self.store.add(pipe, user_id, notification)
-
-        return await apply_once(
-            self.redis,
-            consumer=scope(self.consumer, Purpose.IN_APP),
-            event_id=event.event_id,
-            write=write,
-            tag=self.store.tag(user_id),
+        return await self._store_once(
+            user_id, event.event_id, in_app_notification(event, self.sender)
         )
 
     async def send_mail_once(self, event: CollabGranted) -> bool:
         """Mail the collaborator unless this event's mail to them went out; True when sent now."""
         recipient = address_digest(event.collaborator.email, MARKER_DIGEST_LENGTH)
-
-        async def send() -> Write:
-            mail = grant_mail(event, self.sender, self.templates, sent_at=self.clock())
-            await self.mailer.send(mail)
-            return lambda pipe: None  # the marker is the only record of the mail
-
-        sent = await act_once(
-            self.redis,
-            consumer=scope(self.consumer, Purpose.MAIL, recipient),
-            event_id=event.event_id,
-            act=send,
-            exclusive=True,
+        sent = await self._mail_once(
+            recipient,
+            event.event_id,
+            lambda: grant_mail(event, self.sender, self.templates, sent_at=self.clock()),
         )
         if sent:
             ids = {"owner_id": event.owner_id, "track_id": event.track_id}
@@ -104,20 +89,12 @@ class Notifier:
         sent = 0
         for recipient in recipients_of(event):
 
-            async def send(recipient: RecipientLink = recipient) -> Write:
-                mail = link_mail(
+            def mail(recipient: RecipientLink = recipient) -> EmailMessage:
+                return link_mail(
                     event, recipient, self.sender, self.templates, sent_at=self.clock()
                 )
-                await self.mailer.send(mail)
-                return lambda pipe: None
 
-            if await act_once(
-                self.redis,
-                consumer=scope(self.consumer, Purpose.MAIL, recipient.recipient_id),
-                event_id=event.event_id,
-                act=send,
-                exclusive=True,
-            ):
+            if await self._mail_once(recipient.recipient_id, event.event_id, mail):
                 sent += 1
                 ids = {"owner_id": event.owner_id, "link_id": event.link_id}
                 log.info("mailed a recipient", extra=ids | {"recipient_id": recipient.recipient_id})
@@ -127,36 +104,50 @@ class Notifier:
         """The owner's notification under the bell, stored once, and one mail when their
         address is known; a leak guard's alert too, whatever its action."""
         notification = alert_notification(event, self.sender)
-
-        def write(pipe: Pipeline) -> None:
-            self.store.add(pipe, event.owner_id, notification)
-
-        await apply_once(
-            self.redis,
-            consumer=scope(self.consumer, Purpose.IN_APP),
-            event_id=event.event_id,
-            write=write,
-            tag=self.store.tag(event.owner_id),
-        )
+        await self._store_once(event.owner_id, event.event_id, notification)
         if (address := event.owner_email) is None:
             return
 
-        async def send() -> Write:
-            mail = alert_mail(event, address, self.sender, self.templates, sent_at=self.clock())
-            await self.mailer.send(mail)
-            return lambda pipe: None
+        def mail() -> EmailMessage:
+            return alert_mail(event, address, self.sender, self.templates, sent_at=self.clock())
 
-        if await act_once(
-            self.redis,
-            consumer=scope(self.consumer, Purpose.MAIL, "owner"),
-            event_id=event.event_id,
-            act=send,
-            exclusive=True,
-        ):
+        if await self._mail_once("owner", event.event_id, mail):
             log.info(
                 "mailed the owner an alert",
                 extra={"owner_id": event.owner_id, "link_id": event.link_id, "kind": event.kind},
             )
+
+    async def _store_once(self, user_id: str, event_id: UUID, notification: Notification) -> bool:
+        """Store the user's notification of `event_id` unless it was stored before."""
+
+        def write(pipe: Pipeline) -> None:
+            self.store.add(pipe, user_id, notification)
+
+        return await apply_once(
+            self.redis,
+            consumer=scope(self.consumer, Purpose.IN_APP),
+            event_id=event_id,
+            write=write,
+            tag=self.store.tag(user_id),
+        )
+
+    async def _mail_once(
+        self, recipient: str, event_id: UUID, mail: Callable[[], EmailMessage]
+    ) -> bool:
+        """Send `mail()` unless this event's mail to `recipient` (the marker's qualifier)
+        went out; True when sent now."""
+
+        async def send() -> Write:
+            await self.mailer.send(mail())
+            return lambda pipe: None  # the marker is the only record of the mail
+
+        return await act_once(
+            self.redis,
+            consumer=scope(self.consumer, Purpose.MAIL, recipient),
+            event_id=event_id,
+            act=send,
+            exclusive=True,
+        )
 
     async def notifications(
         self, user_id: str, email: str | None, page: PageParams, *, unread: bool = False
